@@ -1,0 +1,57 @@
+"""Backend routes by name. Modules are imported lazily: listing never loads a solver."""
+
+from __future__ import annotations
+
+import importlib
+
+from siteplan.backends.base import Backend
+from siteplan.errors import SolverError
+
+#: route -> "module:Class"; the adapter modules import no native code at top level
+ROUTES: dict[str, str] = {
+    "highs": "siteplan.backends.highs:HighsBackend",
+    "pulp-cbc": "siteplan.backends.pulp_cbc:PulpCbcBackend",
+    "ortools-scip": "siteplan.backends.ortools_mp:OrtoolsScipBackend",
+    "ortools-cpsat": "siteplan.backends.ortools_mp:OrtoolsCpSatBackend",
+    "scip": "siteplan.backends.scip:ScipBackend",
+}
+
+#: chosen by measurement (see README "Choosing the default backend")
+DEFAULT_BACKEND = "highs"
+
+
+def get_backend(name: str) -> Backend:
+    if name not in ROUTES:
+        raise SolverError(
+            f"unknown solver backend {name!r}",
+            fix=f"use one of: {', '.join(ROUTES)} (see `siteplan solvers`)",
+        )
+    mod_name, cls_name = ROUTES[name].split(":")
+    try:
+        module = importlib.import_module(mod_name)
+    except ModuleNotFoundError as exc:  # adapter not written or broken install
+        raise SolverError(f"backend {name!r} cannot be loaded: {exc}") from exc
+    return getattr(module, cls_name)()
+
+
+def list_backends() -> list[dict]:
+    """Name, availability, reason and version of every route, without loading solvers."""
+    rows = []
+    for name in ROUTES:
+        try:
+            b = get_backend(name)
+        except SolverError as exc:
+            rows.append({"name": name, "available": False, "reason": exc.message, "version": ""})
+            continue
+        ok, why = b.available()
+        rows.append(
+            {
+                "name": name,
+                "available": ok,
+                "reason": why,
+                "version": b.version() if ok else "",
+                "description": b.description,
+                "default": name == DEFAULT_BACKEND,
+            }
+        )
+    return rows

@@ -1,0 +1,42 @@
+"""Worker-process entry point: `python -m siteplan.backends.worker JOB.pkl RESULT.pkl`.
+
+Imports only the one backend it runs, so the parent's loaded libraries cannot clash with it.
+Caps its own address space when asked, records peak memory, and always writes a result.
+"""
+
+from __future__ import annotations
+
+import pickle
+import resource
+import sys
+
+from siteplan.backends.registry import get_backend
+from siteplan.result import SolveResult, Termination
+
+
+def main(job_path: str, out_path: str) -> int:
+    with open(job_path, "rb") as fh:
+        name, model, options = pickle.load(fh)  # written by our own parent process
+    try:
+        if options.memory_limit_mb:
+            limit = int(options.memory_limit_mb) * 1024 * 1024
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        res = get_backend(name).run(model, options)
+    except MemoryError:
+        res = SolveResult(backend=name, status=Termination.ERROR, limit="memory",
+                          message="the solver ran out of memory (memory_limit_mb)")
+    except Exception as exc:  # report as data; the parent decides what to say
+        res = SolveResult(backend=name, status=Termination.ERROR,
+                          message=f"{type(exc).__name__}: {exc}")
+    res.peak_memory_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    tmp = out_path + ".tmp"
+    with open(tmp, "wb") as fh:
+        pickle.dump(res, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    import os
+
+    os.replace(tmp, out_path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], sys.argv[2]))
