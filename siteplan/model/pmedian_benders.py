@@ -1,0 +1,162 @@
+"""Benders decomposition for the p-median on a (reduced) candidate set, via any backend.
+
+Why: on instances with small p the distance-level model is large and its LP is slow, while
+the projection onto the site variables is tiny. With theta_i = client i's distance, every
+distance D gives a valid cut (closed form of the Elloumi subproblem; Duran-Mateluna, Ales &
+Elloumi 2023):
+
+    theta_i + sum_j max(0, D - d_ij) y_j >= D
+
+At a point y the deepest cut takes D = the first distance at which the y-mass of the
+client's closest sites reaches 1. Phase 1 solves the LP master and adds cuts until none is
+violated (separating at a point between the LP optimum and the incumbent: in-out
+stabilisation). Phase 2 solves the integer master, evaluates its sites exactly, adds the
+tight cuts at that plan and repeats until the master bound meets the best plan found.
+Each master is an ordinary neutral `Model`, so every backend can run the loop.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+
+import numpy as np
+
+from siteplan.model.ir import Model, ModelBuilder
+from siteplan.result import Termination
+
+
+class BendersPMedian:
+    def __init__(self, cost: np.ndarray, w: np.ndarray, p: int, sites: np.ndarray,
+                 fixed_open: np.ndarray, incumbent: np.ndarray, step: float):
+        self.d = cost[:, sites]
+        self.w = w
+        self.p = p
+        self.sites = sites
+        self.fixed = np.isin(sites, fixed_open)
+        self.order = np.argsort(self.d, axis=1, kind="stable")
+        self.ds = np.take_along_axis(self.d, self.order, axis=1)
+        self.cuts_i: list[np.ndarray] = []
+        self.cuts_D: list[np.ndarray] = []
+        self.best_sites = np.asarray(incumbent)
+        self.best = float(w @ cost[:, incumbent].min(axis=1))
+        self.step = step
+        self.solves = 0
+        self.solve_seconds = 0.0
+        self.version = ""
+        self.core = np.isin(sites, incumbent).astype(float)
+
+    # -- separation
+    def deepest(self, y: np.ndarray) -> np.ndarray:
+        """Per client, the distance D of the deepest cut at y."""
+        cum = np.cumsum(y[self.order], axis=1)
+        k = np.argmax(cum >= 1 - 1e-9, axis=1)
+        return self.ds[np.arange(self.ds.shape[0]), k]
+
+    def cut_value(self, clients: np.ndarray, D: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return D - (np.maximum(0.0, D[:, None] - self.d[clients]) @ y)
+
+    def add(self, clients, D):
+        self.cuts_i.append(np.asarray(clients, dtype=np.int64))
+        self.cuts_D.append(np.asarray(D, dtype=float))
+
+    # -- master
+    def master(self, integer: bool) -> Model:
+        n, m = self.d.shape
+        b = ModelBuilder("pmedian-benders-master")
+        lb = self.fixed.astype(float)
+        y = b.add_vars("y", m, lb=lb, ub=1.0, integer=integer)
+        th = b.add_vars("theta", n, lb=0.0, cost=self.w)
+        ci = np.concatenate(self.cuts_i) if self.cuts_i else np.zeros(0, dtype=np.int64)
+        cd = np.concatenate(self.cuts_D) if self.cuts_D else np.zeros(0)
+        coef = np.maximum(0.0, cd[:, None] - self.d[ci])
+        r, c = np.nonzero(coef)
+        k = np.arange(ci.size)
+        b.add_rows("cut", ci.size, np.r_[k, r], np.r_[th[ci], y[c]],
+                   np.r_[np.ones(ci.size), coef[r, c]], lb=cd)
+        b.add_rows("p", 1, np.zeros(m), y, 1.0, lb=self.p, ub=self.p)
+        return b.finish()
+
+    def _solve(self, model: Model, backend, options):
+        from siteplan.backends import solve
+
+        t = time.perf_counter()
+        res = solve(model, backend, options)
+        self.solves += 1
+        self.solve_seconds += time.perf_counter() - t
+        self.version = res.backend_version
+        return res
+
+    def evaluate(self, y: np.ndarray) -> float:
+        open_ = np.flatnonzero(y > 0.5)
+        return float(self.w @ self.d[:, open_].min(axis=1))
+
+    def run(self, backend, options, deadline: float | None):
+        """Returns (status, best value, bound, best site indices (global))."""
+        n = self.d.shape[0]
+        # initial cuts: tight at the incumbent
+        self.add(np.arange(n), self.deepest(self.core))
+        lp_opts = copy.copy(options)
+        bound = -np.inf
+        alpha = 0.5
+        for _ in range(200):
+            if deadline is not None and time.perf_counter() > deadline:
+                return Termination.FEASIBLE, bound
+            res = self._solve(self.master(integer=False), backend, lp_opts)
+            if not res.status.has_solution:
+                return Termination.ERROR, bound
+            x = res.x
+            y, th = x[: self.d.shape[1]], x[self.d.shape[1]:]
+            bound = max(bound, float(res.objective))
+            sep = alpha * y + (1 - alpha) * self.core
+            D = self.deepest(sep)
+            viol = self.cut_value(np.arange(n), D, y) - th > 1e-6 * np.maximum(1.0, D)
+            if not viol.any():
+                D = self.deepest(y)
+                viol = self.cut_value(np.arange(n), D, y) - th > 1e-6 * np.maximum(1.0, D)
+                if not viol.any():
+                    break
+                alpha = min(1.0, alpha + 0.25)
+            self.add(np.flatnonzero(viol), D[viol])
+            if np.all(np.abs(y - np.round(y)) < 1e-9):
+                val = self.evaluate(y)
+                if val < self.best:
+                    self.best, self.best_sites = val, self.sites[y > 0.5]
+                    self.core = np.round(y)
+        if self.best - bound < max(self.step, 1e-9 * abs(self.best)):
+            return Termination.OPTIMAL, max(bound, self.best if self.step else bound)
+        # phase 2: integer master
+        for _ in range(500):
+            if deadline is not None and time.perf_counter() > deadline:
+                return Termination.FEASIBLE, bound
+            model = self.master(integer=True)
+            ws = np.full(model.n_vars, np.nan)
+            yb = np.isin(self.sites, self.best_sites).astype(float)
+            ws[: yb.size] = yb
+            ws[yb.size:] = self.d[:, yb > 0.5].min(axis=1)
+            model.warm_start = ws
+            opts = copy.copy(options)
+            if deadline is not None:
+                opts.time_limit = max(1.0, deadline - time.perf_counter())
+            res = self._solve(model, backend, opts)
+            if res.bound is not None:
+                bound = max(bound, float(res.bound))
+            if not res.status.has_solution:
+                return Termination.FEASIBLE, bound
+            y = np.round(res.x[: yb.size])
+            val = self.evaluate(y)
+            if val < self.best:
+                self.best, self.best_sites = val, self.sites[y > 0.5]
+            gap_ok = self.best - bound < max(self.step, 1e-9 * abs(self.best)) if self.step \
+                else self.best - bound <= 1e-9 * abs(self.best)
+            if gap_ok:
+                return Termination.OPTIMAL, min(self.best, max(bound, self.best))
+            if res.status != Termination.OPTIMAL:
+                return Termination.FEASIBLE, bound
+            th = res.x[yb.size:]
+            D = self.deepest(y)
+            viol = self.cut_value(np.arange(n), D, y) - th > 1e-6 * np.maximum(1.0, D)
+            if not viol.any():  # master value equals the plan's value
+                return Termination.OPTIMAL, self.best
+            self.add(np.flatnonzero(viol), D[viol])
+        return Termination.FEASIBLE, bound
