@@ -7,6 +7,7 @@ import time
 import numpy as np
 
 from siteplan.backends.base import Backend, SolveOptions
+from siteplan.backends.common import settle_inf_or_unbd
 from siteplan.model.ir import Model
 from siteplan.result import SolveResult, Termination, relative_gap
 
@@ -14,7 +15,8 @@ from siteplan.result import SolveResult, Termination, relative_gap
 STATUS_MAP: dict[str, tuple[Termination, Termination, str | None]] = {
     "kOptimal": (Termination.OPTIMAL, Termination.OPTIMAL, None),
     "kInfeasible": (Termination.INFEASIBLE, Termination.INFEASIBLE, None),
-    "kUnboundedOrInfeasible": (Termination.INFEASIBLE, Termination.INFEASIBLE, None),
+    # settled by a feasibility re-solve (common.settle_inf_or_unbd)
+    "kUnboundedOrInfeasible": (Termination.ERROR, Termination.ERROR, None),
     "kUnbounded": (Termination.UNBOUNDED, Termination.UNBOUNDED, None),
     "kTimeLimit": (Termination.FEASIBLE, Termination.NO_SOLUTION_FOUND, "time"),
     "kIterationLimit": (Termination.FEASIBLE, Termination.NO_SOLUTION_FOUND, "iterations"),
@@ -93,6 +95,12 @@ class HighsBackend(Backend):
         has_sol = info.primal_solution_status == 2  # kSolutionStatusFeasible
         with_sol, without, limit = STATUS_MAP.get(key, (Termination.ERROR, Termination.ERROR, None))
         status = with_sol if has_sol else without
+        if key == "kUnboundedOrInfeasible":  # settle it: a user needs to know which
+            status = settle_inf_or_unbd(model, lambda m: self._feasible(m, options))
+            limit = "other" if status == Termination.NO_SOLUTION_FOUND else None
+            has_sol = False
+        if not status.has_solution:
+            has_sol = False  # e.g. an unbounded LP comes with a point; it is not a plan
         x = np.asarray(h.getSolution().col_value, dtype=float) if has_sol else None
         objective = float(info.objective_function_value) if has_sol else None
         if model.integer.any():
@@ -101,9 +109,8 @@ class HighsBackend(Backend):
         else:
             bound = objective if status == Termination.OPTIMAL else None
             nodes = 0
-        if status == Termination.OPTIMAL and limit is None and objective is not None:
-            # HiGHS stops "optimal" within mip_rel_gap; keep its true bound and gap
-            pass
+        if not status.has_solution:
+            bound = None
         return SolveResult(
             backend=self.name,
             status=status,
@@ -118,3 +125,9 @@ class HighsBackend(Backend):
             backend_version=self.version(),
             message=status_name,
         )
+
+    def _feasible(self, model: Model, options: SolveOptions) -> bool | None:
+        res = self.run(model, options)
+        if res.status.has_solution:
+            return True
+        return False if res.status == Termination.INFEASIBLE else None

@@ -1,0 +1,52 @@
+"""Small helpers every adapter needs: settling "infeasible or unbounded", reading a warm start.
+
+Several solvers stop at "infeasible or unbounded" (a presolve proof that does not say which).
+`Termination` has no such state on purpose: a user needs to know which. We settle it by solving
+the same model without its objective: feasible means unbounded, infeasible means infeasible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Callable
+
+import numpy as np
+
+from siteplan.model.ir import Model
+from siteplan.result import Termination
+
+
+def feasibility_version(model: Model) -> Model:
+    """The same rows and bounds with a zero objective (and no warm start)."""
+    return replace(model, c=np.zeros_like(model.c), offset=0.0, warm_start=None)
+
+
+def settle_inf_or_unbd(model: Model, has_solution: Callable[[Model], bool | None]) -> Termination:
+    """UNBOUNDED if the model has any feasible point, INFEASIBLE if proven to have none.
+
+    `has_solution(model)` solves the feasibility version and returns True (found a point),
+    False (proved infeasible) or None (could not tell, e.g. a restriction or limit).
+    """
+    found = has_solution(feasibility_version(model))
+    if found is True:
+        return Termination.UNBOUNDED
+    if found is False:
+        return Termination.INFEASIBLE
+    return Termination.NO_SOLUTION_FOUND
+
+
+def full_warm_start(model: Model) -> np.ndarray | None:
+    """The warm start if every entry is known, else None."""
+    ws = model.warm_start
+    if ws is None or ws.shape != (model.n_vars,) or np.isnan(ws).any():
+        return None
+    return ws
+
+
+def known_warm_start(model: Model) -> tuple[np.ndarray, np.ndarray] | None:
+    """(indices, values) of the known warm-start entries, or None when there are none."""
+    ws = model.warm_start
+    if ws is None or ws.shape != (model.n_vars,):
+        return None
+    idx = np.flatnonzero(~np.isnan(ws))
+    return (idx, ws[idx]) if idx.size else None
