@@ -8,12 +8,13 @@ import numpy as np
 
 from siteplan.backends.base import Backend, SolveOptions
 from siteplan.backends.common import settle_inf_or_unbd
+from siteplan.errors import SolverError
 from siteplan.model.ir import Model
 from siteplan.result import SolveResult, Termination, relative_gap
 
 #: HighsModelStatus name -> (termination if a solution exists, termination if not, limit)
 STATUS_MAP: dict[str, tuple[Termination, Termination, str | None]] = {
-    "kOptimal": (Termination.OPTIMAL, Termination.OPTIMAL, None),
+    "kOptimal": (Termination.OPTIMAL, Termination.ERROR, None),
     "kInfeasible": (Termination.INFEASIBLE, Termination.INFEASIBLE, None),
     # settled by a feasibility re-solve (common.settle_inf_or_unbd)
     "kUnboundedOrInfeasible": (Termination.ERROR, Termination.ERROR, None),
@@ -22,6 +23,7 @@ STATUS_MAP: dict[str, tuple[Termination, Termination, str | None]] = {
     "kIterationLimit": (Termination.FEASIBLE, Termination.NO_SOLUTION_FOUND, "iterations"),
     "kSolutionLimit": (Termination.FEASIBLE, Termination.NO_SOLUTION_FOUND, "solutions"),
     "kInterrupt": (Termination.FEASIBLE, Termination.NO_SOLUTION_FOUND, "interrupt"),
+    "kHighsInterrupt": (Termination.FEASIBLE, Termination.NO_SOLUTION_FOUND, "interrupt"),
     "kMemoryLimit": (Termination.FEASIBLE, Termination.NO_SOLUTION_FOUND, "memory"),
     "kObjectiveBound": (Termination.FEASIBLE, Termination.NO_SOLUTION_FOUND, "other"),
     "kObjectiveTarget": (Termination.FEASIBLE, Termination.NO_SOLUTION_FOUND, "other"),
@@ -54,7 +56,9 @@ class HighsBackend(Backend):
         if options.seed is not None:
             h.setOptionValue("random_seed", int(options.seed))
         for key, value in options.extra.items():
-            h.setOptionValue(key, value)
+            if h.setOptionValue(key, value) != highspy.HighsStatus.kOk:
+                raise SolverError(f"backend 'highs' cannot set option {key!r} to {value!r}",
+                                  fix="use a HiGHS option name and type, e.g. presolve: 'off'")
 
         lp = highspy.HighsLp()
         lp.num_col_ = model.n_vars

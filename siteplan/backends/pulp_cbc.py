@@ -215,6 +215,12 @@ class PulpCbcBackend(Backend):
         return "".join(lines), interrupted.is_set()
 
     def _interpret(self, model, options, key, x, log, interrupted, build, solve_s, version):
+        unknown = re.findall(r"^No match for (\S+)", log, flags=re.MULTILINE)
+        if unknown:  # CBC ignores a misspelt option; a profile typo must not pass silently
+            return SolveResult(backend=self.name, status=Termination.ERROR, build_seconds=build,
+                               solve_seconds=solve_s, backend_version=version,
+                               message=f"CBC does not know option(s) {', '.join(unknown)} "
+                                       "(check `extra` in the solver profile)")
         with_sol, without, limit = STATUS_MAP.get(key, (Termination.ERROR, Termination.ERROR, None))
         # an incumbent exists if CBC says optimal, or printed a final objective for a MIP stop
         final = re.search(r"^Result - .*$", log, flags=re.MULTILINE)

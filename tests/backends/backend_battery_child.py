@@ -1,0 +1,31 @@
+"""Solve every battery case with one backend, in this process; pickle the results.
+
+Run by conftest.battery_results as `python battery_child.py BACKEND OUT.pkl`.
+"""
+
+import pickle
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from backend_battery import cases  # noqa: E402
+
+from siteplan.backends.base import SolveOptions  # noqa: E402
+from siteplan.backends.registry import get_backend  # noqa: E402
+
+
+def main(name: str, out: str) -> None:
+    backend = get_backend(name)
+    results = {}
+    for case in cases():
+        t0 = time.perf_counter()
+        res = backend.run(case.model, SolveOptions(time_limit=20, threads=1, seed=1))
+        results[case.name] = (res, time.perf_counter() - t0)
+    with open(out, "wb") as fh:
+        pickle.dump(results, fh)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

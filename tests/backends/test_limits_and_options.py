@@ -1,0 +1,62 @@
+"""Limits are data, never exceptions; common options and `extra` reach the solver."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from backend_battery import knapsack, market_split
+from siteplan.backends import SolveOptions, solve
+from siteplan.result import Termination
+
+
+def test_time_limit_returns_best_plan(backend):
+    """Market split does not finish in 1 s on any backend: a plan or none, limit 'time'."""
+    model = market_split()
+    t0 = time.perf_counter()
+    res = solve(model, backend, SolveOptions(time_limit=1.0, isolation="process", threads=1))
+    wall = time.perf_counter() - t0
+    assert res.status in (Termination.FEASIBLE, Termination.NO_SOLUTION_FOUND), res.message
+    assert res.limit == "time", res.message
+    assert res.isolation == "process"
+    assert wall < 20
+    if res.status == Termination.FEASIBLE:
+        assert model.violation(res.x) == 0.0
+        assert res.objective == pytest.approx(model.objective_value(res.x))
+        if res.bound is not None:
+            assert res.bound <= res.objective + 1e-6
+
+
+EXTRAS = {
+    "highs": {"presolve": "off"},
+    "pulp-cbc": {"cuts": "off"},
+    "ortools-scip": {"limits/nodes": 1000, "presolving/maxrounds": 0},
+    "ortools-cpsat": {"num_workers": 1, "linearization_level": 2},
+    "scip": {"limits/nodes": 1000, "presolving/maxrounds": 0},
+}
+
+
+def test_extra_passes_through(backend):
+    res = solve(knapsack(), backend, SolveOptions(isolation="process", mip_gap=0.0, abs_gap=0.0,
+                                                  threads=1, seed=3, extra=EXTRAS[backend]))
+    assert res.status == Termination.OPTIMAL, res.message
+    assert res.objective == pytest.approx(-27.0)
+
+
+def test_unknown_extra_is_an_error_not_silence(backend):
+    res = solve(knapsack(), backend,
+                SolveOptions(isolation="process", extra={"no_such_option_xyz": 1}))
+    assert res.status == Termination.ERROR
+    assert "no_such_option_xyz" in res.message
+
+
+def test_warm_start_flag_is_declared(backend):
+    from siteplan.backends.registry import get_backend
+
+    assert isinstance(get_backend(backend).supports_warm_start, bool)
+    model = knapsack()
+    model.warm_start = np.array([1, 1, 0, 0, 0, 1], dtype=float)
+    res = solve(model, backend, SolveOptions(isolation="process"))
+    assert res.status == Termination.OPTIMAL and res.objective == pytest.approx(-27.0)
