@@ -41,7 +41,9 @@ def list_backends() -> list[dict]:
         try:
             b = get_backend(name)
         except SolverError as exc:
-            rows.append({"name": name, "available": False, "reason": exc.message, "version": ""})
+            rows.append({"name": name, "available": False, "reason": exc.message, "version": "",
+                         "description": "", "default": name == DEFAULT_BACKEND, "clashes": [],
+                         "warm_start": False})
             continue
         ok, why = b.available()
         rows.append(
@@ -52,6 +54,8 @@ def list_backends() -> list[dict]:
                 "version": b.version() if ok else "",
                 "description": b.description,
                 "default": name == DEFAULT_BACKEND,
+                "clashes": list(b.clashes),
+                "warm_start": b.supports_warm_start,
             }
         )
     return rows

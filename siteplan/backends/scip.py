@@ -58,7 +58,8 @@ class ScipBackend(Backend):
     description = "SCIP through PySCIPOpt, model read from a vectorised MPS file"
 
     def version(self) -> str:
-        return f"{super().version()} (SCIP {self._scip_version()})"
+        """PySCIPOpt's version from metadata (no native import); results add SCIP's own."""
+        return super().version()
 
     @staticmethod
     def _scip_version() -> str:
@@ -91,7 +92,7 @@ class ScipBackend(Backend):
     def run(self, model: Model, options: SolveOptions) -> SolveResult:
         import pyscipopt
 
-        version = self.version()
+        version = f"{self.version()} (SCIP {self._scip_version()})"
         bad = trivially_infeasible(model)
         if bad:
             return SolveResult(backend=self.name, status=Termination.INFEASIBLE,
