@@ -1,0 +1,178 @@
+"""Cheap proofs that no plan can exist, run by `validate` and before every solve.
+
+Each check returns plain-language reasons with the numbers that prove them ("capex budget
+30.0M is below the 41.2M that the minimum floor area alone needs"), so a bureau learns what
+is wrong in milliseconds instead of after a long solver run.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from siteplan.geo import nearest_sites
+from siteplan.instance import Instance
+from siteplan.scenario.load import Scenario
+
+
+def money(v: float) -> str:
+    """CNY in millions, as bureaus read budgets."""
+    return f"{v / 1e6:,.1f}M"
+
+
+def _names(ids, limit=5) -> str:
+    ids = list(ids)
+    head = ", ".join(ids[:limit])
+    return head + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+
+
+def check_reach(scn: Scenario, inst: Instance) -> list[str]:
+    if scn.spec.objective == "max_coverage":
+        return []
+    lonely = np.flatnonzero(inst.pairs_per_committee() == 0)
+    if not len(lonely):
+        return []
+    t = scn.tables
+    usable = ~inst.excluded
+    detail = ""
+    if t.coords and not t.committees[t.coords[0]].isna().any() and usable.any():
+        cxy = t.committees[list(t.coords)].to_numpy(float)[lonely]
+        sxy = t.sites[list(t.coords)].to_numpy(float)[usable]
+        idx, d = nearest_sites(cxy, sxy, scn.spec.distance_spec.method, scn.spec.distance_spec.circuity)
+        sids = inst.site_ids[usable][idx]
+        parts = [f"{inst.committee_ids[c]} → {sids[k]} at {d[k]:,.0f} m" for k, c in enumerate(lonely[:5])]
+        detail = "; nearest: " + ", ".join(parts)
+    reach = sorted({f"{r:,.0f} m" for r in inst.reach_m[lonely]})
+    verb = "has" if len(lonely) == 1 else "have"
+    return [f"committee{'s' if len(lonely) > 1 else ''} {_names(inst.committee_ids[lonely])} "
+            f"{verb} no candidate site within {' / '.join(reach)}{detail}"]
+
+
+def min_workers(inst: Instance) -> tuple[int, int]:
+    """(fewest workers any plan can have, most urban workers the bands allow)."""
+    urban_min = int(inst.band_min[inst.urban].sum())
+    rural_min = int(inst.band_min[~inst.urban].sum())
+    need = math.ceil(inst.required_workers - 1e-9)
+    return rural_min + max(urban_min, need), int(inst.band_max[inst.urban].sum())
+
+
+def check_workers(scn: Scenario, inst: Instance) -> list[str]:
+    need = math.ceil(inst.required_workers - 1e-9)
+    _, most = min_workers(inst)
+    if most < need:
+        rate = scn.standards.workers_per_10k_urban
+        return [f"the committee_workers bands allow at most {most:,} urban workers "
+                f"({1e4 * most / max(1, inst.residents[inst.urban].sum()):.1f} per 10,000 urban residents), "
+                f"but {rate:g} per 10,000 needs {need:,}"]
+    return []
+
+
+def check_area_caps(scn: Scenario, inst: Instance) -> list[str]:
+    reasons = []
+    forced = inst.existing | inst.required
+    bad = np.flatnonzero(forced & (inst.min_area > inst.max_area))
+    if len(bad):
+        reasons.append(f"site{'s' if len(bad) > 1 else ''} {_names(inst.site_ids[bad])} must be open but "
+                       f"max_area_m2 {inst.max_area[bad[0]]:,.0f} is below the minimum facility area "
+                       f"{inst.min_area[bad[0]]:,.0f} m²")
+    if scn.standards.area_scope == "facility" and inst.n_pairs and scn.spec.objective != "max_coverage":
+        cap = np.full(inst.n_committees, -1.0)
+        np.maximum.at(cap, inst.pair_c, inst.max_area[inst.pair_s])
+        short = np.flatnonzero((cap >= 0) & (inst.area_need > cap + 1e-9))
+        if len(short):
+            c = short[0]
+            reasons.append(f"committee{'s' if len(short) > 1 else ''} {_names(inst.committee_ids[short])} "
+                           f"need{'s' if len(short) == 1 else ''} {inst.area_need[c]:,.0f} m² (for {inst.households[c]:,} "
+                           f"households) but no site within reach allows more than {cap[c]:,.0f} m²")
+    if scn.standards.area_scope == "street" and scn.spec.objective != "max_coverage":
+        n_t = len(inst.streets)
+        need = np.bincount(inst.committee_street, weights=inst.area_need, minlength=n_t)
+        usable = ~inst.excluded
+        cap = np.bincount(inst.site_street[usable], weights=inst.max_area[usable], minlength=n_t)
+        for t in np.flatnonzero(need > cap + 1e-9)[:5]:
+            reasons.append(f"street {inst.streets[t]} needs {need[t]:,.0f} m² of facilities but its sites "
+                           f"allow at most {cap[t]:,.0f} m²")
+    return reasons
+
+
+def _forced_sites(scn: Scenario, inst: Instance) -> np.ndarray:
+    forced = inst.existing | inst.required
+    if scn.spec.objective != "max_coverage":
+        counts = inst.pairs_per_committee()
+        sole = np.isin(inst.pair_c, np.flatnonzero(counts == 1))
+        forced = forced.copy()
+        forced[inst.pair_s[sole]] = True
+    return forced
+
+
+def capex_lower_bound(scn: Scenario, inst: Instance) -> float:
+    """A valid lower bound on capex: forced sites' fixed costs and minimum areas, plus new
+    floor area that every committee needs at its cheapest reachable site."""
+    forced = _forced_sites(scn, inst)
+    new = ~inst.existing
+    lb = float(inst.fixed_cost[forced & new].sum())
+    lb += float((inst.cost_per_m2 * np.maximum(0.0, inst.min_area - inst.existing_area))[forced].sum())
+    if scn.spec.objective != "max_coverage" and scn.standards.area_scope == "facility" and inst.n_pairs:
+        free = forced | inst.existing  # area there may already be paid for above
+        unit = np.where(free[inst.pair_s], 0.0, inst.cost_per_m2[inst.pair_s])
+        best = np.full(inst.n_committees, np.inf)
+        np.minimum.at(best, inst.pair_c, unit)
+        best[~np.isfinite(best)] = 0.0
+        lb += float(inst.area_need @ best)
+    return lb
+
+
+def opex_lower_bound(scn: Scenario, inst: Instance) -> tuple[float, int]:
+    """(lower bound on opex per year, fewest workers) from staffing rules and floor area."""
+    workers, _ = min_workers(inst)
+    lb = inst.worker_cost * workers
+    area_opex = float(inst.opex_per_m2 @ inst.existing_area)
+    if scn.spec.objective != "max_coverage" and inst.n_pairs:
+        best = np.full(inst.n_committees, np.inf)
+        np.minimum.at(best, inst.pair_c, inst.opex_per_m2[inst.pair_s])
+        best[~np.isfinite(best)] = 0.0
+        area_opex = max(area_opex, float(inst.area_need @ best))
+    lb += area_opex
+    if inst.residents_per_window and scn.spec.objective != "max_coverage":
+        lb += inst.worker_cost * (math.ceil(inst.residents.sum() / inst.residents_per_window)
+                                  + inst.window_extra_staff)
+    return lb, workers
+
+
+def check_budgets(scn: Scenario, inst: Instance) -> list[str]:
+    reasons = []
+    b = scn.spec.budget
+    if b.capex is not None:
+        lb = capex_lower_bound(scn, inst)
+        if lb > b.capex * (1 + 1e-9) + 1:
+            reasons.append(f"capex budget {money(b.capex)} is below the {money(lb)} that the minimum "
+                           "floor area and the sites that must open alone need")
+    if b.opex_per_year is not None:
+        lb, workers = opex_lower_bound(scn, inst)
+        if lb > b.opex_per_year * (1 + 1e-9) + 1:
+            reasons.append(f"opex budget {money(b.opex_per_year)} a year is below the {money(lb)} a year that "
+                           f"the minimum staffing ({workers:,} workers at {inst.worker_cost:,.0f}) and floor "
+                           "area alone need")
+    return reasons
+
+
+def prove_infeasible(scn: Scenario, inst: Instance) -> list[str]:
+    """All the reasons found; empty means no cheap proof (a plan may still not exist)."""
+    return (check_reach(scn, inst) + check_workers(scn, inst) + check_area_caps(scn, inst)
+            + check_budgets(scn, inst))
+
+
+def facility_cost_lower_bound(scn: Scenario, inst: Instance) -> float:
+    """Lower bound on capex + horizon · area opex, for an absolute gap target on that part."""
+    if scn.spec.objective == "max_coverage" or not inst.n_pairs:
+        return 0.0
+    free = inst.existing
+    unit = np.where(free[inst.pair_s], 0.0, inst.cost_per_m2[inst.pair_s]) \
+        + inst.horizon * inst.opex_per_m2[inst.pair_s]
+    best = np.full(inst.n_committees, np.inf)
+    np.minimum.at(best, inst.pair_c, unit)
+    best[~np.isfinite(best)] = 0.0
+    if scn.standards.area_scope == "facility":
+        return float(inst.area_need @ best)
+    return float(inst.horizon * (inst.opex_per_m2 @ inst.existing_area))

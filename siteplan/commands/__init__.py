@@ -1,0 +1,1 @@
+"""Click subcommands, one module per family, imported lazily by `siteplan.cli`."""

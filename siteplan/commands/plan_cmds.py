@@ -1,0 +1,171 @@
+"""Planning commands: solve, validate, check, presets, generate."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from siteplan.errors import CheckFailedError, InputError
+
+
+def parse_sets(pairs: tuple[str, ...]) -> dict:
+    """--set key.path=value pairs (values in YAML syntax) as an overrides mapping."""
+    from siteplan.scenario.load import parse_value
+
+    out = {}
+    for item in pairs:
+        if "=" not in item:
+            raise InputError(f"--set {item!r} is not KEY=VALUE", fix="write e.g. --set budget.capex=8e7")
+        key, value = item.split("=", 1)
+        out[key.strip()] = parse_value(value)
+    return out
+
+
+def progress_printer(quiet: bool):
+    """Progress lines on a terminal; silent in logs, pipes and CI."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    return lambda msg: click.echo(f"… {msg}", err=True)
+
+
+@click.command("solve")
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Output folder (default: out/<scenario name>).")
+@click.option("--solver", default=None, help="Backend route (highs, pulp-cbc, ...) or a profile YAML.")
+@click.option("--time-limit", type=float, default=None, help="Seconds.")
+@click.option("--mip-gap", type=float, default=None, help="Relative gap (on the facility part for min_cost).")
+@click.option("--threads", type=int, default=None)
+@click.option("--set", "sets", multiple=True, help="Override a scenario key: --set budget.capex=8e7")
+@click.option("--json", "as_json", is_flag=True, help="Print plan.json's summary as JSON.")
+@click.option("--quiet", is_flag=True, help="No progress lines.")
+def solve_cmd(scenario, out_dir, solver, time_limit, mip_gap, threads, sets, as_json, quiet):
+    """Solve SCENARIO and write plan.json, CSV tables and a summary to --out."""
+    from siteplan.backends.base import SolveOptions
+    from siteplan.pipeline import solve_scenario, solver_settings
+    from siteplan.report.outputs import read_plan_dir, write_outputs
+    from siteplan.report.summary import summary_text
+    from siteplan.scenario.load import load_scenario
+
+    scn = load_scenario(scenario, parse_sets(sets))
+    backend, profile = None, None
+    if solver:
+        if solver.endswith((".yaml", ".yml")) or Path(solver).exists():
+            profile = solver
+        else:
+            backend = solver
+    name, opts = solver_settings(scn, backend, None, profile)
+    changes = {k: v for k, v in (("time_limit", time_limit), ("mip_gap", mip_gap), ("threads", threads))
+               if v is not None}
+    opts = SolveOptions(**{**opts.as_dict(), **changes})
+    outcome = solve_scenario(scn, backend=name, options=opts, progress=progress_printer(quiet))
+    out = write_outputs(outcome, out_dir or Path("out") / scn.name)
+    _, _, doc = read_plan_dir(out)
+    if as_json:
+        click.echo(json.dumps({k: doc[k] for k in ("scenario", "status", "solver", "totals", "check")},
+                              ensure_ascii=False, indent=1))
+    else:
+        click.echo(summary_text(doc))
+        click.echo(f"  outputs     {out}/plan.json, facilities.csv, committees.csv, compliance.csv")
+
+
+@click.command("validate")
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("--set", "sets", multiple=True, help="Override a scenario key: --set budget.capex=8e7")
+def validate_cmd(scenario, sets):
+    """Check SCENARIO without solving: schema, tables, and cheap proofs of infeasibility."""
+    from siteplan.checks import capex_lower_bound, money, opex_lower_bound, prove_infeasible
+    from siteplan.errors import InfeasibleError
+    from siteplan.instance import build_instance
+    from siteplan.scenario.load import load_scenario
+
+    scn = load_scenario(scenario, parse_sets(sets))
+    inst = build_instance(scn)
+    ppc = inst.pairs_per_committee()
+    click.echo(f"{scn.name}: {inst.n_committees:,} committees ({int(inst.urban.sum()):,} urban), "
+               f"{inst.n_sites:,} sites ({int(inst.existing.sum())} existing), {len(inst.streets)} streets, "
+               f"{inst.n_pairs:,} pairs within reach (median {int(sorted(ppc)[len(ppc) // 2])} per committee)")
+    capex_lb = capex_lower_bound(scn, inst)
+    opex_lb, workers = opex_lower_bound(scn, inst)
+    click.echo(f"  lower bounds: capex ≥ {money(capex_lb)}, opex ≥ {money(opex_lb)}/year, "
+               f"workers ≥ {workers:,}")
+    reasons = prove_infeasible(scn, inst)
+    if reasons:
+        raise InfeasibleError("no plan can meet every rule:\n  - " + "\n  - ".join(reasons),
+                              reasons=reasons, where=str(scenario))
+    click.echo("  valid: no proof of infeasibility found")
+
+
+@click.command("check")
+@click.argument("outdir", type=click.Path(path_type=Path))
+@click.option("--all", "all_rows", is_flag=True, help="Show every row, not only the summary and failures.")
+def check_cmd(outdir, all_rows):
+    """Re-verify a saved plan against every standard, without any solver."""
+    from siteplan.plan import evaluate
+    from siteplan.report.outputs import read_plan_dir
+    from siteplan.report.summary import compliance_lines
+
+    scn, plan, doc = read_plan_dir(outdir)
+    ev = evaluate(scn, plan, stated_totals=doc.get("totals"))
+    click.echo(f"{scn.name}: {len(plan.areas)} facilities, {len(plan.assignment)} committees")
+    click.echo("\n".join(compliance_lines(ev.compliance, all_rows=all_rows)))
+    if not ev.ok:
+        first = ev.violations[0]
+        raise CheckFailedError(f"{len(ev.violations)} rule violation(s); first: {first['rule']} at "
+                               f"{first['scope']} (required {first['required']}, got {first['achieved']})",
+                               where=str(outdir))
+    click.echo("check passed: every enforced rule holds and the stated totals match")
+
+
+@click.group("presets", invoke_without_command=True)
+@click.pass_context
+def presets_group(ctx):
+    """List the policy presets, or show one with `presets show NAME`."""
+    if ctx.invoked_subcommand:
+        return
+    from siteplan.scenario.presets import PRESET_NAMES, load_preset
+
+    for name in PRESET_NAMES:
+        p = load_preset(name)
+        click.echo(f"{name:<10} {p.title}  ({p.document}, {p.year})")
+
+
+@presets_group.command("show")
+@click.argument("name")
+def presets_show(name):
+    """Every rule of preset NAME with its value, scope, kind and source clause."""
+    from siteplan.scenario.presets import load_preset
+    from siteplan.report.summary import _fmt
+
+    p = load_preset(name)
+    click.echo(f"{p.name}: {p.title} ({p.document}, target year {p.year}); default reach {p.reach_m:g} m")
+    for r in p.rules:
+        value = r["value"]
+        if isinstance(value, list):
+            value = "; ".join(f"{b['households'][0]}–{b['households'][1] or '∞'} hh: {b['min']}–{b['max']}"
+                              for b in value)
+        assessed = "" if r.get("assessed", True) else "  [not assessed]"
+        click.echo(f"- {r['id']} ({r['title']}): {_fmt(value)} {r['unit']}".rstrip())
+        click.echo(f"    scope {r['scope']}, kind {r['kind']}{assessed}; source: {r['source']}")
+
+
+@click.command("generate")
+@click.option("--committees", "n_committees", type=click.IntRange(1, 500_000), required=True)
+@click.option("--sites", "n_sites", type=click.IntRange(1, 200_000), required=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--rural-share", type=click.FloatRange(0, 1), default=0.2, show_default=True)
+@click.option("--reach", "reach_m", type=click.FloatRange(50, 50_000), default=1000, show_default=True)
+@click.option("--preset", default="national", show_default=True)
+@click.option("--name", default=None)
+@click.argument("out", type=click.Path(path_type=Path))
+def generate_cmd(n_committees, n_sites, seed, rural_share, reach_m, preset, name, out):
+    """Write a synthetic city (committees.csv, sites.csv, scenario.yaml) to OUT."""
+    from siteplan.generate import CityShape, write_city
+    from siteplan.scenario.presets import load_preset
+
+    load_preset(preset)
+    path = write_city(out, CityShape(n_committees, n_sites, seed, rural_share, reach_m), preset, name)
+    click.echo(f"wrote {path} with {n_committees:,} committees and {n_sites:,} sites")

@@ -1,0 +1,197 @@
+"""One planning run: load -> checks -> instance -> build -> solve -> decode -> evaluate.
+
+This is the library entry point the CLI, the run store, sweeps and benchmarks call.
+A plan that fails the independent checker is never returned as a solution.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from siteplan.backends import SolveOptions, solve
+from siteplan.backends.registry import DEFAULT_BACKEND
+from siteplan.checks import facility_cost_lower_bound, prove_infeasible
+from siteplan.errors import CheckFailedError, InfeasibleError, NoSolutionError, SolverError
+from siteplan.instance import Instance, build_instance
+from siteplan.model.build import PlanningModel, add_coverage_floor, build_planning_model
+from siteplan.model.ir import Model
+from siteplan.plan import Evaluation, Plan, evaluate
+from siteplan.result import SolveResult, Termination
+from siteplan.scenario.load import Scenario, load_scenario
+
+
+@dataclass
+class Outcome:
+    scenario: Scenario
+    instance: Instance
+    model: Model
+    result: SolveResult
+    plan: Plan
+    evaluation: Evaluation
+    backend: str
+    options: SolveOptions
+    timings: dict = field(default_factory=dict)
+    phases: list[dict] = field(default_factory=list)
+    facility_gap: float | None = None
+
+    @property
+    def status(self) -> str:
+        return self.result.status.value
+
+
+def solver_settings(scn: Scenario, backend: str | None = None, options: SolveOptions | None = None,
+                    profile: str | None = None) -> tuple[str, SolveOptions]:
+    """Backend and options: scenario `solver:` block < profile < explicit arguments."""
+    spec = scn.spec.solver
+    name = spec.backend
+    opts = SolveOptions(time_limit=spec.time_limit, mip_gap=spec.mip_gap, threads=spec.threads,
+                        seed=spec.seed, log=spec.log)
+    prof = profile or spec.profile
+    if prof:
+        from siteplan.solver_profiles import load_profile
+
+        if spec.profile and not profile and scn.path and not Path(prof).is_absolute():
+            cand = scn.path.parent / prof
+            prof = str(cand) if cand.exists() else prof
+        name, opts = load_profile(prof)
+    if options is not None:
+        opts = options
+    return backend or name or DEFAULT_BACKEND, opts
+
+
+def plan_to_vector(pm: PlanningModel, model: Model, plan: Plan) -> np.ndarray:
+    """A warm start: the model's columns for a plan (e.g. the neighbouring sweep point)."""
+    inst = pm.inst
+    x = np.zeros(model.n_vars)
+    sidx = {s: i for i, s in enumerate(inst.site_ids)}
+    for sid, area in plan.areas.items():
+        if sid in sidx:
+            x[pm.y[sidx[sid]]] = 1.0
+            x[pm.a[sidx[sid]]] = area
+    pair_of = {(int(c), int(s)): k for k, (c, s) in enumerate(zip(inst.pair_c, inst.pair_s))}
+    for ci, cid in enumerate(inst.committee_ids):
+        sid = plan.assignment.get(cid)
+        if sid is not None and (ci, sidx.get(sid, -1)) in pair_of:
+            x[pm.x[pair_of[(ci, sidx[sid])]]] = 1.0
+        x[pm.w[ci]] = plan.workers.get(cid, inst.band_min[ci])
+    if pm.n is not None:
+        for sid, n in plan.windows.items():
+            if sid in sidx:
+                x[pm.n[sidx[sid]]] = n
+    return np.clip(x, model.lb, model.ub)
+
+
+def decode(pm: PlanningModel, x: np.ndarray, area_scope: str) -> Plan:
+    """Round the integer columns and set areas to their cheapest feasible value for them."""
+    inst = pm.inst
+    y = x[pm.y] > 0.5
+    chosen = x[pm.x] > 0.5
+    assignment: dict[str, str | None] = {c: None for c in inst.committee_ids}
+    served_need = np.zeros(inst.n_sites)
+    served_res = np.zeros(inst.n_sites)
+    for k in np.flatnonzero(chosen):
+        c, s = inst.pair_c[k], inst.pair_s[k]
+        assignment[inst.committee_ids[c]] = inst.site_ids[s]
+        served_need[s] += inst.area_need[c]
+        served_res[s] += inst.residents[c]
+        y[s] = True
+    area = np.maximum(x[pm.a], inst.existing_area)
+    area = np.maximum(area, np.where(y, inst.min_area, 0.0))
+    if area_scope == "facility":
+        area = np.maximum(area, served_need)
+    area = np.minimum(area, np.maximum(inst.max_area, inst.existing_area))
+    areas = {inst.site_ids[s]: float(area[s]) for s in np.flatnonzero(y)}
+    windows: dict[str, int] = {}
+    if inst.residents_per_window:
+        for s in np.flatnonzero(y):
+            windows[inst.site_ids[s]] = int(max(round(x[pm.n[s]]),
+                                                math.ceil(served_res[s] / inst.residents_per_window - 1e-9)))
+    workers = {c: int(round(v)) for c, v in zip(inst.committee_ids, x[pm.w])}
+    return Plan(areas=areas, windows=windows, assignment=assignment, workers=workers)
+
+
+def _run(model: Model, backend: str, opts: SolveOptions) -> SolveResult:
+    res = solve(model, backend, opts)
+    if res.status == Termination.ERROR:
+        raise SolverError(f"backend {backend!r} failed: {res.message}")
+    return res
+
+
+def solve_scenario(scenario: Scenario | str | Path, *, backend: str | None = None,
+                   options: SolveOptions | None = None, profile: str | None = None,
+                   overrides: dict[str, Any] | None = None, warm_start: Plan | None = None,
+                   progress: Callable[[str], None] | None = None) -> Outcome:
+    """Solve one scenario and return the checked plan; raise a `SiteplanError` otherwise."""
+    say = progress or (lambda msg: None)
+    t0 = time.perf_counter()
+    scn = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, overrides)
+    t_load = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    inst = build_instance(scn)
+    reasons = prove_infeasible(scn, inst)
+    if reasons:
+        raise InfeasibleError("no plan can meet every rule: " + reasons[0]
+                              + (f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""),
+                              reasons=reasons, where=str(scn.path) if scn.path else None,
+                              fix="relax the standard or budget named, or add candidate sites")
+    t_inst = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    spec = scn.spec
+    model, pm = build_planning_model(inst, spec.objective, scn.standards.area_scope,
+                                     spec.budget.capex, spec.budget.opex_per_year)
+    t_build = time.perf_counter() - t2
+    name, opts = solver_settings(scn, backend, options, profile)
+    if spec.objective == "min_cost" and opts.mip_gap:
+        # the gap target applies to the facility part: workers' large cost would hide gaps
+        f_lb = facility_cost_lower_bound(scn, inst)
+        if f_lb > 0:
+            opts = SolveOptions(**{**opts.as_dict(), "abs_gap": opts.mip_gap * f_lb, "mip_gap": 1e-9})
+    if warm_start is not None:
+        model.warm_start = plan_to_vector(pm, model, warm_start)
+    say(f"solving {model.n_vars:,} variables x {model.n_rows:,} rows with {name}")
+    res = _run(model, name, opts)
+    phases = [dict(res.summary(), phase=spec.objective)]
+    if spec.objective == "max_coverage" and res.status.has_solution:
+        covered = -res.objective
+        say(f"phase 2: least cost covering {covered:,.0f} residents")
+        model2 = add_coverage_floor(model, pm, covered)
+        model2.warm_start = res.x
+        res2 = _run(model2, name, opts)
+        phases.append(dict(res2.summary(), phase="min_cost_at_max_coverage"))
+        if res2.status.has_solution:
+            res2.extra["coverage_phase"] = phases[0]
+            res, model = res2, model2
+    if res.status == Termination.INFEASIBLE:
+        raise InfeasibleError(f"the solver ({name}) proved that no plan meets every rule",
+                              where=str(scn.path) if scn.path else None,
+                              fix="run `siteplan explain` to see which rule or budget to relax")
+    if res.status == Termination.UNBOUNDED:
+        raise SolverError(f"the solver ({name}) reports the model unbounded (a bug: please report it)")
+    if not res.status.has_solution:
+        raise NoSolutionError(f"no plan found within the limits ({res.limit or 'limit'} after "
+                              f"{res.solve_seconds:.0f} s)", fix="raise solver.time_limit or try another backend")
+    plan = decode(pm, res.x, scn.standards.area_scope)
+    t3 = time.perf_counter()
+    ev = evaluate(scn, plan)
+    t_eval = time.perf_counter() - t3
+    if not ev.ok:
+        v = ev.violations[0]
+        raise CheckFailedError(
+            f"the {name} plan fails the independent check: {v['rule']} at {v['scope']} "
+            f"(required {v['required']}, got {v['achieved']}); {len(ev.violations)} violation(s)",
+            fix="this is a bug or a numerical problem in the solver; try another backend and report it")
+    fgap = None
+    if spec.objective == "min_cost" and res.bound is not None:
+        fvalue = float(model.meta["facility_cost"] @ res.x + model.meta["facility_const"])
+        fgap = max(0.0, res.objective - res.bound) / max(abs(fvalue), 1e-9)
+    return Outcome(scenario=scn, instance=inst, model=model, result=res, plan=plan, evaluation=ev,
+                   backend=name, options=opts, phases=phases, facility_gap=fgap,
+                   timings={"load": t_load, "instance_and_checks": t_inst, "build": t_build,
+                            "solve": sum(p["solve_seconds"] for p in phases), "evaluate": t_eval,
+                            "total": time.perf_counter() - t0})

@@ -1,0 +1,237 @@
+"""Load a scenario: YAML (safely, with `extends:`), dotted overrides, schema, tables, preset.
+
+Every problem becomes an `InputError` naming the file, the key path or row, and the fix.
+Scenario files are untrusted: no aliases (no YAML bombs), bounded sizes and row counts,
+no code execution. Data paths are resolved relative to the file that names them, so a
+scenario that `extends:` another in a different folder still finds the parent's tables.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from siteplan.errors import InputError
+from siteplan.scenario.presets import ResolvedStandards, load_preset, resolve_standards
+from siteplan.scenario.schema import ScenarioSpec
+from siteplan.scenario.tables import Tables, read_tables
+
+MAX_YAML_BYTES = 1 << 20  # 1 MiB of YAML is far more than any scenario needs
+MAX_EXTENDS_DEPTH = 10
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """SafeLoader that refuses aliases: anchors can multiply a small file into gigabytes."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.constructor.ConstructorError(
+                None, None, "aliases (*name) are not allowed in scenario files", event.start_mark)
+        return super().compose_node(parent, index)
+
+
+def read_yaml(path: Path) -> dict:
+    """Parse one YAML mapping safely, with clear errors for unreadable or malformed files."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise InputError("file not found", where=str(path),
+                         fix="check the path (relative paths are relative to the current folder)")
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror}", where=str(path))
+    if size > MAX_YAML_BYTES:
+        raise InputError(f"file is {size} bytes; scenario files are limited to {MAX_YAML_BYTES}",
+                         where=str(path), fix="keep data in CSV tables and name them under data:")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError("file is not UTF-8 text", where=str(path), fix="save it as UTF-8")
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror}", where=str(path))
+    try:
+        data = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(f"invalid YAML{at}: {problem}", where=str(path),
+                         fix="fix the YAML syntax (indentation, colons, quotes)")
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InputError("a scenario file must be a mapping of keys (name:, data:, ...)",
+                         where=str(path))
+    return data
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    """Mappings merge key by key; anything else (lists included) is replaced."""
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _absolutise_data(raw: dict, folder: Path) -> None:
+    """Turn relative table paths into absolute ones, relative to the file naming them."""
+    data = raw.get("data")
+    if isinstance(data, dict):
+        for key, value in list(data.items()):
+            if isinstance(value, str) and value and not Path(value).is_absolute():
+                data[key] = str((folder / value).resolve())
+
+
+def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict:
+    """The merged mapping of `path` and every file it `extends:`, with absolute data paths."""
+    path = path.resolve()
+    if path in _chain:
+        cycle = " -> ".join(p.name for p in (*_chain, path))
+        raise InputError(f"extends: forms a cycle ({cycle})", where=str(path),
+                         fix="remove one of the extends: lines")
+    if len(_chain) >= MAX_EXTENDS_DEPTH:
+        raise InputError(f"extends: chain deeper than {MAX_EXTENDS_DEPTH} files", where=str(path))
+    raw = read_yaml(path)
+    _absolutise_data(raw, path.parent)
+    parent = raw.pop("extends", None)
+    if parent is None:
+        return raw
+    if not isinstance(parent, str):
+        raise InputError("extends: must be one file name", where=f"{path}: extends",
+                         fix="write extends: base.yaml")
+    parent_path = (path.parent / parent)
+    if not parent_path.exists():
+        raise InputError(f"extends: file {parent!r} not found", where=f"{path}: extends",
+                         fix=f"check the name; it is looked up in {path.parent}")
+    return deep_merge(load_raw(parent_path, (*_chain, path)), raw)
+
+
+def parse_value(text: str) -> Any:
+    """A command-line override value: YAML scalar syntax (numbers, true/false, null, lists)."""
+    try:
+        return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506
+    except yaml.YAMLError:
+        return text
+
+
+def apply_overrides(raw: dict, overrides: dict[str, Any] | None, where: str) -> dict:
+    """Set dotted keys (`budget.capex`) in the raw mapping, creating mappings as needed."""
+    out = copy.deepcopy(raw)
+    for dotted, value in (overrides or {}).items():
+        node = out
+        parts = dotted.split(".")
+        for part in parts[:-1]:
+            nxt = node.get(part)
+            if nxt is None:
+                nxt = node[part] = {}
+            if not isinstance(nxt, dict):
+                raise InputError(f"cannot set {dotted!r}: {part!r} is not a mapping", where=where)
+            node = nxt
+        node[parts[-1]] = value
+    return out
+
+
+def _key_path(loc: tuple) -> str:
+    return ".".join(str(p) for p in loc if not (isinstance(p, str) and p in _UNION_TAGS))
+
+
+_UNION_TAGS = {"float", "int", "str", "dict[Literal['urban','rural'],float]", "function-after"}
+
+
+def _known_keys(model: type[BaseModel], loc: tuple) -> list[str]:
+    """Field names valid at `loc` (for a did-you-mean on unknown keys)."""
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int) or not hasattr(current, "model_fields"):
+            continue
+        field = current.model_fields.get(part)
+        if field is None:
+            return []
+        ann = field.annotation
+        candidates = [ann, *getattr(ann, "__args__", ())]
+        current = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)),
+                       None)
+        if current is None:
+            return []
+    return list(getattr(current, "model_fields", {}))
+
+
+def validation_error(exc: ValidationError, where: str) -> InputError:
+    """Turn pydantic's report into one clear line: file, key path, problem, fix."""
+    errors = exc.errors()
+    # prefer the most specific error (longest location) of the first key that failed
+    first = errors[0]
+    key = _key_path(first["loc"])
+    if first["type"] == "extra_forbidden":
+        name = str(first["loc"][-1])
+        near = difflib.get_close_matches(name, _known_keys(ScenarioSpec, first["loc"]), n=1)
+        fix = f"did you mean {near[0]!r}?" if near else "remove it (see the README for valid keys)"
+        msg = f"unknown key {key!r}"
+    elif first["type"] == "missing":
+        msg, fix = f"missing required key {key!r}", f"add {key}: to the scenario"
+    else:
+        got = first.get("input")
+        got_s = "" if isinstance(got, dict) else f" (got {got!r})"
+        msg = f"key {key!r}: {first['msg']}{got_s}"
+        fix = "correct the value"
+    more = len({_key_path(e["loc"]) for e in errors}) - 1
+    if more > 0:
+        msg += f" (and {more} more problem{'s' if more > 1 else ''})"
+    return InputError(msg, where=where, fix=fix)
+
+
+@dataclass
+class Scenario:
+    """A validated scenario: spec, resolved standards, tables and where they came from."""
+
+    path: Path | None
+    spec: ScenarioSpec
+    standards: ResolvedStandards
+    tables: Tables
+    raw: dict
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def content_hash(self) -> str:
+        """Hash of the resolved scenario and its tables' contents: same inputs, same hash."""
+        h = hashlib.sha256()
+        spec = self.spec.model_dump(mode="json")
+        spec["data"] = {k: (Path(v).name if v else v) for k, v in spec["data"].items()}
+        h.update(json.dumps(spec, sort_keys=True, default=str).encode())
+        h.update(self.tables.fingerprint.encode())
+        return h.hexdigest()[:16]
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Load, merge, override, validate and read tables; raise `InputError` on any problem."""
+    path = Path(path)
+    if path.is_dir():
+        candidates = sorted(path.glob("*.yaml"))
+        if len(candidates) != 1:
+            raise InputError("is a folder", where=str(path), fix="name the scenario YAML file")
+        path = candidates[0]
+    raw = apply_overrides(load_raw(path), overrides, str(path))
+    try:
+        spec = ScenarioSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise validation_error(exc, str(path)) from None
+    preset = load_preset(spec.preset)
+    try:
+        standards = resolve_standards(preset, spec.standards)
+    except (ValidationError, KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"standards: {exc}", where=str(path), fix="check the standards block")
+    tables = read_tables(spec, standards, where=str(path))
+    return Scenario(path=path.resolve(), spec=spec, standards=standards, tables=tables, raw=raw)

@@ -1,0 +1,263 @@
+"""Read and validate the committees and sites tables (CSV), untrusted input.
+
+Each problem names the file, the row (as the line number a spreadsheet shows) and column,
+and the fix. Sizes are bounded before parsing so a file cannot make us allocate unboundedly.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from siteplan.errors import InputError
+
+MAX_TABLE_BYTES = 512 << 20
+MAX_COMMITTEES = 500_000
+MAX_SITES = 200_000
+
+COMMITTEE_COLUMNS = ("id", "street", "households", "residents", "kind")
+SITE_COLUMNS = ("id", "street", "kind", "fixed_cost", "cost_per_m2", "opex_per_m2_year",
+                "max_area_m2")
+SITE_OPTIONAL = ("existing_area_m2", "required", "excluded", "name", "open_hours_per_day")
+COMMITTEE_OPTIONAL = ("name",)
+TRUE = {"true", "1", "yes", "y", "t"}
+FALSE = {"false", "0", "no", "n", "f", ""}
+
+
+@dataclass
+class Tables:
+    committees: pd.DataFrame
+    sites: pd.DataFrame
+    distances: pd.DataFrame | None
+    coords: tuple[str, str]  # ("x", "y") or ("lon", "lat")
+    fingerprint: str
+
+
+def _problem(path: str, msg: str, fix: str, row: int | None = None, col: str | None = None):
+    where = path + (f", line {row}" if row is not None else "") + (f", column {col!r}" if col else "")
+    return InputError(msg, where=where, fix=fix)
+
+
+def _read_csv(path_s: str, what: str) -> tuple[pd.DataFrame, bytes]:
+    path = Path(path_s)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise InputError(f"{what} table not found", where=path_s,
+                         fix=f"check data.{what} in the scenario (paths are relative to the YAML file)")
+    if size > MAX_TABLE_BYTES:
+        raise InputError(f"{what} table is {size >> 20} MiB, above the {MAX_TABLE_BYTES >> 20} MiB limit",
+                         where=path_s)
+    try:
+        blob = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {what} table: {exc.strerror}", where=path_s)
+    if size == 0:
+        raise InputError(f"{what} table is empty", where=path_s, fix="add a header line and rows")
+    try:
+        import io
+
+        df = pd.read_csv(io.BytesIO(blob), dtype=str, keep_default_na=False, encoding="utf-8-sig",
+                         skipinitialspace=True)
+    except UnicodeDecodeError:
+        raise InputError(f"{what} table is not UTF-8 text", where=path_s, fix="save it as UTF-8 CSV")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"{what} table is not valid CSV: {str(exc).strip()}", where=path_s)
+    df.columns = [str(c).strip() for c in df.columns]
+    return df, blob
+
+
+def _require_columns(df: pd.DataFrame, cols, path: str, what: str) -> None:
+    for col in cols:
+        if col not in df.columns:
+            near = difflib.get_close_matches(col, list(df.columns), n=1)
+            hint = f"rename column {near[0]!r} to {col!r}" if near else f"add a {col!r} column"
+            raise _problem(path, f"{what} table has no {col!r} column", hint)
+
+
+def _numeric(df, col, path, *, integer=False, positive=False, non_negative=False,
+             lo=None, hi=None) -> np.ndarray:
+    text = df[col].astype(str).str.strip()
+    vals = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(vals)
+    if integer:
+        bad |= np.isfinite(vals) & (np.abs(vals - np.round(vals)) > 1e-9)
+    if positive:
+        bad |= vals <= 0
+    if non_negative:
+        bad |= vals < 0
+    if lo is not None:
+        bad |= vals < lo
+    if hi is not None:
+        bad |= vals > hi
+    if bad.any():
+        i = int(np.argmax(bad))
+        need = ("a positive whole number" if integer and positive else
+                "a whole number" if integer else
+                "a positive number" if positive else
+                "a number >= 0" if non_negative else "a number")
+        if lo is not None or hi is not None:
+            need += f" in [{lo}, {hi}]"
+        n_bad = int(bad.sum())
+        more = f" ({n_bad - 1} more rows like it)" if n_bad > 1 else ""
+        raise _problem(path, f"{col} is {text.iloc[i]!r}, not {need}{more}", f"correct {col} on that row",
+                       row=i + 2, col=col)
+    return vals
+
+
+def _bools(df, col, path) -> np.ndarray:
+    if col not in df.columns:
+        return np.zeros(len(df), dtype=bool)
+    text = df[col].astype(str).str.strip().str.lower()
+    ok = text.isin(TRUE | FALSE)
+    if not ok.all():
+        i = int(np.argmax(~ok.to_numpy()))
+        raise _problem(path, f"{col} is {df[col].iloc[i]!r}, not true/false", "write true or false",
+                       row=i + 2, col=col)
+    return text.isin(TRUE).to_numpy()
+
+
+def _ids(df, path, what) -> np.ndarray:
+    ids = df["id"].astype(str).str.strip()
+    empty = ids == ""
+    if empty.any():
+        raise _problem(path, f"{what} id is empty", "give every row a unique id",
+                       row=int(np.argmax(empty.to_numpy())) + 2, col="id")
+    dup = ids.duplicated(keep="first")
+    if dup.any():
+        i = int(np.argmax(dup.to_numpy()))
+        first = int(np.argmax((ids == ids.iloc[i]).to_numpy()))
+        raise _problem(path, f"duplicate {what} id {ids.iloc[i]!r} (first on line {first + 2})",
+                       "make ids unique", row=i + 2, col="id")
+    return ids.to_numpy()
+
+
+def _choice(df, col, allowed, path) -> np.ndarray:
+    vals = df[col].astype(str).str.strip().str.lower()
+    bad = ~vals.isin(allowed)
+    if bad.any():
+        i = int(np.argmax(bad.to_numpy()))
+        raise _problem(path, f"{col} is {df[col].iloc[i]!r}, not one of {', '.join(allowed)}",
+                       f"write one of {', '.join(allowed)}", row=i + 2, col=col)
+    return vals.to_numpy()
+
+
+def _coords(df, path, what, method: str) -> tuple[str, str]:
+    if method == "haversine":
+        cols = ("lon", "lat")
+        _require_columns(df, cols, path, what)
+        df["lon"] = _numeric(df, "lon", path, lo=-180, hi=180)
+        df["lat"] = _numeric(df, "lat", path, lo=-90, hi=90)
+        return cols
+    if method == "matrix" and not {"x", "y"} <= set(df.columns):
+        df["x"] = np.nan
+        df["y"] = np.nan
+        return ("x", "y")
+    _require_columns(df, ("x", "y"), path, what)
+    df["x"] = _numeric(df, "x", path)
+    df["y"] = _numeric(df, "y", path)
+    return ("x", "y")
+
+
+def read_committees(path: str, method: str) -> tuple[pd.DataFrame, bytes]:
+    df, blob = _read_csv(path, "committees")
+    _require_columns(df, COMMITTEE_COLUMNS, path, "committees")
+    if len(df) == 0:
+        raise InputError("committees table has no rows", where=path, fix="add committees")
+    if len(df) > MAX_COMMITTEES:
+        raise InputError(f"committees table has {len(df)} rows; the limit is {MAX_COMMITTEES}", where=path)
+    out = pd.DataFrame({"id": _ids(df, path, "committee")})
+    out["street"] = df["street"].astype(str).str.strip()
+    out["kind"] = _choice(df, "kind", ("urban", "rural"), path)
+    out["households"] = _numeric(df, "households", path, integer=True, positive=True).astype(np.int64)
+    out["residents"] = _numeric(df, "residents", path, integer=True, positive=True).astype(np.int64)
+    cx, cy = _coords(df, path, "committees", method)
+    out[cx], out[cy] = df[cx].to_numpy(float), df[cy].to_numpy(float)
+    out["name"] = df["name"].astype(str) if "name" in df.columns else out["id"]
+    return out, blob
+
+
+def read_sites(path: str, method: str) -> tuple[pd.DataFrame, bytes]:
+    df, blob = _read_csv(path, "sites")
+    _require_columns(df, SITE_COLUMNS, path, "sites")
+    if len(df) == 0:
+        raise InputError("sites table has no rows", where=path, fix="add candidate sites")
+    if len(df) > MAX_SITES:
+        raise InputError(f"sites table has {len(df)} rows; the limit is {MAX_SITES}", where=path)
+    out = pd.DataFrame({"id": _ids(df, path, "site")})
+    out["street"] = df["street"].astype(str).str.strip()
+    out["kind"] = _choice(df, "kind", ("urban", "rural", "centre"), path)
+    for col in ("fixed_cost", "cost_per_m2", "opex_per_m2_year"):
+        out[col] = _numeric(df, col, path, non_negative=True)
+    out["max_area_m2"] = _numeric(df, "max_area_m2", path, positive=True)
+    if "existing_area_m2" in df.columns:
+        df["existing_area_m2"] = df["existing_area_m2"].replace("", "0")
+        out["existing_area_m2"] = _numeric(df, "existing_area_m2", path, non_negative=True)
+    else:
+        out["existing_area_m2"] = 0.0
+    out["required"] = _bools(df, "required", path)
+    out["excluded"] = _bools(df, "excluded", path)
+    if "open_hours_per_day" in df.columns:
+        df["open_hours_per_day"] = df["open_hours_per_day"].replace("", "nan")
+        vals = pd.to_numeric(df["open_hours_per_day"], errors="coerce").to_numpy(float)
+        out["open_hours_per_day"] = vals
+    cx, cy = _coords(df, path, "sites", method)
+    out[cx], out[cy] = df[cx].to_numpy(float), df[cy].to_numpy(float)
+    out["name"] = df["name"].astype(str) if "name" in df.columns else out["id"]
+    over = out["existing_area_m2"] > out["max_area_m2"]
+    if over.any():
+        i = int(np.argmax(over.to_numpy()))
+        raise _problem(path, f"existing_area_m2 {out['existing_area_m2'].iloc[i]:g} exceeds max_area_m2 "
+                       f"{out['max_area_m2'].iloc[i]:g}", "raise max_area_m2 to at least the existing area",
+                       row=i + 2, col="existing_area_m2")
+    both = out["required"] & out["excluded"]
+    if both.any():
+        i = int(np.argmax(both.to_numpy()))
+        raise _problem(path, "site is both required and excluded", "clear one of the two",
+                       row=i + 2, col="excluded")
+    gone = (out["existing_area_m2"] > 0) & out["excluded"]
+    if gone.any():
+        i = int(np.argmax(gone.to_numpy()))
+        raise _problem(path, "an existing facility cannot be excluded (existing facilities stay open)",
+                       "set excluded to false, or existing_area_m2 to 0 if it is closing",
+                       row=i + 2, col="excluded")
+    return out, blob
+
+
+def read_distances(path: str, committee_ids, site_ids) -> tuple[pd.DataFrame, bytes]:
+    df, blob = _read_csv(path, "distances")
+    _require_columns(df, ("committee", "site", "metres"), path, "distances")
+    df["metres"] = _numeric(df, "metres", path, non_negative=True)
+    for col, known in (("committee", committee_ids), ("site", site_ids)):
+        unknown = ~df[col].isin(set(known))
+        if unknown.any():
+            i = int(np.argmax(unknown.to_numpy()))
+            raise _problem(path, f"{col} {df[col].iloc[i]!r} is not in the {col}s table",
+                           f"fix the id or remove the row", row=i + 2, col=col)
+    return df[["committee", "site", "metres"]], blob
+
+
+def read_tables(spec, standards, where: str) -> Tables:
+    method = spec.distance_spec.method
+    committees, b1 = read_committees(spec.data.committees, method)
+    sites, b2 = read_sites(spec.data.sites, method)
+    distances, b3 = None, b""
+    if method == "matrix":
+        if not spec.data.distances:
+            raise InputError("distance: matrix needs data.distances (committee,site,metres)", where=where,
+                             fix="add data: {distances: distances.csv}")
+        distances, b3 = read_distances(spec.data.distances, committees["id"], sites["id"])
+    for i, (hh, kind) in enumerate(zip(committees["households"], committees["kind"])):
+        if standards.band_for(int(hh), kind) is None:
+            raise InputError(
+                f"committee {committees['id'].iloc[i]!r} ({hh} households, {kind}) falls in no "
+                "committee_workers band", where=spec.data.committees + f", line {i + 2}",
+                fix="add a band covering it under standards.committee_workers")
+    fp = hashlib.sha256(b1 + b"\0" + b2 + b"\0" + b3).hexdigest()
+    coords = ("lon", "lat") if method == "haversine" else ("x", "y")
+    return Tables(committees=committees, sites=sites, distances=distances, coords=coords, fingerprint=fp)
