@@ -1,0 +1,167 @@
+"""A run as plain data: what the run store keeps and what sweep workers send back.
+
+A record holds the resolved scenario in its portable form (table paths rewritten to
+`inputs/<table>.csv`, the layout `solve` writes), the tables' bytes, the solver options and
+result summary, KPIs, compliance and the plan.json document. Plain dicts and bytes pickle
+cheaply to a process pool or a Ray/Dask worker, and a worker on another machine can rebuild
+the scenario from a bundle without sharing a filesystem with the driver.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import json
+import shutil
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+import yaml
+
+from siteplan.errors import SiteplanError
+from siteplan.fileio import write_bytes_atomic, write_text_atomic
+
+TABLE_KEYS = ("committees", "sites", "distances")
+RESOLVED_HEADER = "# written by siteplan: the scenario exactly as solved, tables copied beside it\n"
+
+
+def to_json(obj) -> str:
+    """JSON text for the store; numpy scalars and arrays become plain numbers and lists."""
+    return json.dumps(obj, ensure_ascii=False, default=_plain)
+
+
+def _plain(o):
+    if hasattr(o, "tolist"):
+        return o.tolist()
+    if hasattr(o, "model_dump"):
+        return o.model_dump()
+    return str(o)
+
+
+def portable_raw(scn) -> dict:
+    """The merged scenario mapping with table paths pointing at `inputs/<table>.csv`."""
+    raw = json.loads(to_json(scn.raw))
+    raw.pop("extends", None)
+    data = dict(raw.get("data", {}))
+    for key in TABLE_KEYS:
+        if getattr(scn.spec.data, key, None):
+            data[key] = f"inputs/{key}.csv"
+    raw["data"] = data
+    sol = raw.get("solver")
+    if isinstance(sol, dict) and sol.get("profile"):
+        sol.pop("profile")  # profiles are resolved into the options recorded beside the run
+    return raw
+
+
+def table_bytes(scn) -> dict[str, bytes]:
+    """The bytes of every table the scenario names (read once, stored deduplicated)."""
+    out = {}
+    for key in TABLE_KEYS:
+        src = getattr(scn.spec.data, key, None)
+        if src:
+            out[key] = Path(src).read_bytes()
+    return out
+
+
+def bundle(scn) -> dict:
+    """A self-contained scenario: portable mapping + table bytes + a hash naming both."""
+    raw, tables = portable_raw(scn), table_bytes(scn)
+    h = hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode())
+    for key in sorted(tables):
+        h.update(key.encode() + hashlib.sha256(tables[key]).digest())
+    return {"raw": raw, "tables": tables, "hash": h.hexdigest()[:16]}
+
+
+def write_bundle(raw: dict, tables: dict[str, bytes], folder: Path, scenario_file: str) -> Path:
+    """Write the resolved scenario YAML and its `inputs/` tables into `folder` (atomically)."""
+    for key, blob in tables.items():
+        write_bytes_atomic(folder / "inputs" / f"{key}.csv", blob)
+    text = RESOLVED_HEADER + yaml.safe_dump(raw, allow_unicode=True, sort_keys=False)
+    return write_text_atomic(folder / scenario_file, text)
+
+
+_MATERIALISED: dict[str, Path] = {}
+
+
+def materialise(bndl: dict) -> Path:
+    """The bundle written once per process into a temp folder; returns the scenario path."""
+    path = _MATERIALISED.get(bndl["hash"])
+    if path is None or not path.exists():
+        folder = Path(tempfile.mkdtemp(prefix="siteplan-bundle-"))
+        atexit.register(shutil.rmtree, folder, True)
+        path = write_bundle(bndl["raw"], bndl["tables"], folder, "scenario.yaml")
+        _MATERIALISED[bndl["hash"]] = path
+    return path
+
+
+def outcome_record(outcome, overrides: dict | None = None, *, with_tables: bool = True) -> dict:
+    """Everything the store keeps about a solved run, as plain data."""
+    from siteplan.report.outputs import plan_document, solver_block
+
+    scn, ev = outcome.scenario, outcome.evaluation
+    solver = solver_block(outcome)
+    doc = json.loads(to_json(plan_document(scn, outcome.plan, ev, solver, outcome.status)))
+    return {
+        "scenario_name": scn.name, "scenario_hash": scn.content_hash(),
+        "source": str(scn.path) if scn.path else None, "objective": scn.spec.objective,
+        "status": outcome.status, "backend": outcome.backend, "error": None,
+        "overrides": dict(overrides or {}), "options": doc["solver"]["options"],
+        "resolved": portable_raw(scn), "tables": table_bytes(scn) if with_tables else None,
+        "summary": {k: v for k, v in doc["solver"].items() if k != "phases"},
+        "totals": doc["totals"], "compliance": doc["compliance"], "plan": doc,
+    }
+
+
+#: exception class name -> the status a failed run is recorded with
+FAILURE_STATUS = {"InfeasibleError": "infeasible", "NoSolutionError": "no_solution",
+                  "CheckFailedError": "check_failed"}
+
+
+def failure_record(exc: SiteplanError, scn, backend: str, options: dict,
+                   overrides: dict | None = None, *, with_tables: bool = True) -> dict:
+    """A run that ended without a plan (infeasible, no solution, ...) is data too."""
+    status = FAILURE_STATUS.get(type(exc).__name__, "error")
+    reasons = getattr(exc, "reasons", None) or []
+    return {
+        "scenario_name": scn.name, "scenario_hash": scn.content_hash(),
+        "source": str(scn.path) if scn.path else None, "objective": scn.spec.objective,
+        "status": status, "backend": backend, "error": exc.message,
+        "overrides": dict(overrides or {}), "options": options,
+        "resolved": portable_raw(scn), "tables": table_bytes(scn) if with_tables else None,
+        "summary": {"status": status, "message": exc.message, "reasons": reasons[:20]},
+        "totals": None, "compliance": None, "plan": None,
+    }
+
+
+def plan_dict(plan) -> dict:
+    """A Plan as a plain dict (warm starts travel between workers this way)."""
+    return asdict(plan)
+
+
+def export_record(run: dict, out_dir: str | Path) -> Path:
+    """Write a stored run as the folder `siteplan solve` writes (same files, same layout).
+
+    The resolved scenario and its tables come from the store, so this works after the
+    original files moved; `siteplan check OUTDIR` re-verifies the result.
+    """
+    from siteplan.errors import InputError
+    from siteplan.fileio import write_csv_atomic, write_json_atomic
+    from siteplan.report.outputs import PLAN_FILE, SCENARIO_FILE
+
+    doc = run.get("plan")
+    if not doc:
+        raise InputError(f"run {run['id']} has no plan (status {run['status']}): nothing to export",
+                         fix="export a run whose status is optimal or feasible")
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create output folder: {exc.strerror}", where=str(out)) from None
+    write_bundle(run["resolved"], run.get("tables") or {}, out, SCENARIO_FILE)
+    write_csv_atomic(out / "facilities.csv", doc["facilities"])
+    write_csv_atomic(out / "committees.csv", doc["committees"])
+    write_csv_atomic(out / "compliance.csv", doc["compliance"])
+    write_csv_atomic(out / "totals.csv", [{"kpi": k, "value": v} for k, v in doc["totals"].items()])
+    write_json_atomic(out / PLAN_FILE, doc)  # last, as in write_outputs: marks a complete folder
+    return out

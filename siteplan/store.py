@@ -1,0 +1,281 @@
+"""The run store: every solve recorded in one embedded SQLite file.
+
+Where: `--store PATH`, else `$SITEPLAN_STORE`, else `out/runs.sqlite` under the current
+folder, beside the output folders `siteplan solve` writes by default (`out/<scenario>`).
+
+Why SQLite in WAL mode with one transaction per run: a run is either fully in the store or
+not at all, so killing a sweep loses only the points still being solved and never leaves the
+file corrupt; readers (`runs list` in another terminal) never block the writer. Only the
+driver process writes: pool, Ray and Dask workers return records, the driver commits them.
+
+Tables are stored once per content (`blobs`, keyed by SHA-256, zlib-compressed), so a sweep of
+fifty points over one city keeps its CSVs once. Sweep points are unique on (sweep, point key):
+a resumed sweep cannot record a point twice.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import sqlite3
+import zlib
+from pathlib import Path
+
+from siteplan.errors import InputError
+from siteplan.runrecord import to_json
+
+ENV_VAR = "SITEPLAN_STORE"
+DEFAULT_PATH = Path("out") / "runs.sqlite"
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created TEXT NOT NULL,
+    scenario_name TEXT NOT NULL,
+    scenario_hash TEXT NOT NULL,
+    source TEXT,
+    objective TEXT,
+    status TEXT NOT NULL,
+    backend TEXT,
+    error TEXT,
+    overrides TEXT NOT NULL,
+    options TEXT NOT NULL,
+    resolved TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    totals TEXT,
+    compliance TEXT,
+    plan TEXT,
+    sweep_id TEXT REFERENCES sweeps(id),
+    point_key TEXT,
+    point TEXT,
+    UNIQUE (sweep_id, point_key)
+);
+CREATE TABLE IF NOT EXISTS run_tables (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    sha256 TEXT NOT NULL REFERENCES blobs(sha256),
+    PRIMARY KEY (run_id, name)
+);
+CREATE TABLE IF NOT EXISTS blobs (sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS sweeps (
+    id TEXT PRIMARY KEY,
+    created TEXT NOT NULL,
+    scenario_name TEXT NOT NULL,
+    scenario_hash TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    n_points INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS runs_sweep ON runs(sweep_id);
+"""
+
+_JSON_COLS = ("overrides", "options", "resolved", "summary", "totals", "compliance", "plan", "point")
+_LIST_COLS = ("id", "created", "scenario_name", "scenario_hash", "source", "objective", "status",
+              "backend", "error", "sweep_id", "point_key")
+
+
+def resolve_store_path(explicit: str | Path | None = None) -> Path:
+    """--store beats $SITEPLAN_STORE beats out/runs.sqlite (see the module docstring)."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get(ENV_VAR)
+    return Path(env) if env else DEFAULT_PATH
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+class RunStore:
+    """A connection to one store file; use as a context manager or call `close()`."""
+
+    def __init__(self, path: str | Path | None = None, *, create: bool = True):
+        self.path = resolve_store_path(path)
+        if not create and not self.path.exists():
+            raise InputError("no run store here", where=str(self.path),
+                             fix=f"solve something first, or point --store / ${ENV_VAR} at the store file")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=FULL")
+            self.conn.execute("PRAGMA foreign_keys=ON")
+            self.conn.executescript(_SCHEMA)
+            self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            version = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise InputError(f"cannot open the run store: {exc}", where=str(self.path),
+                             fix="point --store at another file, or move this one aside") from None
+        except OSError as exc:
+            raise InputError(f"cannot create the run store: {exc.strerror}", where=str(self.path)) from None
+        if int(version) > SCHEMA_VERSION:
+            raise InputError(f"run store schema {version} is newer than this siteplan ({SCHEMA_VERSION})",
+                             where=str(self.path), fix="upgrade siteplan")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # --- writing: one transaction per run ---------------------------------------------
+    def add_run(self, record: dict, *, sweep_id: str | None = None, point_key: str | None = None,
+                point: dict | None = None) -> int:
+        """Commit one run (and its tables) atomically; returns the run id."""
+        values = {
+            "created": _now(), "scenario_name": record["scenario_name"],
+            "scenario_hash": record["scenario_hash"], "source": record.get("source"),
+            "objective": record.get("objective"), "status": record["status"],
+            "backend": record.get("backend"), "error": record.get("error"),
+            "sweep_id": sweep_id, "point_key": point_key,
+        }
+        for col in _JSON_COLS:
+            v = point if col == "point" else record.get(col)
+            values[col] = None if v is None and col in ("totals", "compliance", "plan", "point") else to_json(v)
+        cols = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        with self._transaction():
+            cur = self.conn.execute(f"INSERT INTO runs ({cols}) VALUES ({marks})", list(values.values()))
+            run_id = int(cur.lastrowid)
+            for name, blob in (record.get("tables") or {}).items():
+                sha = hashlib.sha256(blob).hexdigest()
+                self.conn.execute("INSERT OR IGNORE INTO blobs VALUES (?, ?, ?)",
+                                  (sha, len(blob), zlib.compress(blob, 6)))
+                self.conn.execute("INSERT INTO run_tables VALUES (?, ?, ?)", (run_id, name, sha))
+        return run_id
+
+    def _transaction(self):
+        return _Tx(self.conn)
+
+    def ensure_sweep(self, sweep_id: str, scenario_name: str, scenario_hash: str, spec: dict,
+                     n_points: int) -> bool:
+        """Register a sweep; returns False when it already existed (a resume)."""
+        with self._transaction():
+            cur = self.conn.execute("INSERT OR IGNORE INTO sweeps VALUES (?, ?, ?, ?, ?, ?)",
+                                    (sweep_id, _now(), scenario_name, scenario_hash, to_json(spec), n_points))
+        return cur.rowcount == 1
+
+    def forget_errors(self, sweep_id: str) -> int:
+        """Drop a sweep's crashed points (status 'error') so a resume solves them again."""
+        with self._transaction():
+            ids = [r[0] for r in self.conn.execute(
+                "SELECT id FROM runs WHERE sweep_id=? AND status='error'", (sweep_id,))]
+            self.conn.executemany("DELETE FROM run_tables WHERE run_id=?", [(i,) for i in ids])
+            self.conn.executemany("DELETE FROM runs WHERE id=?", [(i,) for i in ids])
+        return len(ids)
+
+    # --- reading ------------------------------------------------------------------------
+    def list_runs(self, *, sweep_id: str | None = None, limit: int | None = None) -> list[dict]:
+        """Newest first; light columns plus the headline KPIs."""
+        sql = f"SELECT {', '.join(_LIST_COLS)}, totals FROM runs"
+        args: list = []
+        if sweep_id:
+            sql += " WHERE sweep_id = ?"
+            args.append(sweep_id)
+        sql += " ORDER BY id DESC"
+        if limit:
+            sql += " LIMIT ?"
+            args.append(int(limit))
+        rows = []
+        for r in self.conn.execute(sql, args):
+            d = dict(r)
+            d["totals"] = json.loads(d["totals"]) if d["totals"] else None
+            rows.append(d)
+        return rows
+
+    def get_run(self, run_id: int | str, *, with_tables: bool = False) -> dict:
+        """One run with its JSON columns decoded; `InputError` if there is no such id."""
+        try:
+            rid = int(str(run_id).lstrip("#"))
+        except ValueError:
+            raise InputError(f"run id {run_id!r} is not a number", fix="see `siteplan runs list`") from None
+        row = self.conn.execute("SELECT * FROM runs WHERE id = ?", (rid,)).fetchone()
+        if row is None:
+            raise InputError(f"no run {rid} in the store", where=str(self.path), fix="see `siteplan runs list`")
+        d = dict(row)
+        for col in _JSON_COLS:
+            d[col] = json.loads(d[col]) if d[col] is not None else None
+        if with_tables:
+            d["tables"] = self.run_tables(rid)
+        return d
+
+    def run_tables(self, run_id: int) -> dict[str, bytes]:
+        out = {}
+        for name, data in self.conn.execute(
+                "SELECT t.name, b.data FROM run_tables t JOIN blobs b ON b.sha256 = t.sha256 "
+                "WHERE t.run_id = ?", (run_id,)):
+            out[name] = zlib.decompress(data)
+        return out
+
+    def get_sweep(self, sweep_id: str) -> dict | None:
+        row = self.conn.execute("SELECT * FROM sweeps WHERE id = ?", (sweep_id,)).fetchone()
+        if row is None:
+            return None
+        d = dict(row)
+        d["spec"] = json.loads(d["spec"])
+        return d
+
+    def sweep_points(self, sweep_id: str) -> dict[str, dict]:
+        """point key -> {id, status, point, totals, compliance, summary} for one sweep."""
+        out = {}
+        for r in self.conn.execute(
+                "SELECT id, point_key, status, error, point, totals, compliance, summary FROM runs "
+                "WHERE sweep_id = ? ORDER BY id", (sweep_id,)):
+            d = dict(r)
+            for col in ("point", "totals", "compliance", "summary"):
+                d[col] = json.loads(d[col]) if d[col] is not None else None
+            out[d["point_key"]] = d
+        return out
+
+    def run_plan(self, run_id: int) -> dict | None:
+        row = self.conn.execute("SELECT plan FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return json.loads(row[0]) if row and row[0] else None
+
+    def integrity(self) -> str:
+        return self.conn.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+class _Tx:
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception (the connection is in
+    autocommit mode, so transactions are exactly the blocks written with this)."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def __enter__(self):
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type, *rest):
+        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        return False
+
+
+def record_outcome(outcome, store_path: str | Path | None = None, *, overrides: dict | None = None) -> int:
+    """Record a finished `solve_scenario` outcome in the store; returns the run id.
+
+    `siteplan solve` calls this after writing its outputs, so every solve is in the store.
+    """
+    from siteplan.runrecord import outcome_record
+
+    with RunStore(store_path) as store:
+        return store.add_run(outcome_record(outcome, overrides))
+
+
+def plan_from_doc(doc: dict):
+    """The `Plan` a stored plan.json document describes (for warm starts and checks)."""
+    from siteplan.plan import Plan
+
+    return Plan(
+        areas={f["site_id"]: float(f["area_m2"]) for f in doc["facilities"]},
+        windows={f["site_id"]: int(f.get("windows") or 0) for f in doc["facilities"]},
+        assignment={c["committee_id"]: c.get("site_id") for c in doc["committees"]},
+        workers={c["committee_id"]: c.get("workers") for c in doc["committees"]},
+    )
