@@ -55,8 +55,16 @@ def trivially_infeasible(model: Model) -> str | None:
     return None
 
 
-def write_mps(model: Model, path: str) -> None:
-    """Write `model` (minimise, without its offset) to `path`. Free rows are left out."""
+def column_order(model: Model) -> np.ndarray:
+    """Model column index of each column in file order (continuous first, then integer)."""
+    return np.r_[np.flatnonzero(~model.integer), np.flatnonzero(model.integer)]
+
+
+def write_mps(model: Model, path: str) -> np.ndarray:
+    """Write `model` (minimise, without its offset) to `path`; return `column_order(model)`.
+
+    Free rows are left out.
+    """
     n, m = model.n_vars, model.n_rows
     if max(n, m) > 10_000_000:
         raise ValueError("MPS names are limited to 8 characters (10 million rows or columns)")
@@ -133,3 +141,4 @@ def write_mps(model: Model, path: str) -> None:
     out.append("ENDATA\n")
     with open(path, "w", encoding="ascii") as fh:
         fh.writelines(out)
+    return column_order(model)

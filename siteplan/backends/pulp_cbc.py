@@ -6,10 +6,11 @@ process). We only locate PuLP's bundled `cbc` executable, write the model with v
 numpy (`backends.mps`), run the binary and read its solution file and log. CBC therefore loads
 nothing into this process and clashes with no backend.
 
-What CBC reports, and how it is read: the status is the solution file's first line
-(`STATUS_MAP`); best bound and node count come from the log; the objective is recomputed from
-the returned values (the solution file prints only 8 significant digits, and so do values of
-continuous variables, which can leave row residuals of ~1e-7 relative on large numbers).
+What CBC reports, and how it is read: the status is the text solution file's first line
+(`STATUS_MAP`); the values come from CBC's binary `-saveSolution` file, in full double
+precision (the text file prints 8 significant digits, enough to break a row by 1e-5); best
+bound and node count come from the log (the bound is printed to ~6 digits); the objective is
+recomputed from the values.
 """
 
 from __future__ import annotations
@@ -74,6 +75,24 @@ def _parse_float(pattern: str, text: str) -> float | None:
         return float(found[-1])
     except ValueError:
         return None
+
+
+def read_binary_solution(path: Path, order: np.ndarray) -> np.ndarray | None:
+    """Column values from `-saveSolution`: int rows, int cols, objective, row activities,
+    row duals, column activities, reduced costs (native-endian). None if absent or odd."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    if len(raw) < 8:
+        return None
+    rows, cols = (int(v) for v in np.frombuffer(raw[:8], dtype=np.int32))
+    data = np.frombuffer(raw[8:], dtype=np.float64)
+    if cols != order.size or data.size != 1 + 2 * rows + 2 * cols:
+        return None
+    x = np.zeros(order.size)
+    x[order] = data[1 + 2 * rows: 1 + 2 * rows + cols]
+    return x
 
 
 def read_solution(path: Path, n: int) -> tuple[str, np.ndarray]:
@@ -157,7 +176,8 @@ class PulpCbcBackend(Backend):
             os.chmod(path, 0o755)
         with tempfile.TemporaryDirectory(prefix="siteplan-cbc-") as tmp:
             mps, sol, start = Path(tmp) / "model.mps", Path(tmp) / "model.sol", Path(tmp) / "start.sol"
-            write_mps(model, str(mps))
+            binsol = Path(tmp) / "model.bin"
+            order = write_mps(model, str(mps))
             cmd = [str(path), str(mps), *self._args(options, model)]
             if model.warm_start is not None and model.integer.any():
                 known = np.flatnonzero(~np.isnan(model.warm_start))
@@ -167,7 +187,8 @@ class PulpCbcBackend(Backend):
                         fh.writelines(f"{k} C{j} {model.warm_start[j]!r} 0\n"
                                       for k, j in enumerate(known))
                     cmd += ["-mipstart", str(start)]
-            cmd += ["-solve", "-printingOptions", "all", "-solution", str(sol)]
+            cmd += ["-solve", "-saveSolution", str(binsol),
+                    "-printingOptions", "all", "-solution", str(sol)]
             build = time.perf_counter() - t0
 
             t1 = time.perf_counter()
@@ -182,6 +203,9 @@ class PulpCbcBackend(Backend):
                                    backend_version=version,
                                    message=f"CBC wrote no solution: {tail}")
             key, x = read_solution(sol, model.n_vars)
+            exact = read_binary_solution(binsol, order)
+            if exact is not None:
+                x = exact
 
         return self._interpret(model, options, key, x, log, interrupted, build, solve_s, version)
 
