@@ -191,6 +191,23 @@ def with_start(model: Model, start: np.ndarray) -> Model:
     return model
 
 
+def upper_only() -> Model:
+    """x in (-inf, 5] continuous, y in [0, 10] integer: max x+y, x+2y <= 12 gives 8."""
+    b = ModelBuilder("upper_only")
+    x = b.add_vars("x", 1, lb=-INF, ub=5, cost=-1.0)
+    y = b.add_vars("y", 1, ub=10, integer=True, cost=-1.0)
+    b.add_rows("cap", 1, [0, 0], np.r_[x, y], [1, 2], ub=12)
+    return b.finish(sense="max")
+
+
+def precision() -> Model:
+    """max x, 3x <= 1000.1: x = 333.3666..., which 8 printed digits would push past the row."""
+    b = ModelBuilder("precision")
+    x = b.add_vars("x", 1, cost=-1.0)
+    b.add_rows("cap", 1, [0], x, 3.0, ub=1000.1)
+    return b.finish(sense="max")
+
+
 def cases() -> list[Case]:
     best_knap = _knapsack_best()
     partial = np.full(len(KNAP_V), np.nan)
@@ -212,6 +229,8 @@ def cases() -> list[Case]:
         Case("negative_bounds", negative_bounds(), Termination.OPTIMAL, -9.5),
         Case("ranged", ranged(), Termination.OPTIMAL, -8.0),
         Case("empty_parts", empty_parts(), Termination.OPTIMAL, 4.0),
+        Case("upper_only", upper_only(), Termination.OPTIMAL, -8.0),
+        Case("precision", precision(), Termination.OPTIMAL, -1000.1 / 3),
     ]
 
 
