@@ -1,0 +1,454 @@
+"""Why a scenario has no plan, in plain words with numbers, and what binds in one that does.
+
+`explain_infeasible` solves the elastic model (siteplan.elastic) tier by tier: first the
+smallest shortfall of the binding (约束性) rules, then of budgets and plot caps, then of
+standard, expected and default rules, then the least cost. What is left short is the
+diagnosis; each rule shortfall is then priced: the least extra budget that would meet it
+with every other shortfall kept as it is. `binding_report` (siteplan.binding) measures
+what the tight rules and budgets of a solved plan cost by re-solving with each nudged.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from siteplan.backends import SolveOptions, solve
+from siteplan.elastic import TIERS, WEIGHT, ElasticModel, build_elastic, with_cost
+from siteplan.errors import NoSolutionError, SolverError
+from siteplan.instance import Instance, build_instance
+from siteplan.model.build import build_planning_model
+from siteplan.model.ir import INF
+from siteplan.plan import Evaluation, Plan, evaluate
+from siteplan.result import Termination
+from siteplan.scenario.load import Scenario, load_scenario
+
+DIAGNOSTIC_FILE = "diagnostic_plan.json"
+KIND_LABEL = {"binding": "约束性 binding", "expected": "预期性 expected", "standard": "standard",
+              "default": "siteplan default", "resource": "budget",
+              "capacity": "plot capacity", "model": "model"}
+MOVABLE = ("resource", "capacity")  # tiers a price may move: money and land
+TOL = 1e-6
+
+
+def mcny(v: float) -> str:
+    return f"{v / 1e6:,.1f}M CNY"
+
+
+def _ids(items: list[str], limit: int = 6) -> str:
+    head = ", ".join(items[:limit])
+    return head + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+@dataclass
+class Shortfall:
+    """One rule or budget that the least-bad plan leaves short."""
+
+    group: str
+    rule: str
+    title: str
+    kind: str
+    tier: str
+    amount: float
+    unit: str
+    text: str
+    ids: list[str] = field(default_factory=list)
+    price: dict | None = None  # {"capex": extra CNY, "opex_per_year": extra CNY/year}
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in ("group", "rule", "title", "kind", "tier", "amount",
+                                              "unit", "text", "ids", "price")}
+
+
+@dataclass
+class Diagnosis:
+    scenario: Scenario
+    feasible: bool
+    shortfalls: list[Shortfall]
+    proofs: list[str]
+    plan: Plan | None
+    evaluation: Evaluation | None
+    tier_values: dict
+    solver: dict
+
+    def text(self) -> str:
+        name = self.scenario.name
+        if self.feasible:
+            return f"{name}: feasible: a plan meets every rule and budget (nothing to relax)"
+        lines = [f"{name}: no plan meets every rule. The smallest set of shortfalls "
+                 "(binding 约束性 rules are relaxed last):"]
+        for i, s in enumerate(self.shortfalls, 1):
+            lines.append(f"  {i}. {s.text}")
+        if self.proofs:
+            lines.append("  proved before solving:")
+            lines += [f"   - {p}" for p in self.proofs]
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict:
+        return {"feasible": self.feasible, "shortfalls": [s.as_dict() for s in self.shortfalls],
+                "proofs": self.proofs, "tier_values": self.tier_values, "solver": self.solver,
+                "text": self.text()}
+
+
+# ---------------------------------------------------------------------------- solving
+
+def _solve_or_raise(model, backend, opts, what):
+    res = solve(model, backend, opts)
+    if res.status == Termination.ERROR:
+        raise SolverError(f"backend {backend!r} failed on the elastic model ({what}): {res.message}")
+    return res
+
+
+def _lexicographic(em: ElasticModel, backend: str, opts: SolveOptions):
+    """Minimise each tier's shortfall in turn, then cost; returns (x, tier values, bounds)."""
+    m = em.model
+    ub = m.ub.copy()
+    caps: list[tuple[np.ndarray, float]] = []
+    tight = SolveOptions(**{**opts.as_dict(), "mip_gap": 1e-7, "abs_gap": 1e-9})
+    values, x = {}, None
+    for tier in TIERS:
+        c = em.tier_cost(tier)
+        if not c.any():
+            continue
+        mm = with_cost(m, c, ub=ub, extra_rows=caps)
+        mm.warm_start = x
+        res = _solve_or_raise(mm, backend, tight, f"tier {tier}")
+        if not res.status.has_solution:
+            raise NoSolutionError(f"the elastic model found no plan ({res.status.value}, tier {tier})",
+                                  fix="raise the solver time limit (solver.time_limit)")
+        v = max(0.0, float(res.objective))
+        values[tier] = v
+        if v <= 1e-7:
+            ub = np.where(c > 0, 0.0, ub)
+        else:
+            caps.append((c, v * (1 + 1e-6) + 1e-7))
+        x = res.x
+    mm = with_cost(m, m.c, ub=ub, extra_rows=caps)
+    mm.warm_start = x
+    res = _solve_or_raise(mm, backend, opts, "least cost")
+    if res.status.has_solution:
+        x = res.x
+    if x is None:
+        raise NoSolutionError("the elastic model found no plan", fix="raise solver.time_limit")
+    return x, values, ub
+
+
+def _price(em: ElasticModel, x: np.ndarray, target, backend, opts) -> dict | None:
+    """Least extra budget (and plot area) meeting `target` with other shortfalls kept."""
+    m = em.model
+    res_groups = [g for g in em.groups if g.tier in MOVABLE]
+    budgets = [g for g in res_groups if g.name in ("capex", "opex")]
+    if not budgets:
+        return None
+    ub = m.ub.copy()
+    for g in em.groups:
+        if g.tier in MOVABLE:
+            ub[g.cols] = INF
+        elif g is target:
+            ub[g.cols] = 0.0
+        else:
+            ub[g.cols] = x[g.cols] + TOL * np.maximum(1.0, np.abs(x[g.cols]))
+    c = np.zeros(m.n_vars)
+    for g in budgets:
+        c[g.cols] = WEIGHT * g.unit / g.scale
+    for g in res_groups:
+        if g.name == "plot_cap":
+            c[g.cols] = 1e3 * WEIGHT * g.unit / g.scale  # bigger plots are a last resort
+    mm = with_cost(m, c, ub=ub)
+    mm.warm_start = x
+    tight = SolveOptions(**{**opts.as_dict(), "mip_gap": 1e-7, "abs_gap": 1e-9})
+    res = solve(mm, backend, tight)
+    if not res.status.has_solution:
+        return {"possible": False}
+    out = {"possible": True}
+    for g in budgets:
+        out["capex" if g.name == "capex" else "opex_per_year"] = float(g.amounts(res.x).sum())
+    plot = next((g for g in res_groups if g.name == "plot_cap"), None)
+    if plot is not None:
+        out["plot_m2"] = float(plot.amounts(res.x).sum())
+    return out
+
+
+# ---------------------------------------------------------------------------- decoding
+
+def _diagnostic_plan(scn: Scenario, em: ElasticModel, x: np.ndarray) -> Plan:
+    """The elastic solution as a Plan; areas beyond a plot cap are kept, not clipped."""
+    from siteplan.pipeline import decode
+
+    pm = em.pm
+    plan = decode(pm, x, scn.standards.area_scope)
+    inst = pm.inst
+    for s, sid in enumerate(inst.site_ids):
+        if sid in plan.areas:
+            plan.areas[sid] = max(plan.areas[sid], float(x[pm.a[s]]))
+    return plan
+
+
+def _nearest(scn: Scenario, inst: Instance, committees: np.ndarray) -> list[tuple[str, float]]:
+    """(nearest usable site id, metres) for each committee index, or ("", inf)."""
+    usable = np.flatnonzero(~inst.excluded)
+    if not len(usable) or not len(committees):
+        return [("", math.inf)] * len(committees)
+    t = scn.tables
+    method = scn.spec.distance_spec.method
+    circ = scn.spec.distance_spec.circuity
+    if method == "matrix":
+        d = t.distances
+        out = []
+        ok_sites = set(inst.site_ids[usable])
+        for c in committees:
+            rows = d[(d["committee"] == inst.committee_ids[c]) & d["site"].isin(ok_sites)]
+            if rows.empty:
+                out.append(("", math.inf))
+            else:
+                r = rows.loc[rows["metres"].idxmin()]
+                out.append((str(r["site"]), float(r["metres"]) * circ))
+        return out
+    from siteplan.geo import nearest_sites
+
+    cxy = t.committees[list(t.coords)].to_numpy(float)[committees]
+    sxy = t.sites[list(t.coords)].to_numpy(float)[usable]
+    idx, dist = nearest_sites(cxy, sxy, method, circ)
+    return [(str(inst.site_ids[usable][i]), float(d)) for i, d in zip(idx, dist)]
+
+
+class _Words:
+    """Plain-language sentences for each shortfall group."""
+
+    def __init__(self, scn, inst, em, x, plan, ev):
+        self.scn, self.inst, self.em, self.x, self.plan, self.ev = scn, inst, em, x, plan, ev
+        self.pm = em.pm
+
+    def budget_context(self) -> str:
+        """"with the opex budget of 30.0M CNY a year, " when a budget row is tight."""
+        pm, x, parts = self.pm, self.x, []
+        for name, terms, budget, const, per in (
+                ("capex", pm.capex_terms, pm.budget_capex, pm.capex_const, ""),
+                ("opex", pm.opex_terms, pm.budget_opex, 0.0, " a year")):
+            if budget is None:
+                continue
+            used = float(terms[1] @ x[terms[0]]) + const
+            if used >= budget * (1 - 1e-4) - 1:
+                parts.append(f"the {name} budget of {mcny(budget)}{per}")
+        return f"with {_and(parts)}, " if parts else ""
+
+    def rate(self, rates: dict) -> str:
+        vals = sorted(set(rates.values()))
+        return f"{vals[0]:g}" if len(vals) == 1 else " / ".join(f"{k} {v:g}" for k, v in rates.items())
+
+    def say(self, g, vals) -> tuple[str, float, str, list[str]]:
+        inst, scn, plan = self.inst, self.scn, self.plan
+        hit = np.flatnonzero(vals > TOL * np.maximum(1.0, np.abs(vals)) + 1e-6)
+        keys = g.keys[hit]
+        total = float(vals.sum())
+        if g.name == "uncovered":
+            cids = [str(inst.committee_ids[k]) for k in keys]
+            lonely = keys[inst.pairs_per_committee()[keys] == 0]
+            parts = []
+            if len(lonely):
+                near = _nearest(scn, inst, lonely)
+                lids = [str(inst.committee_ids[k]) for k in lonely]
+                reach = " / ".join(sorted({f"{r:,.0f} m" for r in inst.reach_m[lonely]}))
+                noun = "committee" if len(lids) == 1 else "committees"
+                verb = "has" if len(lids) == 1 else "have"
+                if len(near) == 1:
+                    where = f"the nearest is {near[0][0]} at {near[0][1]:,.0f} m"
+                else:
+                    where = "the nearest: " + "; ".join(
+                        f"{c} → {s} at {d:,.0f} m" for c, (s, d) in list(zip(lids, near))[:6])
+                parts.append(f"{noun} {_and(lids) if len(lids) <= 6 else _ids(lids)} {verb} no candidate "
+                             f"site within {reach}; {where}")
+            other = [c for c, k in zip(cids, keys) if k not in set(lonely)]
+            if other:
+                parts.append(f"committees {_ids(other)} are left unserved although a site is within reach "
+                             "(serving them would break a budget or plot cap)")
+            return "; ".join(parts), float(len(keys)), "committees", cids
+        if g.name == "density":
+            rate = scn.standards.workers_per_10k_urban
+            u_res = float(inst.residents[inst.urban].sum())
+            have = sum(plan.workers[c] for c, u in zip(inst.committee_ids, inst.urban) if u)
+            need = math.ceil(inst.required_workers - 1e-9)
+            ctx = self.budget_context()
+            most = int(inst.band_max[inst.urban].sum())
+            if not ctx and have >= most:
+                ctx = f"with the committee_workers bands allowing at most {most:,} urban workers, "
+            return (f"{ctx}the city reaches {1e4 * have / u_res:.1f} community workers per 10,000 urban "
+                    f"residents, not {rate:g} ({have:,} of the {need:,} workers needed)"), \
+                float(need - have), "workers", []
+        if g.name in ("band_low", "band_high"):
+            cids = [str(inst.committee_ids[k]) for k in keys]
+            items = [f"{c} {plan.workers[c]} (band {inst.band_min[k]}–{inst.band_max[k]})"
+                     for c, k in zip(cids, keys)]
+            if g.name == "band_low":
+                text = (f"{self.budget_context()}{len(cids)} committee{'s' if len(cids) > 1 else ''} get fewer "
+                        f"workers than their band minimum: {_ids(items, 5)}; {total:,.0f} workers short in all")
+            else:
+                most = int(inst.band_max[inst.urban].sum())
+                u_res = float(inst.residents[inst.urban].sum()) or 1.0
+                need = math.ceil(inst.required_workers - 1e-9)
+                text = (f"the committee_workers bands allow at most {most:,} urban workers "
+                        f"({1e4 * most / u_res:.1f} per 10,000 urban residents), but "
+                        f"{scn.standards.workers_per_10k_urban:g} per 10,000 needs {need:,}: band maxima "
+                        f"would have to allow {total:,.0f} more workers (e.g. {_ids(items, 3)})")
+            return text, total, "workers", cids
+        if g.name == "area":
+            rate = self.rate(scn.standards.area_rate)
+            per100 = self.ev.totals.get("area_per_100_households")
+            if scn.standards.area_scope == "street":
+                streets = [str(inst.streets[k]) for k in keys]
+                items = [f"{s} short {v:,.0f} m²" for s, v in zip(streets, vals[hit])]
+                where, ids = f"streets: {_ids(items, 5)}", streets
+            else:
+                sids = [str(inst.site_ids[k]) for k in keys]
+                need = {f["site_id"]: f["area_need_m2"] for f in self.ev.facilities}
+                items = [f"{s} {plan.areas.get(s, 0):,.0f} of {need.get(s, 0):,.0f} m²" for s in sids]
+                where, ids = _ids(items, 5), sids
+            text = (f"{self.budget_context()}facilities get {total:,.0f} m² less floor area than {rate} m² per "
+                    f"100 households needs ({where})")
+            if per100 is not None:
+                text += f"; the city reaches {per100:.1f} m² per 100 households, not {rate}"
+            return text, total, "m²", ids
+        if g.name == "minarea":
+            sids = [str(inst.site_ids[k]) for k in keys]
+            items = [f"{s} {plan.areas.get(s, 0):,.0f} m² (minimum {inst.min_area[k]:,.0f}, {inst.site_kind[k]})"
+                     for s, k in zip(sids, keys)]
+            return (f"{self.budget_context()}sites open below the minimum facility area: {_ids(items, 5)}"), \
+                total, "m²", sids
+        if g.name == "plot_cap":
+            sids = [str(inst.site_ids[k]) for k in keys]
+            cap = np.maximum(inst.max_area, inst.existing_area)
+            items = [f"{s} needs {plan.areas.get(s, cap[k] + v):,.0f} m² but its plot allows {cap[k]:,.0f} m²"
+                     for s, k, v in zip(sids, keys, vals[hit])]
+            return (f"plot caps (max_area_m2) are too small: {_ids(items, 4)}; {total:,.0f} m² more floor "
+                    "area, a larger plot or another site nearby, would fix it"), total, "m²", sids
+        if g.name == "windows":
+            per = inst.residents_per_window or 1
+            sids = [str(inst.site_ids[k]) for k in keys]
+            return (f"{self.budget_context()}facilities {_ids(sids)} have {total / per:,.1f} fewer service windows "
+                    f"than one per {per:,} residents"), total / per, "windows", sids
+        if g.name in ("capex", "opex"):
+            budget = self.pm.budget_capex if g.name == "capex" else self.pm.budget_opex
+            per = "" if g.name == "capex" else " a year"
+            return (f"the {g.name} budget of {mcny(budget)}{per} is {mcny(total)} short: the binding (约束性) "
+                    f"rules alone need at least {mcny(budget + total)}{per}"), total, "CNY", []
+        return f"{g.name}: {total:,.2f} short", total, "", []
+
+
+def _price_text(price: dict | None) -> str:
+    if price is None:
+        return ""
+    if not price.get("possible"):
+        return "; no budget increase alone would meet it"
+    parts = []
+    if price.get("capex", 0) > 1:
+        parts.append(f"{mcny(price['capex'])} more capex")
+    if price.get("opex_per_year", 0) > 1:
+        parts.append(f"{mcny(price['opex_per_year'])} a year more opex")
+    if price.get("plot_m2", 0) > 1e-3:
+        parts.append(f"{price['plot_m2']:,.0f} m² more plot capacity")
+    return ("; " + _and(parts) + " would meet it") if parts else "; it can be met within the budgets"
+
+
+# ---------------------------------------------------------------------------- public API
+
+def explain_infeasible(scenario: Scenario | str | Path, *, backend: str | None = None,
+                       options: SolveOptions | None = None, overrides: dict | None = None,
+                       price: bool = True) -> Diagnosis:
+    """Solve the elastic model and describe the smallest set of shortfalls."""
+    from siteplan.checks import prove_infeasible
+    from siteplan.pipeline import solver_settings
+
+    t0 = time.perf_counter()
+    scn = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, overrides)
+    inst = build_instance(scn)
+    proofs = prove_infeasible(scn, inst)
+    spec = scn.spec
+    model, pm = build_planning_model(inst, spec.objective, scn.standards.area_scope,
+                                     spec.budget.capex, spec.budget.opex_per_year)
+    kinds = {r["id"]: r.get("kind", "default") for r in scn.standards.rules}
+    em = build_elastic(model, pm, kinds)
+    name, opts = solver_settings(scn, backend, options)
+    x, values, _ = _lexicographic(em, name, opts)
+    plan = _diagnostic_plan(scn, em, x)
+    ev = evaluate(scn, plan)
+    words = _Words(scn, inst, em, x, plan, ev)
+    shortfalls: list[Shortfall] = []
+    for tier in TIERS:
+        for g in em.groups:
+            if g.tier != tier:
+                continue
+            vals = g.amounts(x)
+            if float(vals.sum()) <= max(1e-3, 1e-5 * g.scale):
+                continue  # solver noise, not a shortfall
+            if g.name == "band_high" and float(vals.sum()) < 0.5:
+                continue
+            text, amount, unit, ids = words.say(g, vals)
+            meta = scn.standards.rule(g.rule) if g.rule not in ("budget", "max_area") else {}
+            sf = Shortfall(group=g.name, rule=g.rule, title=meta.get("title", g.rule),
+                           kind=meta.get("kind", g.tier), tier=g.tier, amount=round(amount, 4),
+                           unit=unit, text=text, ids=ids)
+            lonely_only = g.name == "uncovered" and all(inst.pairs_per_committee()[g.keys[vals > 0.5]] == 0)
+            if price and g.tier not in MOVABLE and not lonely_only:
+                sf.price = _price(em, x, g, name, opts)
+                sf.text += _price_text(sf.price)
+            if g.tier not in MOVABLE:
+                sf.text += f" [{g.rule}, {KIND_LABEL.get(sf.kind, sf.kind)}]"
+            shortfalls.append(sf)
+    feasible = not shortfalls
+    solver = {"backend": name, "status": "elastic", "tiers": {k: round(v, 9) for k, v in values.items()},
+              "seconds": round(time.perf_counter() - t0, 3),
+              "model": {"variables": em.model.n_vars, "rows": em.model.n_rows}}
+    return Diagnosis(scenario=scn, feasible=feasible, shortfalls=shortfalls, proofs=proofs,
+                     plan=plan, evaluation=ev, tier_values=values, solver=solver)
+
+
+def write_diagnosis(diag: Diagnosis, out_dir: str | Path) -> Path:
+    """plan.json with status "infeasible" and the diagnosis, plus the elastic plan in
+    diagnostic_plan.json, marked as not compliant; every file written atomically."""
+    from siteplan import __version__
+    from siteplan.fileio import write_json_atomic, write_text_atomic
+    from siteplan.report.outputs import PLAN_FILE, plan_document, write_inputs
+
+    out = Path(out_dir)
+    scn = diag.scenario
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        from siteplan.errors import InputError
+
+        raise InputError(f"cannot create output folder: {exc.strerror}", where=str(out))
+    write_inputs(scn, out)
+    doc = plan_document(scn, diag.plan, diag.evaluation, dict(diag.solver), "diagnostic_not_compliant")
+    doc["compliant"] = False
+    doc["note"] = ("NOT A COMPLIANT PLAN: the least-bad plan of the elastic model, which lets the rules "
+                   "listed under diagnosis fall short. Use it to see what must give, never to build.")
+    doc["diagnosis"] = diag.as_dict()
+    write_json_atomic(out / DIAGNOSTIC_FILE, doc)
+    write_text_atomic(out / "diagnosis.txt", diag.text() + "\n")
+    head = {
+        "siteplan_version": __version__,
+        "scenario": doc["scenario"],
+        "status": "infeasible",
+        "solver": dict(diag.solver, status="infeasible"),
+        "facilities": [], "committees": [], "totals": {}, "compliance": [],
+        "check": {"ok": False, "violations": len(diag.shortfalls)},
+        "diagnosis": diag.as_dict(),
+        "diagnostic_plan": DIAGNOSTIC_FILE,
+    }
+    write_json_atomic(out / PLAN_FILE, head)
+    return out
+
+
+def binding_report(outcome_or_scenario, **kw):
+    """See `siteplan.binding.binding_report` (kept here as the documented entry point)."""
+    from siteplan.binding import binding_report as run
+
+    return run(outcome_or_scenario, **kw)
