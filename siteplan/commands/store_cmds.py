@@ -1,0 +1,253 @@
+"""Run store commands: `runs list/show/export`, `compare`, `sweep`. Thin: options in, library out."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import click
+
+from siteplan.commands.plan_cmds import parse_sets, progress_printer
+from siteplan.errors import InputError
+
+_STORE_HELP = "Run store file (default: $SITEPLAN_STORE, else out/runs.sqlite)."
+
+
+def store_option(f):
+    return click.option("--store", "store_path", type=click.Path(path_type=Path), default=None,
+                        help=_STORE_HELP)(f)
+
+
+def _solver_choice(solver: str | None) -> tuple[str | None, str | None]:
+    """--solver is a backend route or a profile YAML: (backend, profile)."""
+    if not solver:
+        return None, None
+    if solver.endswith((".yaml", ".yml")) or Path(solver).exists():
+        return None, solver
+    return solver, None
+
+
+def _options(scn, backend, profile, time_limit, mip_gap, threads):
+    from siteplan.backends.base import SolveOptions
+    from siteplan.pipeline import solver_settings
+
+    name, opts = solver_settings(scn, backend, None, profile)
+    changes = {k: v for k, v in (("time_limit", time_limit), ("mip_gap", mip_gap), ("threads", threads))
+               if v is not None}
+    return name, SolveOptions(**{**opts.as_dict(), **changes})
+
+
+def _money(v) -> str:
+    return "—" if v is None else f"{v / 1e6:,.2f}M"
+
+
+@click.group("runs")
+def runs_group():
+    """The run store: every solve and sweep point, with its inputs, options, KPIs and plan."""
+
+
+@runs_group.command("list")
+@store_option
+@click.option("--sweep", "sweep_id", default=None, help="Only the points of this sweep.")
+@click.option("--limit", type=click.IntRange(1, None), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def runs_list(store_path, sweep_id, limit, as_json):
+    """Stored runs, newest first."""
+    from siteplan.store import RunStore
+
+    with RunStore(store_path, create=False) as store:
+        rows = store.list_runs(sweep_id=sweep_id, limit=limit)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    if not rows:
+        click.echo("no runs stored yet")
+        return
+    click.echo(f"{'id':>5}  {'created (UTC)':<19}  {'scenario':<28} {'hash':<16}  {'status':<12} "
+               f"{'capex':>10} {'covered':>8}  sweep")
+    for r in rows:
+        t = r["totals"] or {}
+        cov = t.get("coverage_share")
+        click.echo(f"{r['id']:>5}  {r['created'][:19]:<19}  {r['scenario_name'][:28]:<28} {r['scenario_hash']:<16}  "
+                   f"{r['status']:<12} {_money(t.get('capex')):>10} "
+                   f"{'—' if cov is None else f'{100 * cov:.1f}%':>8}  {r['sweep_id'] or ''}")
+
+
+@runs_group.command("show")
+@click.argument("run_id")
+@store_option
+@click.option("--json", "as_json", is_flag=True, help="The whole record (without table bytes).")
+def runs_show(run_id, store_path, as_json):
+    """One run: scenario, overrides, solver options, result summary, KPIs and compliance."""
+    from siteplan.report.summary import compliance_lines, summary_text
+    from siteplan.store import RunStore
+
+    with RunStore(store_path, create=False) as store:
+        run = store.get_run(run_id)
+    if as_json:
+        click.echo(json.dumps(run, ensure_ascii=False, indent=1))
+        return
+    click.echo(f"run {run['id']} ({run['created']}): {run['scenario_name']} [{run['scenario_hash']}]"
+               + (f", sweep {run['sweep_id']} point {run['point_key']}" if run["sweep_id"] else ""))
+    click.echo(f"  source      {run['source'] or '—'}")
+    click.echo(f"  overrides   {json.dumps(run['overrides'], ensure_ascii=False) if run['overrides'] else '—'}")
+    opts = {k: v for k, v in (run["options"] or {}).items() if v not in (None, False, {})}
+    click.echo(f"  solver      {run['backend']} {json.dumps(opts)}")
+    if run["plan"]:
+        click.echo(summary_text(run["plan"]))
+        click.echo("\n".join(compliance_lines(run["compliance"])))
+    else:
+        click.echo(f"  status      {run['status']}: {run['error']}")
+        for reason in (run["summary"] or {}).get("reasons", [])[:5]:
+            click.echo(f"    - {reason}")
+
+
+@runs_group.command("export")
+@click.argument("run_id")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True,
+              help="Folder to write (the same files `siteplan solve` writes).")
+@store_option
+def runs_export(run_id, out_dir, store_path):
+    """Write a stored run's plan.json, CSV tables and inputs, as `solve` does."""
+    from siteplan.runrecord import export_record
+    from siteplan.store import RunStore
+
+    with RunStore(store_path, create=False) as store:
+        run = store.get_run(run_id, with_tables=True)
+    out = export_record(run, out_dir)
+    click.echo(f"exported run {run['id']} to {out} (verify with: siteplan check {out})")
+
+
+_RUN_ID = re.compile(r"^#?\d+$")
+
+
+@click.command("compare")
+@click.argument("items", nargs=-1, required=True)
+@store_option
+@click.option("--csv", "csv_path", type=click.Path(path_type=Path), default=None, help="Also write a CSV.")
+@click.option("--md", "md_path", type=click.Path(path_type=Path), default=None, help="Also write Markdown.")
+@click.option("--solver", default=None, help="Backend route or profile YAML for scenario files.")
+@click.option("--time-limit", type=float, default=None)
+@click.option("--mip-gap", type=float, default=None)
+@click.option("--threads", type=int, default=None)
+@click.option("--set", "sets", multiple=True, help="Override a key in every scenario file given.")
+@click.option("--quiet", is_flag=True, help="No progress lines.")
+def compare_cmd(items, store_path, csv_path, md_path, solver, time_limit, mip_gap, threads, sets, quiet):
+    """KPIs of ITEMS side by side; each is a scenario file (solved and recorded) or a run id."""
+    from siteplan import compare
+    from siteplan.fileio import write_csv_atomic, write_text_atomic
+    from siteplan.pipeline import solve_scenario
+    from siteplan.errors import InfeasibleError, NoSolutionError
+    from siteplan.runrecord import failure_record, outcome_record
+    from siteplan.scenario.load import load_scenario
+    from siteplan.store import RunStore
+
+    if len(items) < 2:
+        raise InputError("compare needs at least two scenarios or run ids", fix="e.g. siteplan compare a.yaml b.yaml")
+    say = progress_printer(quiet) or (lambda msg: None)
+    overrides = parse_sets(sets)
+    backend, profile = _solver_choice(solver)
+    cols = []
+    with RunStore(store_path) as store:
+        for item in items:
+            if Path(item).exists():
+                scn = load_scenario(item, overrides)
+                name, opts = _options(scn, backend, profile, time_limit, mip_gap, threads)
+                say(f"solving {item}")
+                try:
+                    outcome = solve_scenario(scn, backend=name, options=opts, progress=say)
+                except (InfeasibleError, NoSolutionError) as exc:  # a column without a plan
+                    rec = failure_record(exc, scn, name, opts.as_dict(), overrides)
+                    rid = store.add_run(rec)
+                    t, comp, status = None, None, rec["status"]
+                else:
+                    rid = store.add_run(outcome_record(outcome, overrides))
+                    t, comp, status = outcome.evaluation.totals, outcome.evaluation.compliance, outcome.status
+                label = f"{scn.name} (#{rid})"
+            elif _RUN_ID.match(item):
+                run = store.get_run(item)
+                t, comp, status = run["totals"], run["compliance"], run["status"]
+                label = f"#{run['id']} {run['scenario_name']}"
+            else:
+                raise InputError(f"{item!r} is neither a scenario file nor a run id",
+                                 fix="give a scenario YAML path or an id from `siteplan runs list`")
+            cols.append(compare.column(label, t, comp, status, tag=label.split()[0] if label.startswith("#")
+                                       else f"#{rid}"))
+    seen: dict[str, int] = {}
+    for c in cols:  # unique labels
+        n = seen[c["label"]] = seen.get(c["label"], 0) + 1
+        if n > 1:
+            c["label"] += f" [{n}]"
+    header, rows = compare.table(cols)
+    click.echo(compare.render_terminal(header, rows))
+    if csv_path:
+        write_csv_atomic(csv_path, compare.to_frame(header, rows))
+        click.echo(f"wrote {csv_path}")
+    if md_path:
+        write_text_atomic(md_path, compare.render_markdown(header, rows))
+        click.echo(f"wrote {md_path}")
+
+
+@click.command("sweep")
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("--vary", "vary_specs", multiple=True, required=True,
+              help="KEY=START:STOP:COUNT (linear) or KEY=V1,V2,...; repeat for a grid.")
+@click.option("--kpi", default="residents_covered", show_default=True, help="The frontier's KPI (a totals key).")
+@click.option("--cost", default="capex", show_default=True, help="The frontier's cost KPI (a totals key).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Folder for frontier.csv/.md/.png/.svg, standards.csv, sweep.json (default out/sweeps/<id>).")
+@store_option
+@click.option("--executor", type=click.Choice(["local", "ray", "dask"]), default="local", show_default=True)
+@click.option("--address", default=None, help="Ray or Dask cluster address (default: start a local one).")
+@click.option("--workers", type=click.IntRange(1, 4096), default=None,
+              help="Parallel points (local default 2; ray/dask default: the cluster's CPUs).")
+@click.option("--id", "sweep_id", default=None, help="Name the sweep (default: a hash of scenario, grid, solver).")
+@click.option("--bind-tol", type=click.FloatRange(0, 1), default=0.01, show_default=True,
+              help="Relative slack under which a standard counts as binding.")
+@click.option("--solver", default=None, help="Backend route or a profile YAML.")
+@click.option("--time-limit", type=float, default=None)
+@click.option("--mip-gap", type=float, default=None)
+@click.option("--threads", type=int, default=None)
+@click.option("--set", "sets", multiple=True, help="Override a scenario key at every point.")
+@click.option("--quiet", is_flag=True, help="No progress lines.")
+def sweep_cmd(scenario, vary_specs, kpi, cost, out_dir, store_path, executor, address, workers, sweep_id,
+              bind_tol, solver, time_limit, mip_gap, threads, sets, quiet):
+    """Solve SCENARIO over a grid of numeric keys; write the frontier, marginals and bindings.
+
+    Re-running the same command resumes an interrupted sweep: only missing points are solved.
+    """
+    from siteplan.scenario.load import load_scenario
+    from siteplan.store import RunStore
+    from siteplan.sweep import default_out, run_sweep, varies_from_specs
+    from siteplan.sweep_report import terminal_table, write_sweep_outputs
+
+    varies = varies_from_specs(list(vary_specs))
+    overrides = parse_sets(sets)
+    backend, profile = _solver_choice(solver)
+    scn = load_scenario(scenario, overrides)
+    name, opts = _options(scn, backend, profile, time_limit, mip_gap, threads)
+    if kpi not in _totals_keys() or cost not in _totals_keys():
+        bad = kpi if kpi not in _totals_keys() else cost
+        raise InputError(f"unknown KPI {bad!r}", fix=f"use one of: {', '.join(_totals_keys())}")
+    run = run_sweep(scenario, varies, store_path=store_path, executor=executor, workers=workers,
+                    address=address, backend=name, options=opts, overrides=overrides, sweep_id=sweep_id,
+                    progress=progress_printer(quiet))
+    out = out_dir or default_out(run.sweep_id)
+    with RunStore(store_path) as store:
+        summary = write_sweep_outputs(store, run.sweep_id, varies, out, kpi=kpi, cost=cost, tol=bind_tol)
+    click.echo(f"sweep {run.sweep_id}: {run.total} points ({run.skipped} already stored, {run.solved} solved"
+               f"{f', {run.failed} without a plan' if run.failed else ''}) in {run.seconds:.1f} s")
+    click.echo(terminal_table(summary["frontier"]))
+    binds = [b for b in summary["standards"] if b["first_binds_at"] not in (None, "n/a")]
+    for b in binds:
+        click.echo(f"  binds: {b['rule']} @ {b['scope']} from {b['first_binds_at']} "
+                   f"({b['points_binding']}/{run.total} points)")
+    click.echo(f"  outputs     {out}/frontier.csv, frontier.md, frontier.png, frontier.svg, standards.csv, sweep.json")
+
+
+def _totals_keys() -> list[str]:
+    return ["capex", "opex_per_year", "opex_area_per_year", "opex_workers_per_year", "total_cost",
+            "facility_cost", "sites_open", "sites_new", "sites_expanded", "floor_area_m2",
+            "area_per_100_households", "workers", "window_staff", "windows", "workers_per_10k_urban",
+            "committees_covered", "residents_covered", "coverage_share", "mean_walk_m", "p95_walk_m"]

@@ -1,0 +1,289 @@
+"""Budget sweeps: solve a scenario at every point of a grid of numeric keys, resumably.
+
+`--vary budget.capex=2e7:2e8:10` gives 10 linearly spaced values (or `KEY=v1,v2,...`); several
+`--vary` make a grid whose first key varies fastest. A sweep's id is a hash of the scenario
+bundle, the grid and the solver settings, so running the same command again resumes it:
+points already in the store (keyed by sweep id + point values) are skipped, points that
+crashed (status `error`) are solved again, infeasible ones are results and stay.
+
+Scheduling: the missing points are cut into one contiguous run per worker; each worker walks
+its run in order and every point is warm-started from its nearest finished neighbour (the
+previous value of the first key first: for a budget sweep that plan is feasible at the larger
+budget). A worker that finishes early takes the back half of the longest remaining run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from siteplan.errors import InputError
+
+MAX_POINTS = 10_000
+
+
+@dataclass(frozen=True)
+class Vary:
+    key: str
+    values: tuple
+
+    @property
+    def spec(self) -> str:
+        return f"{self.key}=" + ",".join(fmt_value(v) for v in self.values)
+
+
+def _num(v: float):
+    """Integral values as ints (2e7 -> 20000000), others rounded to 12 significant digits."""
+    v = float(f"{v:.12g}")
+    return int(v) if v.is_integer() and abs(v) < 2**53 else v
+
+
+def fmt_value(v) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def parse_vary(text: str) -> Vary:
+    """`key=start:stop:count` (linear, both ends included) or `key=v1,v2,...`."""
+    fix = "write e.g. --vary budget.capex=2e7:2e8:10 or --vary budget.capex=2e7,5e7,1e8"
+    if "=" not in text:
+        raise InputError(f"--vary {text!r} is not KEY=START:STOP:COUNT", fix=fix)
+    key, spec = (s.strip() for s in text.split("=", 1))
+    if not key or any(not part.isidentifier() for part in key.split(".")):
+        raise InputError(f"--vary key {key!r} is not a dotted scenario key", fix=fix)
+    try:
+        if ":" in spec:
+            parts = spec.split(":")
+            if len(parts) != 3:
+                raise ValueError
+            start, stop, count = float(parts[0]), float(parts[1]), int(parts[2])
+            if count < 1:
+                raise ValueError
+            values = [start] if count == 1 else [start + (stop - start) * i / (count - 1) for i in range(count)]
+        else:
+            values = [float(p) for p in spec.split(",") if p.strip()]
+    except ValueError:
+        raise InputError(f"--vary {text!r}: cannot read START:STOP:COUNT (COUNT a positive integer)",
+                         fix=fix) from None
+    if not values or not all(math.isfinite(v) for v in values):
+        raise InputError(f"--vary {text!r}: values must be finite numbers", fix=fix)
+    if len(set(values)) != len(values):
+        raise InputError(f"--vary {text!r}: values repeat", fix=fix)
+    return Vary(key, tuple(_num(v) for v in values))
+
+
+def grid(varies: list[Vary]) -> list[dict]:
+    """Every point as {key: value}, first key fastest (so neighbours in the list are close)."""
+    if len({v.key for v in varies}) != len(varies):
+        raise InputError("the same key is varied twice", fix="give each key one --vary")
+    n = math.prod(len(v.values) for v in varies)
+    if n > MAX_POINTS:
+        raise InputError(f"the grid has {n:,} points; the limit is {MAX_POINTS:,}", fix="use fewer values")
+    combos = itertools.product(*(v.values for v in reversed(varies)))
+    return [{v.key: c for v, c in zip(reversed(varies), combo)} for combo in combos]
+
+
+def point_key(point: dict) -> str:
+    return json.dumps(point, sort_keys=True)
+
+
+def point_label(point: dict) -> str:
+    return " ".join(f"{k}={fmt_value(v)}" for k, v in point.items())
+
+
+def sweep_identity(bundle_hash: str, varies: list[Vary], backend: str, options: dict) -> str:
+    """Same scenario content, grid and solver settings -> same id (what makes resume work)."""
+    ident = {"scenario": bundle_hash, "vary": [v.spec for v in varies], "backend": backend,
+             "options": {k: options[k] for k in sorted(options) if k != "extra"}}
+    return "sw-" + hashlib.sha256(json.dumps(ident, sort_keys=True, default=str).encode()).hexdigest()[:10]
+
+
+def _neighbours(idx: tuple, shape: tuple) -> list[tuple]:
+    """Grid neighbours, nearest-first: the previous value of the first key leads."""
+    out = []
+    for axis in range(len(shape)):
+        for step in (-1, 1):
+            j = list(idx)
+            j[axis] += step
+            if 0 <= j[axis] < shape[axis]:
+                out.append(tuple(j))
+    return out
+
+
+@dataclass
+class SweepRun:
+    sweep_id: str
+    resumed: bool
+    total: int
+    skipped: int
+    solved: int
+    failed: int
+    seconds: float
+
+
+def run_sweep(scenario, varies: list[Vary], *, store_path=None, executor: str = "local",
+              workers: int | None = None, address: str | None = None, backend: str | None = None,
+              profile: str | None = None, options=None, overrides: dict | None = None,
+              sweep_id: str | None = None, progress: Callable[[str], None] | None = None,
+              stop_after: int | None = None) -> SweepRun:
+    """Solve every missing point of the grid and commit each one to the store as it ends.
+
+    `stop_after` (tests, benchmarks) stops submitting after that many points.
+    """
+    from siteplan.pipeline import solver_settings
+    from siteplan.runrecord import bundle as make_bundle
+    from siteplan.scenario.load import load_scenario
+    from siteplan.store import RunStore, plan_from_doc
+    from siteplan.sweep_exec import make_executor, solve_point
+
+    say = progress or (lambda msg: None)
+    t0 = time.perf_counter()
+    base = dict(overrides or {})
+    scn = load_scenario(scenario, base)
+    points = grid(varies)
+    for probe in {0, len(points) - 1}:  # a wrong key or a non-numeric one fails here, once
+        load_scenario(scenario, {**base, **points[probe]})
+    name, opts = solver_settings(scn, backend, options, profile)
+    bndl = make_bundle(scn)
+    opt_dict = opts.as_dict()
+    sid = sweep_id or sweep_identity(bndl["hash"], varies, name, opt_dict)
+    shape = tuple(len(v.values) for v in varies)
+    index_of = {point_key(p): i for i, p in enumerate(points)}
+    grid_idx = [tuple(v.values.index(p[v.key]) for v in varies) for p in points]
+    by_idx = {g: i for i, g in enumerate(grid_idx)}
+    spec = {"scenario": str(scn.path), "vary": [v.spec for v in varies], "backend": name,
+            "options": {k: v for k, v in opt_dict.items() if k != "extra"}, "overrides": base}
+
+    store = RunStore(store_path)
+    try:
+        fresh = store.ensure_sweep(sid, scn.name, scn.content_hash(), spec, len(points))
+        old = store.get_sweep(sid)
+        if old["spec"]["vary"] != spec["vary"]:
+            raise InputError(f"sweep {sid} exists with another grid ({'; '.join(old['spec']['vary'])})",
+                             fix="drop --id to start a new sweep, or repeat that sweep's --vary")
+        store.forget_errors(sid)
+        done = store.sweep_points(sid)
+        missing = [i for i, p in enumerate(points) if point_key(p) not in done]
+        run = SweepRun(sid, not fresh, len(points), len(points) - len(missing), 0, 0, 0.0)
+        if stop_after is not None:
+            missing = missing[:stop_after]
+        if not missing:
+            say(f"sweep {sid}: all {len(points)} points already in the store")
+            run.seconds = time.perf_counter() - t0
+            return run
+        say(f"sweep {sid}: {len(missing)} of {len(points)} points to solve"
+            + (f" ({run.skipped} already stored)" if run.skipped else ""))
+
+        plans: dict[int, dict] = {}
+
+        def warm_plan(i: int) -> dict | None:
+            for g in _neighbours(grid_idx[i], shape):
+                j = by_idx[g]
+                if j in plans:
+                    return plans[j]
+                stored = done.get(point_key(points[j]))
+                if stored and stored["status"] in ("optimal", "feasible"):
+                    doc = store.run_plan(stored["id"])
+                    if doc:
+                        plans[j] = plan_from_doc(doc).__dict__
+                        return plans[j]
+            return None
+
+        ex = make_executor(executor, workers=workers, address=address)
+        try:
+            shared = ex.put(bndl)
+            n_slots = max(1, min(ex.workers, len(missing)))
+            size = math.ceil(len(missing) / n_slots)
+            runs = [missing[k:k + size] for k in range(0, len(missing), size)]
+            inflight: dict = {}
+
+            def submit(seq: list[int]) -> None:
+                i = seq.pop(0)
+                task = {"key": point_key(points[i]), "overrides": {**base, **points[i]}, "backend": name,
+                        "options": opt_dict, "warm_start": warm_plan(i)}
+                inflight[ex.submit(solve_point, shared, task)] = (i, seq)
+
+            for seq in runs:
+                submit(seq)
+            finished = 0
+            while inflight:
+                ready = [f for f in inflight if f.done()]
+                if not ready:
+                    time.sleep(0.05)
+                    continue
+                for fut in ready:
+                    i, seq = inflight.pop(fut)
+                    res = fut.result()
+                    finished += 1
+                    status = _commit(store, sid, points[i], res, bndl, scn)
+                    if res.get("plan"):
+                        plans[i] = res["plan"]
+                    run.solved += 1
+                    run.failed += status not in ("optimal", "feasible")
+                    say(f"[{run.skipped + finished}/{len(points)}] {point_label(points[i])}: {status}"
+                        + _headline(res) + f" ({res.get('seconds', 0):.1f} s)")
+                    if not seq:  # steal the back half of the longest remaining run
+                        longest = max((s for _, s in inflight.values()), key=len, default=[])
+                        if len(longest) >= 2:
+                            half = len(longest) // 2
+                            seq = longest[-half:]
+                            del longest[-half:]
+                    if seq:
+                        submit(seq)
+        except BaseException:
+            ex.close(cancel=True)
+            raise
+        ex.close()
+        run.seconds = time.perf_counter() - t0
+        return run
+    finally:
+        store.close()
+
+
+def _commit(store, sid: str, point: dict, res: dict, bndl: dict, scn) -> str:
+    """Write one finished point in its own transaction; returns its status."""
+    rec = res.get("record")
+    if rec is None:  # the point's scenario could not even be loaded
+        raise InputError(f"sweep point {point_label(point)}: {res.get('error')}")
+    rec["tables"] = bndl["tables"]
+    rec["source"] = str(scn.path)
+    if rec.get("plan"):
+        rec["plan"]["scenario"]["source"] = str(scn.path)
+    store.add_run(rec, sweep_id=sid, point_key=point_key(point), point=point)
+    return rec["status"]
+
+
+def _headline(res: dict) -> str:
+    rec = res.get("record") or {}
+    t = rec.get("totals")
+    if not t:
+        return f" - {rec.get('error') or res.get('error')}"
+    s = rec.get("summary") or {}
+    bound = s.get("bound")
+    return (f", capex {t['capex'] / 1e6:,.2f}M, residents covered {t['residents_covered']:,}"
+            f" ({100 * (t['coverage_share'] or 0):.1f}%), objective {s.get('objective')}"
+            + (f", bound {bound:.6g}" if isinstance(bound, (int, float)) else ""))
+
+
+def points_in_order(store, sweep_id: str, varies: list[Vary]) -> list[dict]:
+    """The sweep's stored points in grid order (missing ones with status 'missing')."""
+    stored = store.sweep_points(sweep_id)
+    out = []
+    for p in grid(varies):
+        row = stored.get(point_key(p)) or {"id": None, "status": "missing", "totals": None,
+                                          "compliance": None, "summary": None, "error": None}
+        out.append({**row, "point": p})
+    return out
+
+
+def varies_from_specs(specs: list[str]) -> list[Vary]:
+    return [parse_vary(s) for s in specs]
+
+
+def default_out(sweep_id: str) -> Path:
+    return Path("out") / "sweeps" / sweep_id

@@ -1,0 +1,169 @@
+"""Where sweep points run: in this process, a local process pool, or a Ray / Dask cluster.
+
+Every executor offers the same three calls: `put` (share a large object once), `submit`
+(returns a future with `done()` / `result()`), `close`. Workers run `solve_point` and return
+plain records; only the driver writes the run store. Ray and Dask are optional extras,
+imported only when chosen. On a remote cluster, siteplan must be installed on the workers;
+the scenario itself travels with the task (see `siteplan.runrecord.bundle`), so workers need
+no shared filesystem.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import time
+
+from siteplan.errors import InputError, SiteplanError, SolverError
+
+EXECUTORS = ("local", "ray", "dask")
+
+
+def solve_point(bndl: dict, task: dict) -> dict:
+    """Solve one sweep point in a worker; never raises (a failure is a record too)."""
+    from siteplan.backends.base import SolveOptions
+    from siteplan.pipeline import solve_scenario
+    from siteplan.plan import Plan
+    from siteplan.runrecord import failure_record, materialise, outcome_record, plan_dict
+    from siteplan.scenario.load import load_scenario
+
+    t0 = time.perf_counter()
+    out = {"key": task["key"], "plan": None, "record": None, "error": None}
+    options = {k: v for k, v in task["options"].items() if k != "extra"}
+    try:
+        scn = load_scenario(materialise(bndl), task["overrides"])
+    except SiteplanError as exc:
+        out["error"] = exc.render()
+        return out
+    ws = Plan(**task["warm_start"]) if task.get("warm_start") else None
+    try:
+        outcome = solve_scenario(scn, backend=task["backend"], options=SolveOptions(**task["options"]),
+                                 warm_start=ws)
+        out["record"] = outcome_record(outcome, task["overrides"], with_tables=False)
+        out["plan"] = plan_dict(outcome.plan)
+    except SiteplanError as exc:
+        out["record"] = failure_record(exc, scn, task["backend"], options, task["overrides"], with_tables=False)
+    except Exception as exc:  # noqa: BLE001 - one broken point must not stop a sweep
+        err = SolverError(f"{type(exc).__name__}: {exc}")
+        out["record"] = failure_record(err, scn, task["backend"], options, task["overrides"], with_tables=False)
+    out["seconds"] = time.perf_counter() - t0
+    return out
+
+
+class InlineExecutor:
+    """One point at a time in this process (the 1-process baseline; no pickling)."""
+
+    workers = 1
+
+    def put(self, obj):
+        return obj
+
+    def submit(self, fn, *args):
+        fut: cf.Future = cf.Future()
+        fut.set_result(fn(*args))
+        return fut
+
+    def close(self, cancel: bool = False) -> None:
+        pass
+
+
+class PoolExecutor:
+    """A local pool of spawned processes (spawn: solvers' threads and fork do not mix)."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+
+    def put(self, obj):
+        return obj
+
+    def submit(self, fn, *args):
+        return self.pool.submit(fn, *args)
+
+    def close(self, cancel: bool = False) -> None:
+        self.pool.shutdown(wait=not cancel, cancel_futures=cancel)
+
+
+class RayExecutor:
+    """Tasks on a Ray cluster: an existing one at `address`, the one this process already
+    joined, or (no address) a local one started here and stopped at close."""
+
+    def __init__(self, address: str | None, workers: int | None):
+        try:
+            import ray
+        except ImportError:
+            raise SolverError("the ray executor needs Ray", fix="pip install 'siteplan[ray]'") from None
+        self.ray = ray
+        self.started = False
+        if not ray.is_initialized():
+            kw = {"address": address} if address else {"num_cpus": workers or 2}
+            try:
+                ray.init(**kw, log_to_driver=False, logging_level="ERROR")
+            except (ConnectionError, RuntimeError, ValueError) as exc:
+                raise SolverError(f"cannot join the Ray cluster at {address or 'local'}: {exc}",
+                                  fix="check --address (e.g. ray://head:10001 or head:6379)") from None
+            self.started = not address
+        self.workers = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+        self._fn = {}
+
+    def put(self, obj):
+        return self.ray.put(obj)
+
+    def submit(self, fn, *args):
+        remote = self._fn.get(fn)
+        if remote is None:
+            remote = self._fn[fn] = self.ray.remote(num_cpus=1, max_retries=1)(fn)
+        return remote.remote(*args).future()
+
+    def close(self, cancel: bool = False) -> None:
+        if self.started:
+            self.ray.shutdown()
+
+
+class DaskExecutor:
+    """Tasks on a Dask distributed cluster at `address`, or a local one started here."""
+
+    def __init__(self, address: str | None, workers: int | None):
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise SolverError("the dask executor needs dask.distributed",
+                              fix="pip install 'siteplan[dask]'") from None
+        self.cluster = None
+        try:
+            if address:
+                self.client = Client(address, timeout="20s")
+            else:
+                self.cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
+                                            dashboard_address=None)
+                self.client = Client(self.cluster)
+        except (OSError, TimeoutError) as exc:
+            raise SolverError(f"cannot join the Dask cluster at {address or 'local'}: {exc}",
+                              fix="check --address (e.g. tcp://scheduler:8786)") from None
+        threads = sum(w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values())
+        self.workers = workers or max(1, threads)
+
+    def put(self, obj):
+        return self.client.scatter(obj, broadcast=True)
+
+    def submit(self, fn, *args):
+        return self.client.submit(fn, *args, pure=False, retries=1)
+
+    def close(self, cancel: bool = False) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def make_executor(kind: str, *, workers: int | None = None, address: str | None = None):
+    """The executor named on the command line (`--executor`, `--address`, `--workers`)."""
+    if kind == "local":
+        if address:
+            raise InputError("--address is for --executor ray or dask", fix="drop --address")
+        n = workers or 2
+        return InlineExecutor() if n == 1 else PoolExecutor(n)
+    if kind == "ray":
+        return RayExecutor(address, workers)
+    if kind == "dask":
+        return DaskExecutor(address, workers)
+    raise InputError(f"unknown executor {kind!r}", fix=f"use one of: {', '.join(EXECUTORS)}")
