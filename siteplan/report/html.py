@@ -1,0 +1,437 @@
+"""`siteplan report`: one self-contained HTML file a planning bureau can open offline.
+
+Why no script and no external file: bureaus often work on closed networks and archive
+reports as attachments, so everything (styles, SVG map and charts) is inline and the page
+makes no request at all. Sources are read, never trusted: every text is escaped, CSVs are
+parsed by pandas with bounded sizes, and a missing optional part leaves its section out.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+
+import pandas as pd
+
+from siteplan.errors import InputError
+from siteplan.report import svg
+from siteplan.report.i18n import Labels, default_lang
+
+BINDING_FILE = "binding.json"
+MAX_CSV_BYTES = 20 << 20
+
+CSS = """
+body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",
+ "Helvetica Neue",Arial,sans-serif;margin:0;color:#1d1d1d;background:#f3f2ee}
+main{max-width:1100px;margin:0 auto;padding:18px 26px 40px;background:#fff}
+h1{font-size:24px;margin:6px 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:2px solid #1f6fb2;
+ padding-bottom:4px}.meta{color:#555;font-size:13px}.meta span{margin-right:18px}
+.kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:10px}
+.kpi{background:#f6f8fb;border:1px solid #dde5ef;border-radius:6px;padding:8px 10px}
+.kpi b{display:block;font-size:19px}.kpi small{color:#555;font-size:12px}
+table{border-collapse:collapse;width:100%;font-size:12.5px;margin:6px 0}th,td{border:1px solid #ddd;
+ padding:4px 6px;text-align:left;vertical-align:top}th{background:#eef2f7}td.num{text-align:right;
+ white-space:nowrap}tr.fail td{background:#fdecea}tr.below td{background:#fff6e5}
+.ok{color:#1e7d3a;font-weight:bold}.bad{color:#b3261e;font-weight:bold}.muted{color:#777}
+.banner{background:#b3261e;color:#fff;padding:10px 12px;font-weight:bold;border-radius:4px;margin:10px 0}
+.legend{font-size:12px;color:#333;margin:4px 0 10px}.legend i{display:inline-block;width:11px;height:11px;
+ margin:0 4px 0 12px;vertical-align:-1px}.note{font-size:12.5px;color:#444}
+ol.diag li{margin:6px 0}footer{margin-top:30px;font-size:12px;color:#777}
+.src{font-size:11.5px;color:#444}svg{max-width:100%;height:auto}
+"""
+
+
+def _e(v) -> str:
+    return escape("" if v is None else str(v), quote=True)
+
+
+def fmt(v, L: Labels | None = None) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "—"
+    if isinstance(v, bool):
+        return (L("yes") if v else L("no")) if L else str(v)
+    if isinstance(v, float):
+        if abs(v) >= 1e5:
+            return f"{v:,.0f}"
+        return f"{v:,.2f}".rstrip("0").rstrip(".") if abs(v) < 1e4 else f"{v:,.1f}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, dict):
+        return ", ".join(f"{k} {fmt(x, L)}" for k, x in v.items())
+    if isinstance(v, list):
+        return "; ".join(fmt(x, L) for x in v)
+    return str(v)
+
+
+def mny(v) -> str:
+    return "—" if v is None else f"{float(v) / 1e6:,.2f}M"
+
+
+@dataclass
+class PlanView:
+    """What the plan sections need, read from an output folder."""
+
+    doc: dict
+    scenario: object | None  # siteplan Scenario (tables with coordinates), when loadable
+    folder: Path
+    diagnosis: dict | None = None
+    binding: dict | None = None
+    diagnostic: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def load_plan_view(folder: Path) -> PlanView:
+    """A solve (or explain) output folder: plan.json, the resolved scenario, binding.json."""
+    pj = folder / "plan.json"
+    try:
+        doc = json.loads(pj.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("no plan.json here", where=str(folder),
+                         fix="give a folder written by `siteplan solve --out` or `siteplan explain --out`")
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"plan.json is not valid JSON: {exc}", where=str(pj))
+    if not isinstance(doc, dict) or "scenario" not in doc:
+        raise InputError("plan.json lacks the scenario block", where=str(pj),
+                         fix="re-run siteplan solve to rewrite the folder")
+    view = PlanView(doc=doc, scenario=None, folder=folder)
+    if doc.get("status") == "infeasible":
+        view.diagnosis = doc.get("diagnosis")
+        dp = folder / str(doc.get("diagnostic_plan") or "diagnostic_plan.json")
+        if dp.is_file() and dp.parent.resolve() == folder.resolve():
+            try:
+                view.doc = json.loads(dp.read_text(encoding="utf-8"))
+                view.doc.setdefault("diagnosis", view.diagnosis)
+                view.diagnostic = True
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise InputError(f"diagnostic plan is not valid JSON: {exc}", where=str(dp))
+    scn_file = folder / "scenario.resolved.yaml"
+    if scn_file.exists():
+        from siteplan.scenario.load import load_scenario
+
+        view.scenario = load_scenario(scn_file)
+    bj = folder / BINDING_FILE
+    if bj.exists():
+        try:
+            view.binding = json.loads(bj.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(f"{BINDING_FILE} is not valid JSON: {exc}", where=str(bj),
+                             fix="re-run siteplan explain --binding")
+    return view
+
+
+def read_csv_rows(path: Path) -> list[dict]:
+    try:
+        if path.stat().st_size > MAX_CSV_BYTES:
+            raise InputError(f"file is larger than {MAX_CSV_BYTES >> 20} MiB", where=str(path))
+        df = pd.read_csv(path, dtype=object, keep_default_na=False)
+    except FileNotFoundError:
+        raise InputError("file not found", where=str(path))
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(f"not a readable CSV: {exc}", where=str(path))
+    return df.to_dict("records")
+
+
+def load_sweep(folder: Path) -> dict:
+    """sweep.json (from `siteplan sweep`), or a bare frontier.csv, from a sweep folder."""
+    sj = folder / "sweep.json"
+    if sj.exists():
+        try:
+            data = json.loads(sj.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(f"sweep.json is not valid JSON: {exc}", where=str(sj))
+        if not isinstance(data, dict) or not isinstance(data.get("frontier"), list):
+            raise InputError("sweep.json has no frontier list", where=str(sj))
+        return data
+    fc = folder / "frontier.csv"
+    if fc.exists():
+        return {"frontier": read_csv_rows(fc), "vary": [], "kpi": None, "cost": None}
+    raise InputError("no sweep.json or frontier.csv here", where=str(folder),
+                     fix="give the folder that `siteplan sweep --out` wrote")
+
+
+# ------------------------------------------------------------------------------ sections
+
+def _header(view: PlanView, L: Labels) -> str:
+    doc = view.doc
+    s, sol = doc.get("scenario", {}), doc.get("solver") or {}
+    status = "infeasible" if view.diagnostic else doc.get("status")
+    preset = s.get("preset")
+    ptitle = ""
+    if preset:
+        try:
+            from siteplan.scenario.presets import load_preset
+
+            p = load_preset(preset)
+            ptitle = f"{p.title} ({p.document})"
+        except Exception:  # noqa: BLE001 - an unknown preset only loses its title
+            ptitle = preset
+    return (f"<h1>{_e(L('title'))}</h1><div class='meta'><span>{_e(L('scenario'))}: <b>{_e(s.get('name'))}</b></span>"
+            f"<span>{_e(L('preset'))}: {_e(ptitle or preset)}</span><span>{_e(L('objective'))}: {_e(s.get('objective'))}</span>"
+            f"<span>{_e(L('status'))}: <b class='{'ok' if status in ('optimal', 'feasible') else 'bad'}'>{_e(status)}</b></span>"
+            f"<span>{_e(L('solver'))}: {_e(sol.get('backend'))} {_e(sol.get('version') or '')}</span></div>")
+
+
+def _diagnosis(view: PlanView, L: Labels) -> str:
+    d = view.diagnosis or {}
+    items = "".join(f"<li>{_e(s.get('text'))}</li>" for s in d.get("shortfalls", []))
+    proofs = "".join(f"<li>{_e(p)}</li>" for p in d.get("proofs", []))
+    out = f"<section id='diagnosis'><h2>{_e(L('diagnosis'))}</h2><ol class='diag'>{items}</ol>"
+    if proofs:
+        out += f"<ul class='note'>{proofs}</ul>"
+    return out + f"<div class='banner' data-role='diagnostic-banner'>{_e(L('diagnostic_banner'))}</div></section>"
+
+
+def _kpis(doc: dict, L: Labels) -> str:
+    t = doc.get("totals") or {}
+    if not t:
+        return ""
+    h = t.get("horizon_years")
+    cards = [
+        (L("sites_open"), fmt(t.get("sites_open")), f"+{t.get('sites_new', 0)} / ↑{t.get('sites_expanded', 0)}"),
+        (L("floor_area"), f"{fmt(t.get('floor_area_m2'))} m²", f"{fmt(t.get('area_per_100_households'))} {L('per100')}"),
+        (L("coverage"), f"{100 * (t.get('coverage_share') or 0):.1f}%",
+         f"{fmt(t.get('residents_covered'))} / {fmt(t.get('residents'))}"),
+        (L("workers"), fmt(t.get("workers")), f"{fmt(t.get('workers_per_10k_urban'))} · {L('per10k')}"),
+        (L("capex"), mny(t.get("capex")) + " CNY", ""),
+        (L("opex"), mny(t.get("opex_per_year")) + " CNY", ""),
+        (L("total"), mny(t.get("total_cost")) + " CNY", f"{fmt(h)} {L('years')}"),
+        (L("mean_walk"), f"{fmt(t.get('mean_walk_m'))} m", f"p95 {fmt(t.get('p95_walk_m'))} m"),
+    ]
+    body = "".join(f"<div class='kpi'><small>{_e(a)}</small><b>{_e(b)}</b><small>{_e(c)}</small></div>"
+                   for a, b, c in cards)
+    return f"<section id='kpis'><h2>{_e(L('kpis'))}</h2><div class='kpis'>{body}</div></section>"
+
+
+def _map(view: PlanView, L: Labels) -> str:
+    doc, scn = view.doc, view.scenario
+    facilities = doc.get("facilities") or []
+    committees = doc.get("committees") or []
+    if scn is None or not committees:
+        return ""
+    t = scn.tables
+    cx, cy = t.coords
+    pos = {str(r["id"]): (float(r[cx]), float(r[cy])) for r in t.committees[["id", cx, cy]].to_dict("records")}
+    cm = [{"id": c["committee_id"], "x": pos[c["committee_id"]][0], "y": pos[c["committee_id"]][1],
+           "site_id": c.get("site_id"), "kind": c.get("kind")} for c in committees if c["committee_id"] in pos]
+    open_ids = {f["site_id"] for f in facilities}
+    cand = [{"id": r["id"], "x": float(r[cx]), "y": float(r[cy])}
+            for r in t.sites[["id", cx, cy, "excluded"]].to_dict("records")
+            if r["id"] not in open_ids and not bool(r["excluded"])]
+    reach = scn.spec.reach.metres("urban")
+    body = svg.plan_map(cm, facilities, cand, reach, scn.spec.distance_spec.method, scale_label=L("scale"))
+    legend = (f"<div class='legend'><i style='background:{svg.SERVED};border-radius:50%'></i>{_e(L('legend_committee'))}"
+              f"<i style='background:{svg.UNSERVED};border-radius:50%'></i>{_e(L('legend_uncovered'))}"
+              f"<i style='background:{svg.SITE_NEW}'></i>{_e(L('legend_site_new'))}"
+              f"<i style='background:{svg.SITE_OLD}'></i>{_e(L('legend_site_existing'))}"
+              f"<i style='background:none;border:1px solid #aaa'></i>{_e(L('legend_candidate'))}"
+              f"<i style='background:none;border:1px dashed #1f6fb2;border-radius:50%'></i>"
+              f"{_e(L('legend_reach'))} {reach:,.0f} m</div>")
+    banner = f"<div class='banner'>{_e(L('diagnostic_banner'))}</div>" if view.diagnostic else ""
+    return (f"<section id='map'><h2>{_e(L('map'))}</h2>{banner}<p class='note'>{_e(L('map_note'))}</p>"
+            f"{legend}{body}</section>")
+
+
+def _compliance(doc: dict, L: Labels) -> str:
+    rows = doc.get("compliance") or []
+    if not rows:
+        return ""
+    shown = [r for r in rows if not str(r.get("scope", "")).startswith(("facility:", "committee:"))
+             or r.get("ok") is False]
+    head = "".join(f"<th>{_e(L(k))}</th>" for k in ("rule", "scope", "required", "achieved", "ok", "kind", "source"))
+    body = []
+    for r in shown:
+        ok = r.get("ok")
+        mark = {True: (L("yes"), "ok"), False: (L("no"), "bad"), None: (L("na"), "muted")}[ok]
+        cls = "fail" if ok is False and r.get("enforced") else "below" if ok is False else ""
+        if ok is False and not r.get("enforced"):
+            mark = (L("below"), "bad")
+        title = r.get("title") or r.get("rule")
+        star = f" <span title='{_e(L('overridden'))}'>*</span>" if r.get("overridden") else ""
+        rule = f"{_e(title)}{star}<br><span class='muted'>{_e(r.get('rule'))}</span>"
+        note = f"<br><span class='muted'>{_e(r.get('note'))}</span>" if r.get("note") else ""
+        body.append(f"<tr class='{cls}' data-role='compliance-row'><td>{rule}</td><td>{_e(r.get('scope'))}</td>"
+                    f"<td class='num'>{_e(r.get('op', ''))} {_e(fmt(r.get('required'), L))}</td>"
+                    f"<td class='num'>{_e(fmt(r.get('achieved'), L))}</td><td class='{mark[1]}'>{_e(mark[0])}</td>"
+                    f"<td>{_e(L.kind(r.get('kind')))}</td><td class='src'>{_e(r.get('source'))}{note}</td></tr>")
+    foot = f"<p class='note'>* {_e(L('overridden'))}</p>" if any(r.get("overridden") for r in shown) else ""
+    return (f"<section id='compliance'><h2>{_e(L('compliance'))}</h2><table><tr>{head}</tr>{''.join(body)}</table>"
+            f"{foot}</section>")
+
+
+def _costs(doc: dict, L: Labels) -> str:
+    t = doc.get("totals") or {}
+    fac = doc.get("facilities") or []
+    if not t:
+        return ""
+    new = sum(float(f.get("capex") or 0) for f in fac if f.get("status") == "new")
+    exp = sum(float(f.get("capex") or 0) for f in fac if f.get("status") != "new")
+    wage_windows = float(t.get("opex_per_year") or 0) - float(t.get("opex_area_per_year") or 0) \
+        - float(t.get("opex_workers_per_year") or 0)
+    chart = svg.bar_chart([
+        (L("capex"), [(L("capex_new"), new), (L("capex_expanded"), exp)]),
+        (f"{L('opex')}", [(L("opex_area"), float(t.get("opex_area_per_year") or 0)),
+                          (L("opex_workers"), float(t.get("opex_workers_per_year") or 0)),
+                          (L("opex_windows"), max(wage_windows, 0.0))]),
+    ], unit=" CNY")
+    top = sorted(fac, key=lambda f: -float(f.get("capex") or 0))
+    head = "".join(f"<th>{_e(L(k))}</th>" for k in ("site", "street", "facility_status", "area", "served", "capex", "opex"))
+    rows = "".join(
+        f"<tr><td>{_e(f.get('site_id'))}</td><td>{_e(f.get('street'))}</td><td>{_e(f.get('status'))}</td>"
+        f"<td class='num'>{fmt(float(f.get('area_m2') or 0))}</td><td class='num'>{fmt(f.get('served_residents'))}</td>"
+        f"<td class='num'>{mny(f.get('capex'))}</td><td class='num'>{mny(f.get('opex_per_year'))}</td></tr>"
+        for f in top)
+    return (f"<section id='costs'><h2>{_e(L('costs'))}</h2>{chart}"
+            f"<p class='note'>{_e(L('total'))}: {mny(t.get('total_cost'))} CNY = {_e(L('capex'))} {mny(t.get('capex'))}"
+            f" + {fmt(t.get('horizon_years'))} × {_e(L('opex'))} {mny(t.get('opex_per_year'))}</p>"
+            f"<h2>{_e(L('facilities'))}</h2><table><tr>{head}</tr>{rows}</table></section>")
+
+
+def _binding(view: PlanView, L: Labels) -> str:
+    b = view.binding
+    if view.diagnostic:
+        return ""
+    if not b:
+        return f"<section id='binding'><h2>{_e(L('binding'))}</h2><p class='note muted'>{_e(L('binding_missing'))}</p></section>"
+    head = "".join(f"<th>{_e(L(k))}</th>" for k in ("change", "delta_total", "tight", "note"))
+    rows = []
+    for r in b.get("rows", []):
+        d = r.get("delta_total")
+        rows.append(f"<tr data-role='binding-row'><td>{_e(r.get('label'))}: {_e(fmt(r.get('base'), L))} → "
+                    f"{_e(fmt(r.get('nudged'), L))}</td><td class='num'>{'—' if d is None else f'{d / 1e6:+,.2f}M'}</td>"
+                    f"<td>{_e(fmt(r.get('tight'), L))}</td><td>{_e(r.get('text'))}</td></tr>")
+    return (f"<section id='binding'><h2>{_e(L('binding'))}</h2><p class='note'>{_e(L('binding_note'))}</p>"
+            f"<table><tr>{head}</tr>{''.join(rows)}</table></section>")
+
+
+def _num(v):
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _sweep(data: dict, L: Labels) -> str:
+    rows = data.get("frontier") or []
+    if not rows:
+        return ""
+    kpi = data.get("kpi") or next((k for k in ("residents_covered", "coverage_share") if k in rows[0]), None)
+    cost = data.get("cost") or "capex"
+    varied = [str(v).split("=")[0].strip() for v in data.get("vary") or []]
+    if not varied:
+        skip = {"run_id", "status", kpi, cost, "coverage_share"}
+        varied = [k for k in rows[0] if k not in skip and not str(k).endswith("_per_extra_million")]
+    xkey = varied[0] if varied else cost
+    series: dict[str, list] = {}
+    for r in rows:
+        other = ", ".join(f"{k}={fmt(_num(r.get(k)) if _num(r.get(k)) is not None else r.get(k))}"
+                          for k in varied[1:])
+        x, y = _num(r.get(xkey)), _num(r.get(kpi))
+        if x is not None and y is not None and str(r.get("status", "optimal")) in ("optimal", "feasible"):
+            series.setdefault(other, []).append((x, y))
+    chart = svg.line_chart([(k, sorted(v)) for k, v in series.items()], xlabel=xkey, ylabel=str(kpi))
+    cols = list(rows[0].keys())
+    head = "".join(f"<th>{_e(c)}</th>" for c in cols)
+    body = "".join("<tr>" + "".join(f"<td class='num'>{_e(fmt(_num(r.get(c)) if _num(r.get(c)) is not None else r.get(c), L))}</td>"
+                                    for c in cols) + "</tr>" for r in rows)
+    out = (f"<section id='sweep'><h2>{_e(L('frontier'))}</h2>{chart}<h2>{_e(L('frontier_table'))}</h2>"
+           f"<table><tr>{head}</tr>{body}</table>")
+    binds = data.get("standards") or []
+    if binds:
+        cols = list(binds[0].keys())
+        out += (f"<h2>{_e(L('standards_bind'))}</h2><table><tr>{''.join(f'<th>{_e(c)}</th>' for c in cols)}</tr>"
+                + "".join("<tr>" + "".join(f"<td>{_e(fmt(b.get(c), L))}</td>" for c in cols) + "</tr>" for b in binds)
+                + "</table>")
+    return out + "</section>"
+
+
+def _compare(rows: list[dict], L: Labels) -> str:
+    if not rows:
+        return ""
+    cols = list(rows[0].keys())
+    head = "".join(f"<th>{_e(c)}</th>" for c in cols)
+    body = "".join("<tr data-role='compare-row'>" + "".join(
+        f"<td class='{'num' if i else ''}'>{_e(r.get(c))}</td>" for i, c in enumerate(cols)) + "</tr>" for r in rows)
+    return f"<section id='compare'><h2>{_e(L('compare'))}</h2><table><tr>{head}</tr>{body}</table></section>"
+
+
+# ------------------------------------------------------------------------------ assembly
+
+def render(view: PlanView | None, *, lang: str | None = None, sweep: dict | None = None,
+           compare: list[dict] | None = None, title: str | None = None) -> str:
+    """The whole HTML document as a string."""
+    preset = (view.doc.get("scenario") or {}).get("preset") if view else None
+    if preset is None and sweep:
+        preset = sweep.get("preset")
+    L = Labels(lang or default_lang(preset))
+    parts = []
+    if view is not None:
+        parts.append(_header(view, L))
+        if view.diagnosis:
+            parts.append(_diagnosis(view, L))
+        parts += [_kpis(view.doc, L), _map(view, L), _compliance(view.doc, L), _costs(view.doc, L),
+                  _binding(view, L)]
+        name = (view.doc.get("scenario") or {}).get("name", "")
+    else:
+        heading = L("sweep_title") if sweep else L("compare_title")
+        parts.append(f"<h1>{_e(title or heading)}</h1>")
+        name = title or heading
+    if sweep:
+        parts.append(_sweep(sweep, L))
+    if compare:
+        parts.append(_compare(compare, L))
+    parts.append(f"<footer>siteplan · {_e(L('offline'))}</footer>")
+    return (f"<!DOCTYPE html><html lang='{'zh-CN' if L.lang == 'zh' else 'en'}'><head><meta charset='utf-8'>"
+            "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src 'unsafe-inline'; "
+            "img-src data:\">"
+            f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{_e(name)} · siteplan</title>"
+            f"<style>{CSS}</style></head><body><main>{''.join(p for p in parts if p)}</main></body></html>")
+
+
+def build_report(source: str | Path, out: str | Path, *, lang: str | None = None, sweep: str | Path | None = None,
+                 compare: str | Path | None = None, store: str | Path | None = None) -> Path:
+    """Resolve `source` (output folder, run id, sweep folder or compare CSV), write `out`."""
+    from siteplan.fileio import write_text_atomic
+
+    view, sweep_data, compare_rows = None, None, None
+    src = Path(str(source))
+    if src.is_dir() and (src / "plan.json").exists():
+        view = load_plan_view(src)
+    elif src.is_dir() and ((src / "sweep.json").exists() or (src / "frontier.csv").exists()):
+        sweep_data = load_sweep(src)
+    elif src.is_file() and src.suffix.lower() == ".csv":
+        compare_rows = read_csv_rows(src)
+    elif str(source).lstrip("#").isdigit() and not src.exists():
+        view = _view_from_store(str(source), store)
+    else:
+        raise InputError("not a solve output folder, a sweep folder, a compare CSV or a run id", where=str(source),
+                         fix="give the folder `siteplan solve --out` wrote, or a run id from `siteplan runs list`")
+    if sweep is not None:
+        sweep_data = load_sweep(Path(sweep))
+    if compare is not None:
+        compare_rows = read_csv_rows(Path(compare))
+    if view is not None and sweep_data is None:
+        for cand in (view.folder / "sweep",):
+            if (cand / "sweep.json").exists():
+                sweep_data = load_sweep(cand)
+    if view is not None and compare_rows is None and (view.folder / "compare.csv").exists():
+        compare_rows = read_csv_rows(view.folder / "compare.csv")
+    html = render(view, lang=lang, sweep=sweep_data, compare=compare_rows)
+    return write_text_atomic(Path(out), html)
+
+
+def _view_from_store(run_id: str, store) -> PlanView:
+    """A stored run, exported to a temporary folder in the layout `solve` writes."""
+    import tempfile
+
+    from siteplan.runrecord import export_record
+    from siteplan.store import RunStore
+
+    with RunStore(store, create=False) as st:
+        run = st.get_run(run_id, with_tables=True)
+    with tempfile.TemporaryDirectory(prefix="siteplan-report-") as tmp:
+        export_record(run, tmp)
+        return load_plan_view(Path(tmp))  # everything is read into memory here
