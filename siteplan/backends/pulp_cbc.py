@@ -31,6 +31,7 @@ import numpy as np
 
 from siteplan.backends.base import Backend, SolveOptions
 from siteplan.backends.mps import trivially_infeasible, write_mps
+from siteplan.errors import SolverError
 from siteplan.model.ir import Model
 from siteplan.result import SolveResult, Termination, relative_gap
 
@@ -144,7 +145,7 @@ class PulpCbcBackend(Backend):
         PulpCbcBackend._version = f"{cbc_v} (pulp {pulp_v})"
         return PulpCbcBackend._version
 
-    def _args(self, options: SolveOptions, model: Model) -> list[str]:
+    def _args(self, options: SolveOptions) -> list[str]:
         args: list[str] = []
         if options.time_limit is not None:
             args += ["-sec", repr(float(options.time_limit))]
@@ -171,21 +172,26 @@ class PulpCbcBackend(Backend):
                                backend_version=version, message=bad)
         path = cbc_path()
         if path is None:
-            raise RuntimeError("PuLP's bundled CBC binary was not found")
+            raise SolverError("PuLP's bundled CBC binary was not found",
+                              fix="reinstall pulp (pip install --force-reinstall pulp)")
         if not os.access(path, os.X_OK):
-            os.chmod(path, 0o755)
+            try:  # some installers drop the executable bit
+                os.chmod(path, 0o755)
+            except OSError as exc:
+                raise SolverError(f"PuLP's CBC binary {path} is not executable: {exc}",
+                                  fix=f"chmod +x {path}") from exc
         with tempfile.TemporaryDirectory(prefix="siteplan-cbc-") as tmp:
             mps, sol, start = Path(tmp) / "model.mps", Path(tmp) / "model.sol", Path(tmp) / "start.sol"
             binsol = Path(tmp) / "model.bin"
             order = write_mps(model, str(mps))
-            cmd = [str(path), str(mps), *self._args(options, model)]
+            cmd = [str(path), str(mps), *self._args(options)]
             if model.warm_start is not None and model.integer.any():
                 known = np.flatnonzero(~np.isnan(model.warm_start))
                 if known.size:
                     with open(start, "w", encoding="ascii") as fh:
                         fh.write("Feasible - objective value 0\n")
-                        fh.writelines(f"{k} C{j} {model.warm_start[j]!r} 0\n"
-                                      for k, j in enumerate(known))
+                        fh.writelines(f"{k} C{j} {v!r} 0\n" for k, (j, v) in enumerate(
+                            zip(known.tolist(), model.warm_start[known].tolist())))
                     cmd += ["-mipstart", str(start)]
             cmd += ["-solve", "-saveSolution", str(binsol),
                     "-printingOptions", "all", "-solution", str(sol)]
@@ -274,10 +280,14 @@ class PulpCbcBackend(Backend):
         if bound is not None and objective is not None and status == Termination.OPTIMAL:
             bound = min(bound, objective)  # the log rounds the bound to 6 digits
         nodes = _parse_float(r"^Enumerated nodes:\s*(\d+)", log)
+        extra = {}
+        if "mipstart" in log.lower():
+            extra["warm_start"] = ("ignored" if "No mipstart solution read" in log
+                                   else "accepted")
         return SolveResult(
             backend=self.name, status=status, limit=limit if status != Termination.OPTIMAL else None,
             objective=objective, bound=bound, gap=relative_gap(objective, bound), x=x,
             build_seconds=build, solve_seconds=solve_s,
             nodes=int(nodes) if nodes is not None else (0 if not model.integer.any() else None),
-            backend_version=version, message=key,
+            backend_version=version, message=key, extra=extra,
         )

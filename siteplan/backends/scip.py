@@ -114,7 +114,10 @@ class ScipBackend(Backend):
             sol = s.createPartialSol() if known[0].size < model.n_vars else s.createSol()
             for j, val in zip(*known):
                 s.setSolVal(sol, svars[pos[int(j)]], float(val))
-            s.addSol(sol, free=True)
+            stored = s.addSol(sol, free=True)
+            start_note = {"warm_start": "accepted" if stored else "rejected"}
+        else:
+            start_note = {}
         build = time.perf_counter() - t0
 
         t1 = time.perf_counter()
@@ -144,7 +147,7 @@ class ScipBackend(Backend):
             limit=limit if status != Termination.OPTIMAL else None,
             objective=objective, bound=bound, gap=relative_gap(objective, bound), x=x,
             build_seconds=build, solve_seconds=solve_s, nodes=int(s.getNTotalNodes()),
-            backend_version=version, message=key,
+            backend_version=version, message=key, extra=start_note,
         )
 
     def _feasible(self, model: Model, options: SolveOptions) -> bool | None:
