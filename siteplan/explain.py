@@ -36,7 +36,8 @@ TOL = 1e-6
 
 
 def mcny(v: float) -> str:
-    return f"{v / 1e6:,.1f}M CNY"
+    """Millions as bureaus read budgets; small sums in full so that they do not round to 0.0M."""
+    return f"{v:,.0f} CNY" if abs(v) < 1e6 else f"{v / 1e6:,.1f}M CNY"
 
 
 def _ids(items: list[str], limit: int = 6) -> str:
@@ -288,8 +289,10 @@ class _Words:
             items = [f"{c} {plan.workers[c]} (band {inst.band_min[k]}–{inst.band_max[k]})"
                      for c, k in zip(cids, keys)]
             if g.name == "band_low":
-                text = (f"{self.budget_context()}{len(cids)} committee{'s' if len(cids) > 1 else ''} get fewer "
-                        f"workers than their band minimum: {_ids(items, 5)}; {total:,.0f} workers short in all")
+                one = len(cids) == 1
+                text = (f"{self.budget_context()}{len(cids)} committee{'' if one else 's'} get{'s' if one else ''} "
+                        f"fewer workers than {'its' if one else 'their'} band minimum: {_ids(items, 5)}; "
+                        f"{total:,.0f} worker{'' if round(total) == 1 else 's'} short in all")
             else:
                 most = int(inst.band_max[inst.urban].sum())
                 u_res = float(inst.residents[inst.urban].sum()) or 1.0

@@ -134,7 +134,7 @@ def bar_chart(rows: list[tuple[str, list[tuple[str, float]]]], *, width: int = 7
     inner = width - label_w - 90
     height = len(rows) * gap + 40
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" data-role="bar-chart" '
-           f'viewBox="0 0 {width} {height}" width="100%" role="img">']
+           f'viewBox="0 0 {width} {height}" width="{width}" role="img">']
     legend: dict[str, str] = {}
     for i, (label, parts) in enumerate(rows):
         y = 10 + i * gap
@@ -152,11 +152,15 @@ def bar_chart(rows: list[tuple[str, list[tuple[str, float]]]], *, width: int = 7
         total = sum(v for _, v in parts)
         out.append(f'<text x="{_f(x + 6)}" y="{y + bar_h * 0.65}" font-size="12" fill="#222">'
                    f'{_e(fmt(total))}{_e(unit)}</text>')
-    lx, ly = label_w, height - 16
+    lx, ly = float(label_w), len(rows) * gap + 26
     for part, color in legend.items():
+        w = 24 + 7 * len(part) + 6 * sum(1 for ch in part if ord(ch) > 0x2e80)
+        if lx + w > width and lx > label_w:
+            lx, ly = float(label_w), ly + 18
         out.append(f'<rect x="{_f(lx)}" y="{ly - 9}" width="10" height="10" fill="{color}"/>'
                    f'<text x="{_f(lx + 14)}" y="{ly}" font-size="11" fill="#333">{_e(part)}</text>')
-        lx += 24 + 7 * len(part) + (6 * sum(1 for ch in part if ord(ch) > 0x2e80))
+        lx += w
+    out[0] = out[0].replace(f'0 0 {width} {height}"', f'0 0 {width} {ly + 10}"')
     out.append("</svg>")
     return "".join(out)
 
@@ -166,7 +170,7 @@ def line_chart(series: list[tuple[str, list[tuple[float, float]]]], *, xlabel: s
     """Lines with point markers (`data-role="point"`), axes with round ticks."""
     pts = [p for _, s in series for p in s if all(math.isfinite(v) for v in p)]
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" data-role="line-chart" '
-           f'viewBox="0 0 {width} {height}" width="100%" role="img">']
+           f'viewBox="0 0 {width} {height}" width="{width}" role="img">']
     if not pts:
         out.append(f'<text x="20" y="40" font-size="13">—</text></svg>')
         return "".join(out)
