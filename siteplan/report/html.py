@@ -32,7 +32,7 @@ h1{font-size:24px;margin:6px 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bo
 .kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:10px}
 .kpi{background:#f6f8fb;border:1px solid #dde5ef;border-radius:6px;padding:8px 10px}
 .kpi b{display:block;font-size:19px}.kpi small{color:#555;font-size:12px}
-table{border-collapse:collapse;width:100%;font-size:12.5px;margin:6px 0}th,td{border:1px solid #ddd;
+.tw{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:12.5px;margin:6px 0}th,td{border:1px solid #ddd;
  padding:4px 6px;text-align:left;vertical-align:top}th{background:#eef2f7}td.num{text-align:right;
  white-space:nowrap}tr.fail td{background:#fdecea}tr.below td{background:#fff6e5}
 .ok{color:#1e7d3a;font-weight:bold}.bad{color:#b3261e;font-weight:bold}.muted{color:#777}
@@ -63,6 +63,11 @@ def fmt(v, L: Labels | None = None) -> str:
         return ", ".join(f"{k} {fmt(x, L)}" for k, x in v.items())
     if isinstance(v, list):
         return "; ".join(fmt(x, L) for x in v)
+    if isinstance(v, str) and v[:1] in "{[":
+        try:
+            return fmt(json.loads(v), L)
+        except ValueError:
+            pass
     return str(v)
 
 
@@ -384,11 +389,13 @@ def render(view: PlanView | None, *, lang: str | None = None, sweep: dict | None
     if compare:
         parts.append(_compare(compare, L))
     parts.append(f"<footer>siteplan · {_e(L('offline'))}</footer>")
+    body = "".join(p for p in parts if p).replace("<table>", "<div class='tw'><table>").replace(
+        "</table>", "</table></div>")
     return (f"<!DOCTYPE html><html lang='{'zh-CN' if L.lang == 'zh' else 'en'}'><head><meta charset='utf-8'>"
             "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src 'unsafe-inline'; "
             "img-src data:\">"
             f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{_e(name)} · siteplan</title>"
-            f"<style>{CSS}</style></head><body><main>{''.join(p for p in parts if p)}</main></body></html>")
+            f"<style>{CSS}</style></head><body><main>{body}</main></body></html>")
 
 
 def build_report(source: str | Path, out: str | Path, *, lang: str | None = None, sweep: str | Path | None = None,
