@@ -45,7 +45,7 @@ def _num(v: float):
 
 
 def fmt_value(v) -> str:
-    return f"{v:g}" if isinstance(v, float) else str(v)
+    return f"{v:.12g}" if isinstance(v, float) else str(v)
 
 
 def parse_vary(text: str) -> Vary:
@@ -139,7 +139,7 @@ def run_sweep(scenario, varies: list[Vary], *, store_path=None, executor: str = 
     from siteplan.runrecord import bundle as make_bundle
     from siteplan.scenario.load import load_scenario
     from siteplan.store import RunStore, plan_from_doc
-    from siteplan.sweep_exec import make_executor, solve_point
+    from siteplan.sweep_exec import InlineExecutor, make_executor, solve_point
 
     say = progress or (lambda msg: None)
     t0 = time.perf_counter()
@@ -153,7 +153,6 @@ def run_sweep(scenario, varies: list[Vary], *, store_path=None, executor: str = 
     opt_dict = opts.as_dict()
     sid = sweep_id or sweep_identity(bndl["hash"], varies, name, opt_dict)
     shape = tuple(len(v.values) for v in varies)
-    index_of = {point_key(p): i for i, p in enumerate(points)}
     grid_idx = [tuple(v.values.index(p[v.key]) for v in varies) for p in points]
     by_idx = {g: i for i, g in enumerate(grid_idx)}
     spec = {"scenario": str(scn.path), "vary": [v.spec for v in varies], "backend": name,
@@ -206,7 +205,10 @@ def run_sweep(scenario, varies: list[Vary], *, store_path=None, executor: str = 
                 i = seq.pop(0)
                 task = {"key": point_key(points[i]), "overrides": {**base, **points[i]}, "backend": name,
                         "options": opt_dict, "warm_start": warm_plan(i)}
-                inflight[ex.submit(solve_point, shared, task)] = (i, seq)
+                args = (shared, task)
+                if progress and isinstance(ex, InlineExecutor):  # live lines from the running solve
+                    args += (lambda msg, p=points[i]: say(f"  {point_label(p)}: {msg}"),)
+                inflight[ex.submit(solve_point, *args)] = (i, seq)
 
             for seq in runs:
                 submit(seq)
@@ -259,15 +261,18 @@ def _commit(store, sid: str, point: dict, res: dict, bndl: dict, scn) -> str:
 
 
 def _headline(res: dict) -> str:
+    """KPIs, and the solver's incumbent and best bound for the point's first phase."""
     rec = res.get("record") or {}
     t = rec.get("totals")
     if not t:
         return f" - {rec.get('error') or res.get('error')}"
-    s = rec.get("summary") or {}
-    bound = s.get("bound")
+    phases = ((rec.get("plan") or {}).get("solver") or {}).get("phases") or [{}]
+    inc, bound = phases[0].get("objective"), phases[0].get("bound")
+    if rec.get("objective") == "max_coverage":  # the model minimises uncovered-negative residents
+        inc, bound = (None if v is None else -v for v in (inc, bound))
+    solver = "" if inc is None else f", incumbent {inc:.6g}" + ("" if bound is None else f" bound {bound:.6g}")
     return (f", capex {t['capex'] / 1e6:,.2f}M, residents covered {t['residents_covered']:,}"
-            f" ({100 * (t['coverage_share'] or 0):.1f}%), objective {s.get('objective')}"
-            + (f", bound {bound:.6g}" if isinstance(bound, (int, float)) else ""))
+            f" ({100 * (t['coverage_share'] or 0):.1f}%){solver}")
 
 
 def points_in_order(store, sweep_id: str, varies: list[Vary]) -> list[dict]:

@@ -19,8 +19,10 @@ from siteplan.errors import InputError, SiteplanError, SolverError
 EXECUTORS = ("local", "ray", "dask")
 
 
-def solve_point(bndl: dict, task: dict) -> dict:
-    """Solve one sweep point in a worker; never raises (a failure is a record too)."""
+def solve_point(bndl: dict, task: dict, say=None) -> dict:
+    """Solve one sweep point in a worker; never raises (a failure is a record too).
+
+    `say` (in-process runs only) receives the pipeline's progress lines during the solve."""
     from siteplan.backends.base import SolveOptions
     from siteplan.pipeline import solve_scenario
     from siteplan.plan import Plan
@@ -38,7 +40,7 @@ def solve_point(bndl: dict, task: dict) -> dict:
     ws = Plan(**task["warm_start"]) if task.get("warm_start") else None
     try:
         outcome = solve_scenario(scn, backend=task["backend"], options=SolveOptions(**task["options"]),
-                                 warm_start=ws)
+                                 warm_start=ws, progress=say)
         out["record"] = outcome_record(outcome, task["overrides"], with_tables=False)
         out["plan"] = plan_dict(outcome.plan)
     except SiteplanError as exc:
