@@ -304,9 +304,19 @@ def _binding(view: PlanView, L: Labels) -> str:
     rows = []
     for r in b.get("rows", []):
         d = r.get("delta_total")
-        rows.append(f"<tr data-role='binding-row'><td>{_e(r.get('label'))}: {_e(fmt(r.get('base'), L))} → "
-                    f"{_e(fmt(r.get('nudged'), L))}</td><td class='num'>{'—' if d is None else f'{d / 1e6:+,.2f}M'}</td>"
-                    f"<td>{_e(fmt(r.get('tight'), L))}</td><td>{_e(r.get('text'))}</td></tr>")
+        label = L(f"nudge_{r.get('key')}")
+        if label == f"nudge_{r.get('key')}":
+            label = str(r.get("label"))
+        if r.get("status") != "solved":
+            note = f"{L('no_plan')} ({r.get('status')})"
+        elif d is None:
+            note = ""
+        else:
+            note = (f"{L('capex_short')} {float(r.get('delta_capex') or 0) / 1e6:+,.2f}M, "
+                    f"{L('opex_short')} {float(r.get('delta_opex') or 0) / 1e6:+,.2f}M")
+        rows.append(f"<tr data-role='binding-row'><td>{_e(label)}<br><span class='muted'>{_e(fmt(r.get('base'), L))} → "
+                    f"{_e(fmt(r.get('nudged'), L))}</span></td><td class='num'>{'—' if d is None else f'{d / 1e6:+,.2f}M'}</td>"
+                    f"<td>{_e(fmt(r.get('tight'), L))}</td><td>{_e(note)}</td></tr>")
     return (f"<section id='binding'><h2>{_e(L('binding'))}</h2><p class='note'>{_e(L('binding_note'))}</p>"
             f"<table><tr>{head}</tr>{''.join(rows)}</table></section>")
 
@@ -346,7 +356,8 @@ def _sweep(data: dict, L: Labels) -> str:
            f"<table><tr>{head}</tr>{body}</table>")
     binds = data.get("standards") or []
     if binds:
-        cols = list(binds[0].keys())
+        keep = ("rule", "scope", "op", "required", "points_binding", "first_binds_at", "first_met_at")
+        cols = [c for c in binds[0].keys() if c in keep] or list(binds[0].keys())
         out += (f"<h2>{_e(L('standards_bind'))}</h2><table><tr>{''.join(f'<th>{_e(c)}</th>' for c in cols)}</tr>"
                 + "".join("<tr>" + "".join(f"<td>{_e(fmt(b.get(c), L))}</td>" for c in cols) + "</tr>" for b in binds)
                 + "</table>")
@@ -383,6 +394,10 @@ def render(view: PlanView | None, *, lang: str | None = None, sweep: dict | None
     else:
         heading = L("sweep_title") if sweep else L("compare_title")
         parts.append(f"<h1>{_e(title or heading)}</h1>")
+        if sweep and sweep.get("vary"):
+            parts.append(f"<div class='meta'><span>{_e(sweep.get('sweep_id', ''))}</span>"
+                         f"<span>vary: {_e(', '.join(map(str, sweep['vary'])))}</span>"
+                         f"<span>KPI: {_e(sweep.get('kpi'))}</span><span>cost: {_e(sweep.get('cost'))}</span></div>")
         name = title or heading
     if sweep:
         parts.append(_sweep(sweep, L))

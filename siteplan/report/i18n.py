@@ -94,6 +94,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "compare": ("方案对比", "Side by side"),
     "offline": ("本报告为单一文件，离线可读，不需要网络。", "This report is one self-contained file: it works offline."),
     "scale": ("比例尺", "scale"),
+    "nudge_workers_per_10k_urban": ("每万城镇常住人口社区工作者 +1", "+1 worker per 10,000 urban residents"),
+    "nudge_area_per_100_households": ("每百户设施面积 +1 m²", "+1 m² per 100 households"),
+    "nudge_budget.capex": ("建设投资预算 +100万元", "+1M CNY capex budget"),
+    "nudge_budget.opex_per_year": ("年运营预算 +100万元", "+1M CNY opex budget a year"),
+    "nudge_reach.walk_m": ("步行可达范围 +100 m", "+100 m walking reach"),
+    "no_plan": ("无可行方案", "no plan"),
+    "capex_short": ("建设投资", "capex"),
+    "opex_short": ("年运营", "opex a year"),
 }
 
 
