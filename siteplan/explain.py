@@ -84,8 +84,8 @@ class Diagnosis:
         name = self.scenario.name
         if self.feasible:
             return f"{name}: feasible: a plan meets every rule and budget (nothing to relax)"
-        lines = [f"{name}: no plan meets every rule. The smallest set of shortfalls "
-                 "(binding 约束性 rules are relaxed last):"]
+        lines = [(f"{name}: no plan meets every rule. The smallest set of shortfalls "
+                 "(binding 约束性 rules are relaxed last):")]
         for i, s in enumerate(self.shortfalls, 1):
             lines.append(f"  {i}. {s.text}")
         if self.proofs:

@@ -9,6 +9,7 @@ child's file descriptors 3 (commands in) and 4 (events and replies out).
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import select
@@ -59,36 +60,28 @@ class Chromium:
         to_child_r, self._w = os.pipe()
         self._r, from_child_w = os.pipe()
 
-        def wire():  # runs in the child before exec: the pipe ends become fds 3 and 4
-            a, b = os.dup(to_child_r), os.dup(from_child_w)  # above 4: dup2 cannot clobber them
-            os.dup2(a, 3)
-            os.dup2(b, 4)
-            os.set_inheritable(3, True)
-            os.set_inheritable(4, True)
-
+        # bash moves the pipe ends to fds 3 and 4, where Chromium expects them (no preexec_fn,
+        # which is unsafe with threads; dash cannot redirect file descriptors above 9)
+        wire = f'exec "$0" "$@" 3<&{to_child_r} 4>&{from_child_w}'
         self.proc = subprocess.Popen(
-            [self.binary, *FLAGS, f"--user-data-dir={self._profile.name}", "about:blank"],
+            [shutil.which("bash") or "/bin/bash", "-c", wire, self.binary, *FLAGS, f"--user-data-dir={self._profile.name}", "about:blank"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            close_fds=False, preexec_fn=wire)  # close_fds would close 3 and 4 after wire()
+            pass_fds=(to_child_r, from_child_w))
         os.close(to_child_r)
         os.close(from_child_w)
         return self
 
     def __exit__(self, *exc):
-        try:
+        with contextlib.suppress(Exception):  # the browser may be gone already; closing anyway
             self.send("Browser.close")
-        except Exception:  # noqa: BLE001 - closing anyway
-            pass
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
         for fd in (self._w, self._r):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
         self._profile.cleanup()
 
     # -- protocol ------------------------------------------------------------------

@@ -357,7 +357,7 @@ def _sweep(data: dict, L: Labels) -> str:
     binds = data.get("standards") or []
     if binds:
         keep = ("rule", "scope", "op", "required", "points_binding", "first_binds_at", "first_met_at")
-        cols = [c for c in binds[0].keys() if c in keep] or list(binds[0].keys())
+        cols = [c for c in binds[0] if c in keep] or list(binds[0])
         out += (f"<h2>{_e(L('standards_bind'))}</h2><table><tr>{''.join(f'<th>{_e(c)}</th>' for c in cols)}</tr>"
                 + "".join("<tr>" + "".join(f"<td>{_e(fmt(b.get(c), L))}</td>" for c in cols) + "</tr>" for b in binds)
                 + "</table>")

@@ -35,8 +35,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "mean_walk": ("平均步行距离", "Mean walk"),
     "map": ("设施布局图", "Map"),
     "map_note": ("圆点为居委会/村委会，方块为开放设施（面积与建筑面积成正比），细线为服务关系，虚线圆为步行可达范围。",
-                 "Dots are residents' committees, squares are open sites (area proportional to floor area), "
-                 "lines join each committee to its site, dashed circles show the walking reach."),
+                 ("Dots are residents' committees, squares are open sites (area proportional to floor area), "
+                 "lines join each committee to its site, dashed circles show the walking reach.")),
     "legend_committee": ("居委会（已覆盖）", "committee (served)"),
     "legend_uncovered": ("未覆盖", "not served"),
     "legend_site_new": ("新建设施", "new site"),

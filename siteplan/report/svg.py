@@ -73,8 +73,8 @@ def plan_map(committees: list[dict], facilities: list[dict], candidates: list[di
     def tx(p):
         return pad + (p[0] - lo[0]) * k, pad + (hi[1] - p[1]) * k
 
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="map" data-role="map" '
-           f'viewBox="0 0 {_f(max(w_used, 200))} {height}" width="100%" role="img">',
+    out = [(f'<svg xmlns="http://www.w3.org/2000/svg" class="map" data-role="map" '
+           f'viewBox="0 0 {_f(max(w_used, 200))} {height}" width="100%" role="img">'),
            f'<rect x="0" y="0" width="{_f(max(w_used, 200))}" height="{height}" fill="#fbfbf8"/>']
     fidx = {f["site_id"]: i for i, f in enumerate(facilities)}
     out.append('<g data-role="reach-layer">')
@@ -133,8 +133,8 @@ def bar_chart(rows: list[tuple[str, list[tuple[str, float]]]], *, width: int = 7
     vmax = max([sum(max(v, 0) for _, v in parts) for _, parts in rows] or [1.0]) or 1.0
     inner = width - label_w - 90
     height = len(rows) * gap + 40
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" data-role="bar-chart" '
-           f'viewBox="0 0 {width} {height}" width="{width}" role="img">']
+    out = [(f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" data-role="bar-chart" '
+           f'viewBox="0 0 {width} {height}" width="{width}" role="img">')]
     legend: dict[str, str] = {}
     for i, (label, parts) in enumerate(rows):
         y = 10 + i * gap
@@ -169,10 +169,10 @@ def line_chart(series: list[tuple[str, list[tuple[float, float]]]], *, xlabel: s
                width: int = 760, height: int = 380) -> str:
     """Lines with point markers (`data-role="point"`), axes with round ticks."""
     pts = [p for _, s in series for p in s if all(math.isfinite(v) for v in p)]
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" data-role="line-chart" '
-           f'viewBox="0 0 {width} {height}" width="{width}" role="img">']
+    out = [(f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" data-role="line-chart" '
+           f'viewBox="0 0 {width} {height}" width="{width}" role="img">')]
     if not pts:
-        out.append(f'<text x="20" y="40" font-size="13">—</text></svg>')
+        out.append('<text x="20" y="40" font-size="13">—</text></svg>')
         return "".join(out)
     xs, ys = [p[0] for p in pts], [p[1] for p in pts]
     x0, x1 = min(xs), max(xs)

@@ -14,9 +14,9 @@ a year to run (15,000 over 5 years). A is cheaper, but the 100M capex budget buy
 from __future__ import annotations
 
 import pytest
+from tinycity import write_city
 
 from siteplan.binding import binding_report
-from tinycity import write_city
 
 
 @pytest.fixture(scope="module")

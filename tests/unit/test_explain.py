@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from tinycity import four_committees
 
 from siteplan.explain import explain_infeasible, write_diagnosis
-from tinycity import four_committees
 
 
 def _one(diag, group):

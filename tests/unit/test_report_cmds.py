@@ -6,9 +6,9 @@ import json
 import re
 
 import pytest
+from tinycity import four_committees, write_city
 
 from siteplan.cli import main
-from tinycity import four_committees, write_city
 
 
 @pytest.fixture

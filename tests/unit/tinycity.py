@@ -8,7 +8,8 @@ from pathlib import Path
 import yaml
 
 COMMITTEE_HEAD = "id,street,kind,x,y,households,residents\n"
-SITE_HEAD = "id,street,x,y,kind,fixed_cost,cost_per_m2,opex_per_m2_year,max_area_m2,existing_area_m2\n"
+SITE_HEAD = ("id,street,x,y,kind,fixed_cost,cost_per_m2,opex_per_m2_year,max_area_m2,"
+             "existing_area_m2\n")
 
 
 def write_city(folder: Path, committees: list[tuple], sites: list[tuple], **scenario) -> Path:
@@ -34,8 +35,8 @@ def four_committees(folder: Path, **scenario) -> Path:
     """Four urban committees of 1,000 households and 2,500 residents (10,000 urban residents:
     18 workers at 18 per 10k; bands 4-11 each, so at least 16), 300 m² of need each, two
     sites of up to 1,000 m² at 1,000 CNY/m² and no running cost, each near two committees."""
-    committees = [("C1", "东街道", "urban", 0, 0, 1000, 2500), ("C2", "东街道", "urban", 200, 0, 1000, 2500),
-                  ("C3", "东街道", "urban", 1500, 0, 1000, 2500), ("C4", "东街道", "urban", 1700, 0, 1000, 2500)]
+    committees = [(f"C{i + 1}", "东街道", "urban", x, 0, 1000, 2500)
+                  for i, x in enumerate((0, 200, 1500, 1700))]
     sites = [("S1", "东街道", 100, 100, "urban", 0, 1000, 0, 1000, 0),
              ("S2", "东街道", 1600, 100, "urban", 0, 1000, 0, 1000, 0)]
     extra = scenario.pop("committees", [])
