@@ -404,13 +404,7 @@ class PMedian(ClassicProblem):
         t0 = time.perf_counter()
         cost, w, p = self.data.cost, self._weights(), self.p
         step = _granularity(cost, w)
-        heur = red.heuristic(cost, w, p)
-        ub = red.assignment_cost(cost, w, heur)
-        lbound, _, rho = red.lagrangian(cost, w, p, ub)
-        heur2 = red.heuristic(cost, w, p, start=np.argsort(rho, kind="stable")[:p])
-        ub2 = red.assignment_cost(cost, w, heur2)
-        if ub2 < ub:
-            heur, ub = heur2, ub2
+        heur, ub, lbound, rho = red.bound_and_incumbent(cost, w, p, step)
         closed, opened = red.fix_sites(rho, lbound, p, ub, step)
         free = np.flatnonzero(~closed & ~opened)
         stats = {"ub_heuristic": ub, "lagrangian_bound": lbound, "free_sites": int(free.size),
