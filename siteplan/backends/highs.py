@@ -7,7 +7,7 @@ import time
 import numpy as np
 
 from siteplan.backends.base import Backend, SolveOptions
-from siteplan.backends.common import settle_inf_or_unbd
+from siteplan.backends.common import known_warm_start, settle_inf_or_unbd
 from siteplan.errors import SolverError
 from siteplan.model.ir import Model
 from siteplan.result import SolveResult, Termination, relative_gap
@@ -82,11 +82,12 @@ class HighsBackend(Backend):
                 for f in model.integer
             ]
         h.passModel(lp)
-        if model.warm_start is not None and not np.isnan(model.warm_start).any():
-            sol = highspy.HighsSolution()
-            sol.col_value = list(model.warm_start)
-            sol.value_valid = True
-            h.setSolution(sol)
+        start_note = {}
+        known = known_warm_start(model)
+        if known is not None:  # a partial start is completed by HiGHS (sub-MIP on the rest)
+            idx, val = known
+            st = h.setSolution(int(idx.size), idx.astype(np.int32), val.astype(np.float64))
+            start_note["warm_start"] = "accepted" if st != highspy.HighsStatus.kError else "rejected"
         build = time.perf_counter() - t0
 
         t1 = time.perf_counter()
@@ -128,6 +129,7 @@ class HighsBackend(Backend):
             nodes=nodes,
             backend_version=self.version(),
             message=status_name,
+            extra=start_note,
         )
 
     def _feasible(self, model: Model, options: SolveOptions) -> bool | None:

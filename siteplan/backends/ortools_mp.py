@@ -16,7 +16,7 @@ has continuous variables this adapter:
   * reports FEASIBLE with limit "other" instead of OPTIMAL, drops the bound (it is not valid
     for the model), and turns a grid "infeasible" into NO_SOLUTION_FOUND (limit "other");
   * a model with no integer variables at all is then an LP solved by GLOP: OPTIMAL, honestly.
-Every returned plan is checked with `Model.violation` before it is reported as a solution.
+Every returned plan is checked (`common.relative_violation`) before it is reported as a plan.
 If the default grid (step 1) has no feasible point at all (CP-SAT then says "infeasible" or
 rejects the model with MODEL_INVALID), the solve is retried once on a grid of step 1/1000 in
 the remaining time. Set `extra: {mip_var_scaling: ...}` to choose the grid yourself.
@@ -31,7 +31,7 @@ from dataclasses import replace
 import numpy as np
 
 from siteplan.backends.base import Backend, SolveOptions
-from siteplan.backends.common import known_warm_start, settle_inf_or_unbd
+from siteplan.backends.common import known_warm_start, relative_violation, settle_inf_or_unbd
 from siteplan.backends.mps import trivially_infeasible
 from siteplan.errors import SolverError
 from siteplan.model.ir import Model
@@ -69,7 +69,7 @@ SCIP_LONG_PARAMS = frozenset({"limits/nodes", "limits/totalnodes", "limits/stall
 #: CP-SAT grid refinement (mip_var_scaling) tried when the default grid has no point
 FINE_GRID = 1000.0
 
-#: largest `Model.violation` accepted for a returned plan
+#: largest `common.relative_violation` accepted for a returned plan
 FEASIBILITY_TOL = 1e-6
 
 
@@ -213,7 +213,7 @@ class _MathOptBackend(Backend):
         reason = result_pb2.TerminationReasonProto.Name(term.reason)
         limit_name = result_pb2.LimitProto.Name(term.limit)
         x = _primal(res, model.n_vars)
-        if x is not None and model.violation(x, FEASIBILITY_TOL) > 0:
+        if x is not None and relative_violation(model, x) > FEASIBILITY_TOL:
             x = None  # never report a plan that fails the check
         with_sol, without, limit = STATUS_MAP.get(reason, (Termination.ERROR, Termination.ERROR,
                                                            None))
@@ -375,4 +375,4 @@ class OrtoolsCpSatBackend(_MathOptBackend):
         if reason != "TERMINATION_REASON_OPTIMAL" or y is None:
             return None
         y[model.integer] = np.round(x[model.integer])
-        return y if model.violation(y, FEASIBILITY_TOL) == 0 else None
+        return y if relative_violation(model, y) <= FEASIBILITY_TOL else None

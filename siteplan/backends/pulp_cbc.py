@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from siteplan.backends.base import Backend, SolveOptions
+from siteplan.backends.common import relative_violation
 from siteplan.backends.mps import trivially_infeasible, write_mps
 from siteplan.errors import SolverError
 from siteplan.model.ir import Model
@@ -50,8 +51,13 @@ STATUS_MAP: dict[str, tuple[Termination, Termination, str | None]] = {
     "Status unknown": (Termination.ERROR, Termination.ERROR, None),
 }
 
-#: seconds past the time limit before CBC is interrupted (it checks the clock only in search)
+#: largest `common.relative_violation` accepted for a returned plan
+FEASIBILITY_TOL = 1e-6
+
+#: CBC checks its clock only between phases (root heuristics can overrun): past the limit by
+#: max(INTERRUPT_GRACE, 10 %) it gets SIGINT, and KILL_GRACE seconds later it is killed
 INTERRUPT_GRACE = 5.0
+KILL_GRACE = 15.0
 
 
 def cbc_path() -> Path | None:
@@ -147,8 +153,8 @@ class PulpCbcBackend(Backend):
 
     def _args(self, options: SolveOptions) -> list[str]:
         args: list[str] = []
-        if options.time_limit is not None:
-            args += ["-sec", repr(float(options.time_limit))]
+        if options.time_limit is not None:  # CBC counts CPU seconds unless told otherwise
+            args += ["-timeMode", "elapsed", "-sec", repr(float(options.time_limit))]
         if options.mip_gap is not None:
             args += ["-ratioGap", repr(float(options.mip_gap))]
         if options.abs_gap is not None:
@@ -226,11 +232,11 @@ class PulpCbcBackend(Backend):
                 interrupted.set()
                 proc.send_signal(signal.SIGINT)
                 try:
-                    proc.wait(INTERRUPT_GRACE)
+                    proc.wait(KILL_GRACE)
                 except subprocess.TimeoutExpired:
                     proc.kill()
-            timer = threading.Timer(options.time_limit + INTERRUPT_GRACE + 0.2 * options.time_limit,
-                                    stop)
+            timer = threading.Timer(
+                options.time_limit + max(INTERRUPT_GRACE, 0.1 * options.time_limit), stop)
             timer.daemon = True
             timer.start()
         lines = []
@@ -261,6 +267,12 @@ class PulpCbcBackend(Backend):
         if key.startswith("Stopped") and (interrupted or (
                 options.time_limit is not None and solve_s >= options.time_limit)):
             limit = "time"  # CBC calls an LP stopped by the clock "Stopped on iterations"
+        note = ""
+        if has_sol and relative_violation(model, x) > FEASIBILITY_TOL:
+            # seen when CBC stops in root heuristics: the file holds the LP point, not the
+            # incumbent the log reports; never pass that off as a plan
+            has_sol = False
+            note = " (CBC reported an incumbent but wrote a point that violates the model)"
         status = with_sol if has_sol else without
         if not has_sol:
             x = None
@@ -289,5 +301,5 @@ class PulpCbcBackend(Backend):
             objective=objective, bound=bound, gap=relative_gap(objective, bound), x=x,
             build_seconds=build, solve_seconds=solve_s,
             nodes=int(nodes) if nodes is not None else (0 if not model.integer.any() else None),
-            backend_version=version, message=key, extra=extra,
+            backend_version=version, message=key + note, extra=extra,
         )

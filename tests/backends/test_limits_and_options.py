@@ -62,7 +62,7 @@ def test_warm_start_flag_is_declared(backend):
     assert res.status == Termination.OPTIMAL and res.objective == pytest.approx(-27.0)
 
 
-@pytest.mark.parametrize("name", ["pulp-cbc", "scip"])
+@pytest.mark.parametrize("name", ["highs", "pulp-cbc", "scip"])
 def test_warm_start_reaches_the_solver(name):
     """Where the solver tells us, check it read the start (a format slip once made CBC skip it)."""
     from backend_support import require_or_skip
