@@ -63,10 +63,11 @@ class Shortfall:
     text: str
     ids: list[str] = field(default_factory=list)
     price: dict | None = None  # {"capex": extra CNY, "opex_per_year": extra CNY/year}
+    facts: dict = field(default_factory=dict)  # the numbers behind `text`, for other languages
 
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in ("group", "rule", "title", "kind", "tier", "amount",
-                                              "unit", "text", "ids", "price")}
+                                              "unit", "text", "ids", "price", "facts")}
 
 
 @dataclass
@@ -239,6 +240,7 @@ class _Words:
             used = float(terms[1] @ x[terms[0]]) + const
             if used >= budget * (1 - 1e-4) - 1:
                 parts.append(f"the {name} budget of {mcny(budget)}{per}")
+                self.facts.setdefault("limited_by", []).append([name, budget])
         return f"with {_and(parts)}, " if parts else ""
 
     def rate(self, rates: dict) -> str:
@@ -246,6 +248,9 @@ class _Words:
         return f"{vals[0]:g}" if len(vals) == 1 else " / ".join(f"{k} {v:g}" for k, v in rates.items())
 
     def say(self, g, vals) -> tuple[str, float, str, list[str]]:
+        """(text, amount, unit, ids); the numbers used are left in `self.facts`."""
+        self.facts = {}
+        f = self.facts
         inst, scn, plan = self.inst, self.scn, self.plan
         hit = np.flatnonzero(vals > TOL * np.maximum(1.0, np.abs(vals)) + 1e-6)
         keys = g.keys[hit]
@@ -265,9 +270,12 @@ class _Words:
                 else:
                     where = "the nearest: " + "; ".join(
                         f"{c} → {s} at {d:,.0f} m" for c, (s, d) in list(zip(lids, near))[:6])
+                f["lonely"] = [[c, s, round(d, 1)] for c, (s, d) in zip(lids, near)]
+                f["reach_m"] = sorted({float(r) for r in inst.reach_m[lonely]})
                 parts.append(f"{noun} {_and(lids) if len(lids) <= 6 else _ids(lids)} {verb} no candidate "
                              f"site within {reach}; {where}")
             other = [c for c, k in zip(cids, keys) if k not in set(lonely)]
+            f["other"] = other
             if other:
                 parts.append(f"committees {_ids(other)} are left unserved although a site is within reach "
                              "(serving them would break a budget or plot cap)")
@@ -281,6 +289,8 @@ class _Words:
             most = int(inst.band_max[inst.urban].sum())
             if not ctx and have >= most:
                 ctx = f"with the committee_workers bands allowing at most {most:,} urban workers, "
+                f["band_most"] = most
+            f.update(achieved=round(1e4 * have / u_res, 2), required=rate, have=have, need=need)
             return (f"{ctx}the city reaches {1e4 * have / u_res:.1f} community workers per 10,000 urban "
                     f"residents, not {rate:g} ({have:,} of the {need:,} workers needed)"), \
                 float(need - have), "workers", []
@@ -288,6 +298,9 @@ class _Words:
             cids = [str(inst.committee_ids[k]) for k in keys]
             items = [f"{c} {plan.workers[c]} (band {inst.band_min[k]}–{inst.band_max[k]})"
                      for c, k in zip(cids, keys)]
+            f["items"] = [[c, plan.workers[c], int(inst.band_min[k]), int(inst.band_max[k])]
+                          for c, k in zip(cids, keys)]
+            f["total"] = round(total)
             if g.name == "band_low":
                 one = len(cids) == 1
                 text = (f"{self.budget_context()}{len(cids)} committee{'' if one else 's'} get{'s' if one else ''} "
@@ -297,6 +310,8 @@ class _Words:
                 most = int(inst.band_max[inst.urban].sum())
                 u_res = float(inst.residents[inst.urban].sum()) or 1.0
                 need = math.ceil(inst.required_workers - 1e-9)
+                f.update(most=most, need=need, per10k=round(1e4 * most / u_res, 2),
+                         rate=scn.standards.workers_per_10k_urban)
                 text = (f"the committee_workers bands allow at most {most:,} urban workers "
                         f"({1e4 * most / u_res:.1f} per 10,000 urban residents), but "
                         f"{scn.standards.workers_per_10k_urban:g} per 10,000 needs {need:,}: band maxima "
@@ -308,12 +323,15 @@ class _Words:
             if scn.standards.area_scope == "street":
                 streets = [str(inst.streets[k]) for k in keys]
                 items = [f"{s} short {v:,.0f} m²" for s, v in zip(streets, vals[hit])]
+                f["items"] = [[s, round(float(v), 1)] for s, v in zip(streets, vals[hit])]
                 where, ids = f"streets: {_ids(items, 5)}", streets
             else:
                 sids = [str(inst.site_ids[k]) for k in keys]
-                need = {f["site_id"]: f["area_need_m2"] for f in self.ev.facilities}
+                need = {fac["site_id"]: fac["area_need_m2"] for fac in self.ev.facilities}
                 items = [f"{s} {plan.areas.get(s, 0):,.0f} of {need.get(s, 0):,.0f} m²" for s in sids]
+                f["items"] = [[s, round(plan.areas.get(s, 0), 1), need.get(s, 0)] for s in sids]
                 where, ids = _ids(items, 5), sids
+            f.update(total=round(total, 1), rate=rate, per100=per100, scope=scn.standards.area_scope)
             text = (f"{self.budget_context()}facilities get {total:,.0f} m² less floor area than {rate} m² per "
                     f"100 households needs ({where})")
             if per100 is not None:
@@ -323,6 +341,7 @@ class _Words:
             sids = [str(inst.site_ids[k]) for k in keys]
             items = [f"{s} {plan.areas.get(s, 0):,.0f} m² (minimum {inst.min_area[k]:,.0f}, {inst.site_kind[k]})"
                      for s, k in zip(sids, keys)]
+            f["items"] = [[s, round(plan.areas.get(s, 0), 1), float(inst.min_area[k])] for s, k in zip(sids, keys)]
             return (f"{self.budget_context()}sites open below the minimum facility area: {_ids(items, 5)}"), \
                 total, "m²", sids
         if g.name == "plot_cap":
@@ -330,16 +349,21 @@ class _Words:
             cap = np.maximum(inst.max_area, inst.existing_area)
             items = [f"{s} needs {plan.areas.get(s, cap[k] + v):,.0f} m² but its plot allows {cap[k]:,.0f} m²"
                      for s, k, v in zip(sids, keys, vals[hit])]
+            f["items"] = [[s, round(plan.areas.get(s, cap[k] + v), 1), float(cap[k])]
+                          for s, k, v in zip(sids, keys, vals[hit])]
+            f["total"] = round(total, 1)
             return (f"plot caps (max_area_m2) are too small: {_ids(items, 4)}; {total:,.0f} m² more floor "
                     "area, a larger plot or another site nearby, would fix it"), total, "m²", sids
         if g.name == "windows":
             per = inst.residents_per_window or 1
             sids = [str(inst.site_ids[k]) for k in keys]
+            f.update(sites=sids, windows=round(total / per, 2), per=per)
             return (f"{self.budget_context()}facilities {_ids(sids)} have {total / per:,.1f} fewer service windows "
                     f"than one per {per:,} residents"), total / per, "windows", sids
         if g.name in ("capex", "opex"):
             budget = self.pm.budget_capex if g.name == "capex" else self.pm.budget_opex
             per = "" if g.name == "capex" else " a year"
+            f.update(budget=budget, short=round(total, 2))
             return (f"the {g.name} budget of {mcny(budget)}{per} is {mcny(total)} short: the binding (约束性) "
                     f"rules alone need at least {mcny(budget + total)}{per}"), total, "CNY", []
         return f"{g.name}: {total:,.2f} short", total, "", []
@@ -394,10 +418,11 @@ def explain_infeasible(scenario: Scenario | str | Path, *, backend: str | None =
             if g.name == "band_high" and float(vals.sum()) < 0.5:
                 continue
             text, amount, unit, ids = words.say(g, vals)
+            facts = dict(words.facts)
             meta = scn.standards.rule(g.rule) if g.rule not in ("budget", "max_area") else {}
             sf = Shortfall(group=g.name, rule=g.rule, title=meta.get("title", g.rule),
                            kind=meta.get("kind", g.tier), tier=g.tier, amount=round(amount, 4),
-                           unit=unit, text=text, ids=ids)
+                           unit=unit, text=text, ids=ids, facts=facts)
             lonely_only = g.name == "uncovered" and all(inst.pairs_per_committee()[g.keys[vals > 0.5]] == 0)
             if price and g.tier not in MOVABLE and not lonely_only:
                 sf.price = _price(em, x, g, name, opts)

@@ -180,8 +180,11 @@ def _header(view: PlanView, L: Labels) -> str:
 
 
 def _diagnosis(view: PlanView, L: Labels) -> str:
+    from siteplan.report.words_zh import shortfall_zh
+
     d = view.diagnosis or {}
-    items = "".join(f"<li>{_e(s.get('text'))}</li>" for s in d.get("shortfalls", []))
+    say = shortfall_zh if L.lang == "zh" else (lambda s: s.get("text"))
+    items = "".join(f"<li data-role='shortfall'>{_e(say(s))}</li>" for s in d.get("shortfalls", []))
     proofs = "".join(f"<li>{_e(p)}</li>" for p in d.get("proofs", []))
     out = f"<section id='diagnosis'><h2>{_e(L('diagnosis'))}</h2><ol class='diag'>{items}</ol>"
     if proofs:

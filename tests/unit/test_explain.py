@@ -85,3 +85,12 @@ def test_write_diagnosis_marks_plan_infeasible_and_diagnostic_not_compliant(tmp_
     assert "NOT A COMPLIANT PLAN" in dp["note"]
     assert any(r["rule"] == "workers_per_10k_urban" and r["ok"] is False for r in dp["compliance"])
     assert (out / "scenario.resolved.yaml").exists() and (out / "diagnosis.txt").exists()
+
+
+def test_diagnosis_reads_in_chinese_from_the_same_numbers(tmp_path):
+    from siteplan.report.words_zh import shortfall_zh
+
+    diag = explain_infeasible(four_committees(tmp_path, budget={"opex_per_year": 1_700_000}))
+    zh = shortfall_zh(_one(diag, "density").as_dict())
+    assert zh.startswith("在年运营预算170.0万元的限制下，每万城镇常住人口社区工作者为17.0名，未达到18名")
+    assert "再增加每年运营费用10.0万元即可满足" in zh and "预期性" in zh
