@@ -26,6 +26,9 @@ from pathlib import Path
 
 from siteplan.errors import InputError
 
+#: committees per generated city in the `city` suite (sites = committees / 2)
+CITY_SIZES = (100, 300, 1000, 3000, 10000, 20000)
+
 SUITES = ("orlib-pmed", "orlib-cap", "orlib-uncap", "ufllib", "tsplib-pmedian", "city")
 
 #: capa/capb/capc capacities (Beasley 1988, Table 1)
@@ -35,7 +38,7 @@ CAP_LEVELS = {"capa": (8000, 10000, 12000, 14000), "capb": (5000, 6000, 7000, 80
 CSV_FIELDS = ["suite", "instance", "kind", "size", "backend", "version", "method", "status",
               "limit", "objective", "bound", "gap", "published", "published_proven",
               "difference", "matches_published", "check_ok", "flag", "build_seconds",
-              "solve_seconds", "wall_seconds", "peak_memory_mb", "solves", "time_limit",
+              "solve_seconds", "wall_seconds", "peak_memory_mb", "solves", "time_limit", "load_avg_1m",
               "message"]
 
 
@@ -116,9 +119,9 @@ def instances(suite: str, root: Path) -> list[Instance]:
                 out.append(Instance(suite, key, "pmedian", str(f), "tsplib", {"p": int(p)}, v,
                                     proven, src))
     elif suite == "city":
-        raise InputError("the city suite needs the planning pipeline (siteplan generate and "
-                         "the planning model), which is not available in this version",
-                         fix="run one of: " + ", ".join(s for s in SUITES if s != "city"))
+        for n in CITY_SIZES:
+            out.append(Instance(suite, f"city{n}", "city", "", "generated",
+                                {"committees": n, "sites": max(40, n // 2), "seed": 0}))
     else:
         raise InputError(f"unknown suite {suite!r}", fix=f"use one of: {', '.join(SUITES)}")
     return out
@@ -207,7 +210,8 @@ def run_one(inst: Instance, backend: str, time_limit: float | None, threads: int
                                (-9, None) else f"worker died: {' '.join(tail)}")}
     row.update(suite=inst.suite, instance=inst.id, kind=inst.kind, backend=backend,
                published=inst.published, published_proven=inst.proven,
-               time_limit=time_limit, process_seconds=round(elapsed, 3))
+               time_limit=time_limit, process_seconds=round(elapsed, 3),
+               load_avg_1m=round(os.getloadavg()[0], 2))
     row.setdefault("version", "")
     if "n_clients" in row:
         row["size"] = f"{row['n_clients']}x{row['n_sites']}"
@@ -357,6 +361,8 @@ def plot(rows: list[dict], out: Path) -> None:
 
     if not rows:
         return
+    if rows[0].get("suite") == "city":
+        return plot_scaling(rows, out, plt)
     backends, ratios = performance_profile(rows)
     inst = list(dict.fromkeys(r["instance"] for r in rows))
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 4.8))
@@ -392,6 +398,32 @@ def plot(rows: list[dict], out: Path) -> None:
     ax2.set_ylabel("fraction of instances solved within tau")
     ax2.set_title("performance profile (Dolan-More)")
     ax2.legend(fontsize=8)
+    fig.tight_layout()
+    fd, tmp = tempfile.mkstemp(suffix=".png", dir=out)
+    os.close(fd)
+    fig.savefig(tmp, dpi=110)
+    plt.close(fig)
+    os.replace(tmp, out / "chart.png")
+
+
+def plot_scaling(rows: list[dict], out: Path, plt) -> None:
+    """City suite: build s, solve s, gap and memory against committees, one line per backend."""
+    fig, axes = plt.subplots(1, 4, figsize=(16, 4))
+    panels = (("build_seconds", "build seconds"), ("solve_seconds", "solve seconds"),
+              ("gap", "relative gap"), ("peak_memory_mb", "peak memory MB"))
+    for b in dict.fromkeys(r["backend"] for r in rows):
+        rs = sorted((r for r in rows if r["backend"] == b and r.get("n_clients")),
+                    key=lambda r: r["n_clients"])
+        for ax, (key, label) in zip(axes, panels):
+            pts = [(r["n_clients"], r.get(key)) for r in rs if r.get(key) is not None]
+            if pts:
+                ax.plot(*zip(*pts), "o-", label=b)
+            ax.set_xscale("log")
+            ax.set_xlabel("committees")
+            ax.set_title(label)
+    axes[0].legend(fontsize=8)
+    for ax in axes[:2]:
+        ax.set_yscale("log")
     fig.tight_layout()
     fd, tmp = tempfile.mkstemp(suffix=".png", dir=out)
     os.close(fd)
