@@ -40,12 +40,15 @@ from siteplan.result import SolveResult, Termination, relative_gap
 #: (termination if a solution exists, termination if not, limit)
 STATUS_MAP: dict[str, tuple[Termination, Termination, str | None]] = {
     "Optimal": (Termination.OPTIMAL, Termination.ERROR, None),
+    # stopped at the requested mip_gap / abs_gap: optimal in siteplan's sense, as for HiGHS
+    "Optimal (within gap tolerance)": (Termination.OPTIMAL, Termination.ERROR, None),
     "Infeasible": (Termination.INFEASIBLE, Termination.INFEASIBLE, None),
     "Integer infeasible": (Termination.INFEASIBLE, Termination.INFEASIBLE, None),
     "Unbounded": (Termination.UNBOUNDED, Termination.UNBOUNDED, None),
     "Stopped on time": (Termination.FEASIBLE, Termination.NO_SOLUTION_FOUND, "time"),
     "Stopped on iterations": (Termination.FEASIBLE, Termination.NO_SOLUTION_FOUND, "iterations"),
     "Stopped on solutions": (Termination.FEASIBLE, Termination.NO_SOLUTION_FOUND, "solutions"),
+    "Stopped on nodes": (Termination.FEASIBLE, Termination.NO_SOLUTION_FOUND, "nodes"),
     "Stopped on ctrl-c": (Termination.FEASIBLE, Termination.NO_SOLUTION_FOUND, "interrupt"),
     "Stopped on difficulties": (Termination.ERROR, Termination.ERROR, None),
     "Status unknown": (Termination.ERROR, Termination.ERROR, None),
@@ -258,9 +261,11 @@ class PulpCbcBackend(Backend):
                                message=f"CBC does not know option(s) {', '.join(unknown)} "
                                        "(check `extra` in the solver profile)")
         with_sol, without, limit = STATUS_MAP.get(key, (Termination.ERROR, Termination.ERROR, None))
+        if key not in STATUS_MAP and key.startswith("Stopped"):  # a stop we have not met yet
+            with_sol, without, limit = Termination.FEASIBLE, Termination.NO_SOLUTION_FOUND, "other"
         # an incumbent exists if CBC says optimal, or printed a final objective for a MIP stop
         final = re.search(r"^Result - .*$", log, flags=re.MULTILINE)
-        has_sol = key == "Optimal" or (
+        has_sol = key.startswith("Optimal") or (
             key.startswith("Stopped") and final is not None
             and re.search(r"^Objective value:", log, flags=re.MULTILINE) is not None
             and "No feasible solution found" not in log)

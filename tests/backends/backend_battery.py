@@ -247,3 +247,14 @@ def market_split(m: int = 4, n: int = 30, seed: int = 7) -> Model:
     vals = np.r_[a.ravel(), np.ones(m), -np.ones(m)]
     b.add_rows("split", m, rows, cols, vals, lb=d, ub=d)
     return b.finish()
+
+
+def big_knapsack(n: int = 60, seed: int = 3) -> Model:
+    """A knapsack with a tight LP bound: any decent heuristic lands within a few percent."""
+    rng = np.random.default_rng(seed)
+    w = rng.integers(20, 100, size=n).astype(float)
+    v = w + rng.integers(0, 10, size=n)
+    b = ModelBuilder("big_knapsack")
+    x = b.add_vars("take", n, ub=1, integer=True, cost=-v)
+    b.add_rows("weight", 1, np.zeros(n), x, w, ub=float(np.floor(w.sum() / 2)) + 0.5)
+    return b.finish(sense="max")

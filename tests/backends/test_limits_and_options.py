@@ -72,3 +72,15 @@ def test_warm_start_reaches_the_solver(name):
     model.warm_start = np.array([1, 1, 0, 0, 0, 1], dtype=float)
     res = solve(model, name, SolveOptions(isolation="process"))
     assert res.extra.get("warm_start") == "accepted", res.extra
+
+
+def test_gap_stop_counts_as_optimal_with_its_gap(backend):
+    """Stopping at the requested mip_gap is OPTIMAL (siteplan's convention), with an honest gap."""
+    from backend_battery import big_knapsack
+
+    model = big_knapsack()
+    res = solve(model, backend, SolveOptions(mip_gap=0.05, time_limit=20, isolation="process"))
+    assert res.status == Termination.OPTIMAL, res.message
+    assert model.violation(res.x) == 0.0
+    assert res.bound is not None and res.bound <= res.objective + 1e-6
+    assert res.gap is not None and res.gap <= 0.05 + 1e-9
