@@ -15,33 +15,19 @@ import numpy as np
 from siteplan.model.ir import Model
 
 
-def col_names(n: int) -> np.ndarray:
-    return np.char.add("C", np.arange(n).astype(str))
+def _names(prefix: str, n: int) -> list[str]:
+    """`prefix0 .. prefix{n-1}`, padded to the 8-character fixed-MPS name field."""
+    return [f"{prefix}{i:<7d}" for i in range(n)]
 
 
-def row_names(n: int) -> np.ndarray:
-    return np.char.add("R", np.arange(n).astype(str))
-
-
-def _num(values: np.ndarray) -> np.ndarray:
-    """Exact text for floats (repr round-trips); integral values print as integers."""
+def _num(values: np.ndarray) -> list[str]:
+    """Exact text for floats: repr round-trips; whole numbers print without '.0'."""
     v = np.asarray(values, dtype=float)
     out = np.empty(v.shape[0], dtype=object)
     whole = (v == np.round(v)) & (np.abs(v) < 1e15)
-    out[whole] = v[whole].astype(np.int64).astype(str)
-    out[~whole] = [repr(x) for x in v[~whole].tolist()]
-    return out
-
-
-def _lines(lead: str, *cols) -> str:
-    """Lines of `lead` then fields in fixed-MPS positions (8-wide names, two spaces apart).
-
-    CBC's reader insists on the fixed layout; a long number in the last field is fine.
-    """
-    if not len(cols[0]):
-        return ""
-    pad = [np.char.ljust(np.asarray(c, dtype=str), 8) for c in cols[:-1]]
-    return "".join(lead + "  ".join(parts) + "\n" for parts in zip(*pad, cols[-1]))
+    out[whole] = v[whole].astype(np.int64).astype(str).tolist()
+    out[~whole] = list(map(repr, v[~whole].tolist()))
+    return out.tolist()
 
 
 def trivially_infeasible(model: Model) -> str | None:
@@ -68,7 +54,7 @@ def write_mps(model: Model, path: str) -> np.ndarray:
     n, m = model.n_vars, model.n_rows
     if max(n, m) > 10_000_000:
         raise ValueError("MPS names are limited to 8 characters (10 million rows or columns)")
-    cn, rn = col_names(n), row_names(m)
+    cn, rn = _names("C", n), _names("R", m)
     rlb, rub = model.row_lb, model.row_ub
     has_lo, has_up = np.isfinite(rlb), np.isfinite(rub)
     kind = np.full(m, "", dtype="<U1")
@@ -78,45 +64,50 @@ def write_mps(model: Model, path: str) -> np.ndarray:
     keep = kind != ""
 
     out = [f"NAME          {model.name.replace(' ', '_')[:40] or 'siteplan'}\nROWS\n N  OBJ\n"]
-    out.append("".join(f" {k}  {r}\n" for k, r in zip(kind[keep], rn[keep])))
+    kept = np.flatnonzero(keep).tolist()
+    kinds = kind.tolist()
+    out.append("".join(f" {kinds[i]}  {rn[i]}\n" for i in kept))
 
     # COLUMNS: objective entry (always, so that empty columns exist) + matrix entries
     A = model.A.tocsc()
     A.sort_indices()
     rows_kept = keep[A.indices]
     counts = np.diff(A.indptr)
-    col_of_nz = np.repeat(np.arange(n), counts)[rows_kept]
-    ent_col = np.concatenate([np.arange(n), col_of_nz])
-    ent_row = np.concatenate([np.full(n, "OBJ", dtype=object), rn[A.indices[rows_kept]].astype(object)])
+    ent_col = np.concatenate([np.arange(n), np.repeat(np.arange(n), counts)[rows_kept]])
+    ent_row = np.concatenate([np.full(n, m), A.indices[rows_kept]])  # m stands for OBJ
     ent_val = np.concatenate([model.c, A.data[rows_kept]])
     # continuous columns first, then all integer columns inside one marker block
     is_int = model.integer[ent_col]
-    order = np.lexsort((ent_col, is_int))
-    ent_col, ent_row, ent_val, is_int = ent_col[order], ent_row[order], ent_val[order], is_int[order]
-    split = int(np.searchsorted(is_int, True))
+    order = np.lexsort((ent_row != m, ent_col, is_int))
+    ent_col, ent_row, ent_val = ent_col[order], ent_row[order], ent_val[order]
+    split = int((~is_int).sum())
+    rn_obj = rn + ["OBJ     "]
+    cols, rows, vals = ent_col.tolist(), ent_row.tolist(), _num(ent_val)
+    body = [f"    {cn[c]}  {rn_obj[r]}  {v}\n" for c, r, v in zip(cols, rows, vals)]
     out.append("COLUMNS\n")
-    body = (cn[ent_col], ent_row, _num(ent_val))
-    out.append(_lines("    ", *(b[:split] for b in body)))
-    if split < len(ent_col):
+    out.append("".join(body[:split]))
+    if split < len(body):
         out.append("    MARKER    'MARKER'                 'INTORG'\n")
-        out.append(_lines("    ", *(b[split:] for b in body)))
+        out.append("".join(body[split:]))
         out.append("    MARKER    'MARKER'                 'INTEND'\n")
 
     # RHS (L/E rows: upper, G rows: lower) and RANGES (two-sided L rows)
     rhs = np.where(kind == "G", rlb, rub)
-    sel = keep & (rhs != 0)
+    sel = np.flatnonzero(keep & (rhs != 0))
     out.append("RHS\n")
-    out.append(_lines("    ", np.full(sel.sum(), "RHS"), rn[sel], _num(rhs[sel])))
-    rng = keep & (kind == "L") & has_lo
-    if rng.any():
+    out.append("".join(f"    RHS       {rn[i]}  {v}\n"
+                       for i, v in zip(sel.tolist(), _num(rhs[sel]))))
+    rng = np.flatnonzero(keep & (kind == "L") & has_lo)
+    if rng.size:
         out.append("RANGES\n")
-        out.append(_lines("    ", np.full(rng.sum(), "RNG"), rn[rng], _num((rub - rlb)[rng])))
+        out.append("".join(f"    RNG       {rn[i]}  {v}\n"
+                           for i, v in zip(rng.tolist(), _num((rub - rlb)[rng]))))
 
     # BOUNDS: explicit for integer columns and for anything but [0, inf)
     lb, ub = model.lb, model.ub
     lo_f, up_f = np.isfinite(lb), np.isfinite(ub)
     need = model.integer | (lb != 0) | up_f
-    parts: list[tuple[np.ndarray, np.ndarray, list[str] | None]] = []
+    parts: list[tuple[str, np.ndarray, np.ndarray | None]] = []
     fx = need & lo_f & up_f & (lb == ub)
     parts.append(("FX", fx, lb))
     fr = need & ~lo_f & ~up_f
@@ -131,13 +122,14 @@ def write_mps(model: Model, path: str) -> np.ndarray:
     parts.append(("PL", pl, None))
     out.append("BOUNDS\n")
     for tag, mask, vals in parts:
-        k = int(mask.sum())
-        if not k:
+        idx = np.flatnonzero(mask)
+        if not idx.size:
             continue
-        cols = [np.full(k, "BND"), cn[mask]]
-        if vals is not None:
-            cols.append(_num(vals[mask]))
-        out.append(_lines(f" {tag} ", *cols))
+        if vals is None:
+            out.append("".join(f" {tag} BND       {cn[j]}\n" for j in idx.tolist()))
+        else:
+            out.append("".join(f" {tag} BND       {cn[j]}  {v}\n"
+                               for j, v in zip(idx.tolist(), _num(vals[idx]))))
     out.append("ENDATA\n")
     with open(path, "w", encoding="ascii") as fh:
         fh.writelines(out)
