@@ -9,6 +9,7 @@ import pytest
 
 from backend_battery import knapsack, market_split
 from siteplan.backends import SolveOptions, solve
+from siteplan.errors import SolverError
 from siteplan.result import Termination
 
 
@@ -39,15 +40,19 @@ EXTRAS = {
 
 
 def test_extra_passes_through(backend):
-    res = solve(knapsack(), backend, SolveOptions(isolation="process", mip_gap=0.0, abs_gap=0.0,
+    res = solve(knapsack(), backend, SolveOptions(mip_gap=0.0, abs_gap=0.0,
                                                   threads=1, seed=3, extra=EXTRAS[backend]))
     assert res.status == Termination.OPTIMAL, res.message
     assert res.objective == pytest.approx(-27.0)
 
 
 def test_unknown_extra_is_an_error_not_silence(backend):
-    res = solve(knapsack(), backend,
-                SolveOptions(isolation="process", extra={"no_such_option_xyz": 1}))
+    """Inline it raises SolverError; in a worker (or from CBC) it is an ERROR result."""
+    try:
+        res = solve(knapsack(), backend, SolveOptions(extra={"no_such_option_xyz": 1}))
+    except SolverError as exc:
+        assert "no_such_option_xyz" in exc.render()
+        return
     assert res.status == Termination.ERROR
     assert "no_such_option_xyz" in res.message
 
@@ -58,7 +63,7 @@ def test_warm_start_flag_is_declared(backend):
     assert isinstance(get_backend(backend).supports_warm_start, bool)
     model = knapsack()
     model.warm_start = np.array([1, 1, 0, 0, 0, 1], dtype=float)
-    res = solve(model, backend, SolveOptions(isolation="process"))
+    res = solve(model, backend, SolveOptions())
     assert res.status == Termination.OPTIMAL and res.objective == pytest.approx(-27.0)
 
 
@@ -70,7 +75,7 @@ def test_warm_start_reaches_the_solver(name):
     require_or_skip(name)
     model = knapsack()
     model.warm_start = np.array([1, 1, 0, 0, 0, 1], dtype=float)
-    res = solve(model, name, SolveOptions(isolation="process"))
+    res = solve(model, name, SolveOptions())
     assert res.extra.get("warm_start") == "accepted", res.extra
 
 
@@ -79,7 +84,7 @@ def test_gap_stop_counts_as_optimal_with_its_gap(backend):
     from backend_battery import big_knapsack
 
     model = big_knapsack()
-    res = solve(model, backend, SolveOptions(mip_gap=0.05, time_limit=20, isolation="process"))
+    res = solve(model, backend, SolveOptions(mip_gap=0.05, time_limit=20))
     assert res.status == Termination.OPTIMAL, res.message
     assert model.violation(res.x) == 0.0
     assert res.bound is not None and res.bound <= res.objective + 1e-6
