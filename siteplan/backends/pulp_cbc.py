@@ -212,8 +212,8 @@ class PulpCbcBackend(Backend):
             if not sol.exists():
                 status = Termination.NO_SOLUTION_FOUND if interrupted else Termination.ERROR
                 tail = " | ".join(log.strip().splitlines()[-3:])
-                return SolveResult(backend=self.name, status=status,
-                                   limit="time" if interrupted else None,
+                limit = "time" if interrupted else ("memory" if options.memory_limit_mb else None)
+                return SolveResult(backend=self.name, status=status, limit=limit,
                                    build_seconds=build, solve_seconds=solve_s,
                                    backend_version=version,
                                    message=f"CBC wrote no solution: {tail}")
@@ -226,8 +226,17 @@ class PulpCbcBackend(Backend):
 
     def _execute(self, cmd: list[str], options: SolveOptions) -> tuple[str, bool]:
         """Run CBC, echoing its log if asked; interrupt it (SIGINT) well past the time limit."""
+        cap = None
+        if options.memory_limit_mb and os.name == "posix":  # CBC is its own process: cap it
+            cap = int(options.memory_limit_mb) * 1024 * 1024
+
+            def limit_memory():
+                import resource
+
+                resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, text=True, errors="replace")
+                                stdin=subprocess.DEVNULL, text=True, errors="replace",
+                                preexec_fn=limit_memory if cap else None)
         interrupted = threading.Event()
         timer = None
         if options.time_limit is not None:
