@@ -74,8 +74,16 @@ def bundle(scn) -> dict:
 
 
 def write_bundle(raw: dict, tables: dict[str, bytes], folder: Path, scenario_file: str) -> Path:
-    """Write the resolved scenario YAML and its `inputs/` tables into `folder` (atomically)."""
+    """Write the resolved scenario YAML and its `inputs/` tables into `folder` (atomically).
+
+    Table names come from a store file, which is input like any other: only the known
+    names are written, so a crafted store cannot write outside `folder`."""
     for key, blob in tables.items():
+        if key not in TABLE_KEYS:
+            from siteplan.errors import InputError
+
+            raise InputError(f"stored table name {key!r} is not one of {', '.join(TABLE_KEYS)}",
+                             fix="this store was not written by siteplan; export another run")
         write_bytes_atomic(folder / "inputs" / f"{key}.csv", blob)
     text = RESOLVED_HEADER + yaml.safe_dump(raw, allow_unicode=True, sort_keys=False)
     return write_text_atomic(folder / scenario_file, text)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from siteplan.errors import InputError
+from siteplan.errors import InputError, SolverError
 
 MAX_POINTS = 10_000
 
@@ -220,7 +220,13 @@ def run_sweep(scenario, varies: list[Vary], *, store_path=None, executor: str = 
                     continue
                 for fut in ready:
                     i, seq = inflight.pop(fut)
-                    res = fut.result()
+                    try:
+                        res = fut.result()
+                    except Exception as exc:  # a worker process died (crash, out of memory, lost node)
+                        raise SolverError(
+                            f"a worker died while solving {point_label(points[i])}: {type(exc).__name__}: {exc}",
+                            fix="re-run the same command: finished points are kept, only the missing are solved",
+                        ) from None
                     finished += 1
                     status = _commit(store, sid, points[i], res, bndl, scn)
                     if res.get("plan"):

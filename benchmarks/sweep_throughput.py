@@ -1,0 +1,94 @@
+"""Sweep throughput: points per minute for 1 process, 2 processes and a local Ray cluster.
+
+A generated 1,000-committee city, objective max_coverage, a linear capex sweep. Every mode
+solves the same points from an empty store (its own file), warm-starting each point from
+its neighbour as `siteplan sweep` does. Wall time covers the whole sweep: pool start-up,
+scenario shipping, solving and committing each point to the store. The Ray cluster is
+started before the clock (a sweep joins an existing cluster); its start-up is reported apart.
+
+    python benchmarks/sweep_throughput.py                 # defaults: 8 points, all three modes
+    python benchmarks/sweep_throughput.py --points 4 --modes 1,2
+
+Writes benchmarks/results/sweep_throughput.{json,md}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--committees", type=int, default=1000)
+    ap.add_argument("--sites", type=int, default=420)
+    ap.add_argument("--seed", type=int, default=3)
+    ap.add_argument("--points", type=int, default=8)
+    ap.add_argument("--capex-from", type=float, default=2e7)
+    ap.add_argument("--capex-to", type=float, default=1.1e8)
+    ap.add_argument("--modes", default="1,2,ray", help="comma list of 1, 2, ray")
+    ap.add_argument("--threads", type=int, default=1, help="solver threads per point (1: fair to parallel modes)")
+    ap.add_argument("--out", type=Path, default=HERE / "results")
+    args = ap.parse_args()
+
+    from siteplan.generate import CityShape, write_city
+    from siteplan.sweep import parse_vary, run_sweep
+
+    tmp = Path(tempfile.mkdtemp(prefix="sweep-bench-"))
+    city = write_city(tmp / "city", CityShape(args.committees, args.sites, args.seed, 0.2, 1000))
+    varies = [parse_vary(f"budget.capex={args.capex_from:g}:{args.capex_to:g}:{args.points}")]
+    overrides = {"objective": "max_coverage", "solver.threads": args.threads}
+    rows = []
+    for mode in args.modes.split(","):
+        load_before = round(os.getloadavg()[0], 2)  # other work on the machine skews the parallel modes
+        kw: dict = {"executor": "local", "workers": 1}
+        startup = 0.0
+        if mode == "2":
+            kw["workers"] = 2
+        elif mode == "ray":
+            import ray
+
+            t0 = time.perf_counter()
+            ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+            startup = time.perf_counter() - t0
+            kw = {"executor": "ray"}
+        t0 = time.perf_counter()
+        run = run_sweep(city, varies, store_path=tmp / f"runs-{mode}.sqlite", overrides=overrides,
+                        progress=lambda m: print("  ", m, flush=True), **kw)
+        wall = time.perf_counter() - t0
+        if mode == "ray":
+            ray.shutdown()
+        row = {"mode": {"1": "1 process", "2": "2 processes", "ray": "local Ray (2 CPUs)"}[mode],
+               "points": run.solved, "failed": run.failed, "wall_seconds": round(wall, 2),
+               "points_per_minute": round(60 * run.solved / wall, 2), "cluster_startup_seconds": round(startup, 2),
+               "load_average_before": load_before}
+        print(row, flush=True)
+        rows.append(row)
+    result = {
+        "benchmark": "sweep_throughput", "city": f"generated {args.committees} committees, {args.sites} sites, "
+                                                   f"seed {args.seed}",
+        "objective": "max_coverage", "vary": varies[0].spec, "solver_threads": args.threads,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "rows": rows,
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    from siteplan.fileio import write_json_atomic, write_text_atomic
+
+    write_json_atomic(args.out / "sweep_throughput.json", result)
+    md = ["| mode | points | wall s | points/min | cluster start s | load avg before |",
+          "|---|---:|---:|---:|---:|---:|"]
+    md += [f"| {r['mode']} | {r['points']} | {r['wall_seconds']} | {r['points_per_minute']} | "
+           f"{r['cluster_startup_seconds'] or ''} | {r['load_average_before']} |" for r in rows]
+    write_text_atomic(args.out / "sweep_throughput.md", "\n".join(md) + "\n")
+    print("\n".join(md))
+
+
+if __name__ == "__main__":
+    main()
