@@ -172,7 +172,9 @@ def _price(em: ElasticModel, x: np.ndarray, target, backend, opts) -> dict | Non
         return {"possible": False}
     out = {"possible": True}
     for g in budgets:
-        out["capex" if g.name == "capex" else "opex_per_year"] = float(g.amounts(res.x).sum())
+        amount = float(g.amounts(res.x).sum())
+        # below 0.1% of the budget is the solver's rounding, not a price worth reading
+        out["capex" if g.name == "capex" else "opex_per_year"] = amount if amount > 1e-3 * g.scale else 0.0
     plot = next((g for g in res_groups if g.name == "plot_cap"), None)
     if plot is not None:
         out["plot_m2"] = float(plot.amounts(res.x).sum())
@@ -182,7 +184,8 @@ def _price(em: ElasticModel, x: np.ndarray, target, backend, opts) -> dict | Non
 # ---------------------------------------------------------------------------- decoding
 
 def _diagnostic_plan(scn: Scenario, em: ElasticModel, x: np.ndarray) -> Plan:
-    """The elastic solution as a Plan; areas beyond a plot cap are kept, not clipped."""
+    """The elastic solution as a Plan with its own areas: short of a rule, or beyond a plot
+    cap, exactly as the elastic model chose them (decode would repair them)."""
     from siteplan.pipeline import decode
 
     pm = em.pm
@@ -190,7 +193,7 @@ def _diagnostic_plan(scn: Scenario, em: ElasticModel, x: np.ndarray) -> Plan:
     inst = pm.inst
     for s, sid in enumerate(inst.site_ids):
         if sid in plan.areas:
-            plan.areas[sid] = max(plan.areas[sid], float(x[pm.a[s]]))
+            plan.areas[sid] = max(float(x[pm.a[s]]), float(inst.existing_area[s]))
     return plan
 
 
@@ -331,10 +334,12 @@ class _Words:
                 items = [f"{s} {plan.areas.get(s, 0):,.0f} of {need.get(s, 0):,.0f} m²" for s in sids]
                 f["items"] = [[s, round(plan.areas.get(s, 0), 1), need.get(s, 0)] for s in sids]
                 where, ids = _ids(items, 5), sids
-            f.update(total=round(total, 1), rate=rate, per100=per100, scope=scn.standards.area_scope)
+            city_short = per100 is not None and per100 < min(scn.standards.area_rate.values()) - 1e-9
+            f.update(total=round(total, 1), rate=rate, per100=per100, scope=scn.standards.area_scope,
+                     city_short=city_short)
             text = (f"{self.budget_context()}facilities get {total:,.0f} m² less floor area than {rate} m² per "
                     f"100 households needs ({where})")
-            if per100 is not None:
+            if city_short:
                 text += f"; the city reaches {per100:.1f} m² per 100 households, not {rate}"
             return text, total, "m²", ids
         if g.name == "minarea":

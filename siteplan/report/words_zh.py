@@ -90,7 +90,7 @@ def _sentence(g: str, f: dict, s: dict) -> str | None:
         else:
             items = [f"{sid} {have:,.0f}/{need:,.0f}平方米" for sid, have, need in f["items"]]
         text = (f"{pre}设施面积比每百户{f['rate']}平方米的要求少{f['total']:,.0f}平方米（{_ids(items, 5)}）")
-        if f.get("per100") is not None:
+        if f.get("per100") is not None and s.get("amount", 0) > 0 and f.get("city_short"):
             text += f"；全市每百户{f['per100']:.1f}平方米，未达到{f['rate']}"
         return text
     if g == "minarea":
