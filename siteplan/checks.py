@@ -96,6 +96,51 @@ def check_area_caps(scn: Scenario, inst: Instance) -> list[str]:
     return reasons
 
 
+def check_capacity_flow(scn: Scenario, inst: Instance) -> list[str]:
+    """Max-flow proof: committees whose reachable plots cannot hold their need together.
+
+    Even splitting committees across sites (weaker than the model's single site), the
+    floor area that plots in reach allow must cover every committee's need. The committees
+    left on the source side of a minimum cut are a set that provably cannot be housed.
+    """
+    if scn.standards.area_scope != "facility" or scn.spec.objective == "max_coverage" or not inst.n_pairs:
+        return []
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import maximum_flow
+
+    n_c, n_s = inst.n_committees, inst.n_sites
+    src, sink = n_c + n_s, n_c + n_s + 1
+    demand = np.floor(inst.area_need).astype(np.int64)  # rounding down keeps the proof valid
+    cap = np.ceil(np.where(inst.excluded, 0.0, inst.max_area)).astype(np.int64)
+    big = int(demand.sum()) + 1
+    rows = np.concatenate([np.full(n_c, src), inst.pair_c, n_c + np.arange(n_s)])
+    cols = np.concatenate([np.arange(n_c), n_c + inst.pair_s, np.full(n_s, sink)])
+    caps = np.concatenate([demand, np.full(inst.n_pairs, big), cap])
+    g = sp.csr_matrix((caps.astype(np.int32) if big < 2**31 else caps, (rows, cols)),
+                      shape=(n_c + n_s + 2, n_c + n_s + 2))
+    g.sum_duplicates()
+    res = maximum_flow(g, src, sink)
+    short = int(demand.sum()) - int(res.flow_value)
+    if short <= 0:
+        return []
+    # committees still reachable from the source in the residual graph form the deficient set
+    flow = res.flow.tocsr()
+    resid = (g - flow).tocsr()
+    resid.data = np.where(resid.data > 0, 1, 0)
+    resid.eliminate_zeros()
+    back = (-flow).tocsr()
+    back.data = np.where(back.data > 0, 1, 0)
+    back.eliminate_zeros()
+    from scipy.sparse.csgraph import breadth_first_order
+
+    reach_set = breadth_first_order((resid + back).tocsr(), src, return_predecessors=False)
+    deficient = np.array(sorted(int(v) for v in reach_set if v < n_c), dtype=np.int64)
+    sites = np.unique(inst.pair_s[np.isin(inst.pair_c, deficient)])
+    return [f"committees {_names(inst.committee_ids[deficient])} need {inst.area_need[deficient].sum():,.0f} m² "
+            f"together, but the plots within their reach ({_names(inst.site_ids[sites])}) allow only "
+            f"{inst.max_area[sites].sum():,.0f} m² (short by at least {short:,} m²)"]
+
+
 def _forced_sites(scn: Scenario, inst: Instance) -> np.ndarray:
     forced = inst.existing | inst.required
     if scn.spec.objective != "max_coverage":
@@ -159,8 +204,10 @@ def check_budgets(scn: Scenario, inst: Instance) -> list[str]:
 
 def prove_infeasible(scn: Scenario, inst: Instance) -> list[str]:
     """All the reasons found; empty means no cheap proof (a plan may still not exist)."""
-    return (check_reach(scn, inst) + check_workers(scn, inst) + check_area_caps(scn, inst)
-            + check_budgets(scn, inst))
+    reasons = check_reach(scn, inst) + check_workers(scn, inst) + check_area_caps(scn, inst)
+    if not reasons:  # the flow proof subsumes the per-committee cap check; run it after
+        reasons += check_capacity_flow(scn, inst)
+    return reasons + check_budgets(scn, inst)
 
 
 def facility_cost_lower_bound(scn: Scenario, inst: Instance) -> float:

@@ -97,26 +97,31 @@ def generate_city(shape: CityShape) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def _place_sites(com: pd.DataFrame, shape: CityShape, rng) -> pd.DataFrame:
     pts = com[["x", "y"]].to_numpy()
+    hh = com["households"].to_numpy()
     tree = cKDTree(pts)
-    cover_r = 0.8 * shape.reach_m
-    uncovered = np.ones(len(com), dtype=bool)
+    # cover with a radius well inside reach, so each covering plot serves a few committees
+    cover_r = min(0.8 * shape.reach_m, 550.0)
+    owner = np.full(len(com), -1)
     chosen: list[tuple[float, float, int]] = []
-    order = rng.permutation(len(com))
-    for i in order:
-        if not uncovered[i]:
+    for i in rng.permutation(len(com)):
+        if owner[i] >= 0:
             continue
-        near = [j for j in tree.query_ball_point(pts[i], cover_r) if uncovered[j]]
+        near = [j for j in tree.query_ball_point(pts[i], cover_r) if owner[j] < 0]
         spot = pts[near].mean(axis=0) + rng.normal(0, 60, 2)
         if np.hypot(*(spot - pts[i])) > cover_r:
             spot = pts[i] + rng.normal(0, 60, 2)
-        chosen.append((spot[0], spot[1], i))
         for j in tree.query_ball_point(spot, cover_r):
-            uncovered[j] = False
-        uncovered[i] = False
+            if owner[j] < 0:
+                owner[j] = len(chosen)
+        owner[i] = len(chosen)
+        chosen.append((spot[0], spot[1], i))
     if len(chosen) > shape.sites:
         raise InputError(f"{shape.sites} sites cannot put every committee within {shape.reach_m:.0f} m; "
                          f"this city needs at least {len(chosen)}", where="generate",
                          fix=f"use --sites {len(chosen)} or more")
+    # a covering plot must hold the committees it covers, even at 40 m² per 100 households
+    owned_hh = np.bincount(owner, weights=hh, minlength=len(chosen))
+    n_cover = len(chosen)
     while len(chosen) < shape.sites:
         i = int(rng.integers(len(com)))
         spot = pts[i] + rng.normal(0, 350, 2)
@@ -132,15 +137,19 @@ def _place_sites(com: pd.DataFrame, shape: CityShape, rng) -> pd.DataFrame:
         cost = rng.uniform(3000, 4500) if urban else rng.uniform(1800, 2800)
         max_area = (rng.uniform(1500, 4000) if kind == "centre" else
                     rng.uniform(900, 3000) if urban else rng.uniform(500, 1400))
+        if k < n_cover:
+            max_area = max(max_area, 0.42 * owned_hh[k] + 100)
         existing = 0.0
         if rng.random() < shape.existing_share:
             existing = float(np.round(rng.uniform(0.3, 0.8) * max_area, -1))
         rows.append({
             "id": f"P{k + 1:05d}", "street": street, "x": round(x, 1), "y": round(y, 1), "kind": kind,
-            "fixed_cost": round(rng.uniform(400_000, 1_200_000) if urban else rng.uniform(200_000, 600_000), -3),
+            # per-site costs besides floor area (design, approvals, site works): 9-14万 per project
+            # in the background.md §11.1 data points; wider in cities
+            "fixed_cost": round(rng.uniform(150_000, 450_000) if urban else rng.uniform(80_000, 200_000), -3),
             "cost_per_m2": round(cost, 0),
             "opex_per_m2_year": round(rng.uniform(120, 250) if urban else rng.uniform(80, 160), 0),
-            "max_area_m2": round(max_area, -1), "existing_area_m2": existing,
+            "max_area_m2": round(max_area + 5, -1), "existing_area_m2": existing,
         })
     return pd.DataFrame(rows)
 

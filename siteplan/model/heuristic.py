@@ -1,0 +1,230 @@
+"""Primal heuristics for the planning model: worker allocation and a site-plan warm start.
+
+Workers: with no opex budget the worker block is separate from the sites, and every
+allocation with the fewest workers costs the same. `allocate_workers` picks the fair one:
+band minimums first, then each extra urban worker to the committee with the most residents
+per worker (a heap), which is optimal for min_cost and easy to explain.
+
+Sites: `greedy_plan` opens the sites the LP relaxation leans on, assigns committees to the
+cheapest open site with room, then improves by dropping and adding sites while the total
+facility cost falls. It gives solvers a good incumbent at once, so they prune from the
+start instead of spending the time limit on a trivial first solution.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import time
+
+import numpy as np
+
+from siteplan.instance import Instance
+
+
+def allocate_workers(inst: Instance) -> np.ndarray | None:
+    """Fewest workers meeting bands and density, extra workers where residents per worker is
+    highest; None when the bands cannot reach the density."""
+    w = inst.band_min.astype(np.int64).copy()
+    need = math.ceil(inst.required_workers - 1e-9) - int(w[inst.urban].sum())
+    if need <= 0:
+        return w
+    heap = [(-inst.residents[c] / max(w[c], 1), int(c)) for c in np.flatnonzero(inst.urban)
+            if w[c] < inst.band_max[c]]
+    heapq.heapify(heap)
+    while need > 0 and heap:
+        _, c = heapq.heappop(heap)
+        w[c] += 1
+        need -= 1
+        if w[c] < inst.band_max[c]:
+            heapq.heappush(heap, (-inst.residents[c] / w[c], c))
+    return w if need <= 0 else None
+
+
+class _Costs:
+    """Facility cost of a site as a function of the floor area its committees need."""
+
+    def __init__(self, inst: Instance):
+        self.inst = inst
+        self.fixed = np.where(inst.existing, 0.0, inst.fixed_cost)
+        self.floor = np.maximum(inst.min_area, inst.existing_area)
+        self.unit = inst.cost_per_m2 + inst.horizon * inst.opex_per_m2
+        self.const = -inst.cost_per_m2 * inst.existing_area
+        win = inst.residents_per_window
+        self.win_cost = inst.horizon * inst.worker_cost if win else 0.0
+
+    def cost(self, s: int, load: float, residents: float) -> float:
+        area = max(self.floor[s], load)
+        c = self.fixed[s] + self.const[s] + self.unit[s] * area
+        if self.win_cost:
+            c += self.win_cost * (math.ceil(residents / self.inst.residents_per_window - 1e-9)
+                                  + self.inst.window_extra_staff)
+        return c
+
+
+def greedy_plan(inst: Instance, lp_open: np.ndarray | None = None, seconds: float = 10.0):
+    """(open mask, assigned site per committee) or None; facility scope, everyone served."""
+    t_end = time.perf_counter() + seconds
+    cst = _Costs(inst)
+    forced = inst.existing | inst.required
+    by_c = [[] for _ in range(inst.n_committees)]
+    for k in range(inst.n_pairs):
+        by_c[inst.pair_c[k]].append(int(inst.pair_s[k]))
+    by_s = [[] for _ in range(inst.n_sites)]
+    for k in range(inst.n_pairs):
+        by_s[inst.pair_s[k]].append(int(inst.pair_c[k]))
+    need, res, cap = inst.area_need, inst.residents.astype(float), inst.max_area
+    score = lp_open if lp_open is not None else np.zeros(inst.n_sites)
+    is_open = forced | (score > 0.5)
+    is_open &= ~inst.excluded
+
+    order = np.lexsort((-need, np.array([len(x) for x in by_c])))
+
+    def assign(open_mask):
+        load = np.zeros(inst.n_sites)
+        rsum = np.zeros(inst.n_sites)
+        where = np.full(inst.n_committees, -1)
+        for c in order:  # most constrained committees first, then the largest
+            best, best_d = -1, math.inf
+            for s in by_c[c]:
+                if open_mask[s] and load[s] + need[c] <= cap[s] + 1e-9:
+                    d = cst.cost(s, load[s] + need[c], rsum[s] + res[c]) - cst.cost(s, load[s], rsum[s])
+                    if d < best_d:
+                        best, best_d = s, d
+            if best < 0:
+                return int(c)
+            where[c] = best
+            load[best] += need[c]
+            rsum[best] += res[c]
+        return where, load, rsum
+
+    got = assign(is_open)
+    while not isinstance(got, tuple):  # open the cheapest closed site for a committee left out
+        c = got
+        options = [s for s in by_c[c] if not is_open[s] and not inst.excluded[s] and need[c] <= cap[s] + 1e-9]
+        if not options:
+            return None
+        pick = min(options, key=lambda s: cst.cost(s, need[c], res[c]) - 1e12 * score[s])
+        is_open[pick] = True
+        got = assign(is_open)
+    where, load, rsum = got
+    members = [set() for _ in range(inst.n_sites)]
+    for c, s in enumerate(where):
+        members[s].add(c)
+
+    def move(c, to):
+        frm = where[c]
+        members[frm].discard(c)
+        load[frm] -= need[c]
+        rsum[frm] -= res[c]
+        members[to].add(c)
+        load[to] += need[c]
+        rsum[to] += res[c]
+        where[c] = to
+
+    def try_drop(s) -> bool:
+        """Close s if its committees fit elsewhere for less than s costs."""
+        plan, extra_load, extra_res = [], {}, {}
+        delta = -cst.cost(s, load[s], rsum[s])
+        for c in sorted(members[s], key=lambda c: -need[c]):
+            best, best_d = -1, math.inf
+            for t in by_c[c]:
+                if t == s or not is_open[t]:
+                    continue
+                lt, rt = load[t] + extra_load.get(t, 0.0), rsum[t] + extra_res.get(t, 0.0)
+                if lt + need[c] <= cap[t] + 1e-9:
+                    d = cst.cost(t, lt + need[c], rt + res[c]) - cst.cost(t, lt, rt)
+                    if d < best_d:
+                        best, best_d = t, d
+            if best < 0:
+                return False
+            plan.append((c, best))
+            extra_load[best] = extra_load.get(best, 0.0) + need[c]
+            extra_res[best] = extra_res.get(best, 0.0) + res[c]
+            delta += best_d
+        if delta >= -1e-6:
+            return False
+        for c, t in plan:
+            move(c, t)
+        is_open[s] = False
+        return True
+
+    def try_add(s) -> bool:
+        """Open s if committees that move to it save more than it costs."""
+        movers, l_s, r_s, delta = [], 0.0, 0.0, 0.0
+        freed: dict[int, tuple[float, float]] = {}
+        for c in sorted(by_s[s], key=lambda c: -need[c]):
+            t = where[c]
+            if l_s + need[c] > cap[s] + 1e-9:
+                continue
+            lt, rt = freed.get(t, (load[t], rsum[t]))
+            save = cst.cost(t, lt, rt) - cst.cost(t, lt - need[c], rt - res[c])
+            add = cst.cost(s, l_s + need[c], r_s + res[c]) - (cst.cost(s, l_s, r_s) if movers else 0.0)
+            if add < save:
+                movers.append(c)
+                freed[t] = (lt - need[c], rt - res[c])
+                l_s, r_s = l_s + need[c], r_s + res[c]
+                delta += add - save
+        if not movers or delta >= -1e-6:
+            return False
+        is_open[s] = True
+        for c in movers:
+            move(c, s)
+        return True
+
+    def try_reassign() -> bool:
+        """Move single committees to a cheaper open site with room (1-opt)."""
+        moved = False
+        for c in range(inst.n_committees):
+            t = where[c]
+            save = cst.cost(t, load[t], rsum[t]) - cst.cost(t, load[t] - need[c], rsum[t] - res[c])
+            best, best_gain = -1, 1e-6
+            for s2 in by_c[c]:
+                if s2 == t or not is_open[s2] or load[s2] + need[c] > cap[s2] + 1e-9:
+                    continue
+                gain = save - (cst.cost(s2, load[s2] + need[c], rsum[s2] + res[c]) - cst.cost(s2, load[s2], rsum[s2]))
+                if gain > best_gain:
+                    best, best_gain = s2, gain
+            if best >= 0:
+                move(c, best)
+                moved = True
+        return moved
+
+    improved = True
+    while improved and time.perf_counter() < t_end:
+        improved = try_reassign()
+        for s in np.flatnonzero(is_open & ~forced):
+            if time.perf_counter() > t_end:
+                break
+            improved |= try_drop(int(s))
+        for s in np.flatnonzero(~is_open & ~inst.excluded):
+            if time.perf_counter() > t_end:
+                break
+            if by_s[s]:
+                improved |= try_add(int(s))
+    # empty non-forced sites close (their fixed cost buys nothing)
+    for s in np.flatnonzero(is_open & ~forced):
+        if not members[s]:
+            is_open[s] = False
+    return is_open, where
+
+
+def warm_start_plan(inst: Instance, workers: np.ndarray, lp_open: np.ndarray | None, seconds: float):
+    """A complete Plan from `greedy_plan` (facility scope, min_cost), or None."""
+    from siteplan.plan import Plan
+
+    got = greedy_plan(inst, lp_open=lp_open, seconds=seconds)
+    if got is None:
+        return None
+    is_open, where = got
+    load = np.bincount(where, weights=inst.area_need, minlength=inst.n_sites)
+    res = np.bincount(where, weights=inst.residents, minlength=inst.n_sites)
+    areas = {inst.site_ids[s]: float(max(inst.min_area[s], inst.existing_area[s], load[s]))
+             for s in np.flatnonzero(is_open)}
+    windows = {}
+    if inst.residents_per_window:
+        windows = {inst.site_ids[s]: int(math.ceil(res[s] / inst.residents_per_window - 1e-9))
+                   for s in np.flatnonzero(is_open)}
+    return Plan(areas=areas, windows=windows,
+                assignment={inst.committee_ids[c]: inst.site_ids[where[c]] for c in range(inst.n_committees)},
+                workers={inst.committee_ids[c]: int(workers[c]) for c in range(inst.n_committees)})
