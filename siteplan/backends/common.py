@@ -7,8 +7,8 @@ the same model without its objective: feasible means unbounded, infeasible means
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Callable
 
 import numpy as np
 

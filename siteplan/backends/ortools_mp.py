@@ -187,6 +187,7 @@ class _MathOptBackend(Backend):
     # ---- run -------------------------------------------------------------------------
     def run(self, model: Model, options: SolveOptions) -> SolveResult:
         from ortools.math_opt import parameters_pb2, result_pb2
+        from pybind11_abseil.status import StatusNotOk
 
         version = self.version()
         bad = trivially_infeasible(model)
@@ -203,7 +204,7 @@ class _MathOptBackend(Backend):
         t1 = time.perf_counter()
         try:
             res = _solve_proto(proto, solver_type, params, mparams)
-        except Exception as exc:  # StatusNotOk: invalid model or parameters
+        except (StatusNotOk, RuntimeError, ValueError) as exc:  # invalid model or parameters
             return SolveResult(backend=self.name, status=Termination.ERROR, build_seconds=build,
                                solve_seconds=time.perf_counter() - t1, backend_version=version,
                                message=f"{self.solver_type_name}: {exc}")

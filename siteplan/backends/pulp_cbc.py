@@ -68,7 +68,7 @@ def cbc_path() -> Path | None:
     spec = importlib.util.find_spec("pulp")
     if spec is None or not spec.submodule_search_locations:
         return None
-    root = Path(list(spec.submodule_search_locations)[0]) / "solverdir" / "cbc"
+    root = Path(next(iter(spec.submodule_search_locations))) / "solverdir" / "cbc"
     system = {"Linux": "linux", "Darwin": "osx", "Windows": "win"}.get(platform.system())
     arch = "arm64" if platform.machine().lower() in ("arm64", "aarch64") else (
         "i64" if sys.maxsize > 2**32 else "i32")
@@ -85,6 +85,18 @@ def _parse_float(pattern: str, text: str) -> float | None:
         return float(found[-1])
     except ValueError:
         return None
+
+
+def _cap_memory(pid: int, mb: int) -> None:
+    """Cap a child's address space after it starts (no preexec_fn: unsafe with threads)."""
+    import resource
+
+    if hasattr(resource, "prlimit"):
+        cap = mb * 1024 * 1024
+        try:
+            resource.prlimit(pid, resource.RLIMIT_AS, (cap, cap))
+        except (OSError, ValueError):  # the child already exited, or the cap is too low
+            pass
 
 
 def read_binary_solution(path: Path, order: np.ndarray) -> np.ndarray | None:
@@ -146,7 +158,7 @@ class PulpCbcBackend(Backend):
         if path is not None:
             try:
                 out = subprocess.run([str(path), "-quit"], capture_output=True, text=True,
-                                     timeout=20, stdin=subprocess.DEVNULL).stdout
+                                     timeout=20, stdin=subprocess.DEVNULL, check=False).stdout
                 m = re.search(r"Version:\s*(\S+)", out)
                 cbc_v = m.group(1) if m else cbc_v
             except (OSError, subprocess.SubprocessError):
@@ -226,17 +238,10 @@ class PulpCbcBackend(Backend):
 
     def _execute(self, cmd: list[str], options: SolveOptions) -> tuple[str, bool]:
         """Run CBC, echoing its log if asked; interrupt it (SIGINT) well past the time limit."""
-        cap = None
-        if options.memory_limit_mb and os.name == "posix":  # CBC is its own process: cap it
-            cap = int(options.memory_limit_mb) * 1024 * 1024
-
-            def limit_memory():
-                import resource
-
-                resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, text=True, errors="replace",
-                                preexec_fn=limit_memory if cap else None)
+                                stdin=subprocess.DEVNULL, text=True, errors="replace")
+        if options.memory_limit_mb:  # CBC is its own process: cap it (Linux prlimit)
+            _cap_memory(proc.pid, int(options.memory_limit_mb))
         interrupted = threading.Event()
         timer = None
         if options.time_limit is not None:

@@ -68,7 +68,7 @@ class ScipBackend(Backend):
 
             m = pyscipopt.Model()
             return f"{m.getMajorVersion()}.{m.getMinorVersion()}.{m.getTechVersion()}"
-        except Exception:  # version is informative only
+        except (ImportError, AttributeError):  # version is informative only
             return "unknown"
 
     def _configure(self, s, options: SolveOptions) -> None:

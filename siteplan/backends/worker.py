@@ -25,7 +25,7 @@ def main(job_path: str, out_path: str) -> int:
     except MemoryError:
         res = SolveResult(backend=name, status=Termination.ERROR, limit="memory",
                           message="the solver ran out of memory (memory_limit_mb)")
-    except Exception as exc:  # report as data; the parent decides what to say
+    except Exception as exc:  # noqa: BLE001 - report any failure as data; the parent decides
         res = SolveResult(backend=name, status=Termination.ERROR,
                           message=f"{type(exc).__name__}: {exc}")
     res.peak_memory_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0

@@ -10,10 +10,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from backend_battery import cases  # noqa: E402
+from backend_battery import cases
 
-from siteplan.backends.base import SolveOptions  # noqa: E402
-from siteplan.backends.registry import get_backend  # noqa: E402
+from siteplan.backends.base import SolveOptions
+from siteplan.backends.registry import get_backend
 
 
 def main(name: str, out: str) -> None:

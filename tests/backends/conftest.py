@@ -7,8 +7,8 @@ failure, so a broken install cannot pass as "skipped" (see backend_support.requi
 from __future__ import annotations
 
 import pytest
-
 from backend_support import require_or_skip
+
 from siteplan.backends.registry import ROUTES
 
 

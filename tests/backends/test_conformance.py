@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from backend_battery import cases
 from backend_support import battery_results
+
 from siteplan.result import Termination
 
 CASES = {c.name: c for c in cases()}

@@ -6,8 +6,8 @@ import time
 
 import numpy as np
 import pytest
-
 from backend_battery import knapsack, market_split
+
 from siteplan.backends import SolveOptions, solve
 from siteplan.errors import SolverError
 from siteplan.result import Termination

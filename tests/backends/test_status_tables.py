@@ -8,8 +8,8 @@ import subprocess
 import sys
 
 import pytest
-
 from backend_support import require_or_skip
+
 from siteplan.backends.registry import ROUTES, get_backend
 from siteplan.result import LIMITS, Termination
 
