@@ -34,8 +34,13 @@ TIERS = ("binding", "capacity", "resource", "standard", "expected", "default")
 #: tier objectives are in thousandths of a relative shortfall: keeps every cost coefficient
 #: far above solvers' dual tolerances (1e-7), which a 1/budget weight in CNY would not be
 WEIGHT = 1000.0
-#: row blocks that are valid only while plot caps hold (dropped: caps become elastic)
+#: row blocks that are valid only while plot caps hold (dropped: caps become elastic); a
+#: builder may also name such blocks in `model.meta["cap_dependent_rows"]`
 CAP_DEPENDENT_ROWS = ("capacity_cuts",)
+#: every row block the elastic model knows how to treat; a test fails on any other, so a new
+#: block in build.py gets classified here (elastic, structural or cap-dependent) on purpose
+KNOWN_ROW_BLOCKS = ("assign", "link", "minarea", "maxarea", "area", "area_street", "density",
+                    "windows", "budget_capex", "budget_opex", *CAP_DEPENDENT_ROWS)
 
 
 def tier_of_kind(kind: str | None) -> str:
@@ -156,7 +161,7 @@ def build_elastic(model: Model, pm: PlanningModel, kinds: dict[str, str]) -> Ela
         if cols is not None and len(cols):
             em_groups.append(SlackGroup(name, rule, tier, float(scale), cols, np.asarray(keys), unit))
 
-    for block in CAP_DEPENDENT_ROWS:
+    for block in (*CAP_DEPENDENT_ROWS, *model.meta.get("cap_dependent_rows", ())):
         if block in g.row_blocks:
             g.rlb[g.row_blocks[block]] = -INF
             g.rub[g.row_blocks[block]] = INF

@@ -85,6 +85,7 @@ def _sentence(g: str, f: dict, s: dict) -> str | None:
         return (f"居委会社区工作者配备上限合计最多{f['most']:,}名城镇社区工作者（每万人{f['per10k']:.1f}名），"
                 f"达到每万人{f['rate']:g}名需要{f['need']:,}名：配备上限需再增加{round(s['amount']):,}名")
     if g == "area":
+        f = dict(f, rate=str(f["rate"]).replace("urban", "城镇").replace("rural", "农村"))
         if f.get("scope") == "street":
             items = [f"{t}缺{v:,.0f}平方米" for t, v in f["items"]]
         else:

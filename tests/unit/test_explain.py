@@ -94,3 +94,18 @@ def test_diagnosis_reads_in_chinese_from_the_same_numbers(tmp_path):
     zh = shortfall_zh(_one(diag, "density").as_dict())
     assert zh.startswith("在年运营预算170.0万元的限制下，每万城镇常住人口社区工作者为17.0名，未达到18名")
     assert "再增加每年运营费用10.0万元即可满足" in zh and "预期性" in zh
+
+
+@pytest.mark.parametrize("preset, standards", [("national", {}), ("shanghai", {}), ("panzhihua", {}),
+                                               ("shenyang", {"area_scope": "street"})])
+def test_every_row_block_of_the_planning_model_is_classified(tmp_path, preset, standards):
+    """A new row block in build.py must be classified in siteplan.elastic on purpose."""
+    from siteplan.elastic import KNOWN_ROW_BLOCKS
+    from siteplan.instance import build_instance
+    from siteplan.model.build import build_planning_model
+    from siteplan.scenario.load import load_scenario
+
+    scn = load_scenario(four_committees(tmp_path, preset=preset, standards=standards,
+                                        budget={"capex": 1e8, "opex_per_year": 1e8}))
+    model, _ = build_planning_model(build_instance(scn), "min_cost", scn.standards.area_scope, 1e8, 1e8)
+    assert set(model.row_blocks) <= set(KNOWN_ROW_BLOCKS)
