@@ -11,7 +11,39 @@ import json
 import click
 
 from siteplan.backends.registry import list_backends
+from siteplan.errors import SolverError
 from siteplan.solver_profiles import list_profiles
+
+
+def smoke_model():
+    """A 4-item knapsack (optimum 23: items 0 and 1) for `--check`."""
+    import numpy as np
+
+    from siteplan.model.ir import ModelBuilder
+
+    b = ModelBuilder("smoke")
+    x = b.add_vars("take", 4, ub=1, integer=True, cost=[-10, -13, -7, -8])
+    b.add_rows("weight", 1, np.zeros(4), x, [4, 6, 3, 5], ub=10)
+    return b.finish(sense="max")
+
+
+def check_backend(name: str) -> dict:
+    """Solve the smoke model with `name` in a worker process: does this backend really run?"""
+    import time
+
+    from siteplan.backends import SolveOptions, solve
+    from siteplan.errors import SiteplanError
+
+    t0 = time.perf_counter()
+    try:
+        res = solve(smoke_model(), name, SolveOptions(time_limit=30, isolation="process"))
+    except SiteplanError as exc:
+        return {"check": "failed", "check_detail": exc.message}
+    ok = res.status.value == "optimal" and res.objective is not None and abs(res.objective + 23) < 1e-6
+    return {"check": "ok" if ok else "failed",
+            "check_detail": f"{time.perf_counter() - t0:.2f} s" if ok else
+            f"{res.status.value}: {res.message}",
+            "version": res.backend_version or None}
 
 
 def _rows() -> list[dict]:
@@ -23,7 +55,9 @@ def _rows() -> list[dict]:
 
 
 def _table(rows: list[dict]) -> str:
-    head = ["backend", "available", "version", "default", "warm start", "clashes with", "notes"]
+    checked = any("check" in r for r in rows)
+    head = ["backend", "available", "version", "default", "warm start", "clashes with"]
+    head += ["check", "notes"] if checked else ["notes"]
     body = [[
         r["name"],
         "yes" if r["available"] else "no",
@@ -31,7 +65,9 @@ def _table(rows: list[dict]) -> str:
         "*" if r.get("default") else "",
         "yes" if r["warm_start"] else "no",
         ", ".join(r["clashes"]) or "-",
-        r["reason"] if not r["available"] else r.get("description", ""),
+        *([r.get("check", "-")] if checked else []),
+        r["reason"] if not r["available"] else (
+            r["check_detail"] if r.get("check") == "failed" else r.get("description", "")),
     ] for r in rows]
     widths = [max(len(str(x)) for x in col) for col in zip(head, *body)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths[:-1]) + "  {}"
@@ -42,17 +78,29 @@ def _table(rows: list[dict]) -> str:
 
 @click.command("solvers")
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
-def solvers_cmd(as_json: bool) -> None:
+@click.option("--check", is_flag=True,
+              help="Also solve a tiny model with each available backend (a worker each).")
+def solvers_cmd(as_json: bool, check: bool) -> None:
     """List every solver backend: availability, version, default, clashes.
 
     Backends that clash (their native libraries cannot share a process) still work together:
-    siteplan runs the second one in a child process automatically.
+    siteplan runs the second one in a child process automatically. Exits with 7 when
+    --check finds an available backend that does not actually solve.
     """
     rows = _rows()
+    if check:
+        for r in rows:
+            if r["available"]:
+                found = check_backend(r["name"])
+                r.update({k: v for k, v in found.items() if v is not None})
     profiles = [str(p) for p in list_profiles()]
     if as_json:
         click.echo(json.dumps({"backends": rows, "profiles": profiles}, indent=2))
-        return
-    click.echo(_table(rows))
-    click.echo("\n* default backend. Profiles (use with --solver): "
-               + (", ".join(profiles) if profiles else "none found"))
+    else:
+        click.echo(_table(rows))
+        click.echo("\n* default backend. Profiles (use with --solver): "
+                   + (", ".join(profiles) if profiles else "none found"))
+    failed = [r["name"] for r in rows if r.get("check") == "failed"]
+    if failed:
+        raise SolverError(f"backend(s) listed as available but failing to solve: "
+                          f"{', '.join(failed)}", fix="reinstall them: pip install -e .")

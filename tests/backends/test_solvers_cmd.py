@@ -39,3 +39,12 @@ def test_listing_imports_no_solver():
                          check=False)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_check_solves_with_every_available_backend():
+    result = CliRunner().invoke(solvers_cmd, ["--check", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)["backends"]
+    for r in rows:
+        if r["available"]:
+            assert r["check"] == "ok", r
