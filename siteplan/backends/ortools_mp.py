@@ -16,6 +16,10 @@ has continuous variables this adapter:
   * reports FEASIBLE with limit "other" instead of OPTIMAL, drops the bound (it is not valid
     for the model), and turns a grid "infeasible" into NO_SOLUTION_FOUND (limit "other");
   * a model with no integer variables at all is then an LP solved by GLOP: OPTIMAL, honestly.
+Two smaller caveats hold even for pure integer models: CP-SAT caps unbounded integer
+variables at `mip_max_bound` (1e7), and it scales fractional coefficients to integers with
+relative precision `mip_wanted_precision` (1e-6), so an "optimal" value can differ from the
+exact one in about the sixth digit.
 Every returned plan is checked (`common.relative_violation`) before it is reported as a plan.
 If the default grid (step 1) has no feasible point at all (CP-SAT then says "infeasible" or
 rejects the model with MODEL_INVALID), the solve is retried once on a grid of step 1/1000 in
