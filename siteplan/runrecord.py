@@ -110,13 +110,16 @@ def outcome_record(outcome, overrides: dict | None = None, *, with_tables: bool 
     scn, ev = outcome.scenario, outcome.evaluation
     solver = solver_block(outcome)
     doc = json.loads(to_json(plan_document(scn, outcome.plan, ev, solver, outcome.status)))
+    summary = {k: v for k, v in doc["solver"].items() if k != "phases"}
+    first = (doc["solver"].get("phases") or [{}])[0]
+    summary["warm_start"] = (first.get("extra") or {}).get("warm_start")  # accepted / rejected / None
     return {
         "scenario_name": scn.name, "scenario_hash": scn.content_hash(),
         "source": str(scn.path) if scn.path else None, "objective": scn.spec.objective,
         "status": outcome.status, "backend": outcome.backend, "error": None,
         "overrides": dict(overrides or {}), "options": doc["solver"]["options"],
         "resolved": portable_raw(scn), "tables": table_bytes(scn) if with_tables else None,
-        "summary": {k: v for k, v in doc["solver"].items() if k != "phases"},
+        "summary": summary,
         "totals": doc["totals"], "compliance": doc["compliance"], "plan": doc,
     }
 

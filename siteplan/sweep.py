@@ -277,8 +277,9 @@ def _headline(res: dict) -> str:
     if rec.get("objective") == "max_coverage":  # the model minimises uncovered-negative residents
         inc, bound = (None if v is None else -v for v in (inc, bound))
     solver = "" if inc is None else f", incumbent {inc:.6g}" + ("" if bound is None else f" bound {bound:.6g}")
+    ws = (rec.get("summary") or {}).get("warm_start")
     return (f", capex {t['capex'] / 1e6:,.2f}M, residents covered {t['residents_covered']:,}"
-            f" ({100 * (t['coverage_share'] or 0):.1f}%){solver}")
+            f" ({100 * (t['coverage_share'] or 0):.1f}%){solver}" + (f", warm start {ws}" if ws else ""))
 
 
 def points_in_order(store, sweep_id: str, varies: list[Vary]) -> list[dict]:
