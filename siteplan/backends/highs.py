@@ -30,6 +30,24 @@ STATUS_MAP: dict[str, tuple[Termination, Termination, str | None]] = {
 }
 
 
+#: thread count HiGHS's process-wide scheduler was started with here: None = not started,
+#: 0 = started with HiGHS's default
+_scheduler_threads: int | None = None
+
+
+def _use_threads(highspy, threads: int | None) -> None:
+    """HiGHS keeps one global scheduler per process; a later solve asking for a different
+    thread count fails ("global scheduler has already been initialized") unless it is reset."""
+    global _scheduler_threads
+    if threads is None:  # the default works with whatever scheduler exists
+        if _scheduler_threads is None:
+            _scheduler_threads = 0
+        return
+    if _scheduler_threads is not None and _scheduler_threads != threads:
+        highspy.Highs.resetGlobalScheduler(True)
+    _scheduler_threads = int(threads)
+
+
 class HighsBackend(Backend):
     name = "highs"
     module = "highspy"
@@ -51,6 +69,7 @@ class HighsBackend(Backend):
             h.setOptionValue("mip_rel_gap", float(options.mip_gap))
         if options.abs_gap is not None:
             h.setOptionValue("mip_abs_gap", float(options.abs_gap))
+        _use_threads(highspy, options.threads)
         if options.threads is not None:
             h.setOptionValue("threads", int(options.threads))
         if options.seed is not None:

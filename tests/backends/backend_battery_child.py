@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from backend_battery import cases
+from backend_battery import big_knapsack, cases
 
 from siteplan.backends.base import SolveOptions
 from siteplan.backends.registry import get_backend
@@ -23,6 +23,10 @@ def main(name: str, out: str) -> None:
         t0 = time.perf_counter()
         res = backend.run(case.model, SolveOptions(time_limit=20, threads=1, seed=1))
         results[case.name] = (res, time.perf_counter() - t0)
+    # the same process solving again with other thread counts (HiGHS once failed on this)
+    for threads in (2, None, 1):
+        res = backend.run(big_knapsack(), SolveOptions(time_limit=20, threads=threads))
+        results[f"threads={threads}"] = (res, 0.0)
     with open(out, "wb") as fh:
         pickle.dump(results, fh)
 

@@ -52,3 +52,9 @@ def test_user_sense(backend, tmp_path_factory):
     res, _ = battery_results(backend, tmp_path_factory.getbasetemp())["knapsack"]
     assert CASES["knapsack"].model.user_objective(res.objective) == pytest.approx(-CASES["knapsack"].objective)
     assert np.all(np.isin(np.round(res.x, 6), [0.0, 1.0]))
+
+
+@pytest.mark.parametrize("threads", [2, None, 1])
+def test_thread_count_can_change_within_a_process(backend, threads, tmp_path_factory):
+    res, _ = battery_results(backend, tmp_path_factory.getbasetemp())[f"threads={threads}"]
+    assert res.status == Termination.OPTIMAL, res.message
