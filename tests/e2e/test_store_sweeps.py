@@ -38,6 +38,20 @@ def _shipped() -> list[Path]:
     return sorted(p for p in (ROOT / "scenarios").glob("*/*.yaml") if not p.name.startswith("_"))
 
 
+def _shipped_pair() -> list[Path]:
+    """Two variants of one shipped city (what an analyst compares), smallest city first;
+    else any two shipped scenarios; else fewer."""
+    shipped = _shipped()
+    folders: dict[Path, list[Path]] = {}
+    for p in shipped:
+        folders.setdefault(p.parent, []).append(p)
+    size = {d: sum(f.stat().st_size for f in d.glob("*.csv")) for d in folders}
+    for d in sorted(folders, key=lambda d: (size[d], str(d))):
+        if len(folders[d]) >= 2:
+            return folders[d][:2]
+    return shipped[:2]
+
+
 def test_solve_recorded_and_exported_like_solve(city, tmp_path):
     from siteplan.pipeline import solve_scenario
     from siteplan.report.outputs import write_outputs
@@ -147,9 +161,9 @@ def test_sweep_records_infeasible_points_and_writes_outputs(tmp_path, capsys):
 
 
 def test_compare_two_shipped_scenarios(city, tmp_path, capsys):
-    shipped = _shipped()
+    shipped = _shipped_pair()
     if len(shipped) >= 2:
-        a, b = shipped[:2]
+        a, b = shipped
     elif shipped:  # until a second scenario ships: the shipped one against a generated city
         a, b = shipped[0], city
     else:
