@@ -252,10 +252,14 @@ class _MathOptBackend(Backend):
     def _feasible(self, model: Model, options: SolveOptions) -> bool | None:
         """Settle "infeasible or unbounded": does the zero-objective model have a point?"""
         from ortools.math_opt import parameters_pb2, result_pb2
+        from pybind11_abseil.status import StatusNotOk
 
         p = self._params(options)
-        res = _solve_proto(to_proto(model), getattr(parameters_pb2, self.solver_type_name), p,
-                           self._model_params(model))
+        try:
+            res = _solve_proto(to_proto(model), getattr(parameters_pb2, self.solver_type_name),
+                               p, self._model_params(model))
+        except (StatusNotOk, RuntimeError, ValueError):
+            return None
         reason = result_pb2.TerminationReasonProto.Name(res.termination.reason)
         if _primal(res, model.n_vars) is not None:
             return True
