@@ -373,12 +373,16 @@ class OrtoolsCpSatBackend(_MathOptBackend):
     def _polish(self, model: Model, x: np.ndarray, options: SolveOptions) -> np.ndarray | None:
         """Fix the integer columns at x and solve the LP in the continuous ones with GLOP."""
         from ortools.math_opt import model_parameters_pb2, parameters_pb2, result_pb2
+        from pybind11_abseil.status import StatusNotOk
 
         p = parameters_pb2.SolveParametersProto()
         p.enable_output = bool(options.log)
-        res = _solve_proto(to_proto(model, fix=np.round(x), relax=True),
-                           parameters_pb2.SOLVER_TYPE_GLOP, p,
-                           model_parameters_pb2.ModelSolveParametersProto())
+        try:
+            res = _solve_proto(to_proto(model, fix=np.round(x), relax=True),
+                               parameters_pb2.SOLVER_TYPE_GLOP, p,
+                               model_parameters_pb2.ModelSolveParametersProto())
+        except (StatusNotOk, RuntimeError, ValueError):
+            return None  # keep CP-SAT's own point
         reason = result_pb2.TerminationReasonProto.Name(res.termination.reason)
         y = _primal(res, model.n_vars)
         if reason != "TERMINATION_REASON_OPTIMAL" or y is None:
