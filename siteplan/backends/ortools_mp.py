@@ -70,6 +70,9 @@ LIMIT_MAP: dict[str, str] = {
 SCIP_LONG_PARAMS = frozenset({"limits/nodes", "limits/totalnodes", "limits/stallnodes",
                               "lp/rootiterlim", "lp/iterlim"})
 
+#: GLOP's polish may use max(this, 10 % of the time limit) beyond CP-SAT's time
+POLISH_MIN_SECONDS = 5.0
+
 #: CP-SAT grid refinement (mip_var_scaling) tried when the default grid has no point
 FINE_GRID = 1000.0
 
@@ -377,6 +380,9 @@ class OrtoolsCpSatBackend(_MathOptBackend):
 
         p = parameters_pb2.SolveParametersProto()
         p.enable_output = bool(options.log)
+        if options.time_limit is not None:  # a bounded extra: the limit was CP-SAT's to use
+            p.time_limit.FromTimedelta(datetime.timedelta(
+                seconds=max(POLISH_MIN_SECONDS, 0.1 * float(options.time_limit))))
         try:
             res = _solve_proto(to_proto(model, fix=np.round(x), relax=True),
                                parameters_pb2.SOLVER_TYPE_GLOP, p,
