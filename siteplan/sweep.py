@@ -19,9 +19,9 @@ import itertools
 import json
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from siteplan.errors import InputError, SolverError
 
@@ -222,7 +222,7 @@ def run_sweep(scenario, varies: list[Vary], *, store_path=None, executor: str = 
                     i, seq = inflight.pop(fut)
                     try:
                         res = fut.result()
-                    except Exception as exc:  # a worker process died (crash, out of memory, lost node)
+                    except Exception as exc:  # noqa: BLE001 - a worker died (crash, out of memory, lost node)
                         raise SolverError(
                             f"a worker died while solving {point_label(points[i])}: {type(exc).__name__}: {exc}",
                             fix="re-run the same command: finished points are kept, only the missing are solved",

@@ -123,7 +123,6 @@ def binding_rows(points: list[dict], tol: float = 0.01) -> list[dict]:
 
 def is_monotone(rows: list[dict], varies: list[Vary], kpi: str) -> bool:
     """True when the KPI never falls as the first key grows (other keys fixed)."""
-    first = varies[0].key
     last: dict = {}
     for r in rows:
         if r["status"] not in SOLVED:

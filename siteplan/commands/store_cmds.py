@@ -136,9 +136,9 @@ _RUN_ID = re.compile(r"^#?\d+$")
 def compare_cmd(items, store_path, csv_path, md_path, solver, time_limit, mip_gap, threads, sets, quiet):
     """KPIs of ITEMS side by side; each is a scenario file (solved and recorded) or a run id."""
     from siteplan import compare
+    from siteplan.errors import InfeasibleError, NoSolutionError
     from siteplan.fileio import write_csv_atomic, write_text_atomic
     from siteplan.pipeline import solve_scenario
-    from siteplan.errors import InfeasibleError, NoSolutionError
     from siteplan.runrecord import failure_record, outcome_record
     from siteplan.scenario.load import load_scenario
     from siteplan.store import RunStore

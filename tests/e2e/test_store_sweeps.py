@@ -7,6 +7,7 @@ shipped scenarios; a monotone budget frontier; the Ray and Dask executors on loc
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -110,7 +111,7 @@ def test_sweep_killed_midway_resumes_without_loss_or_duplicates(city, tmp_path):
         before = {r["point_key"]: r["id"] for r in store.list_runs()}
     assert 3 <= len(before) < n, "the kill came too late to test a resume"
 
-    rc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    rc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
     assert rc.returncode == 0, rc.stderr
     assert f"{len(before)} already stored" in rc.stdout
     with RunStore(db) as store:
@@ -137,7 +138,7 @@ def test_frontier_is_monotone_at_every_point(city, tmp_path):
         rows = frontier_rows(points_in_order(store, run.sweep_id, varies), varies)
     covered = [r["residents_covered"] for r in rows]
     assert all(r["status"] == "optimal" for r in rows)
-    for lo, hi in zip(covered, covered[1:]):
+    for lo, hi in itertools.pairwise(covered):
         assert hi >= lo, covered
     assert covered[-1] > covered[0]
     for r in rows:  # never spends more than the point's budget
@@ -179,7 +180,7 @@ def test_compare_two_shipped_scenarios(city, tmp_path, capsys):
     import pandas as pd
 
     df = pd.read_csv(csv)
-    assert list(df.columns)[0] == "KPI" and len(df.columns) == 4 and df.columns[3].startswith("Δ #")
+    assert df.columns[0] == "KPI" and len(df.columns) == 4 and df.columns[3].startswith("Δ #")
     capex = pd.to_numeric(df[df["KPI"] == "capex (CNY)"].iloc[0, 1:])
     if capex.notna().all():
         assert capex.iloc[2] == pytest.approx(capex.iloc[1] - capex.iloc[0], abs=0.01)
