@@ -127,7 +127,7 @@ def classic_group():
 @classic_group.command("pmedian")
 @_common
 @click.option("--p", "p", type=int, default=None, help="Sites to open (pmed files give it).")
-@click.option("--method", type=click.Choice(["auto", "benders", "reduce", "compact"]),
+@click.option("--method", type=click.Choice(["auto", "benders", "probe", "reduce", "compact"]),
               default="auto", show_default=True,
               help="auto/benders: bound+fixing then Benders; reduce: fixing then one MIP; "
                    "compact: the full distance-level MIP.")

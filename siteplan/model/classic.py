@@ -395,7 +395,9 @@ class PMedian(ClassicProblem):
         return CheckReport(not probs, float(w @ d), probs)
 
     def solve(self, backend: str | None = None, options=None, method: str = "auto"):
-        """method: 'compact' (one model) or 'auto'/'reduce' (bound, heuristic, fixing, MIP)."""
+        """Methods: 'compact' (one model), 'reduce' (bound, heuristic, fixing, one MIP on the
+        surviving sites), 'auto'/'benders' (the same reduction, then Benders), 'probe' (also
+        probe each surviving site with a forced-open Lagrangian before Benders)."""
         if method == "compact":
             return super().solve(backend, options)
         from siteplan.model import pmedian_reduce as red
@@ -404,10 +406,17 @@ class PMedian(ClassicProblem):
         t0 = time.perf_counter()
         cost, w, p = self.data.cost, self._weights(), self.p
         step = _granularity(cost, w)
-        heur, ub, lbound, rho = red.bound_and_incumbent(cost, w, p, step)
+        heur, ub, lbound, rho, lam = red.bound_and_incumbent(cost, w, p, step)
         closed, opened = red.fix_sites(rho, lbound, p, ub, step)
         free = np.flatnonzero(~closed & ~opened)
+        n_fixed = int(closed.sum())
+        if free.size > p and not opened.any() and method == "probe" \
+                and ub - lbound >= max(step, 1e-9 * abs(ub)):
+            keep = red.probe(cost, w, p, ub, step, lam, free, np.flatnonzero(opened))
+            closed[np.setdiff1d(free, keep)] = True
+            free = keep
         stats = {"ub_heuristic": ub, "lagrangian_bound": lbound, "free_sites": int(free.size),
+                 "closed_by_reduced_cost": n_fixed, "closed_by_probing": int(closed.sum()) - n_fixed,
                  "fixed_open": int(opened.sum()), "fixed_closed": int(closed.sum())}
         pre_s = time.perf_counter() - t0
         incumbent = self.solution_from_sites(heur)
@@ -424,7 +433,7 @@ class PMedian(ClassicProblem):
                 method="reduce", backend_version=get_backend(name).version(), solves=0,
                 message="bound meets heuristic: proven without branching", stats=stats)
         options = _exact(options, step)
-        if method in ("auto", "benders"):
+        if method in ("auto", "benders", "probe"):
             return self._solve_benders(backend, options, t0, cand, opened, heur, step,
                                        lbound, stats, pre_s)
         t1 = time.perf_counter()

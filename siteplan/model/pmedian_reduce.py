@@ -82,10 +82,12 @@ def heuristic(d: np.ndarray, w: np.ndarray, p: int, max_swaps: int | None = None
 
 
 def lagrangian(d: np.ndarray, w: np.ndarray, p: int, ub: float, iters: int = 1500,
-               lam: np.ndarray | None = None, step: float = 0.0, stall_limit: int = 30):
+               lam: np.ndarray | None = None, step: float = 0.0, stall_limit: int = 30,
+               forced: int | None = None, f0: float = 2.0):
     """Subgradient ascent on L(lam); returns (best bound, its lam, its rho).
 
-    Stops early once the bound proves `ub` optimal (ub - L < step for integer data).
+    Stops early once the bound proves `ub` optimal (ub - L < step for integer data), which
+    is also how a probe (`forced` site always open) proves that site useless.
     """
     n, m = d.shape
     wd = d * w[:, None]
@@ -94,12 +96,17 @@ def lagrangian(d: np.ndarray, w: np.ndarray, p: int, ub: float, iters: int = 150
         lam = srt[:, min(1, m - 1)].copy()
     buf = np.empty_like(wd)
     best_l, best_lam, best_rho = -np.inf, lam.copy(), None
-    f, stall = 2.0, 0
+    f, stall = f0, 0
     for _ in range(iters):
         np.subtract(wd, lam[:, None], out=buf)
         np.minimum(buf, 0.0, out=buf)
         rho = buf.sum(axis=0)
-        sel = np.argpartition(rho, p - 1)[:p] if p < m else np.arange(m)
+        if forced is not None:
+            r2 = rho.copy()
+            r2[forced] = -np.inf
+            sel = np.argpartition(r2, p - 1)[:p] if p < m else np.arange(m)
+        else:
+            sel = np.argpartition(rho, p - 1)[:p] if p < m else np.arange(m)
         lval = float(lam.sum() + rho[sel].sum())
         if lval > best_l + 1e-9:
             best_l, best_lam, best_rho, stall = lval, lam.copy(), rho, 0
@@ -121,7 +128,7 @@ def lagrangian(d: np.ndarray, w: np.ndarray, p: int, ub: float, iters: int = 150
 def bound_and_incumbent(d: np.ndarray, w: np.ndarray, p: int, step: float):
     """Heuristic, Lagrangian, heuristic from the Lagrangian's choice, Lagrangian again.
 
-    Returns (open sites, UB, bound, rho). The second heuristic usually finds the optimum on
+    Returns (open sites, UB, bound, rho, lam). The second heuristic usually finds the optimum on
     instances with large p, and the better UB both speeds the subgradient and fixes more.
     """
     heur = heuristic(d, w, p)
@@ -134,8 +141,8 @@ def bound_and_incumbent(d: np.ndarray, w: np.ndarray, p: int, step: float):
             heur, ub = h2, u2
         l2, lam2, rho2 = lagrangian(d, w, p, ub, iters=1200, lam=lam, step=step)
         if l2 > lbound:
-            lbound, rho = l2, rho2
-    return heur, ub, lbound, rho
+            lbound, rho, lam = l2, rho2, lam2
+    return heur, ub, lbound, rho, lam
 
 
 def fix_sites(rho: np.ndarray, bound: float, p: int, ub: float, step: float):
@@ -150,3 +157,28 @@ def fix_sites(rho: np.ndarray, bound: float, p: int, ub: float, step: float):
     closed = (~in_p) & (bound + rho - rho_p > limit)
     opened = in_p & (bound + rho_p1 - rho > limit)
     return closed, opened
+
+
+def probe(d: np.ndarray, w: np.ndarray, p: int, ub: float, step: float, lam: np.ndarray,
+          cand: np.ndarray, opened: np.ndarray, iters: int = 80) -> np.ndarray:
+    """Close candidate sites whose forced opening provably cannot beat `ub`.
+
+    On the reduced site set the subgradient is cheap, so for each free site we re-optimise
+    the multipliers with that site forced open (warm start from `lam`). If the bound reaches
+    ub - step, no better plan opens the site. Returns the surviving candidates (global ids).
+    """
+    if p >= cand.size or opened.size:
+        return cand
+    sub = d[:, cand]
+    keep = np.ones(cand.size, dtype=bool)
+    limit = ub - step + 1e-6 * max(1.0, abs(ub)) if step else ub * (1 + 1e-9)
+    for k in range(cand.size):
+        cols = np.flatnonzero(keep)
+        if cols.size <= p:
+            break
+        pos = int(np.searchsorted(cols, k))
+        bound, _, _ = lagrangian(sub[:, cols], w, p, ub, iters=iters, lam=lam.copy(),
+                                 step=step, stall_limit=8, forced=pos, f0=0.5)
+        if bound > limit:
+            keep[k] = False
+    return cand[keep]
