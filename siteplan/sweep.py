@@ -18,6 +18,7 @@ import hashlib
 import itertools
 import json
 import math
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from pathlib import Path
 from siteplan.errors import InputError, SolverError
 
 MAX_POINTS = 10_000
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")  # also a folder name: out/sweeps/<id>
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,9 @@ def run_sweep(scenario, varies: list[Vary], *, store_path=None, executor: str = 
     name, opts = solver_settings(scn, backend, options, profile)
     bndl = make_bundle(scn)
     opt_dict = opts.as_dict()
+    if sweep_id is not None and not _ID.match(sweep_id):
+        raise InputError(f"sweep id {sweep_id!r} is not a plain name",
+                         fix="use letters, digits, '.', '_' or '-' (at most 64), e.g. --id capex-2025")
     sid = sweep_id or sweep_identity(bndl["hash"], varies, name, opt_dict)
     shape = tuple(len(v.values) for v in varies)
     grid_idx = [tuple(v.values.index(p[v.key]) for v in varies) for p in points]
@@ -162,9 +167,10 @@ def run_sweep(scenario, varies: list[Vary], *, store_path=None, executor: str = 
     try:
         fresh = store.ensure_sweep(sid, scn.name, scn.content_hash(), spec, len(points))
         old = store.get_sweep(sid)
-        if old["spec"]["vary"] != spec["vary"]:
-            raise InputError(f"sweep {sid} exists with another grid ({'; '.join(old['spec']['vary'])})",
-                             fix="drop --id to start a new sweep, or repeat that sweep's --vary")
+        if old["spec"]["vary"] != spec["vary"] or old["scenario_hash"] != scn.content_hash():
+            raise InputError(f"sweep {sid} exists with another scenario or grid "
+                             f"({old['spec']['scenario']}: {'; '.join(old['spec']['vary'])})",
+                             fix="use another --id (or none) for a new sweep, or repeat that sweep's inputs")
         store.forget_errors(sid)
         done = store.sweep_points(sid)
         missing = [i for i, p in enumerate(points) if point_key(p) not in done]
