@@ -27,6 +27,7 @@ from pathlib import Path
 from siteplan.errors import InputError, SolverError
 
 MAX_POINTS = 10_000
+HEARTBEAT_SECONDS = 20.0  # a progress line at least this often while points are solving
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")  # also a folder name: out/sweeps/<id>
 
 
@@ -219,11 +220,17 @@ def run_sweep(scenario, varies: list[Vary], *, store_path=None, executor: str = 
             for seq in runs:
                 submit(seq)
             finished = 0
+            heartbeat = time.monotonic()
             while inflight:
                 ready = [f for f in inflight if f.done()]
                 if not ready:
                     time.sleep(0.05)
+                    if progress and time.monotonic() - heartbeat > HEARTBEAT_SECONDS:
+                        heartbeat = time.monotonic()
+                        say(f"[{run.skipped + finished}/{len(points)}] {len(inflight)} point(s) solving, "
+                            f"{time.perf_counter() - t0:.0f} s elapsed")
                     continue
+                heartbeat = time.monotonic()
                 for fut in ready:
                     i, seq = inflight.pop(fut)
                     try:
