@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Reproduce every number in benchmarks/README.md. Run from the repository root:
+#     bash benchmarks/run_all.sh            # everything (hours on a 2-core machine)
+#     bash benchmarks/run_all.sh pmed cap   # selected parts
+# Data root: $SITEPLAN_BENCH_DATA, default ../shared/bench. Each part resumes (--resume).
+set -u
+SP=${SITEPLAN:-siteplan}
+PY=${PYTHON:-python}
+R=benchmarks/results
+ALL="pmed pmed-backends cap-small uncap capabc spopt tsplib ufllib city"
+PARTS=${*:-$ALL}
+for part in $PARTS; do
+  case $part in
+    pmed)          # target: pmed1-40 proven optimal = published, total < 10 min
+      $SP bench orlib-pmed --solvers highs --time-limit 600 --out $R/orlib-pmed --resume ;;
+    pmed-backends) # default-backend evidence on the p-median (same method, 5 backends)
+      $SP bench orlib-pmed --solvers highs,pulp-cbc,scip,ortools-scip,ortools-cpsat \
+        --only pmed1,pmed2,pmed3,pmed4,pmed5,pmed6,pmed7,pmed8,pmed9,pmed10,pmed11,pmed12,pmed13,pmed14,pmed15 \
+        --time-limit 300 --out $R/orlib-pmed-backends --resume ;;
+    cap-small)     # target: cap41-134 all optimal in < 60 s together; 5 backends
+      $SP bench orlib-cap --solvers highs,pulp-cbc,scip,ortools-scip,ortools-cpsat \
+        --only cap41,cap42,cap43,cap44,cap51,cap61,cap62,cap63,cap64,cap71,cap72,cap73,cap74,cap81,cap82,cap83,cap84,cap91,cap92,cap93,cap94,cap101,cap102,cap103,cap104,cap111,cap112,cap113,cap114,cap121,cap122,cap123,cap124,cap131,cap132,cap133,cap134 \
+        --time-limit 120 --out $R/orlib-cap-small --resume ;;
+    uncap)
+      $SP bench orlib-uncap --solvers highs,pulp-cbc,scip,ortools-scip --time-limit 300 \
+        --out $R/orlib-uncap --resume ;;
+    capabc)        # target: capa/capb/capc at all 12 capacities optimal
+      $SP bench orlib-cap --solvers highs --only capa,capb,capc --time-limit 1500 \
+        --out $R/orlib-cap-abc --resume ;;
+    spopt)         # peer comparison (needs: pip install -e .[spopt])
+      $PY benchmarks/spopt_compare.py --n 500 --p 10 --radius 150 --seed 1 ;;
+    tsplib)
+      $SP bench tsplib-pmedian --solvers highs --only rl1304@p5,rl1304@p10,rl1304@p50,rl1304@p100,fl1400@p50 \
+        --time-limit 600 --out $R/tsplib-pmedian --resume ;;
+    ufllib)
+      $SP bench ufllib --solvers highs --time-limit 120 \
+        --only Euclid/111EuclS.txt,Chess/334ChessS.txt,PCodes/334PCodesS.txt,Fpp11/1FPP_11S.txt,M/O/MO1,Uniform/123UnifS.txt,GapA/332GapAS.txt \
+        --out $R/ufllib --resume ;;
+    city)          # planning model scaling curve
+      $SP bench city --solvers highs,pulp-cbc --time-limit 600 --out $R/city --resume ;;
+    *) echo "unknown part $part (use: $ALL)"; exit 2 ;;
+  esac
+done

@@ -1,0 +1,112 @@
+"""The benchmark harness: flags, resume, outputs; and the classic CLI's clean errors."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from siteplan import bench
+from siteplan.cli import main
+
+BENCH = Path(os.environ.get("SITEPLAN_BENCH_DATA",
+                            Path(__file__).resolve().parents[3] / "shared" / "bench"))
+needs_bench = pytest.mark.skipif(not BENCH.is_dir(),
+                                 reason=f"benchmark data not found at {BENCH}")
+
+
+def row(**kw):
+    base = {"suite": "s", "instance": "i", "backend": "highs", "status": "optimal",
+            "objective": 10.0, "check_objective": 10.0, "check_ok": True, "published": 10.0,
+            "published_proven": True, "wall_seconds": 1.0}
+    base.update(kw)
+    return bench.classify(base)
+
+
+def test_flags():
+    assert row()["flag"] == "" and row()["matches_published"]
+    assert "WRONG_OPTIMUM" in row(objective=11.0, check_objective=11.0)["flag"]
+    assert "BELOW_PROVEN_OPTIMUM" in row(objective=9.0, check_objective=9.0,
+                                         status="feasible")["flag"]
+    assert "CHECK_FAILED" in row(check_ok=False)["flag"]
+    assert "CHECK_FAILED" in row(check_objective=12.0)["flag"]
+    r = row(objective=9.0, check_objective=9.0, published_proven=False)
+    assert r["flag"] == "BEATS_BEST_KNOWN" and not bench.is_loud(r)
+    assert bench.is_loud(row(check_ok=False))
+    # 3-decimal published values (capopt) still match
+    assert row(objective=838499.2875, check_objective=838499.2875,
+               published=838499.288)["matches_published"]
+
+
+def test_summary_profile_and_chart(tmp_path):
+    rows = [row(instance="a", backend="x", wall_seconds=1.0),
+            row(instance="a", backend="y", wall_seconds=4.0),
+            row(instance="b", backend="x", wall_seconds=2.0, status="feasible"),
+            row(instance="b", backend="y", wall_seconds=2.0)]
+    backends, ratios = bench.performance_profile(rows)
+    assert ratios["x"] == [1.0, float("inf")] and ratios["y"] == [4.0, 1.0]
+    text = bench.summary_table(rows)
+    assert "| x |" in text and "| y |" in text
+    bench.write_outputs(rows, tmp_path)
+    assert (tmp_path / "chart.png").stat().st_size > 1000
+    assert (tmp_path / "results.csv").read_text().startswith("suite,instance")
+
+
+def test_load_rows_skips_cut_lines(tmp_path):
+    p = tmp_path / "results.jsonl"
+    p.write_text(json.dumps({"instance": "a"}) + "\n{\"instance\": \"b\"")
+    assert [r["instance"] for r in bench.load_rows(p)] == ["a"]
+
+
+def test_missing_data_root(tmp_path):
+    from siteplan.errors import InputError
+
+    with pytest.raises(InputError, match="--data"):
+        bench.instances("orlib-pmed", tmp_path)
+
+
+@needs_bench
+def test_suites_list_published_values():
+    pm = bench.instances("orlib-pmed", BENCH)
+    assert len(pm) == 40 and pm[0].published == 5819 and pm[0].proven
+    cap = {i.id: i for i in bench.instances("orlib-cap", BENCH)}
+    assert cap["capa@8000"].params == {"capacity": 8000.0}
+    assert len([k for k in cap if "@" in k]) == 12
+
+
+@needs_bench
+def test_run_and_resume(tmp_path):
+    out = tmp_path / "o"
+    rows = bench.run_suite("orlib-pmed", ["highs"], 60, out, BENCH, only=["pmed1"],
+                           echo=lambda s: None)
+    assert len(rows) == 1 and rows[0]["status"] == "optimal" and rows[0]["flag"] == ""
+    assert rows[0]["matches_published"] and rows[0]["peak_memory_mb"] > 0
+    said = []
+    rows = bench.run_suite("orlib-pmed", ["highs"], 60, out, BENCH, only=["pmed1"],
+                           resume=True, echo=said.append)
+    assert len(rows) == 1 and not any(s.startswith("[") for s in said)
+
+
+def test_classic_cli(tmp_path, capsys):
+    pos = np.array([0.0, 1.0, 10.0, 11.0])
+    f = tmp_path / "line.csv"
+    np.savetxt(f, np.abs(pos[:, None] - pos[None]), delimiter=",")
+    out = tmp_path / "plan.json"
+    assert main(["classic", "pmedian", str(f), "--p", "2", "--out", str(out)]) == 0
+    assert "objective 2" in capsys.readouterr().out
+    assert json.loads(out.read_text())["objective"] == 2
+    assert main(["classic", "pcenter", str(f), "--p", "2", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["objective"] == 1
+
+
+def test_classic_cli_errors(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("1,2\n3,oops\n")
+    assert main(["classic", "pmedian", str(bad), "--p", "1"]) == 3
+    err = capsys.readouterr().err
+    assert "bad.csv:2" in err and "Traceback" not in err
+    assert main(["classic", "pmedian", str(tmp_path / "none.csv"), "--p", "1"]) == 3
+    assert main(["classic", "lscp", str(bad.with_name("x.csv"))]) == 2  # missing --radius
