@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from siteplan.errors import SolverError
 from siteplan.model.ir import Model
 
 
@@ -53,7 +54,9 @@ def write_mps(model: Model, path: str) -> np.ndarray:
     """
     n, m = model.n_vars, model.n_rows
     if max(n, m) > 10_000_000:
-        raise ValueError("MPS names are limited to 8 characters (10 million rows or columns)")
+        raise SolverError("the model is too large for an MPS file with 8-character names "
+                          f"({n:,} columns, {m:,} rows; the limit is 10 million)",
+                          fix="use the highs or ortools-* backends, which take arrays")
     cn, rn = _names("C", n), _names("R", m)
     rlb, rub = model.row_lb, model.row_ub
     has_lo, has_up = np.isfinite(rlb), np.isfinite(rub)
