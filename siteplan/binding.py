@@ -47,6 +47,7 @@ class BindingRow:
     delta_capex: float | None = None
     delta_opex: float | None = None  # per year
     delta_objective: float | None = None
+    delta_covered: int | None = None  # residents covered (what max_coverage trades)
     text: str = ""
 
     def as_dict(self) -> dict:
@@ -135,7 +136,7 @@ def _tight(key: str, scn: Scenario, ev) -> bool | None:
     return None
 
 
-def _describe(r: BindingRow, horizon: float) -> str:
+def _describe(r: BindingRow, horizon: float, objective: str = "min_cost") -> str:
     label = {"workers_per_10k_urban": "+1 worker per 10,000 urban residents",
              "area_per_100_households": "+1 m² per 100 households",
              "budget.capex": "+1M CNY capex budget", "budget.opex_per_year": "+1M CNY opex budget a year",
@@ -144,6 +145,10 @@ def _describe(r: BindingRow, horizon: float) -> str:
     if r.status != "solved":
         return f"{label}: no plan ({r.status}){'; ' + tight if tight else ''}"
     d = r.delta_total or 0.0
+    if objective == "max_coverage" and r.delta_covered:
+        more = "more" if r.delta_covered > 0 else "fewer"
+        return (f"{label}: covers {abs(r.delta_covered):,} {more} residents (total cost {d / 1e6:+,.2f}M CNY)"
+                f"{'; ' + tight if tight else ''}")
     if r.key.startswith("budget.") or r.key == "reach.walk_m":
         worth = -d
         what = (f"saves {worth / 1e6:,.2f}M CNY over {horizon:g} years" if worth > 1 else
@@ -200,11 +205,12 @@ def binding_report(outcome_or_scenario, *, backend: str | None = None, options: 
             row.delta_total = t["total_cost"] - bt["total_cost"]
             row.delta_capex = t["capex"] - bt["capex"]
             row.delta_opex = t["opex_per_year"] - bt["opex_per_year"]
+            row.delta_covered = int(t["residents_covered"] - bt["residents_covered"])
             o1 = out.model.user_objective(out.result.objective)
             o0 = base.model.user_objective(base.result.objective)
             row.delta_objective = None if o1 is None or o0 is None else o1 - o0
-            if row.tight is None:
-                row.tight = abs(row.delta_total) > 1
-        row.text = _describe(row, horizon)
+            if not row.tight:  # a nudge that changes the plan binds, whatever the slack says
+                row.tight = abs(row.delta_total) > 1 or row.delta_covered != 0
+        row.text = _describe(row, horizon, scn.spec.objective)
         report.rows.append(row)
     return report

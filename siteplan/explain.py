@@ -89,6 +89,9 @@ class Diagnosis:
                  "(binding 约束性 rules are relaxed last):")]
         for i, s in enumerate(self.shortfalls, 1):
             lines.append(f"  {i}. {s.text}")
+        if self.tier_values.get("limits"):
+            lines.append("  note: a solver limit was hit (" + ", ".join(self.tier_values["limits"]) + "); "
+                         "these shortfalls may not be the smallest: raise solver.time_limit")
         if self.proofs:
             lines.append("  proved before solving:")
             lines += [f"   - {p}" for p in self.proofs]
@@ -128,6 +131,8 @@ def _lexicographic(em: ElasticModel, backend: str, opts: SolveOptions):
                                   fix="raise the solver time limit (solver.time_limit)")
         v = max(0.0, float(res.objective))
         values[tier] = v
+        if res.limit:
+            values.setdefault("limits", []).append(f"{tier}: {res.limit}")
         if v <= 1e-7:
             ub = np.where(c > 0, 0.0, ub)
         else:
@@ -436,7 +441,8 @@ def explain_infeasible(scenario: Scenario | str | Path, *, backend: str | None =
                 sf.text += f" [{g.rule}, {KIND_LABEL.get(sf.kind, sf.kind)}]"
             shortfalls.append(sf)
     feasible = not shortfalls
-    solver = {"backend": name, "status": "elastic", "tiers": {k: round(v, 9) for k, v in values.items()},
+    solver = {"backend": name, "status": "elastic",
+              "tiers": {k: (round(v, 9) if isinstance(v, float) else v) for k, v in values.items()},
               "seconds": round(time.perf_counter() - t0, 3),
               "model": {"variables": em.model.n_vars, "rows": em.model.n_rows}}
     return Diagnosis(scenario=scn, feasible=feasible, shortfalls=shortfalls, proofs=proofs,

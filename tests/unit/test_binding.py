@@ -64,3 +64,14 @@ def test_report_words(report):
     assert "+1 worker per 10,000 urban residents: costs 6.00M CNY more over 5 years" in text
     assert "+1M CNY capex budget: saves 0.50M CNY over 5 years; tight" in text
     assert "+100 m walking reach: buys nothing" in text
+
+
+def test_under_max_coverage_a_nudge_is_read_in_residents(tmp_path):
+    from tinycity import four_committees
+
+    # 0.6M capex builds S1 for C1 and C2 (600 m² at 1,000 CNY); 1M more also builds S2
+    path = four_committees(tmp_path, objective="max_coverage", budget={"capex": 600_000})
+    rep = binding_report(path)
+    capex = _row(rep, "budget.capex")
+    assert capex.delta_covered == 5_000 and capex.tight is True
+    assert "+1M CNY capex budget: covers 5,000 more residents" in capex.text
