@@ -317,6 +317,8 @@ def _binding(view: PlanView, L: Labels) -> str:
         else:
             note = (f"{L('capex_short')} {float(r.get('delta_capex') or 0) / 1e6:+,.2f}M, "
                     f"{L('opex_short')} {float(r.get('delta_opex') or 0) / 1e6:+,.2f}M")
+            if r.get("delta_covered"):
+                note += f", {L('coverage')} {int(r['delta_covered']):+,}"
         rows.append(f"<tr data-role='binding-row'><td>{_e(label)}<br><span class='muted'>{_e(fmt(r.get('base'), L))} → "
                     f"{_e(fmt(r.get('nudged'), L))}</span></td><td class='num'>{'—' if d is None else f'{d / 1e6:+,.2f}M'}</td>"
                     f"<td>{_e(fmt(r.get('tight'), L))}</td><td>{_e(note)}</td></tr>")
