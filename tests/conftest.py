@@ -1,0 +1,33 @@
+"""Shared fixtures: paths to shipped scenarios and a helper to run the CLI in-process."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+TINY = SCENARIOS / "tiny"
+
+
+@pytest.fixture
+def tiny_dir(tmp_path) -> Path:
+    """A private copy of the tiny scenario that a test may edit."""
+    dst = tmp_path / "tiny"
+    shutil.copytree(TINY, dst)
+    return dst
+
+
+@pytest.fixture
+def run_cli(capsys):
+    """Run `siteplan ARGS` in-process; returns (exit code, stdout, stderr)."""
+    from siteplan.cli import main
+
+    def run(*args):
+        code = main([str(a) for a in args])
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return run
