@@ -829,7 +829,7 @@ class CFLP(ClassicProblem):
         n, m = self.data.n_clients, self.data.n_sites
         vi = np.zeros(0, dtype=np.int64)
         vj = np.zeros(0, dtype=np.int64)
-        rounds, lp_s = 0, 0.0
+        rounds, lp_s, prev = 0, 0.0, None
         import copy
 
         for rounds in range(1, 60):
@@ -845,6 +845,10 @@ class CFLP(ClassicProblem):
             viol = xv - yv[None, :] > 1e-6
             if not viol.any():
                 break
+            # late rounds are slow and gain little: leave the rest to the MIP
+            if prev is not None and res.objective - prev < 1e-3 * abs(res.objective):
+                break
+            prev = res.objective
             ni, nj = np.nonzero(viol)
             vi, vj = np.r_[vi, ni], np.r_[vj, nj]
             if options.time_limit is not None and \
