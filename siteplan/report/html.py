@@ -220,16 +220,31 @@ def _map(view: PlanView, L: Labels) -> str:
     if scn is None or not committees:
         return ""
     t = scn.tables
+    if not t.coords or any(c not in t.committees.columns or c not in t.sites.columns for c in t.coords):
+        return ""
     cx, cy = t.coords
-    pos = {str(r["id"]): (float(r[cx]), float(r[cy])) for r in t.committees[["id", cx, cy]].to_dict("records")}
+
+    def ok(x, y) -> bool:
+        try:
+            return math.isfinite(float(x)) and math.isfinite(float(y))
+        except (TypeError, ValueError):
+            return False
+
+    pos = {str(r["id"]): (float(r[cx]), float(r[cy])) for r in t.committees[["id", cx, cy]].to_dict("records")
+           if ok(r[cx], r[cy])}
     cm = [{"id": c["committee_id"], "x": pos[c["committee_id"]][0], "y": pos[c["committee_id"]][1],
            "site_id": c.get("site_id"), "kind": c.get("kind")} for c in committees if c["committee_id"] in pos]
     open_ids = {f["site_id"] for f in facilities}
+    facilities = [f for f in facilities if ok(f.get("x"), f.get("y"))]
     cand = [{"id": r["id"], "x": float(r[cx]), "y": float(r[cy])}
             for r in t.sites[["id", cx, cy, "excluded"]].to_dict("records")
-            if r["id"] not in open_ids and not bool(r["excluded"])]
+            if r["id"] not in open_ids and not bool(r["excluded"]) and ok(r[cx], r[cy])]
+    if not cm:
+        return ""
+    # lon/lat tables are drawn on a local metric projection, whatever the distance method
+    method = "haversine" if cx == "lon" else "euclidean"
     reach = scn.spec.reach.metres("urban")
-    body = svg.plan_map(cm, facilities, cand, reach, scn.spec.distance_spec.method, scale_label=L("scale"))
+    body = svg.plan_map(cm, facilities, cand, reach, method, scale_label=L("scale"))
     legend = (f"<div class='legend'><i style='background:{svg.SERVED};border-radius:50%'></i>{_e(L('legend_committee'))}"
               f"<i style='background:{svg.UNSERVED};border-radius:50%'></i>{_e(L('legend_uncovered'))}"
               f"<i style='background:{svg.SITE_NEW}'></i>{_e(L('legend_site_new'))}"
