@@ -98,3 +98,21 @@ def test_report_of_a_compare_csv(tmp_path):
     csv.write_text("kpi,base,cheaper\ncapex (CNY),1000000,800000\nsites opened,2,1\n", encoding="utf-8")
     assert main(["report", str(csv), "--out", str(tmp_path / "c.html")]) == 0
     assert (tmp_path / "c.html").read_text(encoding="utf-8").count("data-role='compare-row'") == 2
+
+
+def test_report_of_a_matrix_scenario_without_coordinates_has_no_map(tmp_path):
+    from siteplan.pipeline import solve_scenario
+    from siteplan.report.outputs import write_outputs
+
+    (tmp_path / "committees.csv").write_text("id,street,kind,households,residents\nC1,E,urban,1000,2500\n",
+                                             encoding="utf-8")
+    (tmp_path / "sites.csv").write_text(
+        "id,street,kind,fixed_cost,cost_per_m2,opex_per_m2_year,max_area_m2,existing_area_m2\n"
+        "S1,E,urban,0,1000,0,1000,0\n", encoding="utf-8")
+    (tmp_path / "d.csv").write_text("committee,site,metres\nC1,S1,100\n", encoding="utf-8")
+    (tmp_path / "s.yaml").write_text("name: nm\ndata: {committees: committees.csv, sites: sites.csv, "
+                                     "distances: d.csv}\ndistance: matrix\n", encoding="utf-8")
+    out = write_outputs(solve_scenario(tmp_path / "s.yaml"), tmp_path / "o")
+    assert main(["report", str(out), "--out", str(tmp_path / "r.html")]) == 0
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "id='map'" not in html and "id='compliance'" in html
