@@ -26,7 +26,10 @@ import numpy as np
 
 from siteplan.errors import InputError
 
-FORMATS = ("matrix", "orlib-pmed", "orlib-cap", "ufllib", "ufllib-m", "tsplib")
+FORMATS = ("matrix", "orlib-pmed", "orlib-cap", "ufllib", "ufllib-m", "tsplib", "scenario")
+
+#: dense clients x sites matrices beyond this many entries are refused (memory)
+MAX_DENSE = 25_000_000
 
 
 @dataclass
@@ -433,6 +436,44 @@ def read_tsplib(path: str | os.PathLike) -> LocationData:
                         meta={"path": str(path), "format": "tsplib"})
 
 
+# ---------------------------------------------------------------- siteplan scenario
+
+
+def read_scenario(path: str | os.PathLike) -> LocationData:
+    """Committees (clients, weighted by residents) and open-able sites of a scenario.
+
+    Distances are the scenario's reachable pairs (its distance rule and reach); a pair out of
+    reach gets cost `unreachable` = 10 x the largest reachable distance + 1, large enough that
+    no optimal p-median/UFLP plan uses it while another site is in reach. Fixed costs are the
+    sites' fixed costs; excluded sites are dropped; capacities are not defined. Costs are
+    metres per resident, so p-median/p-center/LSCP/MCLP are meaningful; UFLP would add yuan
+    to metres.
+    """
+    from siteplan.instance import build_instance
+    from siteplan.scenario.load import load_scenario
+
+    scn = load_scenario(path)
+    inst = build_instance(scn)
+    keep = np.flatnonzero(~np.asarray(inst.excluded, dtype=bool))
+    n, m = inst.n_committees, keep.size
+    if n * m > MAX_DENSE:
+        raise InputError(f"{n} committees x {m} sites is too large for a dense cost matrix",
+                         where=str(path), fix="use the planning model (siteplan solve) instead")
+    col = np.full(inst.n_sites, -1)
+    col[keep] = np.arange(m)
+    dmax = float(inst.pair_d.max()) if inst.n_pairs else 1.0
+    big = 10.0 * dmax + 1.0
+    cost = np.full((n, m), big)
+    ok = col[inst.pair_s] >= 0
+    cost[inst.pair_c[ok], col[inst.pair_s[ok]]] = inst.pair_d[ok]
+    return LocationData(name=Path(path).parent.name or Path(path).stem, cost=cost,
+                        demand=np.asarray(inst.residents, dtype=float),
+                        fixed_cost=np.asarray(inst.fixed_cost, dtype=float)[keep],
+                        meta={"path": str(path), "format": "scenario", "unreachable": big,
+                              "site_ids": [str(s) for s in np.asarray(inst.site_ids)[keep]],
+                              "committee_ids": [str(c) for c in inst.committee_ids]})
+
+
 # ---------------------------------------------------------------- dispatch
 
 
@@ -444,6 +485,8 @@ def guess_format(path: str | os.PathLike) -> str:
         return "matrix"
     if path.suffix.lower() == ".tsp":
         return "tsplib"
+    if path.suffix.lower() in (".yaml", ".yml"):
+        return "scenario"
     if name.startswith("pmed"):
         return "orlib-pmed"
     if name.startswith("cap"):
@@ -477,4 +520,6 @@ def read_any(path: str | os.PathLike, fmt: str | None = None,
         return read_ufllib_m(path)
     if fmt == "tsplib":
         return read_tsplib(path)
+    if fmt == "scenario":
+        return read_scenario(path)
     raise InputError(f"unknown format {fmt!r}", fix=f"use one of: {', '.join(FORMATS)}")

@@ -18,7 +18,7 @@ from siteplan.errors import CheckFailedError, InfeasibleError, NoSolutionError
 from siteplan.result import Termination
 
 FORMAT_CHOICES = click.Choice(["matrix", "orlib-pmed", "orlib-cap", "ufllib", "ufllib-m",
-                               "tsplib"])
+                               "tsplib", "scenario"])
 
 
 def _common(f):
@@ -120,7 +120,8 @@ def classic_group():
     """Classic location models (p-median, p-center, LSCP, MCLP, UFLP, CFLP) on public files.
 
     FILE is a cost matrix (.csv/.npy, clients x sites), an OR-Library pmed or cap file,
-    a UflLib file or a TSPLIB point file (floor-Euclidean distances).
+    a UflLib file, a TSPLIB point file (floor-Euclidean distances) or a siteplan
+    scenario.yaml (committees weighted by residents, its sites and reachable distances).
     """
 
 

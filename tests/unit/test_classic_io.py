@@ -180,3 +180,18 @@ def test_guess_format(tmp_path):
     assert guess_format("a.npy") == "matrix"
     with pytest.raises(InputError, match="--format"):
         guess_format(write(tmp_path, "mystery", "1 2 3"))
+
+
+TINY = Path(__file__).resolve().parents[2] / "scenarios" / "tiny" / "tiny.yaml"
+
+
+@pytest.mark.skipif(not TINY.exists(), reason="scenarios/tiny not present")
+def test_scenario_adapter():
+    from siteplan.model.classic import PMedian
+
+    d = read_any(TINY)
+    assert d.meta["format"] == "scenario"
+    assert d.cost.shape == (len(d.meta["committee_ids"]), len(d.meta["site_ids"]))
+    assert np.all(d.demand > 0) and np.all(d.cost > 0)
+    r = PMedian(d, p=1).solve("highs")
+    assert r.check.ok and r.objective == pytest.approx(r.check.objective)
