@@ -31,12 +31,12 @@ for part in $PARTS; do
       $SP bench orlib-uncap --solvers highs,pulp-cbc,scip,ortools-scip --time-limit 300 \
         --out $R/orlib-uncap --resume ;;
     capabc)        # target: capa/capb/capc at all 12 capacities optimal
-      $SP bench orlib-cap --solvers highs --only capa,capb,capc --time-limit 1500 \
+      $SP bench orlib-cap --solvers highs --only capa,capb,capc --time-limit 900 --threads 1 \
         --out $R/orlib-cap-abc --resume ;;
     spopt)         # peer comparison (needs: pip install -e .[spopt])
       $PY benchmarks/spopt_compare.py --n 500 --p 10 --radius 150 --seed 1 ;;
     tsplib)
-      $SP bench tsplib-pmedian --solvers highs --only rl1304@p5,rl1304@p10,rl1304@p50,rl1304@p100,fl1400@p50 \
+      $SP bench tsplib-pmedian --solvers highs --only rl1304@p50,rl1304@p100,rl1304@p200,rl1304@p500,u1432@p500,vm1748@p200,fl1400@p50 \
         --time-limit 600 --out $R/tsplib-pmedian --resume ;;
     ufllib)
       $SP bench ufllib --solvers highs --time-limit 120 \
