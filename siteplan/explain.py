@@ -491,3 +491,14 @@ def binding_report(outcome_or_scenario, **kw):
     from siteplan.binding import binding_report as run
 
     return run(outcome_or_scenario, **kw)
+
+
+def diagnose_into(scenario: Scenario, out_dir: str | Path, *, backend: str | None = None,
+                  options: SolveOptions | None = None) -> Diagnosis | None:
+    """For `solve` on InfeasibleError: diagnose and write the folder; None when the elastic
+    model finds nothing to relax (then the original error stands on its own)."""
+    diag = explain_infeasible(scenario, backend=backend, options=options)
+    if diag.feasible:
+        return None
+    write_diagnosis(diag, out_dir)
+    return diag

@@ -109,3 +109,14 @@ def test_every_row_block_of_the_planning_model_is_classified(tmp_path, preset, s
                                         budget={"capex": 1e8, "opex_per_year": 1e8}))
     model, _ = build_planning_model(build_instance(scn), "min_cost", scn.standards.area_scope, 1e8, 1e8)
     assert set(model.row_blocks) <= set(KNOWN_ROW_BLOCKS)
+
+
+def test_diagnose_into_is_the_one_call_solve_needs(tmp_path):
+    from siteplan.explain import diagnose_into
+    from siteplan.scenario.load import load_scenario
+
+    ok = load_scenario(four_committees(tmp_path / "a"))
+    assert diagnose_into(ok, tmp_path / "out_ok") is None and not (tmp_path / "out_ok").exists()
+    bad = load_scenario(four_committees(tmp_path / "b", budget={"capex": 1_000_000}))
+    diag = diagnose_into(bad, tmp_path / "out_bad")
+    assert diag is not None and (tmp_path / "out_bad" / "diagnostic_plan.json").exists()
