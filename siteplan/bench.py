@@ -156,9 +156,9 @@ def classify(row: dict) -> dict:
                                 else abs(row["difference"]) <= _tolerance(pub))
     if row.get("check_ok") is False:
         flags.append("CHECK_FAILED")
-    if row.get("objective") is not None and row.get("check_objective") is not None:
-        if abs(row["objective"] - row["check_objective"]) > _tolerance(row["check_objective"]):
-            flags.append("CHECK_FAILED")
+    if row.get("objective") is not None and row.get("check_objective") is not None \
+            and abs(row["objective"] - row["check_objective"]) > _tolerance(row["check_objective"]):
+        flags.append("CHECK_FAILED")
     if pub is not None and obj is not None:
         tol = _tolerance(pub)
         if row.get("published_proven"):
@@ -321,8 +321,8 @@ def summary_by_backend(rows: list[dict]) -> list[dict]:
 
 
 def summary_table(rows: list[dict]) -> str:
-    lines = ["| backend | version | instances | optimal | = published | check passed | "
-             "FLAGGED | total s | worst s | geomean s (optimal) |",
+    lines = [("| backend | version | instances | optimal | = published | check passed | "
+             "FLAGGED | total s | worst s | geomean s (optimal) |"),
              "|---|---|---|---|---|---|---|---|---|---|"]
     for s in summary_by_backend(rows):
         lines.append(f"| {s['backend']} | {s['version']} | {s['instances']} | {s['optimal']} | "

@@ -70,7 +70,7 @@ def main(spec_path: str, out_path: str) -> int:
         spec = json.load(fh)
     try:
         row = run_spec(spec)
-    except Exception as exc:  # reported as data; the harness flags it
+    except Exception as exc:  # noqa: BLE001 - reported as data; the harness flags it
         from siteplan.errors import SiteplanError
 
         msg = exc.render() if isinstance(exc, SiteplanError) else f"{type(exc).__name__}: {exc}"

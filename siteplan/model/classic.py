@@ -717,7 +717,7 @@ class UFLP(ClassicProblem):
             cap = np.minimum(cap, cost[:, free].min(axis=1))
         b = ModelBuilder(f"uflp:{self.name}")
         ycol = b.add_vars("y", m, ub=1.0, integer=True, cost=self.f)
-        rows, cols, vals, rlb, zc, zown, base, nz = _level_rows(cost, np.arange(m), cap,
+        rows, cols, vals, rlb, zc, _zown, base, nz = _level_rows(cost, np.arange(m), cap,
                                                                ycol, b.n_vars, 0)
         b.add_vars("z", nz, lb=0.0, ub=1.0, cost=zc)
         b.add_rows("level", nz, rows, cols, vals, lb=rlb)

@@ -89,7 +89,7 @@ def lagrangian(d: np.ndarray, w: np.ndarray, p: int, ub: float, iters: int = 150
     Stops early once the bound proves `ub` optimal (ub - L < step for integer data), which
     is also how a probe (`forced` site always open) proves that site useless.
     """
-    n, m = d.shape
+    _n, m = d.shape
     wd = d * w[:, None]
     if lam is None:
         srt = np.partition(wd, min(1, m - 1), axis=1)

@@ -46,7 +46,7 @@ def test_summary_profile_and_chart(tmp_path):
             row(instance="a", backend="y", wall_seconds=4.0),
             row(instance="b", backend="x", wall_seconds=2.0, status="feasible"),
             row(instance="b", backend="y", wall_seconds=2.0)]
-    backends, ratios = bench.performance_profile(rows)
+    _backends, ratios = bench.performance_profile(rows)
     assert ratios["x"] == [1.0, float("inf")] and ratios["y"] == [4.0, 1.0]
     text = bench.summary_table(rows)
     assert "| x |" in text and "| y |" in text

@@ -105,8 +105,8 @@ def test_uflp_line():
     assert r.objective == pytest.approx(22) and r.check.ok and r.check.objective == 22
 
 
-CF = dict(cost=[[1, 10], [1, 10], [10, 1]], fixed_cost=[1, 1], demand=[3, 3, 3],
-          capacity=[5, 7])
+CF = {"cost": [[1, 10], [1, 10], [10, 1]], "fixed_cost": [1, 1], "demand": [3, 3, 3],
+          "capacity": [5, 7]}
 
 
 @pytest.mark.parametrize("vub", ["all", "none", "lazy"])
