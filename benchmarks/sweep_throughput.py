@@ -60,26 +60,37 @@ def main() -> None:
                      "points_per_minute": round(60 * best["points"] / best["wall_seconds"], 2),
                      "all_walls": [r["wall_seconds"] for r in rs],
                      "cluster_startup_seconds": best["startup"],
+                     "cpu_seconds_per_point": best["cpu_seconds_per_point"],
                      "load_average_before": [r["load"] for r in rs]})
     result = {
         "benchmark": "sweep_throughput", "city": f"generated {args.committees} committees, {args.sites} sites, "
                                                    f"seed {args.seed}",
         "objective": "max_coverage", "vary": varies[0].spec, "solver_threads": args.threads,
         "repeat": args.repeat,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+                    "sched_autogroup": _autogroup()},
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "rows": rows,
     }
     args.out.mkdir(parents=True, exist_ok=True)
     from siteplan.fileio import write_json_atomic, write_text_atomic
 
     write_json_atomic(args.out / "sweep_throughput.json", result)
-    md = ["| mode | points | best wall s | points/min | all walls s | cluster start s | load avg before |",
-          "|---|---:|---:|---:|---|---:|---|"]
+    md = [("| mode | points | best wall s | points/min | all walls s | CPU s per point | cluster start s "
+           "| load avg before |"), "|---|---:|---:|---:|---|---:|---:|---|"]
     md += [f"| {r['mode']} | {r['points']} | {r['wall_seconds']} | {r['points_per_minute']} | "
-           f"{', '.join(map(str, r['all_walls']))} | {r['cluster_startup_seconds'] or ''} | "
-           f"{', '.join(map(str, r['load_average_before']))} |" for r in rows]
+           f"{', '.join(map(str, r['all_walls']))} | {r['cpu_seconds_per_point']} | "
+           f"{r['cluster_startup_seconds'] or ''} | {', '.join(map(str, r['load_average_before']))} |"
+           for r in rows]
     write_text_atomic(args.out / "sweep_throughput.md", "\n".join(md) + "\n")
     print("\n".join(md))
+
+
+def _autogroup() -> str | None:
+    """Linux autogroup scheduling shares CPU between sessions, not processes (see README)."""
+    try:
+        return Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip()
+    except OSError:
+        return None
 
 
 def _one(mode: str, rnd: int, city: Path, varies, overrides: dict, tmp: Path) -> dict:
@@ -105,7 +116,8 @@ def _one(mode: str, rnd: int, city: Path, varies, overrides: dict, tmp: Path) ->
             ray.shutdown()
     wall = time.perf_counter() - t0
     return {"points": run.solved, "failed": run.failed, "wall_seconds": round(wall, 2),
-            "startup": round(startup, 2), "load": load}
+            "startup": round(startup, 2), "load": load,
+            "cpu_seconds_per_point": round(run.cpu_seconds / max(run.solved, 1), 2)}
 
 
 if __name__ == "__main__":

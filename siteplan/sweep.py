@@ -127,6 +127,7 @@ class SweepRun:
     solved: int
     failed: int
     seconds: float
+    cpu_seconds: float = 0.0  # summed over solved points, in the processes that solved them
 
 
 def run_sweep(scenario, varies: list[Vary], *, store_path=None, executor: str = "local",
@@ -245,6 +246,7 @@ def run_sweep(scenario, varies: list[Vary], *, store_path=None, executor: str = 
                     if res.get("plan"):
                         plans[i] = res["plan"]
                     run.solved += 1
+                    run.cpu_seconds += res.get("cpu_seconds", 0.0)
                     run.failed += status not in ("optimal", "feasible")
                     say(f"[{run.skipped + finished}/{len(points)}] {point_label(points[i])}: {status}"
                         + _headline(res) + f" ({res.get('seconds', 0):.1f} s)")
