@@ -165,3 +165,21 @@ def test_sweep_id_must_be_a_plain_name(tmp_path):
         run_sweep(city, [parse_vary("budget.capex=1,2")], store_path=tmp_path / "r.sqlite", sweep_id="../../etc")
     with pytest.raises(InputError, match="capexx"):
         run_sweep(city, [parse_vary("budget.capexx=1,2")], store_path=tmp_path / "r.sqlite")
+
+
+def test_cli_errors_are_one_clean_line(tmp_path, run_cli):
+    store = tmp_path / "r.sqlite"
+    code, out, err = run_cli("runs", "list", "--store", store)
+    assert code == 3 and err.startswith("error:") and "no run store" in err and "Traceback" not in err
+    with RunStore(store) as st:
+        st.add_run(_record())
+    code, out, err = run_cli("runs", "list", "--store", store)
+    assert code == 0 and "1  " in out
+    code, out, err = run_cli("runs", "show", "99", "--store", store)
+    assert code == 3 and "no run 99" in err
+    code, out, err = run_cli("runs", "export", "1", "--out", tmp_path / "x", "--store", store)
+    assert code == 0 and (tmp_path / "x" / "plan.json").exists()
+    code, out, err = run_cli("compare", "1", "nonsense.yaml", "--store", store)
+    assert code == 3 and "neither a scenario file nor a run id" in err
+    code, out, err = run_cli("sweep", "whatever.yaml", "--vary", "budget.capex=1:2", "--store", store)
+    assert code == 3 and "START:STOP:COUNT" in err
