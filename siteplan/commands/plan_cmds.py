@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
 import click
 
-from siteplan.errors import CheckFailedError, InputError
+from siteplan.errors import CheckFailedError, InfeasibleError, InputError
 
 
 def parse_sets(pairs: tuple[str, ...]) -> dict:
@@ -42,8 +43,16 @@ def progress_printer(quiet: bool):
 @click.option("--set", "sets", multiple=True, help="Override a scenario key: --set budget.capex=8e7")
 @click.option("--json", "as_json", is_flag=True, help="Print plan.json's summary as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress lines.")
-def solve_cmd(scenario, out_dir, solver, time_limit, mip_gap, threads, sets, as_json, quiet):
-    """Solve SCENARIO and write plan.json, CSV tables and a summary to --out."""
+@click.option("--store", "store_path", type=click.Path(path_type=Path), default=None,
+              help="Run store (SQLite). Default: $SITEPLAN_STORE, else runs.sqlite beside the output folder.")
+@click.option("--no-store", is_flag=True, help="Do not record this run in the run store.")
+def solve_cmd(scenario, out_dir, solver, time_limit, mip_gap, threads, sets, as_json, quiet, store_path,
+              no_store):
+    """Solve SCENARIO and write plan.json, CSV tables and a summary to --out.
+
+    When no plan can meet every rule, the folder gets a diagnosis instead (plan.json with
+    status infeasible and the elastic plan as a diagnostic), and the exit code is 4.
+    """
     from siteplan.backends.base import SolveOptions
     from siteplan.pipeline import solve_scenario, solver_settings
     from siteplan.report.outputs import read_plan_dir, write_outputs
@@ -61,8 +70,18 @@ def solve_cmd(scenario, out_dir, solver, time_limit, mip_gap, threads, sets, as_
     changes = {k: v for k, v in (("time_limit", time_limit), ("mip_gap", mip_gap), ("threads", threads))
                if v is not None}
     opts = SolveOptions(**{**opts.as_dict(), **changes})
-    outcome = solve_scenario(scn, backend=name, options=opts, progress=progress_printer(quiet))
-    out = write_outputs(outcome, out_dir or Path("out") / scn.name)
+    out_dir = out_dir or Path("out") / scn.name
+    try:
+        outcome = solve_scenario(scn, backend=name, options=opts, progress=progress_printer(quiet))
+    except InfeasibleError as exc:
+        write_diagnosis_for(scn, out_dir, name, opts, exc)
+        raise
+    out = write_outputs(outcome, out_dir)
+    if not no_store:
+        from siteplan.store import record_outcome
+
+        store = store_path or (None if os.environ.get("SITEPLAN_STORE") else out.parent / "runs.sqlite")
+        run_id = record_outcome(outcome, store, overrides=parse_sets(sets) or None)
     _, _, doc = read_plan_dir(out)
     if as_json:
         click.echo(json.dumps({k: doc[k] for k in ("scenario", "status", "solver", "totals", "check")},
@@ -70,6 +89,23 @@ def solve_cmd(scenario, out_dir, solver, time_limit, mip_gap, threads, sets, as_
     else:
         click.echo(summary_text(doc))
         click.echo(f"  outputs     {out}/plan.json, facilities.csv, committees.csv, compliance.csv")
+        if not no_store:
+            click.echo(f"  run store   run {run_id} in {store or 'the run store ($SITEPLAN_STORE)'}")
+
+
+def write_diagnosis_for(scn, out_dir: Path, backend: str, opts, exc) -> None:
+    """Explain an infeasible scenario into `out_dir` (elastic model); the error still stands."""
+    from siteplan.errors import SiteplanError
+    from siteplan.explain import diagnose_into
+
+    try:
+        diag = diagnose_into(scn, out_dir, backend=backend, options=opts)
+    except SiteplanError as inner:  # the diagnosis is a courtesy: never hide the real error
+        click.echo(f"note: no diagnosis written ({inner.message})", err=True)
+        return
+    if diag is not None:
+        exc.fix = (exc.fix + "; " if exc.fix else "") + \
+            f"diagnosis in {out_dir}/plan.json (status infeasible); see `siteplan explain`"
 
 
 @click.command("validate")

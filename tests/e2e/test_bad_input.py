@@ -112,7 +112,12 @@ def test_committee_with_no_site_in_reach(tiny_dir, run_cli):
     _edit_csv(tiny_dir / "committees.csv", "C,hill,3000,0", "C,hill,6000,0")
     _expect(run_cli, ["solve", tiny_dir / "tiny.yaml", "--out", tiny_dir / "o"], 4,
             "committee C has no candidate site within 1,000 m", "nearest: C → S3 at 3,007 m")
-    assert not (tiny_dir / "o").exists()  # nothing solved, nothing written
+    import json
+
+    doc = json.loads((tiny_dir / "o" / "plan.json").read_text(encoding="utf-8"))
+    assert doc["status"] == "infeasible"  # the diagnosis, not a plan
+    assert (tiny_dir / "o" / "diagnostic_plan.json").exists() and (tiny_dir / "o" / "diagnosis.txt").exists()
+    assert not (tiny_dir / "o" / "facilities.csv").exists()  # nothing that looks like a compliant plan
 
 
 def test_budget_below_what_the_rules_need(tiny_dir, run_cli):
