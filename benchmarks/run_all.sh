@@ -7,7 +7,7 @@ set -u
 SP=${SITEPLAN:-siteplan}
 PY=${PYTHON:-python}
 R=benchmarks/results
-ALL="pmed pmed-backends cap-small cpsat uncap capabc spopt tsplib ufllib city"
+ALL="pmed pmed-backends pmed-hard cap-small cpsat uncap capabc spopt tsplib ufllib city"
 PARTS=${*:-$ALL}
 for part in $PARTS; do
   case $part in
@@ -17,6 +17,9 @@ for part in $PARTS; do
       $SP bench orlib-pmed --solvers highs,pulp-cbc,scip,ortools-scip \
         --only pmed1,pmed2,pmed3,pmed4,pmed5,pmed6,pmed7,pmed8,pmed9,pmed10,pmed11,pmed12,pmed13,pmed14,pmed15 \
         --time-limit 300 --out $R/orlib-pmed-backends --resume ;;
+    pmed-hard)     # the small-p instances on the other MIP backends (which master solver is best?)
+      $SP bench orlib-pmed --solvers scip,pulp-cbc --only pmed16,pmed35 --time-limit 600 \
+        --out $R/orlib-pmed-hard --resume ;;
     cap-small)     # target: cap41-134 all optimal in < 60 s together; 4 MIP backends
       # (ortools-cpsat grids continuous variables and timed out on cap41/42: see cpsat part)
       $SP bench orlib-cap --solvers highs,pulp-cbc,scip,ortools-scip \
