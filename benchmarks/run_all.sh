@@ -46,7 +46,8 @@ for part in $PARTS; do
         --only Euclid/111EuclS.txt,Chess/334ChessS.txt,PCodes/334PCodesS.txt,Fpp11/1FPP_11S.txt,M/O/MO1,Uniform/123UnifS.txt,GapA/332GapAS.txt \
         --out $R/ufllib --resume ;;
     city)          # planning model scaling curve
-      $SP bench city --solvers highs,pulp-cbc --time-limit 600 --out $R/city --resume ;;
+      $SP bench city --solvers highs,pulp-cbc --only city100,city300,city1000,city3000 \
+        --time-limit 300 --out $R/city --resume ;;
     *) echo "unknown part $part (use: $ALL)"; exit 2 ;;
   esac
 done

@@ -91,6 +91,8 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--time-limit", type=float, default=3600.0)
     ap.add_argument("--models", default="pmedian,mclp")
+    ap.add_argument("--sides", default="siteplan,spopt,siteplan-compact",
+                    help="which sides to run; rows already in results.jsonl are kept")
     ap.add_argument("--child", nargs=2, metavar=("SIDE", "MODEL"))
     a = ap.parse_args()
     if a.child:
@@ -98,11 +100,22 @@ def main() -> int:
         print(json.dumps(row))
         return 0
     OUT.mkdir(parents=True, exist_ok=True)
-    rows = []
+    store = OUT / "results.jsonl"
+    rows = [json.loads(x) for x in store.read_text().splitlines() if x.strip()] \
+        if store.exists() else []
+
+    def same(r):
+        return (r["n"], r["p"], r["radius"], r["seed"]) == (a.n, a.p, a.radius, a.seed)
+
+    rows = [r for r in rows if same(r)]
     for model in a.models.split(","):
         sides = ("siteplan", "siteplan-compact", "spopt") if model == "pmedian" \
             else ("siteplan", "spopt")
         for which in sides:
+            if which not in a.sides.split(","):
+                continue
+            if any(r["model"] == model and r["side"] == which for r in rows):
+                continue  # resume: already measured
             cmd = [sys.executable, __file__, "--child", which, model, "--n", str(a.n),
                    "--p", str(a.p), "--radius", str(a.radius), "--seed", str(a.seed),
                    "--time-limit", str(a.time_limit)]
@@ -113,15 +126,18 @@ def main() -> int:
                 return 1
             row = json.loads(cp.stdout.strip().splitlines()[-1])
             row["seconds_process"] = round(time.perf_counter() - t0, 3)
+            row["load_avg_1m"] = round(os.getloadavg()[0], 2)
             rows.append(row)
             print(json.dumps(row), flush=True)
-    tmp = OUT / "results.jsonl.tmp"
-    tmp.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    os.replace(tmp, OUT / "results.jsonl")
+            tmp = OUT / "results.jsonl.tmp"
+            tmp.write_text("".join(json.dumps(r) + "\n" for r in rows))
+            os.replace(tmp, store)
     lines = [("| model | n | p | side (method) | CBC calls | objective | equal to spopt | "
              "seconds end to end | spopt time / this time |"), "|---|---|---|---|---|---|---|---|---|"]
     for model in a.models.split(","):
-        s = next(r for r in rows if r["model"] == model and r["side"] == "spopt")
+        s = next((r for r in rows if r["model"] == model and r["side"] == "spopt"), None)
+        if s is None:
+            continue
         for m in (r for r in rows if r["model"] == model):
             eq = abs(s["objective"] - m["objective"]) <= 1e-6 * max(1.0, abs(s["objective"]))
             lines.append(
