@@ -483,7 +483,8 @@ def _pmedian_benders_impl(self, backend, options, t0, cand, opened, heur, step, 
         kind=self.kind, name=self.name, backend=backend or DEFAULT_BACKEND, status=status,
         objective=bd.best, bound=bound, gap=relative_gap(bd.best, bound), solution=sol,
         check=self.check(sol), build_seconds=pre_s, solve_seconds=bd.solve_seconds,
-        method="benders", backend_version=bd.version, solves=bd.solves, stats=stats)
+        method="benders", backend_version=bd.version, solves=bd.solves, stats=stats,
+        limit=None if status == Termination.OPTIMAL else "time")
 
 
 PMedian._solve_benders = _pmedian_benders_impl
