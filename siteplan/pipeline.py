@@ -133,7 +133,7 @@ def fix_workers(scn: Scenario, inst: Instance, model: Model, pm: PlanningModel) 
 
 
 def heuristic_start(scn: Scenario, inst: Instance, model: Model, pm: PlanningModel, backend: str,
-                    say) -> Plan | None:
+                    say, time_limit: float | None = None) -> Plan | None:
     """LP-guided greedy + local search plan (min_cost, facility scope), or None.
 
     Solvers prune far better from a good first incumbent: on a 5,000-committee city HiGHS
@@ -152,7 +152,8 @@ def heuristic_start(scn: Scenario, inst: Instance, model: Model, pm: PlanningMod
     lp_backend = backend if backend != "ortools-cpsat" else "highs"
     res = solve(lp, lp_backend, SolveOptions(time_limit=60))
     lp_open = res.x[pm.y] if res.x is not None else None
-    return warm_start_plan(inst, workers, lp_open, seconds=min(20.0, 2.0 + inst.n_committees / 500))
+    limit = time_limit or 60.0
+    return warm_start_plan(inst, workers, lp_open, seconds=min(0.1 * limit, 2.0 + inst.n_committees / 1000))
 
 
 def _run(model: Model, backend: str, opts: SolveOptions) -> SolveResult:
@@ -194,12 +195,16 @@ def solve_scenario(scenario: Scenario | str | Path, *, backend: str | None = Non
     t4 = time.perf_counter()
     fix_workers(scn, inst, model, pm)
     if warm_start is None:
-        warm_start = heuristic_start(scn, inst, model, pm, name, say)
+        warm_start = heuristic_start(scn, inst, model, pm, name, say, opts.time_limit)
     if warm_start is not None:
         vec = plan_to_vector(pm, model, warm_start)
         if model.violation(vec) <= 1e-6:  # a start that breaks a row (a budget) helps no one
             model.warm_start = vec
     t_heur = time.perf_counter() - t4
+    if opts.time_limit is not None and t_heur > 0.5:
+        # the time limit is for the whole run: the solver gets what the heuristic left
+        opts = SolveOptions(**{**opts.as_dict(), "time_limit": max(opts.time_limit - t_heur,
+                                                                   0.25 * opts.time_limit)})
     say(f"solving {model.n_vars:,} variables x {model.n_rows:,} rows with {name}")
     res = _run(model, name, opts)
     phases = [dict(res.summary(), phase=spec.objective)]

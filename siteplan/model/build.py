@@ -130,38 +130,6 @@ def add_area_rule(pm: PlanningModel, scope: str) -> None:
                   np.concatenate(vals), lb=rhs)
 
 
-def add_capacity_cuts(pm: PlanningModel, max_k: int = 4) -> None:
-    """Cardinality cuts: at most k committees needing more than A_s/(k+1) fit in site s.
-
-    Valid because k+1 such committees would need more than A_s; in the LP they forbid
-    filling a plot with fractions of large committees, which is where most of the
-    single-source gap comes from (a 900 m² plot holds two 420 m² committees, not 2.1).
-    """
-    inst = pm.inst
-    need_p = inst.area_need[inst.pair_c]
-    cap_p = inst.max_area[inst.pair_s]
-    rows, cols, vals, rhs_k, sites = [], [], [], [], []
-    n = 0
-    for k in range(1, max_k + 1):
-        big = need_p > cap_p / (k + 1) + 1e-9
-        if not big.any():
-            break
-        counts = np.bincount(inst.pair_s[big], minlength=inst.n_sites)
-        useful = np.flatnonzero(counts > k)  # rows with at most k candidates are implied
-        if not len(useful):
-            continue
-        local = np.full(inst.n_sites, -1)
-        local[useful] = np.arange(len(useful)) + n
-        sel = big & (local[inst.pair_s] >= 0)
-        rows += [local[inst.pair_s[sel]], local[useful]]
-        cols += [pm.x[sel], pm.y[useful]]
-        vals += [np.ones(int(sel.sum())), np.full(len(useful), -float(k))]
-        n += len(useful)
-    if n:
-        pm.b.add_rows("capacity_cuts", n, np.concatenate(rows), np.concatenate(cols),
-                      np.concatenate(vals), ub=0.0)
-
-
 def add_workers(pm: PlanningModel) -> None:
     inst = pm.inst
     pm.w = pm.b.add_vars("workers", inst.n_committees, lb=inst.band_min.astype(float),
@@ -242,7 +210,6 @@ def build_planning_model(inst: Instance, objective: str, area_scope: str,
     add_assignments(pm)
     add_area_bounds(pm)
     add_area_rule(pm, area_scope)
-    add_capacity_cuts(pm)
     add_workers(pm)
     add_windows(pm)
     add_costs(pm)

@@ -228,3 +228,4 @@ def warm_start_plan(inst: Instance, workers: np.ndarray, lp_open: np.ndarray | N
     return Plan(areas=areas, windows=windows,
                 assignment={inst.committee_ids[c]: inst.site_ids[where[c]] for c in range(inst.n_committees)},
                 workers={inst.committee_ids[c]: int(workers[c]) for c in range(inst.n_committees)})
+
