@@ -56,9 +56,14 @@ class Instance:
 
 
 def default_data_root() -> Path:
+    """$SITEPLAN_BENCH_DATA, else ../shared/bench from the current folder (the repository
+    root), else ../shared/bench next to the source checkout."""
     env = os.environ.get("SITEPLAN_BENCH_DATA")
     if env:
         return Path(env)
+    cwd = Path.cwd().parent / "shared" / "bench"
+    if cwd.is_dir():
+        return cwd
     return Path(__file__).resolve().parent.parent.parent / "shared" / "bench"
 
 
