@@ -69,6 +69,20 @@ class ElasticModel:
     model: Model
     pm: PlanningModel
     groups: list[SlackGroup] = field(default_factory=list)
+    #: (row slice, original lb, original ub) of rows dropped because plot caps became elastic
+    cap_rows: list[tuple[slice, np.ndarray, np.ndarray]] = field(default_factory=list)
+
+    def with_cap_rows(self) -> Model:
+        """The model with the cap-dependent rows back (valid once no plot cap is exceeded)."""
+        if not self.cap_rows:
+            return self.model
+        rlb, rub = self.model.row_lb.copy(), self.model.row_ub.copy()
+        for sl, lo, hi in self.cap_rows:
+            rlb[sl], rub[sl] = lo, hi
+        m = self.model
+        return Model(name=m.name, c=m.c, lb=m.lb, ub=m.ub, integer=m.integer, A=m.A, row_lb=rlb,
+                     row_ub=rub, var_blocks=m.var_blocks, row_blocks=m.row_blocks, offset=m.offset,
+                     sense=m.sense, meta=m.meta)
 
     def group(self, name: str) -> SlackGroup | None:
         return next((g for g in self.groups if g.name == name), None)
@@ -161,10 +175,13 @@ def build_elastic(model: Model, pm: PlanningModel, kinds: dict[str, str]) -> Ela
         if cols is not None and len(cols):
             em_groups.append(SlackGroup(name, rule, tier, float(scale), cols, np.asarray(keys), unit))
 
+    cap_rows = []
     for block in (*CAP_DEPENDENT_ROWS, *model.meta.get("cap_dependent_rows", ())):
         if block in g.row_blocks:
-            g.rlb[g.row_blocks[block]] = -INF
-            g.rub[g.row_blocks[block]] = INF
+            sl = g.row_blocks[block]
+            cap_rows.append((sl, g.rlb[sl].copy(), g.rub[sl].copy()))
+            g.rlb[sl] = -INF
+            g.rub[sl] = INF
 
     tier = {r: tier_of_kind(kinds.get(r)) for r in
             ("coverage", "area_per_100_households", "min_facility_area_m2", "workers_per_10k_urban",
@@ -223,7 +240,7 @@ def build_elastic(model: Model, pm: PlanningModel, kinds: dict[str, str]) -> Ela
     if pm.budget_opex is not None:
         group("opex", "budget", "resource", max(pm.budget_opex, 1e6),
               g.slack_on_rows("budget_opex", -1.0, 1e6), [0], 1e6)
-    return ElasticModel(model=g.finish(), pm=pm, groups=em_groups)
+    return ElasticModel(model=g.finish(), pm=pm, groups=em_groups, cap_rows=cap_rows)
 
 
 def with_cost(model: Model, c: np.ndarray, *, lb=None, ub=None, extra_rows=()) -> Model:

@@ -33,6 +33,9 @@ KIND_LABEL = {"binding": "约束性 binding", "expected": "预期性 expected", 
               "capacity": "plot capacity", "model": "model"}
 MOVABLE = ("resource", "capacity")  # tiers a price may move: money and land
 TOL = 1e-6
+#: gaps for the tier and price solves: in thousandths of a relative shortfall, 1e-4 is far
+#: below anything a sentence reports, and much faster than proving 1e-7 on a large city
+TIER_GAP = 1e-4
 
 
 def mcny(v: float) -> str:
@@ -112,20 +115,42 @@ def _solve_or_raise(model, backend, opts, what):
     return res
 
 
-def _lexicographic(em: ElasticModel, backend: str, opts: SolveOptions):
-    """Minimise each tier's shortfall in turn, then cost; returns (x, tier values, bounds)."""
+class _Clock:
+    """One time budget for all the solves of an explanation, shared out as they run."""
+
+    def __init__(self, total: float | None, per_solve: float | None):
+        self.deadline = None if total is None else time.monotonic() + total
+        self.per_solve = per_solve
+
+    def options(self, opts: SolveOptions, solves_left: int, **changes) -> SolveOptions:
+        limit = self.per_solve
+        if self.deadline is not None:
+            share = max(5.0, (self.deadline - time.monotonic()) / max(solves_left, 1))
+            limit = share if limit is None else min(limit, share)
+        return SolveOptions(**{**opts.as_dict(), **changes, "time_limit": limit})
+
+    def expired(self) -> bool:
+        return self.deadline is not None and time.monotonic() > self.deadline
+
+
+def _lexicographic(em: ElasticModel, backend: str, opts: SolveOptions, clock: _Clock):
+    """Minimise each tier's shortfall in turn, then cost; returns (x, tier values, bounds).
+
+    Each tier's optimum is kept by a cap row on its weighted sum (the previous solution, given
+    as a warm start, meets it). Rows valid only under plot caps come back once the capacity
+    tier is met: they are the strongest cuts of the facility part.
+    """
     m = em.model
     ub = m.ub.copy()
     caps: list[tuple[np.ndarray, float]] = []
-    tight = SolveOptions(**{**opts.as_dict(), "mip_gap": 1e-7, "abs_gap": 1e-9})
     values, x = {}, None
-    for tier in TIERS:
+    tiers = [t for t in TIERS if em.tier_cost(t).any()]
+    for i, tier in enumerate(tiers):
         c = em.tier_cost(tier)
-        if not c.any():
-            continue
         mm = with_cost(m, c, ub=ub, extra_rows=caps)
         mm.warm_start = x
-        res = _solve_or_raise(mm, backend, tight, f"tier {tier}")
+        o = clock.options(opts, len(tiers) - i + 1, mip_gap=TIER_GAP, abs_gap=TIER_GAP)
+        res = _solve_or_raise(mm, backend, o, f"tier {tier}")
         if not res.status.has_solution:
             raise NoSolutionError(f"the elastic model found no plan ({res.status.value}, tier {tier})",
                                   fix="raise the solver time limit (solver.time_limit)")
@@ -133,22 +158,27 @@ def _lexicographic(em: ElasticModel, backend: str, opts: SolveOptions):
         values[tier] = v
         if res.limit:
             values.setdefault("limits", []).append(f"{tier}: {res.limit}")
-        if v <= 1e-7:
+        x = res.x.copy()
+        if v <= 1e-6:
             ub = np.where(c > 0, 0.0, ub)
+            x[c > 0] = 0.0  # keeps the warm start feasible for the next solve
+            if tier == "capacity":
+                m = em.with_cap_rows()
         else:
-            caps.append((c, v * (1 + 1e-6) + 1e-7))
-        x = res.x
+            caps.append((c, v * (1 + 1e-6) + 1e-6))
     mm = with_cost(m, m.c, ub=ub, extra_rows=caps)
     mm.warm_start = x
-    res = _solve_or_raise(mm, backend, opts, "least cost")
+    res = _solve_or_raise(mm, backend, clock.options(opts, 1), "least cost")
     if res.status.has_solution:
         x = res.x
+    elif res.limit:
+        values.setdefault("limits", []).append(f"least cost: {res.limit}")
     if x is None:
         raise NoSolutionError("the elastic model found no plan", fix="raise solver.time_limit")
     return x, values, ub
 
 
-def _price(em: ElasticModel, x: np.ndarray, target, backend, opts) -> dict | None:
+def _price(em: ElasticModel, x: np.ndarray, target, backend, opts, clock: _Clock) -> dict | None:
     """Least extra budget (and plot area) meeting `target` with other shortfalls kept."""
     m = em.model
     res_groups = [g for g in em.groups if g.tier in MOVABLE]
@@ -171,8 +201,7 @@ def _price(em: ElasticModel, x: np.ndarray, target, backend, opts) -> dict | Non
             c[g.cols] = 1e3 * WEIGHT * g.unit / g.scale  # bigger plots are a last resort
     mm = with_cost(m, c, ub=ub)
     mm.warm_start = x
-    tight = SolveOptions(**{**opts.as_dict(), "mip_gap": 1e-7, "abs_gap": 1e-9})
-    res = solve(mm, backend, tight)
+    res = solve(mm, backend, clock.options(opts, 2, mip_gap=TIER_GAP, abs_gap=TIER_GAP))
     if not res.status.has_solution:
         return {"possible": False}
     out = {"possible": True}
@@ -398,8 +427,12 @@ def _price_text(price: dict | None) -> str:
 
 def explain_infeasible(scenario: Scenario | str | Path, *, backend: str | None = None,
                        options: SolveOptions | None = None, overrides: dict | None = None,
-                       price: bool = True) -> Diagnosis:
-    """Solve the elastic model and describe the smallest set of shortfalls."""
+                       price: bool = True, time_budget: float | None = None) -> Diagnosis:
+    """Solve the elastic model and describe the smallest set of shortfalls.
+
+    All solves share `time_budget` seconds (default: three times the scenario's time limit);
+    prices are skipped once it is spent, and a hit limit is said in the text.
+    """
     from siteplan.checks import prove_infeasible
     from siteplan.pipeline import solver_settings
 
@@ -413,7 +446,10 @@ def explain_infeasible(scenario: Scenario | str | Path, *, backend: str | None =
     kinds = {r["id"]: r.get("kind", "default") for r in scn.standards.rules}
     em = build_elastic(model, pm, kinds)
     name, opts = solver_settings(scn, backend, options)
-    x, values, _ = _lexicographic(em, name, opts)
+    if time_budget is None and opts.time_limit:
+        time_budget = 3 * opts.time_limit
+    clock = _Clock(time_budget, opts.time_limit)
+    x, values, _ = _lexicographic(em, name, opts, clock)
     plan = _diagnostic_plan(scn, em, x)
     ev = evaluate(scn, plan)
     words = _Words(scn, inst, em, x, plan, ev)
@@ -435,8 +471,11 @@ def explain_infeasible(scenario: Scenario | str | Path, *, backend: str | None =
                            unit=unit, text=text, ids=ids, facts=facts)
             lonely_only = g.name == "uncovered" and all(inst.pairs_per_committee()[g.keys[vals > 0.5]] == 0)
             if price and g.tier not in MOVABLE and not lonely_only:
-                sf.price = _price(em, x, g, name, opts)
-                sf.text += _price_text(sf.price)
+                if clock.expired():
+                    values.setdefault("limits", []).append(f"price of {g.name}: time budget spent")
+                else:
+                    sf.price = _price(em, x, g, name, opts, clock)
+                    sf.text += _price_text(sf.price)
             if g.tier not in MOVABLE:
                 sf.text += f" [{g.rule}, {KIND_LABEL.get(sf.kind, sf.kind)}]"
             shortfalls.append(sf)

@@ -24,8 +24,10 @@ def _scenario_arg(path: Path):
               "what a little more of each standard or budget costs (re-solves with each nudged).")
 @click.option("--solver", default=None, help="Backend route (highs, pulp-cbc, ...).")
 @click.option("--set", "sets", multiple=True, help="Override a scenario key: --set budget.capex=8e7")
+@click.option("--time-budget", type=click.FloatRange(1, None), default=None,
+              help="Seconds for all the elastic solves together (default: 3x the scenario's time limit).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def explain_cmd(target, out_dir, binding, solver, sets, as_json):
+def explain_cmd(target, out_dir, binding, solver, sets, time_budget, as_json):
     """Explain TARGET (a scenario or a solve output folder).
 
     Without --binding: when no plan meets every rule, solve an elastic model and print the
@@ -53,7 +55,7 @@ def explain_cmd(target, out_dir, binding, solver, sets, as_json):
         return
     from siteplan.explain import explain_infeasible, write_diagnosis
 
-    diag = explain_infeasible(scn, backend=solver)
+    diag = explain_infeasible(scn, backend=solver, time_budget=time_budget)
     click.echo(json.dumps(diag.as_dict(), ensure_ascii=False, indent=1, default=str) if as_json else diag.text())
     if diag.feasible:
         return
