@@ -275,7 +275,12 @@ class _Words:
             if budget is None:
                 continue
             used = float(terms[1] @ x[terms[0]]) + const
-            if used >= budget * (1 - 1e-4) - 1:
+            g = self.em.group(name)
+            raised = float(g.amounts(x).sum()) if g is not None else 0.0
+            if raised > 1e-3 * max(budget, 1.0):  # already relaxed above: say the raised figure
+                parts.append(f"the {name} budget raised to {mcny(budget + raised)}{per}")
+                self.facts.setdefault("limited_by", []).append([name, budget + raised])
+            elif used >= budget * (1 - 1e-4) - 1:
                 parts.append(f"the {name} budget of {mcny(budget)}{per}")
                 self.facts.setdefault("limited_by", []).append([name, budget])
         return f"with {_and(parts)}, " if parts else ""
