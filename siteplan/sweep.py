@@ -88,7 +88,7 @@ def grid(varies: list[Vary]) -> list[dict]:
     if n > MAX_POINTS:
         raise InputError(f"the grid has {n:,} points; the limit is {MAX_POINTS:,}", fix="use fewer values")
     combos = itertools.product(*(v.values for v in reversed(varies)))
-    return [{v.key: c for v, c in zip(reversed(varies), combo)} for combo in combos]
+    return [{v.key: c for v, c in reversed(list(zip(reversed(varies), combo)))} for combo in combos]
 
 
 def point_key(point: dict) -> str:
