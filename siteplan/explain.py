@@ -33,9 +33,9 @@ KIND_LABEL = {"binding": "约束性 binding", "expected": "预期性 expected", 
               "capacity": "plot capacity", "model": "model"}
 MOVABLE = ("resource", "capacity")  # tiers a price may move: money and land
 TOL = 1e-6
-#: gaps for the tier and price solves: in thousandths of a relative shortfall, 1e-4 is far
-#: below anything a sentence reports, and much faster than proving 1e-7 on a large city
-TIER_GAP = 1e-4
+#: gap of the tier and price solves: the precision of the figures a sentence reports (0.1%),
+#: and far faster on a large city than proving 1e-7
+TIER_GAP = 1e-3
 
 
 def mcny(v: float) -> str:
