@@ -99,6 +99,8 @@ class RayExecutor:
         self.ray = ray
         self.started = False
         if not ray.is_initialized():
+            if address:
+                _reachable(address, "Ray", "ray://head:10001 or head:6379")
             kw = {"address": address} if address else {"num_cpus": workers or 2}
             try:
                 ray.init(**kw, log_to_driver=False, logging_level="ERROR")
@@ -156,6 +158,27 @@ class DaskExecutor:
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+
+
+def _reachable(address: str, what: str, example: str, timeout: float = 10.0) -> None:
+    """Fail fast on an address nothing listens at (Ray would otherwise retry for minutes)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    if address == "auto":
+        return
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host, port = None, None
+    if not host or not port:
+        raise InputError(f"--address {address!r} is not HOST:PORT", fix=f"e.g. --address {example}")
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        raise SolverError(f"cannot reach the {what} cluster at {address}: {exc.strerror or exc}",
+                          fix=f"check that the cluster is running and the address is right (e.g. {example})") from None
 
 
 def make_executor(kind: str, *, workers: int | None = None, address: str | None = None):

@@ -183,3 +183,17 @@ def test_cli_errors_are_one_clean_line(tmp_path, run_cli):
     assert code == 3 and "neither a scenario file nor a run id" in err
     code, out, err = run_cli("sweep", "whatever.yaml", "--vary", "budget.capex=1:2", "--store", store)
     assert code == 3 and "START:STOP:COUNT" in err
+
+
+def test_cluster_address_is_checked_before_joining():
+    from siteplan.errors import SolverError
+    from siteplan.sweep_exec import _reachable, make_executor
+
+    with pytest.raises(InputError, match="not HOST:PORT"):
+        _reachable("nonsense", "Ray", "head:6379")
+    with pytest.raises(SolverError, match="cannot reach the Ray cluster"):
+        _reachable("127.0.0.1:1", "Ray", "head:6379", timeout=2)
+    with pytest.raises(InputError, match="--address is for"):
+        make_executor("local", address="head:6379")
+    with pytest.raises(InputError, match="unknown executor"):
+        make_executor("spark")
