@@ -137,6 +137,7 @@ class DaskExecutor:
         self.cluster = None
         try:
             if address:
+                _reachable(address, "Dask", "tcp://scheduler:8786")
                 self.client = Client(address, timeout="20s")
             else:
                 self.cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
