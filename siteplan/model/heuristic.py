@@ -81,6 +81,8 @@ def greedy_plan(inst: Instance, lp_open: np.ndarray | None = None, seconds: floa
     order = np.lexsort((-need, np.array([len(x) for x in by_c])))
 
     def assign(open_mask):
+        """One pass: each committee to its cheapest open site with room, opening the
+        cheapest closed reachable site when none has room; None when even that fails."""
         load = np.zeros(inst.n_sites)
         rsum = np.zeros(inst.n_sites)
         where = np.full(inst.n_committees, -1)
@@ -92,21 +94,20 @@ def greedy_plan(inst: Instance, lp_open: np.ndarray | None = None, seconds: floa
                     if d < best_d:
                         best, best_d = s, d
             if best < 0:
-                return int(c)
+                closed = [s for s in by_c[c] if not open_mask[s] and not inst.excluded[s]
+                          and need[c] <= cap[s] + 1e-9]
+                if not closed:
+                    return None
+                best = min(closed, key=lambda s: cst.cost(s, need[c], res[c]) - 1e12 * score[s])
+                open_mask[best] = True
             where[c] = best
             load[best] += need[c]
             rsum[best] += res[c]
         return where, load, rsum
 
     got = assign(is_open)
-    while not isinstance(got, tuple):  # open the cheapest closed site for a committee left out
-        c = got
-        options = [s for s in by_c[c] if not is_open[s] and not inst.excluded[s] and need[c] <= cap[s] + 1e-9]
-        if not options:
-            return None
-        pick = min(options, key=lambda s: cst.cost(s, need[c], res[c]) - 1e12 * score[s])
-        is_open[pick] = True
-        got = assign(is_open)
+    if got is None:
+        return None
     where, load, rsum = got
     members = [set() for _ in range(inst.n_sites)]
     for c, s in enumerate(where):
