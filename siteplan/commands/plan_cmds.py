@@ -60,12 +60,11 @@ def solve_cmd(scenario, out_dir, solver, time_limit, mip_gap, threads, sets, as_
     from siteplan.scenario.load import load_scenario
 
     scn = load_scenario(scenario, parse_sets(sets))
+    from siteplan.backends.registry import ROUTES
+
     backend, profile = None, None
-    if solver:
-        if solver.endswith((".yaml", ".yml")) or Path(solver).exists():
-            profile = solver
-        else:
-            backend = solver
+    if solver:  # a route name, else a profile (a YAML path or a name in solvers/)
+        backend, profile = (solver, None) if solver in ROUTES else (None, solver)
     name, opts = solver_settings(scn, backend, None, profile)
     changes = {k: v for k, v in (("time_limit", time_limit), ("mip_gap", mip_gap), ("threads", threads))
                if v is not None}

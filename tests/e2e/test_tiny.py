@@ -107,3 +107,13 @@ def test_haversine_and_matrix_distances_give_the_same_plan(tiny_dir):
     out = solve_scenario(tiny_dir / "tiny.yaml",
                          overrides={"distance": "matrix", "data.distances": str(tiny_dir / "d.csv")})
     assert out.model.user_objective(out.result.objective) == pytest.approx(8_310_000, abs=1)
+
+
+@pytest.mark.parametrize("route", ["highs", "pulp-cbc", "ortools-scip", "ortools-cpsat", "scip"])
+def test_every_backend_finds_the_hand_optimum_through_the_cli(route, tmp_path, run_cli):
+    code, stdout, err = run_cli("solve", TINY / "tiny.yaml", "--out", tmp_path / "o", "--solver", route,
+                                "--no-store", "--quiet")
+    assert code == 0, err
+    doc = json.loads((tmp_path / "o" / "plan.json").read_text())
+    assert doc["solver"]["backend"] == route and doc["check"]["ok"]
+    assert doc["totals"]["total_cost"] == pytest.approx(8_310_000, abs=1)
