@@ -104,7 +104,7 @@ def _one(mode: str, rnd: int, city: Path, varies, overrides: dict, tmp: Path) ->
         import ray
 
         t0 = time.perf_counter()
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+        ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
         startup = time.perf_counter() - t0
         kw = {"executor": "ray"}
     t0 = time.perf_counter()

@@ -101,7 +101,8 @@ class RayExecutor:
         if not ray.is_initialized():
             if address:
                 _reachable(address, "Ray", "ray://head:10001 or head:6379")
-            kw = {"address": address} if address else {"num_cpus": workers or 2}
+            # "local": a new local cluster, even if `ray start` left one running on this machine
+            kw = {"address": address} if address else {"address": "local", "num_cpus": workers or 2}
             try:
                 ray.init(**kw, log_to_driver=False, logging_level="ERROR")
             except (ConnectionError, RuntimeError, ValueError) as exc:

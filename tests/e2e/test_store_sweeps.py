@@ -212,7 +212,7 @@ def reference(city, tmp_path_factory):
 
 def test_ray_executor_on_a_local_cluster(city, tmp_path, reference):
     ray = pytest.importorskip("ray", reason="ray not installed: pip install 'siteplan[ray]'")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
     try:
         db = tmp_path / "r.sqlite"
         run = run_sweep(city, [parse_vary("budget.capex=0:3e6:4")], store_path=db, executor="ray",
