@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 TINY = SCENARIOS / "tiny"
+
+
+@pytest.fixture(autouse=True)
+def private_run_store(tmp_path, monkeypatch):
+    """Runs recorded by tests go to a temporary store, never to the working folder's out/."""
+    if "SITEPLAN_STORE" not in os.environ:
+        monkeypatch.setenv("SITEPLAN_STORE", str(tmp_path / "runs.sqlite"))
 
 
 @pytest.fixture

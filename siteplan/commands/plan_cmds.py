@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -44,7 +43,7 @@ def progress_printer(quiet: bool):
 @click.option("--json", "as_json", is_flag=True, help="Print plan.json's summary as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress lines.")
 @click.option("--store", "store_path", type=click.Path(path_type=Path), default=None,
-              help="Run store (SQLite). Default: $SITEPLAN_STORE, else runs.sqlite beside the output folder.")
+              help="Run store (SQLite). Default: $SITEPLAN_STORE, else out/runs.sqlite.")
 @click.option("--no-store", is_flag=True, help="Do not record this run in the run store.")
 def solve_cmd(scenario, out_dir, solver, time_limit, mip_gap, threads, sets, as_json, quiet, store_path,
               no_store):
@@ -77,9 +76,9 @@ def solve_cmd(scenario, out_dir, solver, time_limit, mip_gap, threads, sets, as_
         raise
     out = write_outputs(outcome, out_dir)
     if not no_store:
-        from siteplan.store import record_outcome
+        from siteplan.store import record_outcome, resolve_store_path
 
-        store = store_path or (None if os.environ.get("SITEPLAN_STORE") else out.parent / "runs.sqlite")
+        store = resolve_store_path(store_path)  # the same rule `runs`, `compare` and `sweep` use
         run_id = record_outcome(outcome, store, overrides=parse_sets(sets) or None)
     _, _, doc = read_plan_dir(out)
     if as_json:
@@ -89,7 +88,7 @@ def solve_cmd(scenario, out_dir, solver, time_limit, mip_gap, threads, sets, as_
         click.echo(summary_text(doc))
         click.echo(f"  outputs     {out}/plan.json, facilities.csv, committees.csv, compliance.csv")
         if not no_store:
-            click.echo(f"  run store   run {run_id} in {store or 'the run store ($SITEPLAN_STORE)'}")
+            click.echo(f"  run store   run {run_id} in {store}")
 
 
 def write_diagnosis_for(scn, out_dir: Path, backend: str, opts, exc) -> None:
