@@ -45,8 +45,8 @@ def check_reach(scn: Scenario, inst: Instance) -> list[str]:
         detail = "; nearest: " + ", ".join(parts)
     reach = sorted({f"{r:,.0f} m" for r in inst.reach_m[lonely]})
     verb = "has" if len(lonely) == 1 else "have"
-    return [f"committee{'s' if len(lonely) > 1 else ''} {_names(inst.committee_ids[lonely])} "
-            f"{verb} no candidate site within {' / '.join(reach)}{detail}"]
+    return [(f"committee{'s' if len(lonely) > 1 else ''} {_names(inst.committee_ids[lonely])} "
+            f"{verb} no candidate site within {' / '.join(reach)}{detail}")]
 
 
 def min_workers(inst: Instance) -> tuple[int, int]:
@@ -62,9 +62,9 @@ def check_workers(scn: Scenario, inst: Instance) -> list[str]:
     _, most = min_workers(inst)
     if most < need:
         rate = scn.standards.workers_per_10k_urban
-        return [f"the committee_workers bands allow at most {most:,} urban workers "
+        return [(f"the committee_workers bands allow at most {most:,} urban workers "
                 f"({1e4 * most / max(1, inst.residents[inst.urban].sum()):.1f} per 10,000 urban residents), "
-                f"but {rate:g} per 10,000 needs {need:,}"]
+                f"but {rate:g} per 10,000 needs {need:,}")]
     return []
 
 
@@ -136,9 +136,9 @@ def check_capacity_flow(scn: Scenario, inst: Instance) -> list[str]:
     reach_set = breadth_first_order((resid + back).tocsr(), src, return_predecessors=False)
     deficient = np.array(sorted(int(v) for v in reach_set if v < n_c), dtype=np.int64)
     sites = np.unique(inst.pair_s[np.isin(inst.pair_c, deficient)])
-    return [f"committees {_names(inst.committee_ids[deficient])} need {inst.area_need[deficient].sum():,.0f} m² "
+    return [(f"committees {_names(inst.committee_ids[deficient])} need {inst.area_need[deficient].sum():,.0f} m² "
             f"together, but the plots within their reach ({_names(inst.site_ids[sites])}) allow only "
-            f"{inst.max_area[sites].sum():,.0f} m² (short by at least {short:,} m²)"]
+            f"{inst.max_area[sites].sum():,.0f} m² (short by at least {short:,} m²)")]
 
 
 def _forced_sites(scn: Scenario, inst: Instance) -> np.ndarray:

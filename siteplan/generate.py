@@ -50,7 +50,7 @@ def generate_city(shape: CityShape) -> tuple[pd.DataFrame, pd.DataFrame]:
     if shape.committees < 1 or shape.sites < 1:
         raise InputError("a city needs at least one committee and one site", where="generate")
     rng = np.random.default_rng(shape.seed)
-    n_rural = int(round(shape.committees * shape.rural_share))
+    n_rural = round(shape.committees * shape.rural_share)
     n_urban = shape.committees - n_rural
     # urban streets of ~40 committees in a grid around the centre, ~450 m apart
     n_streets = max(1, round(n_urban / 40)) if n_urban else 0

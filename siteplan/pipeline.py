@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -113,7 +114,7 @@ def decode(pm: PlanningModel, x: np.ndarray, area_scope: str) -> Plan:
         for s in np.flatnonzero(y):
             windows[inst.site_ids[s]] = int(max(round(x[pm.n[s]]),
                                                 math.ceil(served_res[s] / inst.residents_per_window - 1e-9)))
-    workers = {c: int(round(v)) for c, v in zip(inst.committee_ids, x[pm.w])}
+    workers = {c: round(v) for c, v in zip(inst.committee_ids, x[pm.w])}
     return Plan(areas=areas, windows=windows, assignment=assignment, workers=workers)
 
 

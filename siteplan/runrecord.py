@@ -157,8 +157,7 @@ def export_record(run: dict, out_dir: str | Path) -> Path:
     original files moved; `siteplan check OUTDIR` re-verifies the result.
     """
     from siteplan.errors import InputError
-    from siteplan.fileio import write_csv_atomic, write_json_atomic
-    from siteplan.report.outputs import PLAN_FILE, SCENARIO_FILE
+    from siteplan.report.outputs import SCENARIO_FILE, write_plan_files
 
     doc = run.get("plan")
     if not doc:
@@ -170,9 +169,4 @@ def export_record(run: dict, out_dir: str | Path) -> Path:
     except OSError as exc:
         raise InputError(f"cannot create output folder: {exc.strerror}", where=str(out)) from None
     write_bundle(run["resolved"], run.get("tables") or {}, out, SCENARIO_FILE)
-    write_csv_atomic(out / "facilities.csv", doc["facilities"])
-    write_csv_atomic(out / "committees.csv", doc["committees"])
-    write_csv_atomic(out / "compliance.csv", doc["compliance"])
-    write_csv_atomic(out / "totals.csv", [{"kpi": k, "value": v} for k, v in doc["totals"].items()])
-    write_json_atomic(out / PLAN_FILE, doc)  # last, as in write_outputs: marks a complete folder
-    return out
+    return write_plan_files(doc, out)

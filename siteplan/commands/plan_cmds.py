@@ -171,8 +171,8 @@ def presets_group(ctx):
 @click.argument("name")
 def presets_show(name):
     """Every rule of preset NAME with its value, scope, kind and source clause."""
-    from siteplan.scenario.presets import load_preset
     from siteplan.report.summary import _fmt
+    from siteplan.scenario.presets import load_preset
 
     p = load_preset(name)
     click.echo(f"{p.name}: {p.title} ({p.document}, target year {p.year}); default reach {p.reach_m:g} m")

@@ -224,7 +224,7 @@ def warm_start_plan(inst: Instance, workers: np.ndarray, lp_open: np.ndarray | N
              for s in np.flatnonzero(is_open)}
     windows = {}
     if inst.residents_per_window:
-        windows = {inst.site_ids[s]: int(math.ceil(res[s] / inst.residents_per_window - 1e-9))
+        windows = {inst.site_ids[s]: math.ceil(res[s] / inst.residents_per_window - 1e-9)
                    for s in np.flatnonzero(is_open)}
     return Plan(areas=areas, windows=windows,
                 assignment={inst.committee_ids[c]: inst.site_ids[where[c]] for c in range(inst.n_committees)},

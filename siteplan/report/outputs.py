@@ -8,14 +8,11 @@ the plan later from the folder alone. Fields may be added, never renamed or remo
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
-
-import yaml
 
 from siteplan import __version__
 from siteplan.errors import InputError
-from siteplan.fileio import write_bytes_atomic, write_csv_atomic, write_json_atomic, write_text_atomic
+from siteplan.fileio import write_csv_atomic, write_json_atomic
 from siteplan.plan import Evaluation, Plan
 
 PLAN_FILE = "plan.json"
@@ -59,21 +56,19 @@ def plan_document(scn, plan: Plan, ev: Evaluation, solver: dict, status: str) ->
 
 def write_inputs(scn, out: Path) -> None:
     """Copy the tables and write the resolved scenario that points at the copies."""
-    raw = json.loads(json.dumps(scn.raw, default=str))
-    raw.pop("extends", None)
-    data = dict(raw.get("data", {}))
-    for key in ("committees", "sites", "distances"):
-        src = getattr(scn.spec.data, key)
-        if src:
-            dst = out / "inputs" / f"{key}.csv"
-            write_bytes_atomic(dst, Path(src).read_bytes())
-            data[key] = f"inputs/{key}.csv"
-    raw["data"] = data
-    sol = raw.get("solver")
-    if isinstance(sol, dict) and sol.get("profile"):
-        sol.pop("profile")  # profiles are resolved into plan.json's solver block
-    header = "# written by siteplan: the scenario exactly as solved, tables copied beside it\n"
-    write_text_atomic(out / SCENARIO_FILE, header + yaml.safe_dump(raw, allow_unicode=True, sort_keys=False))
+    from siteplan.runrecord import portable_raw, table_bytes, write_bundle
+
+    write_bundle(portable_raw(scn), table_bytes(scn), out, SCENARIO_FILE)
+
+
+def write_plan_files(doc: dict, out: Path) -> Path:
+    """The plan tables and plan.json from a plan document (`solve` and `runs export`)."""
+    write_csv_atomic(out / "facilities.csv", doc["facilities"])
+    write_csv_atomic(out / "committees.csv", doc["committees"])
+    write_csv_atomic(out / "compliance.csv", doc["compliance"])
+    write_csv_atomic(out / "totals.csv", [{"kpi": k, "value": v} for k, v in doc["totals"].items()])
+    write_json_atomic(out / PLAN_FILE, doc)  # last: its presence marks a complete folder
+    return out
 
 
 def write_outputs(outcome, out_dir: str | Path) -> Path:
@@ -86,12 +81,7 @@ def write_outputs(outcome, out_dir: str | Path) -> Path:
     scn, ev = outcome.scenario, outcome.evaluation
     doc = plan_document(scn, outcome.plan, ev, solver_block(outcome), outcome.status)
     write_inputs(scn, out)
-    write_csv_atomic(out / "facilities.csv", doc["facilities"])
-    write_csv_atomic(out / "committees.csv", ev.committees)
-    write_csv_atomic(out / "compliance.csv", ev.compliance)
-    write_csv_atomic(out / "totals.csv", [{"kpi": k, "value": v} for k, v in ev.totals.items()])
-    write_json_atomic(out / PLAN_FILE, doc)  # last: its presence marks a complete folder
-    return out
+    return write_plan_files(doc, out)
 
 
 def read_plan_dir(out_dir: str | Path):

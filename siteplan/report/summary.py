@@ -43,18 +43,18 @@ def summary_text(doc: dict) -> str:
     gap = sol.get("facility_gap") if sol.get("facility_gap") is not None else sol.get("gap")
     lines = [
         f"siteplan: {s['name']} (preset {s['preset']}, objective {s['objective']})",
-        f"  status      {doc['status']}  [{sol['backend']} {sol['version']}, "
+        (f"  status      {doc['status']}  [{sol['backend']} {sol['version']}, "
         f"{sol['solve_seconds']:.1f} s, gap {_fmt(gap * 100 if gap is not None else None)}%"
-        f"{', limit: ' + sol['limit'] if sol.get('limit') else ''}]",
-        f"  sites       {t['sites_open']} open ({t['sites_new']} new, {t['sites_expanded']} expanded), "
-        f"{t['floor_area_m2']:,.0f} m² floor area ({_fmt(t['area_per_100_households'])} m² per 100 households)",
-        f"  coverage    {t['committees_covered']:,}/{t['committees']:,} committees, "
+        f"{', limit: ' + sol['limit'] if sol.get('limit') else ''}]"),
+        (f"  sites       {t['sites_open']} open ({t['sites_new']} new, {t['sites_expanded']} expanded), "
+        f"{t['floor_area_m2']:,.0f} m² floor area ({_fmt(t['area_per_100_households'])} m² per 100 households)"),
+        (f"  coverage    {t['committees_covered']:,}/{t['committees']:,} committees, "
         f"{t['residents_covered']:,}/{t['residents']:,} residents ({100 * (t['coverage_share'] or 0):.1f}%), "
-        f"mean walk {_fmt(t['mean_walk_m'])} m, p95 {_fmt(t['p95_walk_m'])} m",
-        f"  workers     {t['workers']:,} community workers ({_fmt(t['workers_per_10k_urban'])} per 10,000 urban "
-        f"residents){', ' + str(t['window_staff']) + ' window staff' if t['window_staff'] else ''}",
-        f"  cost        capex {money(t['capex'])}, opex {money(t['opex_per_year'])}/year, "
-        f"total over {t['horizon_years']:g} years {money(t['total_cost'])}",
+        f"mean walk {_fmt(t['mean_walk_m'])} m, p95 {_fmt(t['p95_walk_m'])} m"),
+        (f"  workers     {t['workers']:,} community workers ({_fmt(t['workers_per_10k_urban'])} per 10,000 urban "
+        f"residents){', ' + str(t['window_staff']) + ' window staff' if t['window_staff'] else ''}"),
+        (f"  cost        capex {money(t['capex'])}, opex {money(t['opex_per_year'])}/year, "
+        f"total over {t['horizon_years']:g} years {money(t['total_cost'])}"),
         "  compliance  (independent check: " + ("passed" if doc["check"]["ok"] else
                                                 f"FAILED, {doc['check']['violations']} violations") + ")",
     ]

@@ -58,7 +58,7 @@ def read_yaml(path: Path) -> dict:
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror}", where=str(path))
     try:
-        data = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - SafeLoader subclass
+        data = yaml.load(text, Loader=_NoAliasLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -120,7 +120,7 @@ def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict:
 def parse_value(text: str) -> Any:
     """A command-line override value: YAML scalar syntax (numbers, true/false, null, lists)."""
     try:
-        return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506
+        return yaml.load(text, Loader=_NoAliasLoader)
     except yaml.YAMLError:
         return text
 

@@ -238,7 +238,7 @@ def read_distances(path: str, committee_ids, site_ids) -> tuple[pd.DataFrame, by
         if unknown.any():
             i = int(np.argmax(unknown.to_numpy()))
             raise _problem(path, f"{col} {df[col].iloc[i]!r} is not in the {col}s table",
-                           f"fix the id or remove the row", row=i + 2, col=col)
+                           "fix the id or remove the row", row=i + 2, col=col)
     return df[["committee", "site", "metres"]], blob
 
 
