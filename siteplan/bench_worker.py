@@ -13,7 +13,6 @@ import resource
 import sys
 import time
 
-
 #: relative gap for the city suite (the generated scenarios' own setting)
 CITY_GAP = 1e-3
 
