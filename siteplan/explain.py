@@ -22,7 +22,7 @@ from siteplan.elastic import TIERS, WEIGHT, ElasticModel, build_elastic, with_co
 from siteplan.errors import NoSolutionError, SolverError
 from siteplan.instance import Instance, build_instance
 from siteplan.model.build import build_planning_model
-from siteplan.model.ir import INF
+from siteplan.model.ir import INF, Model
 from siteplan.plan import Evaluation, Plan, evaluate
 from siteplan.result import Termination
 from siteplan.scenario.load import Scenario, load_scenario
@@ -133,6 +133,31 @@ class _Clock:
         return self.deadline is not None and time.monotonic() > self.deadline
 
 
+def _polish(em: ElasticModel, mm, x: np.ndarray | None, backend: str, opts: SolveOptions):
+    """A better warm start: `mm` with the facility decisions (open, area, assignment,
+    windows) fixed at `x`, which leaves a small staffing problem solved in moments.
+
+    Why: on a city of a hundred committees the full tier solve can run out of time without
+    improving its start, though moving a few workers would (MIP heuristics miss it).
+    """
+    if x is None:
+        return None
+    pm = em.pm
+    cols = [pm.y, pm.a, pm.x] + ([pm.n] if pm.n is not None else [])
+    fix = np.concatenate(cols)
+    lb, ub = mm.lb.copy(), mm.ub.copy()
+    val = np.clip(x[fix], lb[fix], ub[fix])
+    val = np.where(mm.integer[fix], np.round(val), val)
+    lb[fix] = ub[fix] = val
+    small = with_cost(mm, mm.c, lb=lb, ub=ub, extra_rows=())
+    small = Model(name=small.name, c=small.c, lb=lb, ub=ub, integer=mm.integer, A=mm.A, row_lb=mm.row_lb,
+                  row_ub=mm.row_ub, var_blocks=mm.var_blocks, row_blocks=mm.row_blocks, offset=0.0,
+                  sense="min", meta=mm.meta)
+    small.warm_start = x
+    res = solve(small, backend, SolveOptions(**{**opts.as_dict(), "time_limit": 10.0, "mip_gap": TIER_GAP}))
+    return res.x if res.status.has_solution and res.x is not None else x
+
+
 def _lexicographic(em: ElasticModel, backend: str, opts: SolveOptions, clock: _Clock):
     """Minimise each tier's shortfall in turn, then cost; returns (x, tier values, bounds).
 
@@ -148,7 +173,7 @@ def _lexicographic(em: ElasticModel, backend: str, opts: SolveOptions, clock: _C
     for i, tier in enumerate(tiers):
         c = em.tier_cost(tier)
         mm = with_cost(m, c, ub=ub, extra_rows=caps)
-        mm.warm_start = x
+        mm.warm_start = _polish(em, mm, x, backend, opts)
         o = clock.options(opts, len(tiers) - i + 1, mip_gap=TIER_GAP, abs_gap=TIER_GAP)
         res = _solve_or_raise(mm, backend, o, f"tier {tier}")
         if not res.status.has_solution:
@@ -159,15 +184,23 @@ def _lexicographic(em: ElasticModel, backend: str, opts: SolveOptions, clock: _C
         if res.limit:
             values.setdefault("limits", []).append(f"{tier}: {res.limit}")
         x = res.x.copy()
-        if v <= 1e-6:
-            ub = np.where(c > 0, 0.0, ub)
-            x[c > 0] = 0.0  # keeps the warm start feasible for the next solve
-            if tier == "capacity":
-                m = em.with_cap_rows()
-        else:
-            caps.append((c, v * (1 + 1e-6) + 1e-6))
+        # one cap per rule, not per tier: shortfalls may not trade against each other later,
+        # which would let the LP relaxation fake a budget's slack into another's (weak bounds)
+        for g in em.groups:
+            if g.tier != tier:
+                continue
+            cg = np.zeros(m.n_vars)
+            cg[g.cols] = c[g.cols]
+            vg = float(cg @ x)
+            if vg <= 1e-6:
+                ub[g.cols] = 0.0
+                x[g.cols] = 0.0  # keeps the warm start feasible for the next solve
+            else:
+                caps.append((cg, vg * (1 + 1e-6) + 1e-6))
+        if v <= 1e-6 and tier == "capacity":
+            m = em.with_cap_rows()
     mm = with_cost(m, m.c, ub=ub, extra_rows=caps)
-    mm.warm_start = x
+    mm.warm_start = _polish(em, mm, x, backend, opts)
     res = _solve_or_raise(mm, backend, clock.options(opts, 1), "least cost")
     if res.status.has_solution:
         x = res.x
@@ -280,7 +313,8 @@ class _Words:
             if raised > 1e-3 * max(budget, 1.0):  # already relaxed above: say the raised figure
                 parts.append(f"the {name} budget raised to {mcny(budget + raised)}{per}")
                 self.facts.setdefault("limited_by", []).append([name, budget + raised])
-            elif used >= budget * (1 - 1e-4) - 1:
+            elif budget - used < max(1e-3 * budget, self.inst.worker_cost if name == "opex" else 1.0):
+                # (for opex: too little left to pay one more worker)
                 parts.append(f"the {name} budget of {mcny(budget)}{per}")
                 self.facts.setdefault("limited_by", []).append([name, budget])
         return f"with {_and(parts)}, " if parts else ""
