@@ -241,7 +241,10 @@ def _price(em: ElasticModel, x: np.ndarray, target, backend, opts, clock: _Clock
     for g in budgets:
         amount = float(g.amounts(res.x).sum())
         # below 0.1% of the budget is the solver's rounding, not a price worth reading
-        out["capex" if g.name == "capex" else "opex_per_year"] = amount if amount > 1e-3 * g.scale else 0.0
+        key = "capex" if g.name == "capex" else "opex_per_year"
+        out[key] = amount if amount > 1e-3 * g.scale else 0.0
+        budget = em.pm.budget_capex if g.name == "capex" else em.pm.budget_opex
+        out[f"{key}_budget"] = budget + out[key]
     plot = next((g for g in res_groups if g.name == "plot_cap"), None)
     if plot is not None:
         out["plot_m2"] = float(plot.amounts(res.x).sum())
@@ -454,9 +457,10 @@ def _price_text(price: dict | None) -> str:
         return "; no budget increase alone would meet it"
     parts = []
     if price.get("capex", 0) > 1:
-        parts.append(f"{mcny(price['capex'])} more capex")
+        parts.append(f"{mcny(price['capex'])} more capex (a capex budget of {mcny(price['capex_budget'])})")
     if price.get("opex_per_year", 0) > 1:
-        parts.append(f"{mcny(price['opex_per_year'])} a year more opex")
+        parts.append(f"{mcny(price['opex_per_year'])} a year more opex (an opex budget of "
+                     f"{mcny(price['opex_per_year_budget'])} a year)")
     if price.get("plot_m2", 0) > 1e-3:
         parts.append(f"{price['plot_m2']:,.0f} m² more plot capacity")
     return ("; " + _and(parts) + " would meet it") if parts else "; it can be met within the budgets"

@@ -31,7 +31,7 @@ def test_opex_budget_leaves_worker_density_short_and_prices_it(tmp_path):
     assert "with the opex budget of 1.7M CNY a year, the city reaches 17.0 community workers per 10,000 " \
            "urban residents, not 18" in sf.text
     assert sf.price["opex_per_year"] == pytest.approx(100_000, abs=1)
-    assert "100,000 CNY a year more opex would meet it" in sf.text
+    assert "100,000 CNY a year more opex (an opex budget of 1.8M CNY a year) would meet it" in sf.text
     assert [s.group for s in diag.shortfalls] == ["density"]  # bands (16 minimum) still hold
 
 
