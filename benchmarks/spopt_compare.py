@@ -94,13 +94,15 @@ def main() -> int:
     ap.add_argument("--sides", default="siteplan,spopt,siteplan-compact",
                     help="which sides to run; rows already in results.jsonl are kept")
     ap.add_argument("--child", nargs=2, metavar=("SIDE", "MODEL"))
+    ap.add_argument("--out", default=str(OUT), help="results folder")
     a = ap.parse_args()
+    out = Path(a.out)
     if a.child:
         row = side(a.child[0], a.child[1], a.n, a.p, a.radius, a.seed, a.time_limit)
         print(json.dumps(row))
         return 0
-    OUT.mkdir(parents=True, exist_ok=True)
-    store = OUT / "results.jsonl"
+    out.mkdir(parents=True, exist_ok=True)
+    store = out / "results.jsonl"
     rows = [json.loads(x) for x in store.read_text().splitlines() if x.strip()] \
         if store.exists() else []
 
@@ -129,7 +131,7 @@ def main() -> int:
             row["load_avg_1m"] = round(os.getloadavg()[0], 2)
             rows.append(row)
             print(json.dumps(row), flush=True)
-            tmp = OUT / "results.jsonl.tmp"
+            tmp = out / "results.jsonl.tmp"
             tmp.write_text("".join(json.dumps(r) + "\n" for r in rows))
             os.replace(tmp, store)
     lines = [("| model | n | p | side (method) | CBC calls | objective | equal to spopt | "
@@ -145,9 +147,9 @@ def main() -> int:
                 f"| {m['objective']:.4f} | {eq} | {m['seconds_end_to_end']} | "
                 f"{s['seconds_end_to_end'] / max(m['seconds_end_to_end'], 1e-9):.1f}x |")
     text = "\n".join(lines) + "\n"
-    tmp = OUT / "summary.md.tmp"
+    tmp = out / "summary.md.tmp"
     tmp.write_text(text)
-    os.replace(tmp, OUT / "summary.md")
+    os.replace(tmp, out / "summary.md")
     print(text)
     return 0
 
