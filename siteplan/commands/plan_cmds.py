@@ -45,8 +45,9 @@ def progress_printer(quiet: bool):
 @click.option("--store", "store_path", type=click.Path(path_type=Path), default=None,
               help="Run store (SQLite). Default: $SITEPLAN_STORE, else out/runs.sqlite.")
 @click.option("--no-store", is_flag=True, help="Do not record this run in the run store.")
+@click.option("--no-explain", is_flag=True, help="On infeasibility, skip the elastic diagnosis (fast exit 4).")
 def solve_cmd(scenario, out_dir, solver, time_limit, mip_gap, threads, sets, as_json, quiet, store_path,
-              no_store):
+              no_store, no_explain):
     """Solve SCENARIO and write plan.json, CSV tables and a summary to --out.
 
     When no plan can meet every rule, the folder gets a diagnosis instead (plan.json with
@@ -72,7 +73,8 @@ def solve_cmd(scenario, out_dir, solver, time_limit, mip_gap, threads, sets, as_
     try:
         outcome = solve_scenario(scn, backend=name, options=opts, progress=progress_printer(quiet))
     except InfeasibleError as exc:
-        write_diagnosis_for(scn, out_dir, name, opts, exc)
+        if not no_explain:
+            write_diagnosis_for(scn, out_dir, name, opts, exc)
         raise
     out = write_outputs(outcome, out_dir)
     if not no_store:
@@ -102,6 +104,7 @@ def write_diagnosis_for(scn, out_dir: Path, backend: str, opts, exc) -> None:
         click.echo(f"note: no diagnosis written ({inner.message})", err=True)
         return
     if diag is not None:
+        click.echo(diag.text(), err=True)
         exc.fix = (exc.fix + "; " if exc.fix else "") + \
             f"diagnosis in {out_dir}/plan.json (status infeasible); see `siteplan explain`"
 

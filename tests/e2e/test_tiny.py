@@ -117,3 +117,14 @@ def test_every_backend_finds_the_hand_optimum_through_the_cli(route, tmp_path, r
     doc = json.loads((tmp_path / "o" / "plan.json").read_text())
     assert doc["solver"]["backend"] == route and doc["check"]["ok"]
     assert doc["totals"]["total_cost"] == pytest.approx(8_310_000, abs=1)
+
+
+def test_outputs_are_readable_by_others_as_the_umask_allows(tmp_path):
+    import os
+    import stat
+
+    out_dir = write_outputs(solve_scenario(TINY / "tiny.yaml"), tmp_path / "out")
+    mask = os.umask(0)
+    os.umask(mask)
+    for name in ("plan.json", "facilities.csv", "scenario.resolved.yaml", "inputs/sites.csv"):
+        assert stat.S_IMODE((out_dir / name).stat().st_mode) == 0o666 & ~mask  # not mkstemp's 0600
