@@ -12,7 +12,7 @@ PARTS=${*:-$ALL}
 for part in $PARTS; do
   case $part in
     pmed)          # target: pmed1-40 proven optimal = published, total < 10 min
-      $SP bench orlib-pmed --solvers highs --time-limit 600 --out $R/orlib-pmed --resume ;;
+      $SP bench orlib-pmed --solvers highs --threads 1 --time-limit 600 --out $R/orlib-pmed-rerun --resume ;;
     pmed-backends) # default-backend evidence on the p-median (same method, 4 MIP backends)
       $SP bench orlib-pmed --solvers highs,pulp-cbc,scip,ortools-scip \
         --only pmed1,pmed2,pmed3,pmed4,pmed5,pmed6,pmed7,pmed8,pmed9,pmed10,pmed11,pmed12,pmed13,pmed14,pmed15 \
