@@ -121,9 +121,9 @@ def decode(pm: PlanningModel, x: np.ndarray, area_scope: str) -> Plan:
 def fix_workers(scn: Scenario, inst: Instance, model: Model, pm: PlanningModel) -> None:
     """With no opex budget, workers do not interact with sites: fix the fair allocation.
 
-    Every allocation with the fewest workers costs the same, so this loses nothing for
-    min_cost, and the solver no longer branches over thousands of equivalent integer columns.
-    Other objectives keep workers free only where a budget makes them matter.
+    Every allocation with the fewest workers costs the same, so this loses nothing under any
+    objective, and the solver no longer branches over thousands of equivalent integer
+    columns. With an opex budget, workers compete with floor area for money: left free.
     """
     if scn.spec.budget.opex_per_year is not None:
         return
@@ -214,7 +214,11 @@ def solve_scenario(scenario: Scenario | str | Path, *, backend: str | None = Non
         say(f"phase 2: least cost covering {covered:,.0f} residents")
         model2 = add_coverage_floor(model, pm, covered)
         model2.warm_start = res.x
-        res2 = _run(model2, name, opts)
+        opts2 = opts
+        if opts.time_limit is not None:  # both phases share the run's time limit
+            opts2 = SolveOptions(**{**opts.as_dict(), "time_limit": max(opts.time_limit - res.solve_seconds,
+                                                                        0.25 * opts.time_limit)})
+        res2 = _run(model2, name, opts2)
         phases.append(dict(res2.summary(), phase="min_cost_at_max_coverage"))
         if res2.status.has_solution:
             res2.extra["coverage_phase"] = phases[0]
