@@ -13,6 +13,8 @@ import resource
 import sys
 import time
 
+from siteplan.errors import NoSolutionError
+
 #: relative gap for the city suite (the generated scenarios' own setting)
 CITY_GAP = 1e-3
 
@@ -74,6 +76,8 @@ def main(spec_path: str, out_path: str) -> int:
         spec = json.load(fh)
     try:
         row = run_spec(spec)
+    except NoSolutionError as exc:  # a limit without a plan is data, not an error
+        row = {"status": "no_solution_found", "limit": "time", "message": exc.render()}
     except Exception as exc:  # noqa: BLE001 - reported as data; the harness flags it
         from siteplan.errors import SiteplanError
 
