@@ -164,15 +164,21 @@ def _coords(df, path, what, method: str) -> tuple[str, str]:
     return ("x", "y")
 
 
-def read_committees(path: str, method: str) -> tuple[pd.DataFrame, bytes]:
-    df, blob = _read_csv(path, "committees")
-    _require_columns(df, COMMITTEE_COLUMNS, path, "committees")
+def _start_table(path: str, what: str, columns, limit: int, fix: str):
+    """Read, require columns, bound the row count; returns (raw, out with id and street, bytes)."""
+    df, blob = _read_csv(path, what)
+    _require_columns(df, columns, path, what)
     if len(df) == 0:
-        raise InputError("committees table has no rows", where=path, fix="add committees")
-    if len(df) > MAX_COMMITTEES:
-        raise InputError(f"committees table has {len(df)} rows; the limit is {MAX_COMMITTEES}", where=path)
-    out = pd.DataFrame({"id": _ids(df, path, "committee")})
+        raise InputError(f"{what} table has no rows", where=path, fix=fix)
+    if len(df) > limit:
+        raise InputError(f"{what} table has {len(df)} rows; the limit is {limit}", where=path)
+    out = pd.DataFrame({"id": _ids(df, path, what[:-1])})
     out["street"] = df["street"].astype(str).str.strip()
+    return df, out, blob
+
+
+def read_committees(path: str, method: str) -> tuple[pd.DataFrame, bytes]:
+    df, out, blob = _start_table(path, "committees", COMMITTEE_COLUMNS, MAX_COMMITTEES, "add committees")
     out["kind"] = _choice(df, "kind", ("urban", "rural"), path)
     out["households"] = _numeric(df, "households", path, integer=True, positive=True).astype(np.int64)
     out["residents"] = _numeric(df, "residents", path, integer=True, positive=True).astype(np.int64)
@@ -183,14 +189,7 @@ def read_committees(path: str, method: str) -> tuple[pd.DataFrame, bytes]:
 
 
 def read_sites(path: str, method: str) -> tuple[pd.DataFrame, bytes]:
-    df, blob = _read_csv(path, "sites")
-    _require_columns(df, SITE_COLUMNS, path, "sites")
-    if len(df) == 0:
-        raise InputError("sites table has no rows", where=path, fix="add candidate sites")
-    if len(df) > MAX_SITES:
-        raise InputError(f"sites table has {len(df)} rows; the limit is {MAX_SITES}", where=path)
-    out = pd.DataFrame({"id": _ids(df, path, "site")})
-    out["street"] = df["street"].astype(str).str.strip()
+    df, out, blob = _start_table(path, "sites", SITE_COLUMNS, MAX_SITES, "add candidate sites")
     out["kind"] = _choice(df, "kind", ("urban", "rural", "centre"), path)
     for col in ("fixed_cost", "cost_per_m2", "opex_per_m2_year"):
         out[col] = _numeric(df, col, path, non_negative=True)
