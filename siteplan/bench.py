@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from siteplan.errors import InputError
+from siteplan.fileio import write_bytes_atomic, write_text_atomic
 
 #: committees per generated city in the `city` suite (sites = committees / 2)
 CITY_SIZES = (100, 300, 1000, 3000, 10000, 20000)
@@ -238,13 +239,6 @@ def load_rows(path: Path) -> list[dict]:
     return rows
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
-
-
 def run_suite(suite: str, backends: list[str], time_limit: float | None, out: Path,
               root: Path, resume: bool = False, only: list[str] | None = None,
               threads: int | None = None, method: str = "auto", echo=print) -> list[dict]:
@@ -293,8 +287,8 @@ def write_outputs(rows: list[dict], out: Path) -> None:
     w.writeheader()
     for r in rows:
         w.writerow({k: r.get(k) for k in CSV_FIELDS})
-    _atomic_write(out / "results.csv", buf.getvalue())
-    _atomic_write(out / "summary.md", summary_table(rows))
+    write_text_atomic(out / "results.csv", buf.getvalue())
+    write_text_atomic(out / "summary.md", summary_table(rows))
     try:
         plot(rows, out)
     except ImportError:  # matplotlib missing: tables are still written
@@ -403,12 +397,17 @@ def plot(rows: list[dict], out: Path) -> None:
     ax2.set_ylabel("fraction of instances solved within tau")
     ax2.set_title("performance profile (Dolan-More)")
     ax2.legend(fontsize=8)
+    _save_chart(fig, out, plt)
+
+
+def _save_chart(fig, out: Path, plt) -> None:
+    """Write `chart.png` atomically (the project's writer: temp file, rename, umask) and free
+    the figure."""
     fig.tight_layout()
-    fd, tmp = tempfile.mkstemp(suffix=".png", dir=out)
-    os.close(fd)
-    fig.savefig(tmp, dpi=110)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
     plt.close(fig)
-    os.replace(tmp, out / "chart.png")
+    write_bytes_atomic(out / "chart.png", buf.getvalue())
 
 
 def plot_scaling(rows: list[dict], out: Path, plt) -> None:
@@ -429,9 +428,4 @@ def plot_scaling(rows: list[dict], out: Path, plt) -> None:
     axes[0].legend(fontsize=8)
     for ax in axes[:2]:
         ax.set_yscale("log")
-    fig.tight_layout()
-    fd, tmp = tempfile.mkstemp(suffix=".png", dir=out)
-    os.close(fd)
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    os.replace(tmp, out / "chart.png")
+    _save_chart(fig, out, plt)

@@ -195,8 +195,11 @@ class ClassicProblem:
     def build(self) -> Model:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def decode(self, model: Model, x: np.ndarray) -> ClassicSolution:  # pragma: no cover
-        raise NotImplementedError
+    def decode(self, model: Model, x: np.ndarray) -> ClassicSolution:
+        """Open sites from the `y` block; every client to its nearest open site."""
+        open_sites = np.flatnonzero(model.block(x, "y") > 0.5)
+        return ClassicSolution(open_sites=open_sites,
+                               assign=_nearest_open(self.data.cost, open_sites)[0])
 
     def check(self, sol: ClassicSolution) -> CheckReport:  # pragma: no cover
         raise NotImplementedError
@@ -542,11 +545,6 @@ class SetCover(ClassicProblem):
         b.add_rows("cover", self.data.n_clients, i, y[j], 1.0, lb=1.0)
         return b.finish(meta={"kind": self.kind})
 
-    def decode(self, model, x):
-        open_sites = np.flatnonzero(model.block(x, "y") > 0.5)
-        return ClassicSolution(open_sites=open_sites,
-                               assign=_nearest_open(self.data.cost, open_sites)[0])
-
     def check(self, sol):
         o = np.unique(sol.open_sites)
         probs = []
@@ -725,11 +723,6 @@ class UFLP(ClassicProblem):
         b.add_rows("open", 1, np.zeros(m), ycol, 1.0, lb=1.0)
         b.offset = float(base.sum())
         return b.finish(meta={"kind": self.kind})
-
-    def decode(self, model, x):
-        open_sites = np.flatnonzero(model.block(x, "y") > 0.5)
-        return ClassicSolution(open_sites=open_sites,
-                               assign=_nearest_open(self.data.cost, open_sites)[0])
 
     def check(self, sol):
         o = np.unique(sol.open_sites)
