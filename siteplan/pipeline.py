@@ -153,8 +153,10 @@ def heuristic_start(scn: Scenario, inst: Instance, model: Model, pm: PlanningMod
     lp_backend = backend if backend != "ortools-cpsat" else "highs"
     res = solve(lp, lp_backend, SolveOptions(time_limit=60))
     lp_open = res.x[pm.y] if res.x is not None else None
+    lp_assign = res.x[pm.x] if res.x is not None else None
     limit = time_limit or 60.0
-    return warm_start_plan(inst, workers, lp_open, seconds=min(0.1 * limit, 2.0 + inst.n_committees / 1000))
+    return warm_start_plan(inst, workers, lp_open, seconds=min(0.1 * limit, 2.0 + inst.n_committees / 1000),
+                           lp_assign=lp_assign)
 
 
 def _run(model: Model, backend: str, opts: SolveOptions) -> SolveResult:

@@ -5,9 +5,11 @@ allocation with the fewest workers costs the same. `allocate_workers` picks the 
 band minimums first, then each extra urban worker to the committee with the most residents
 per worker (a heap), which is optimal for min_cost and easy to explain.
 
-Sites: `greedy_plan` opens the sites the LP relaxation leans on, assigns committees to the
-cheapest open site with room, then improves by dropping and adding sites while the total
-facility cost falls. It gives solvers a good incumbent at once, so they prune from the
+Sites: `greedy_plan` opens the sites the LP relaxation leans on and serves each committee
+from the site the LP mostly serves it from (else the cheapest open site with room, making
+room by moving one committee on when all are full), then improves by moving and exchanging
+committees and by dropping and adding sites while the total facility cost falls. Exchanges
+matter because the cheap sites fill to their plot's limit, where no single move fits. It gives solvers a good incumbent at once, so they prune from the
 start instead of spending the time limit on a trivial first solution.
 """
 
@@ -62,7 +64,8 @@ class _Costs:
         return c
 
 
-def greedy_plan(inst: Instance, lp_open: np.ndarray | None = None, seconds: float = 10.0):
+def greedy_plan(inst: Instance, lp_open: np.ndarray | None = None, seconds: float = 10.0,
+                lp_assign: np.ndarray | None = None):
     """(open mask, assigned site per committee) or None; facility scope, everyone served."""
     t_end = time.perf_counter() + seconds
     cst = _Costs(inst)
@@ -79,8 +82,35 @@ def greedy_plan(inst: Instance, lp_open: np.ndarray | None = None, seconds: floa
     is_open &= ~inst.excluded
 
     order = np.lexsort((-need, np.array([len(x) for x in by_c])))
+    pref = np.full(inst.n_committees, -1)
+    if lp_assign is not None:  # the site the LP relaxation serves each committee from, mostly
+        best_x = np.zeros(inst.n_committees)
+        for k in np.argsort(lp_assign, kind="stable"):
+            pref[inst.pair_c[k]], best_x[inst.pair_c[k]] = inst.pair_s[k], lp_assign[k]
+        pref[best_x < 0.5] = -1
+        # the LP's sure choices first, then the rest most constrained and largest first
+        lp_order = order[np.argsort(best_x[order] < 0.999, kind="stable")]
 
-    def assign(open_mask):
+    def eject(c, open_mask, where, load, rsum) -> int:
+        """Make room for c at a full open site by moving one of its committees to another
+        open site with room; the site made free, or -1."""
+        for s in by_c[c]:
+            if not open_mask[s]:
+                continue
+            for c2 in np.flatnonzero(where == s):
+                if load[s] - need[c2] + need[c] > cap[s] + 1e-9:
+                    continue
+                for t in by_c[c2]:
+                    if t != s and open_mask[t] and load[t] + need[c2] <= cap[t] + 1e-9:
+                        where[c2] = t
+                        load[s] -= need[c2]
+                        rsum[s] -= res[c2]
+                        load[t] += need[c2]
+                        rsum[t] += res[c2]
+                        return s
+        return -1
+
+    def assign(open_mask, order):
         """One pass: each committee to its cheapest open site with room, opening the
         cheapest closed reachable site when none has room; None when even that fails."""
         load = np.zeros(inst.n_sites)
@@ -88,7 +118,10 @@ def greedy_plan(inst: Instance, lp_open: np.ndarray | None = None, seconds: floa
         where = np.full(inst.n_committees, -1)
         for c in order:  # most constrained committees first, then the largest
             best, best_d = -1, math.inf
-            for s in by_c[c]:
+            p = pref[c]
+            if p >= 0 and open_mask[p] and load[p] + need[c] <= cap[p] + 1e-9:
+                best, best_d = p, -math.inf
+            for s in by_c[c] if best < 0 else ():
                 if open_mask[s] and load[s] + need[c] <= cap[s] + 1e-9:
                     d = cst.cost(s, load[s] + need[c], rsum[s] + res[c]) - cst.cost(s, load[s], rsum[s])
                     if d < best_d:
@@ -96,16 +129,25 @@ def greedy_plan(inst: Instance, lp_open: np.ndarray | None = None, seconds: floa
             if best < 0:
                 closed = [s for s in by_c[c] if not open_mask[s] and not inst.excluded[s]
                           and need[c] <= cap[s] + 1e-9]
-                if not closed:
-                    return None
-                best = min(closed, key=lambda s: cst.cost(s, need[c], res[c]) - 1e12 * score[s])
-                open_mask[best] = True
+                if closed:
+                    best = min(closed, key=lambda s: cst.cost(s, need[c], res[c]) - 1e12 * score[s])
+                    open_mask[best] = True
+                else:
+                    best = eject(c, open_mask, where, load, rsum)
+                    if best < 0:
+                        return None
             where[c] = best
             load[best] += need[c]
             rsum[best] += res[c]
         return where, load, rsum
 
-    got = assign(is_open)
+    opened = is_open.copy()
+    got = assign(opened, lp_order) if lp_assign is not None else None
+    if got is None:  # no LP assignment, or its choices packed a committee out: plain greedy
+        pref[:] = -1
+        opened = is_open.copy()
+        got = assign(opened, order)
+    is_open = opened
     if got is None:
         return None
     where, load, rsum = got
@@ -191,9 +233,40 @@ def greedy_plan(inst: Instance, lp_open: np.ndarray | None = None, seconds: floa
                 moved = True
         return moved
 
+    def try_swap() -> bool:
+        """Exchange two committees between their sites (2-opt): with sites full, single
+        moves are blocked and only an exchange frees or uses the last square metres."""
+        swapped = False
+        for c in range(inst.n_committees):
+            if time.perf_counter() > t_end:
+                break
+            s1 = where[c]
+            best, best_gain = None, 1e-6
+            for s2 in by_c[c]:
+                if s2 == s1 or not is_open[s2]:
+                    continue
+                for c2 in members[s2]:
+                    if s1 not in reach_of[c2]:
+                        continue
+                    dn, dr = need[c2] - need[c], res[c2] - res[c]
+                    if load[s1] + dn > cap[s1] + 1e-9 or load[s2] - dn > cap[s2] + 1e-9:
+                        continue
+                    gain = (cst.cost(s1, load[s1], rsum[s1]) + cst.cost(s2, load[s2], rsum[s2])
+                            - cst.cost(s1, load[s1] + dn, rsum[s1] + dr) - cst.cost(s2, load[s2] - dn, rsum[s2] - dr))
+                    if gain > best_gain:
+                        best, best_gain = (s2, c2), gain
+            if best is not None:
+                s2, c2 = best
+                move(c, s2)
+                move(c2, s1)
+                swapped = True
+        return swapped
+
+    reach_of = [set(x) for x in by_c]
     improved = True
     while improved and time.perf_counter() < t_end:
         improved = try_reassign()
+        improved |= try_swap()
         for s in np.flatnonzero(is_open & ~forced):
             if time.perf_counter() > t_end:
                 break
@@ -210,11 +283,12 @@ def greedy_plan(inst: Instance, lp_open: np.ndarray | None = None, seconds: floa
     return is_open, where
 
 
-def warm_start_plan(inst: Instance, workers: np.ndarray, lp_open: np.ndarray | None, seconds: float):
+def warm_start_plan(inst: Instance, workers: np.ndarray, lp_open: np.ndarray | None, seconds: float,
+                    lp_assign: np.ndarray | None = None):
     """A complete Plan from `greedy_plan` (facility scope, min_cost), or None."""
     from siteplan.plan import Plan
 
-    got = greedy_plan(inst, lp_open=lp_open, seconds=seconds)
+    got = greedy_plan(inst, lp_open=lp_open, seconds=seconds, lp_assign=lp_assign)
     if got is None:
         return None
     is_open, where = got
