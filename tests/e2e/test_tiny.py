@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from siteplan.pipeline import solve_scenario
 from siteplan.report.outputs import write_outputs
-
-from pathlib import Path
 
 TINY = Path(__file__).resolve().parents[2] / "scenarios" / "tiny"
 
@@ -34,7 +33,7 @@ def test_max_coverage_buys_the_most_residents_then_the_cheapest_plan():
     assert t["residents_covered"] == 3900
     assert set(out.plan.areas) == {"S1"}  # S2 covers the same for 2.35M: the cost tie-break picks S1
     assert t["capex"] == pytest.approx(2_300_000, abs=1)
-    rural = [r for r in out.evaluation.compliance if r["rule"] == "coverage" and r["scope"] == "city:rural"][0]
+    rural = next(r for r in out.evaluation.compliance if r["rule"] == "coverage" and r["scope"] == "city:rural")
     assert rural["ok"] is False and rural["enforced"] is False  # reported, not a check failure
 
 
@@ -111,7 +110,7 @@ def test_haversine_and_matrix_distances_give_the_same_plan(tiny_dir):
 
 @pytest.mark.parametrize("route", ["highs", "pulp-cbc", "ortools-scip", "ortools-cpsat", "scip"])
 def test_every_backend_finds_the_hand_optimum_through_the_cli(route, tmp_path, run_cli):
-    code, stdout, err = run_cli("solve", TINY / "tiny.yaml", "--out", tmp_path / "o", "--solver", route,
+    code, _, err = run_cli("solve", TINY / "tiny.yaml", "--out", tmp_path / "o", "--solver", route,
                                 "--no-store", "--quiet")
     assert code == 0, err
     doc = json.loads((tmp_path / "o" / "plan.json").read_text())

@@ -26,7 +26,7 @@ def test_city_looks_like_the_source_plans():
 
 def test_generated_city_solves_and_checks(tmp_path, run_cli):
     path = write_city(tmp_path / "city", CityShape(60, 24, seed=9))
-    code, out, err = run_cli("validate", path)
+    code, _, err = run_cli("validate", path)
     assert code == 0, err
     outcome = solve_scenario(path, overrides={"solver.time_limit": 10})
     assert outcome.evaluation.ok and outcome.evaluation.totals["committees_covered"] == 60

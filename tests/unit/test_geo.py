@@ -17,7 +17,7 @@ def test_reachable_pairs_match_brute_force(method):
         c = np.column_stack([rng.uniform(121.3, 121.6, 300), rng.uniform(31.1, 31.3, 300)])
         s = np.column_stack([rng.uniform(121.3, 121.6, 120), rng.uniform(31.1, 31.3, 120)])
     radius = np.where(np.arange(300) % 3 == 0, 1500.0, 900.0)
-    ci, si, d = reachable_pairs(c, s, radius, method, circuity=1.2)
+    ci, si, _ = reachable_pairs(c, s, radius, method, circuity=1.2)
     got = set(zip(ci.tolist(), si.tolist()))
     want = set()
     for i in range(300):
