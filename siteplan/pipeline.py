@@ -159,7 +159,37 @@ def heuristic_start(scn: Scenario, inst: Instance, model: Model, pm: PlanningMod
                            lp_assign=lp_assign)
 
 
-def _run(model: Model, backend: str, opts: SolveOptions) -> SolveResult:
+def solver_progress(say: Callable[[str], None], model: Model, backend: str) -> Callable[[dict], None]:
+    """A progress line per solver event: best plan and bound in the user's terms, and for
+    min_cost the gap on the facility part (the part the gap target is about)."""
+    rest = None  # the objective's non-facility part, when every column in it is fixed
+    fc = model.meta.get("facility_cost")
+    if fc is not None and model.meta.get("objective") in ("min_cost", "min_cost_at_max_coverage"):
+        other = np.flatnonzero(np.abs(model.c - fc) > 0)
+        if np.all(model.lb[other] == model.ub[other]):
+            rest = float((model.c - fc)[other] @ model.lb[other] + model.offset - model.meta["facility_const"])
+    money = model.meta.get("objective") in ("min_cost", "min_cost_at_max_coverage")
+
+    def show(v: float) -> str:
+        v = model.user_objective(v)
+        return f"{v / 1e6:,.2f}M" if money else f"{v:,.0f}"
+
+    def report(ev: dict) -> None:
+        inc, bnd = ev.get("incumbent"), ev.get("bound")
+        parts = [f"{backend} {ev['seconds']:.0f} s", f"best plan {show(inc)}" if inc is not None else "no plan yet"]
+        if bnd is not None:
+            parts.append(f"bound {show(bnd)}")
+        if inc is not None and bnd is not None and rest is not None and inc - rest > 0:
+            parts.append(f"facility gap {100 * max(inc - bnd, 0.0) / (inc - rest):.3f}%")
+        parts.append(f"{ev.get('nodes', 0):,} nodes")
+        say(", ".join(parts))
+
+    return report
+
+
+def _run(model: Model, backend: str, opts: SolveOptions, say=None) -> SolveResult:
+    if say is not None:
+        opts = SolveOptions(**opts.as_dict(), progress=solver_progress(say, model, backend))
     res = solve(model, backend, opts)
     if res.status == Termination.ERROR:
         raise SolverError(f"backend {backend!r} failed: {res.message}")
@@ -209,7 +239,7 @@ def solve_scenario(scenario: Scenario | str | Path, *, backend: str | None = Non
         opts = SolveOptions(**{**opts.as_dict(), "time_limit": max(opts.time_limit - t_heur,
                                                                    0.25 * opts.time_limit)})
     say(f"solving {model.n_vars:,} variables x {model.n_rows:,} rows with {name}")
-    res = _run(model, name, opts)
+    res = _run(model, name, opts, progress)
     phases = [dict(res.summary(), phase=spec.objective)]
     if spec.objective == "max_coverage" and res.status.has_solution:
         covered = -res.objective
@@ -220,7 +250,7 @@ def solve_scenario(scenario: Scenario | str | Path, *, backend: str | None = Non
         if opts.time_limit is not None:  # both phases share the run's time limit
             opts2 = SolveOptions(**{**opts.as_dict(), "time_limit": max(opts.time_limit - res.solve_seconds,
                                                                         0.25 * opts.time_limit)})
-        res2 = _run(model2, name, opts2)
+        res2 = _run(model2, name, opts2, progress)
         phases.append(dict(res2.summary(), phase="min_cost_at_max_coverage"))
         if res2.status.has_solution:
             res2.extra["coverage_phase"] = phases[0]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from siteplan.model.ir import Model
@@ -30,9 +31,13 @@ class SolveOptions:
     isolation: str = "auto"  # auto | inline | process
     memory_limit_mb: int | None = None  # enforced in process isolation
     extra: dict = field(default_factory=dict)
+    #: called during the solve with {"seconds", "incumbent", "bound", "nodes"} (the arrays'
+    #: minimising sense, offset included) by backends that can report; a live callback, so
+    #: not part of `as_dict` (which stores and ships options)
+    progress: Callable[[dict], None] | None = field(default=None, repr=False, compare=False)
 
     def as_dict(self) -> dict:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+        return {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "progress"}
 
 
 class Backend(ABC):

@@ -72,3 +72,26 @@ def relative_violation(model: Model, x: np.ndarray) -> float:
     if xi.size:
         v = max(v, float(np.max(np.abs(xi - np.round(xi)))))
     return v
+
+
+class ProgressReporter:
+    """Turns a solver's frequent callbacks into a progress event every `every` seconds
+    (and at once for a new incumbent). A failing receiver (a closed terminal) is dropped,
+    never allowed to stop the solve."""
+
+    def __init__(self, receiver: Callable[[dict], None], every: float = 5.0):
+        self.receiver: Callable[[dict], None] | None = receiver
+        self.every = every
+        self.last = -float("inf")
+
+    def __call__(self, seconds: float, incumbent: float | None, bound: float | None, nodes: int,
+                 force: bool = False) -> None:
+        if self.receiver is None or (not force and seconds - self.last < self.every):
+            return
+        self.last = seconds
+        finite = lambda v: float(v) if v is not None and np.isfinite(v) else None  # noqa: E731
+        try:
+            self.receiver({"seconds": float(seconds), "incumbent": finite(incumbent), "bound": finite(bound),
+                           "nodes": int(nodes)})
+        except Exception:  # noqa: BLE001 - progress is best effort; the solve goes on
+            self.receiver = None

@@ -7,7 +7,7 @@ import time
 import numpy as np
 
 from siteplan.backends.base import Backend, SolveOptions
-from siteplan.backends.common import known_warm_start, settle_inf_or_unbd
+from siteplan.backends.common import ProgressReporter, known_warm_start, settle_inf_or_unbd
 from siteplan.errors import SolverError
 from siteplan.model.ir import Model
 from siteplan.result import SolveResult, Termination, relative_gap
@@ -46,6 +46,22 @@ def _use_threads(highspy, threads: int | None) -> None:
     if _scheduler_threads is not None and _scheduler_threads != threads:
         highspy.Highs.resetGlobalScheduler(True)
     _scheduler_threads = int(threads)
+
+
+def _report_progress(h, report: ProgressReporter) -> None:
+    """Best bound and incumbent while the MIP runs: HiGHS calls back often from its search
+    (throttled to one event every few seconds) and at every improving solution."""
+
+    def tick(event):
+        d = event.data_out
+        report(d.running_time, d.mip_primal_bound, d.mip_dual_bound, d.mip_node_count)
+
+    def improved(event):
+        d = event.data_out
+        report(d.running_time, d.objective_function_value, d.mip_dual_bound, d.mip_node_count, force=True)
+
+    h.cbMipInterrupt += tick
+    h.cbMipImprovingSolution += improved
 
 
 class HighsBackend(Backend):
@@ -108,6 +124,8 @@ class HighsBackend(Backend):
             st = h.setSolution(int(idx.size), idx.astype(np.int32), val.astype(np.float64))
             start_note["warm_start"] = "accepted" if st != highspy.HighsStatus.kError else "rejected"
         build = time.perf_counter() - t0
+        if options.progress is not None and model.integer.any():
+            _report_progress(h, ProgressReporter(options.progress))
 
         t1 = time.perf_counter()
         h.run()

@@ -8,6 +8,7 @@ child, which also gives a hard wall-clock limit, a memory cap and crash isolatio
 
 from __future__ import annotations
 
+import json
 import pickle
 import subprocess
 import sys
@@ -23,6 +24,8 @@ from siteplan.result import SolveResult, Termination
 
 #: extra wall-clock seconds a child gets beyond its time limit before it is killed
 GRACE_SECONDS = 30.0
+#: how often the parent looks at a child's progress and deadline
+POLL_SECONDS = 0.5
 
 
 def loaded_clash(backend: Backend) -> str | None:
@@ -63,29 +66,61 @@ def solve(model: Model, backend: str | None = None, options: SolveOptions | None
     return _solve_in_child(b.name, model, options)
 
 
+class _ProgressRelay:
+    """Hands the child's progress events (JSON lines in a file) to the parent's callback."""
+
+    def __init__(self, path: Path, receiver):
+        self.path, self.receiver, self.offset = path, receiver, 0
+
+    def poll(self) -> None:
+        if self.receiver is None or not self.path.exists():
+            return
+        with open(self.path, "rb") as fh:
+            fh.seek(self.offset)
+            chunk = fh.read()
+        complete = chunk[: chunk.rfind(b"\n") + 1]  # a line still being written waits
+        self.offset += len(complete)
+        for line in complete.splitlines():
+            try:
+                self.receiver(json.loads(line))
+            except Exception:  # noqa: BLE001 - progress is best effort
+                self.receiver = None
+                return
+
+
+def _wait(proc: subprocess.Popen, deadline: float | None, relay: _ProgressRelay) -> int | None:
+    """The child's exit code, or None after killing it at the deadline; relays progress."""
+    t0 = time.perf_counter()
+    while True:
+        try:
+            return proc.wait(timeout=POLL_SECONDS)
+        except subprocess.TimeoutExpired:
+            relay.poll()
+            if deadline is not None and time.perf_counter() - t0 > deadline:
+                proc.kill()
+                proc.wait()
+                return None
+
+
 def _solve_in_child(name: str, model: Model, options: SolveOptions) -> SolveResult:
     """Run the solve in `python -m siteplan.backends.worker`, which imports only that backend."""
     b = get_backend(name)
     deadline = None if options.time_limit is None else options.time_limit * 1.1 + GRACE_SECONDS
     with tempfile.TemporaryDirectory(prefix="siteplan-solve-") as tmp:
-        job, out = Path(tmp) / "job.pkl", Path(tmp) / "result.pkl"
-        with open(job, "wb") as fh:
-            pickle.dump((name, model, options), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        job, out, prog = Path(tmp) / "job.pkl", Path(tmp) / "result.pkl", Path(tmp) / "progress.jsonl"
+        with open(job, "wb") as fh:  # the live progress callback stays here; the child writes events
+            pickle.dump((name, model, SolveOptions(**options.as_dict())), fh, protocol=pickle.HIGHEST_PROTOCOL)
         t0 = time.perf_counter()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "siteplan.backends.worker", str(job), str(out)],
-            stdin=subprocess.DEVNULL,
-        )
+        args = [sys.executable, "-m", "siteplan.backends.worker", str(job), str(out)]
+        proc = subprocess.Popen(args + ([str(prog)] if options.progress else []), stdin=subprocess.DEVNULL)
+        relay = _ProgressRelay(prog, options.progress)
         try:
-            rc = proc.wait(timeout=deadline)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-            rc = None
+            rc = _wait(proc, deadline, relay)
         except KeyboardInterrupt:
             proc.kill()
             proc.wait()
             raise
+        relay.poll()
         elapsed = time.perf_counter() - t0
         if rc is None or not out.exists():
             timed_out = rc is None

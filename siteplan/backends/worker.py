@@ -1,11 +1,14 @@
-"""Worker-process entry point: `python -m siteplan.backends.worker JOB.pkl RESULT.pkl`.
+"""Worker-process entry point: `python -m siteplan.backends.worker JOB.pkl RESULT.pkl [PROGRESS.jsonl]`.
 
 Imports only the one backend it runs, so the parent's loaded libraries cannot clash with it.
 Caps its own address space when asked, records peak memory, and always writes a result.
+With a third path, appends the backend's progress events there, one JSON line each, for the
+parent to relay.
 """
 
 from __future__ import annotations
 
+import json
 import pickle
 import resource
 import sys
@@ -14,9 +17,18 @@ from siteplan.backends.registry import get_backend
 from siteplan.result import SolveResult, Termination
 
 
-def main(job_path: str, out_path: str) -> int:
+def _append_to(path: str):
+    def write(event: dict) -> None:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(event) + "\n")
+    return write
+
+
+def main(job_path: str, out_path: str, progress_path: str | None = None) -> int:
     with open(job_path, "rb") as fh:
         name, model, options = pickle.load(fh)  # written by our own parent process
+    if progress_path:
+        options.progress = _append_to(progress_path)
     try:
         if options.memory_limit_mb:
             limit = int(options.memory_limit_mb) * 1024 * 1024
@@ -39,4 +51,4 @@ def main(job_path: str, out_path: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    sys.exit(main(*sys.argv[1:4]))
