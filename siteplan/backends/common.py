@@ -74,6 +74,10 @@ def relative_violation(model: Model, x: np.ndarray) -> float:
     return v
 
 
+def _finite(v) -> float | None:
+    return float(v) if v is not None and np.isfinite(v) else None
+
+
 class ProgressReporter:
     """Turns a solver's frequent callbacks into a progress event every `every` seconds
     (and at once for a new incumbent). A failing receiver (a closed terminal) is dropped,
@@ -89,9 +93,8 @@ class ProgressReporter:
         if self.receiver is None or (not force and seconds - self.last < self.every):
             return
         self.last = seconds
-        finite = lambda v: float(v) if v is not None and np.isfinite(v) else None  # noqa: E731
         try:
-            self.receiver({"seconds": float(seconds), "incumbent": finite(incumbent), "bound": finite(bound),
+            self.receiver({"seconds": float(seconds), "incumbent": _finite(incumbent), "bound": _finite(bound),
                            "nodes": int(nodes)})
         except Exception:  # noqa: BLE001 - progress is best effort; the solve goes on
             self.receiver = None

@@ -3,6 +3,8 @@ this process or relayed from a worker process, and a failing receiver never stop
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 from backend_battery import market_split
 from backend_support import require_or_skip
@@ -25,8 +27,8 @@ def test_highs_reports_bound_and_incumbent_while_solving(isolation):
     incumbents = [e["incumbent"] for e in events if e["incumbent"] is not None]
     bounds = [e["bound"] for e in events if e["bound"] is not None]
     assert incumbents
-    assert all(b <= a + 1e-6 for a, b in zip(incumbents, incumbents[1:]))  # plans only improve
-    assert all(b >= a - 1e-6 for a, b in zip(bounds, bounds[1:]))  # the bound only rises
+    assert all(b <= a + 1e-6 for a, b in pairwise(incumbents))  # plans only improve
+    assert all(b >= a - 1e-6 for a, b in pairwise(bounds))  # the bound only rises
     for e in events:
         if e["incumbent"] is not None and e["bound"] is not None:
             assert e["bound"] <= e["incumbent"] + 1e-6
