@@ -208,11 +208,7 @@ def _grid(scn) -> float:
     """The m² step that every committee's need is a whole multiple of (rate/100 x households)."""
     from math import gcd
 
-    rates = [round(10 * r) for r in scn.standards.area_rate.values()]
-    g = rates[0]
-    for r in rates[1:]:
-        g = gcd(g, r)
-    return g / 1000.0
+    return gcd(*(round(10 * r) for r in scn.standards.area_rate.values())) / 1000.0
 
 
 def main() -> int:
