@@ -162,13 +162,13 @@ def heuristic_start(scn: Scenario, inst: Instance, model: Model, pm: PlanningMod
 def solver_progress(say: Callable[[str], None], model: Model, backend: str) -> Callable[[dict], None]:
     """A progress line per solver event: best plan and bound in the user's terms, and for
     min_cost the gap on the facility part (the part the gap target is about)."""
+    money = model.meta.get("objective") in ("min_cost", "min_cost_at_max_coverage")
     rest = None  # the objective's non-facility part, when every column in it is fixed
     fc = model.meta.get("facility_cost")
-    if fc is not None and model.meta.get("objective") in ("min_cost", "min_cost_at_max_coverage"):
-        other = np.flatnonzero(np.abs(model.c - fc) > 0)
+    if money and fc is not None:
+        other = np.flatnonzero(model.c != fc)
         if np.all(model.lb[other] == model.ub[other]):
             rest = float((model.c - fc)[other] @ model.lb[other] + model.offset - model.meta["facility_const"])
-    money = model.meta.get("objective") in ("min_cost", "min_cost_at_max_coverage")
 
     def show(v: float) -> str:
         v = model.user_objective(v)

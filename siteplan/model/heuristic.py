@@ -9,8 +9,9 @@ Sites: `greedy_plan` opens the sites the LP relaxation leans on and serves each 
 from the site the LP mostly serves it from (else the cheapest open site with room, making
 room by moving one committee on when all are full), then improves by moving and exchanging
 committees and by dropping and adding sites while the total facility cost falls. Exchanges
-matter because the cheap sites fill to their plot's limit, where no single move fits. It gives solvers a good incumbent at once, so they prune from the
-start instead of spending the time limit on a trivial first solution.
+matter because the cheap sites fill to their plot's limit, where no single move fits. It
+gives solvers a good incumbent at once, so they prune from the start instead of spending
+the time limit on a trivial first solution.
 """
 
 from __future__ import annotations
@@ -81,8 +82,10 @@ def greedy_plan(inst: Instance, lp_open: np.ndarray | None = None, seconds: floa
     is_open = forced | (score > 0.5)
     is_open &= ~inst.excluded
 
+    reach_of = [set(x) for x in by_c]
     order = np.lexsort((-need, np.array([len(x) for x in by_c])))
-    pref = np.full(inst.n_committees, -1)
+    no_pref = np.full(inst.n_committees, -1)
+    pref = no_pref.copy()
     if lp_assign is not None:  # the site the LP relaxation serves each committee from, mostly
         best_x = np.zeros(inst.n_committees)
         for k in np.argsort(lp_assign, kind="stable"):
@@ -110,9 +113,10 @@ def greedy_plan(inst: Instance, lp_open: np.ndarray | None = None, seconds: floa
                         return s
         return -1
 
-    def assign(open_mask, order):
-        """One pass: each committee to its cheapest open site with room, opening the
-        cheapest closed reachable site when none has room; None when even that fails."""
+    def assign(open_mask, order, pref):
+        """One pass: each committee to its preferred site (pref, -1 for none) if it has room,
+        else its cheapest open site with room, else the cheapest closed reachable site, else
+        one made free by moving a committee on; None when even that fails."""
         load = np.zeros(inst.n_sites)
         rsum = np.zeros(inst.n_sites)
         where = np.full(inst.n_committees, -1)
@@ -142,11 +146,10 @@ def greedy_plan(inst: Instance, lp_open: np.ndarray | None = None, seconds: floa
         return where, load, rsum
 
     opened = is_open.copy()
-    got = assign(opened, lp_order) if lp_assign is not None else None
+    got = assign(opened, lp_order, pref) if lp_assign is not None else None
     if got is None:  # no LP assignment, or its choices packed a committee out: plain greedy
-        pref[:] = -1
         opened = is_open.copy()
-        got = assign(opened, order)
+        got = assign(opened, order, no_pref)
     is_open = opened
     if got is None:
         return None
@@ -262,7 +265,6 @@ def greedy_plan(inst: Instance, lp_open: np.ndarray | None = None, seconds: floa
                 swapped = True
         return swapped
 
-    reach_of = [set(x) for x in by_c]
     improved = True
     while improved and time.perf_counter() < t_end:
         improved = try_reassign()
