@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from siteplan.backends.base import Backend, SolveOptions
+from siteplan.backends.common import ProgressReporter
 from siteplan.backends.registry import DEFAULT_BACKEND, get_backend
 from siteplan.errors import SolverError
 from siteplan.model.ir import Model
@@ -67,13 +68,15 @@ def solve(model: Model, backend: str | None = None, options: SolveOptions | None
 
 
 class _ProgressRelay:
-    """Hands the child's progress events (JSON lines in a file) to the parent's callback."""
+    """Hands the child's progress events (JSON lines in a file, already throttled there) to
+    the parent's callback, through the same reporter that drops a failing receiver."""
 
     def __init__(self, path: Path, receiver):
-        self.path, self.receiver, self.offset = path, receiver, 0
+        self.path, self.offset = path, 0
+        self.report = ProgressReporter(receiver) if receiver else None
 
     def poll(self) -> None:
-        if self.receiver is None or not self.path.exists():
+        if self.report is None or self.report.receiver is None or not self.path.exists():
             return
         with open(self.path, "rb") as fh:
             fh.seek(self.offset)
@@ -81,11 +84,8 @@ class _ProgressRelay:
         complete = chunk[: chunk.rfind(b"\n") + 1]  # a line still being written waits
         self.offset += len(complete)
         for line in complete.splitlines():
-            try:
-                self.receiver(json.loads(line))
-            except Exception:  # noqa: BLE001 - progress is best effort
-                self.receiver = None
-                return
+            ev = json.loads(line)  # written by our own worker
+            self.report(ev["seconds"], ev["incumbent"], ev["bound"], ev["nodes"], force=True)
 
 
 def _wait(proc: subprocess.Popen, deadline: float | None, relay: _ProgressRelay) -> int | None:

@@ -35,13 +35,15 @@ def test_highs_reports_bound_and_incumbent_while_solving(isolation):
     assert res.objective <= incumbents[-1] + 1e-6  # the plan returned is at least the last reported
 
 
-def test_a_failing_progress_receiver_does_not_stop_the_solve():
+@pytest.mark.parametrize("isolation", ["auto", "process"])
+def test_a_failing_progress_receiver_does_not_stop_the_solve(isolation):
     require_or_skip("highs")
 
     def broken(event):
         raise BrokenPipeError("the terminal went away")
 
-    res = solve(market_split(), "highs", SolveOptions(time_limit=1.0, threads=1, progress=broken))
+    res = solve(market_split(), "highs", SolveOptions(time_limit=1.0, threads=1, isolation=isolation,
+                                                      progress=broken))
     assert res.status == Termination.FEASIBLE
 
 
