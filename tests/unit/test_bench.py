@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
+from benchdata import BENCH, needs_bench
 
 from siteplan import bench
 from siteplan.cli import main
-
-BENCH = Path(os.environ.get("SITEPLAN_BENCH_DATA",
-                            Path(__file__).resolve().parents[3] / "shared" / "bench"))
-needs_bench = pytest.mark.skipif(not BENCH.is_dir(),
-                                 reason=f"benchmark data not found at {BENCH}")
 
 
 def row(**kw):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
+from benchdata import BENCH, needs_bench
 
 from siteplan.classic_io import (
     floor_euclidean,
@@ -19,11 +19,6 @@ from siteplan.classic_io import (
     read_ufllib,
 )
 from siteplan.errors import InputError
-
-BENCH = Path(os.environ.get("SITEPLAN_BENCH_DATA",
-                            Path(__file__).resolve().parents[3] / "shared" / "bench"))
-needs_bench = pytest.mark.skipif(not BENCH.is_dir(),
-                                 reason=f"benchmark data not found at {BENCH}")
 
 
 def write(tmp_path, name, text):

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 import pytest
+from benchdata import BENCH, needs_bench
 
 from siteplan.backends.base import SolveOptions
 from siteplan.errors import InfeasibleError, InputError
@@ -20,11 +18,6 @@ from siteplan.model.classic import (
     SetCover,
 )
 from siteplan.result import Termination
-
-BENCH = Path(os.environ.get("SITEPLAN_BENCH_DATA",
-                            Path(__file__).resolve().parents[3] / "shared" / "bench"))
-needs_bench = pytest.mark.skipif(not BENCH.is_dir(),
-                                 reason=f"benchmark data not found at {BENCH}")
 
 # four clients/sites on a line at 0, 1, 10, 11
 POS = np.array([0.0, 1.0, 10.0, 11.0])
