@@ -30,10 +30,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+from city_benchmark import SEEDS  # the same cities as the speed benchmark
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "benchmarks" / "results"
-SEEDS = {1000: 11, 5000: 7, 20000: 13}  # the seeds city_benchmark.py uses
 
 
 class KnapsackBound:
