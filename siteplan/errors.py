@@ -36,6 +36,13 @@ class SiteplanError(Exception):
         return self.render()
 
 
+class UsageError(SiteplanError):
+    """A command line that cannot be carried out as given (an output that would destroy an
+    input or another tool's files, an option value out of range)."""
+
+    exit_code = 2
+
+
 class InputError(SiteplanError):
     """A scenario, table or file problem the user can fix."""
 

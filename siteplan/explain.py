@@ -23,6 +23,7 @@ from siteplan.errors import NoSolutionError, SolverError
 from siteplan.instance import Instance, build_instance
 from siteplan.model.build import build_planning_model
 from siteplan.model.ir import INF, Model
+from siteplan.outfolder import mark_folder
 from siteplan.plan import Evaluation, Plan, evaluate
 from siteplan.result import Termination
 from siteplan.scenario.load import Scenario, load_scenario
@@ -565,6 +566,7 @@ def write_diagnosis(diag: Diagnosis, out_dir: str | Path) -> Path:
         "diagnostic_plan": DIAGNOSTIC_FILE,
     }
     write_json_atomic(out / PLAN_FILE, head)
+    mark_folder(out)
     return out
 
 

@@ -9,11 +9,11 @@ the scenario from a bundle without sharing a filesystem with the driver.
 
 from __future__ import annotations
 
-import atexit
 import hashlib
 import json
-import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
@@ -89,18 +89,13 @@ def write_bundle(raw: dict, tables: dict[str, bytes], folder: Path, scenario_fil
     return write_text_atomic(folder / scenario_file, text)
 
 
-_MATERIALISED: dict[str, Path] = {}
-
-
-def materialise(bndl: dict) -> Path:
-    """The bundle written once per process into a temp folder; returns the scenario path."""
-    path = _MATERIALISED.get(bndl["hash"])
-    if path is None or not path.exists():
-        folder = Path(tempfile.mkdtemp(prefix="siteplan-bundle-"))
-        atexit.register(shutil.rmtree, folder, True)
-        path = write_bundle(bndl["raw"], bndl["tables"], folder, "scenario.yaml")
-        _MATERIALISED[bndl["hash"]] = path
-    return path
+@contextmanager
+def materialised(bndl: dict) -> Iterator[Path]:
+    """The bundle written into a temp folder for as long as the block runs; returns the
+    scenario path. Removed on the way out (also on errors and Ctrl-C): a pool worker ends
+    with os._exit, which skips atexit, so nothing may rely on it."""
+    with tempfile.TemporaryDirectory(prefix="siteplan-bundle-") as folder:
+        yield write_bundle(bndl["raw"], bndl["tables"], Path(folder), "scenario.yaml")
 
 
 def outcome_record(outcome, overrides: dict | None = None, *, with_tables: bool = True) -> dict:

@@ -26,14 +26,15 @@ def solve_point(bndl: dict, task: dict, say=None) -> dict:
     from siteplan.backends.base import SolveOptions
     from siteplan.pipeline import solve_scenario
     from siteplan.plan import Plan
-    from siteplan.runrecord import failure_record, materialise, outcome_record, plan_dict
+    from siteplan.runrecord import failure_record, materialised, outcome_record, plan_dict
     from siteplan.scenario.load import load_scenario
 
     t0, c0 = time.perf_counter(), time.process_time()
     out = {"key": task["key"], "plan": None, "record": None, "error": None}
     options = {k: v for k, v in task["options"].items() if k != "extra"}
     try:
-        scn = load_scenario(materialise(bndl), task["overrides"])
+        with materialised(bndl) as path:  # the scenario is in memory once loaded
+            scn = load_scenario(path, task["overrides"])
     except SiteplanError as exc:
         out["error"] = exc.render()
         return out

@@ -46,14 +46,17 @@ def progress_printer(quiet: bool):
               help="Run store (SQLite). Default: $SITEPLAN_STORE, else out/runs.sqlite.")
 @click.option("--no-store", is_flag=True, help="Do not record this run in the run store.")
 @click.option("--no-explain", is_flag=True, help="On infeasibility, skip the elastic diagnosis (fast exit 4).")
+@click.option("--force", is_flag=True, help="Write into a non-empty --out folder siteplan did not write "
+              "(its other files are kept).")
 def solve_cmd(scenario, out_dir, solver, time_limit, mip_gap, threads, sets, as_json, quiet, store_path,
-              no_store, no_explain):
+              no_store, no_explain, force):
     """Solve SCENARIO and write plan.json, CSV tables and a summary to --out.
 
     When no plan can meet every rule, the folder gets a diagnosis instead (plan.json with
     status infeasible and the elastic plan as a diagnostic), and the exit code is 4.
     """
     from siteplan.backends.base import SolveOptions
+    from siteplan.outfolder import staged_folder
     from siteplan.pipeline import solve_scenario, solver_settings
     from siteplan.report.outputs import read_plan_dir, write_outputs
     from siteplan.report.summary import summary_text
@@ -70,17 +73,24 @@ def solve_cmd(scenario, out_dir, solver, time_limit, mip_gap, threads, sets, as_
                if v is not None}
     opts = SolveOptions(**{**opts.as_dict(), **changes})
     out_dir = out_dir or Path("out") / scn.name
-    try:
-        outcome = solve_scenario(scn, backend=name, options=opts, progress=progress_printer(quiet))
-    except InfeasibleError as exc:
-        if not no_explain:
-            write_diagnosis_for(scn, out_dir, name, opts, exc)
-        raise
-    out = write_outputs(outcome, out_dir)
+    store = None
     if not no_store:
-        from siteplan.store import record_outcome, resolve_store_path
+        from siteplan.store import resolve_store_path
 
         store = resolve_store_path(store_path)  # the same rule `runs`, `compare` and `sweep` use
+    reads = [*scn.files_read(), store, solver if solver and Path(solver).is_file() else None]
+    with staged_folder(out_dir, reads, force=force) as stage:
+        try:
+            outcome = solve_scenario(scn, backend=name, options=opts, progress=progress_printer(quiet))
+        except InfeasibleError as exc:
+            if not no_explain and write_diagnosis_for(scn, stage.path, name, opts, exc, out_dir):
+                stage.commit()
+            raise
+        write_outputs(outcome, stage.path)
+        out = stage.commit()
+    if store is not None:
+        from siteplan.store import record_outcome
+
         run_id = record_outcome(outcome, store, overrides=parse_sets(sets) or None)
     _, _, doc = read_plan_dir(out)
     if as_json:
@@ -89,24 +99,27 @@ def solve_cmd(scenario, out_dir, solver, time_limit, mip_gap, threads, sets, as_
     else:
         click.echo(summary_text(doc))
         click.echo(f"  outputs     {out}/plan.json, facilities.csv, committees.csv, compliance.csv")
-        if not no_store:
+        if store is not None:
             click.echo(f"  run store   run {run_id} in {store}")
 
 
-def write_diagnosis_for(scn, out_dir: Path, backend: str, opts, exc) -> None:
-    """Explain an infeasible scenario into `out_dir` (elastic model); the error still stands."""
+def write_diagnosis_for(scn, folder: Path, backend: str, opts, exc, shown_as: Path) -> bool:
+    """Explain an infeasible scenario into `folder` (elastic model); the error still stands.
+    True when a diagnosis was written (`shown_as` is the folder's name for the user)."""
     from siteplan.errors import SiteplanError
     from siteplan.explain import diagnose_into
 
     try:
-        diag = diagnose_into(scn, out_dir, backend=backend, options=opts)
+        diag = diagnose_into(scn, folder, backend=backend, options=opts)
     except SiteplanError as inner:  # the diagnosis is a courtesy: never hide the real error
         click.echo(f"note: no diagnosis written ({inner.message})", err=True)
-        return
-    if diag is not None:
-        click.echo(diag.text(), err=True)
-        exc.fix = (exc.fix + "; " if exc.fix else "") + \
-            f"diagnosis in {out_dir}/plan.json (status infeasible); see `siteplan explain`"
+        return False
+    if diag is None:
+        return False
+    click.echo(diag.text(), err=True)
+    exc.fix = (exc.fix + "; " if exc.fix else "") + \
+        f"diagnosis in {shown_as}/plan.json (status infeasible); see `siteplan explain`"
+    return True
 
 
 @click.command("validate")
@@ -146,6 +159,10 @@ def check_cmd(outdir, all_rows):
     from siteplan.report.summary import compliance_lines
 
     scn, plan, doc = read_plan_dir(outdir)
+    if doc.get("status") == "infeasible":
+        raise InfeasibleError("there is no plan to check here: the scenario was found infeasible, and the "
+                              "folder holds its diagnosis", where=str(outdir),
+                              fix=f"read {Path(outdir) / 'diagnosis.txt'}, or run `siteplan explain {outdir}`")
     ev = evaluate(scn, plan, stated_totals=doc.get("totals"))
     click.echo(f"{scn.name}: {len(plan.areas)} facilities, {len(plan.assignment)} committees")
     click.echo("\n".join(compliance_lines(ev.compliance, all_rows=all_rows)))
@@ -197,12 +214,16 @@ def presets_show(name):
 @click.option("--reach", "reach_m", type=click.FloatRange(50, 50_000), default=1000, show_default=True)
 @click.option("--preset", default="national", show_default=True)
 @click.option("--name", default=None)
+@click.option("--force", is_flag=True, help="Write into a non-empty OUT folder siteplan did not write.")
 @click.argument("out", type=click.Path(path_type=Path))
-def generate_cmd(n_committees, n_sites, seed, rural_share, reach_m, preset, name, out):
+def generate_cmd(n_committees, n_sites, seed, rural_share, reach_m, preset, name, force, out):
     """Write a synthetic city (committees.csv, sites.csv, scenario.yaml) to OUT."""
     from siteplan.generate import CityShape, write_city
+    from siteplan.outfolder import staged_folder
     from siteplan.scenario.presets import load_preset
 
     load_preset(preset)
-    path = write_city(out, CityShape(n_committees, n_sites, seed, rural_share, reach_m), preset, name)
-    click.echo(f"wrote {path} with {n_committees:,} committees and {n_sites:,} sites")
+    with staged_folder(out, force=force, option="OUT") as stage:
+        write_city(stage.path, CityShape(n_committees, n_sites, seed, rural_share, reach_m), preset, name)
+        folder = stage.commit()
+    click.echo(f"wrote {folder / 'scenario.yaml'} with {n_committees:,} committees and {n_sites:,} sites")

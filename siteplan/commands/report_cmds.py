@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from siteplan.errors import InfeasibleError, InputError
+from siteplan.errors import InfeasibleError, InputError, UsageError
 
 
 def _scenario_arg(path: Path):
@@ -27,7 +27,8 @@ def _scenario_arg(path: Path):
 @click.option("--time-budget", type=click.FloatRange(1, None), default=None,
               help="Seconds for all the elastic solves together (default: 3x the scenario's time limit).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def explain_cmd(target, out_dir, binding, solver, sets, time_budget, as_json):
+@click.option("--force", is_flag=True, help="Write into a non-empty --out folder siteplan did not write.")
+def explain_cmd(target, out_dir, binding, solver, sets, time_budget, as_json, force):
     """Explain TARGET (a scenario or a solve output folder).
 
     Without --binding: when no plan meets every rule, solve an elastic model and print the
@@ -38,30 +39,51 @@ def explain_cmd(target, out_dir, binding, solver, sets, time_budget, as_json):
 
     from siteplan.commands.plan_cmds import parse_sets
     from siteplan.fileio import write_json_atomic
+    from siteplan.outfolder import check_output_folder, staged_folder
     from siteplan.scenario.load import load_scenario
 
     overrides = parse_sets(sets)
     scn = load_scenario(_scenario_arg(target), overrides)
+    reads = scn.files_read()
     if binding:
         from siteplan.binding import binding_report
 
-        rep = binding_report(scn, backend=solver)
         dest = out_dir or (target if target.is_dir() else None)
-        if dest is not None:
-            write_json_atomic(Path(dest) / "binding.json", rep.as_dict())
-        click.echo(json.dumps(rep.as_dict(), ensure_ascii=False, indent=1, default=str) if as_json else rep.text())
+        joins = dest is not None and _holds_plan_of(dest, scn)  # binding.json joins that run
+        if dest is not None and not joins:
+            if out_dir is None:
+                raise UsageError(f"{target} holds a plan of another scenario than the one explained "
+                                 "(--set changes it)", fix="add --out FOLDER for this binding.json")
+            check_output_folder(dest, reads, force=force)
+        rep = binding_report(scn, backend=solver)
+        doc = dict(rep.as_dict(), scenario_hash=scn.content_hash())
+        if joins:
+            write_json_atomic(Path(dest) / "binding.json", doc)
+        elif dest is not None:
+            with staged_folder(dest, reads, force=force) as stage:
+                write_json_atomic(stage.path / "binding.json", doc)
+                stage.commit()
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=1, default=str) if as_json else rep.text())
         if dest is not None and not as_json:
             click.echo(f"  written   {Path(dest) / 'binding.json'} (siteplan report picks it up)")
         return
     from siteplan.explain import explain_infeasible, write_diagnosis
 
+    dest = out_dir or (None if target.is_dir() else Path("out") / scn.name)
+    if dest is not None:  # before the elastic solves, not after
+        check_output_folder(dest, reads, force=force)
     diag = explain_infeasible(scn, backend=solver, time_budget=time_budget)
     click.echo(json.dumps(diag.as_dict(), ensure_ascii=False, indent=1, default=str) if as_json else diag.text())
     if diag.feasible:
         return
-    out = write_diagnosis(diag, out_dir or Path("out") / scn.name)
-    if not as_json:
-        click.echo(f"  written   {out}/plan.json (status infeasible), {out}/diagnostic_plan.json (NOT compliant)")
+    if dest is not None:
+        with staged_folder(dest, reads, force=force) as stage:
+            write_diagnosis(diag, stage.path)
+            out = stage.commit()
+        if not as_json:
+            click.echo(f"  written   {out}/plan.json (status infeasible), {out}/diagnostic_plan.json (NOT compliant)")
+    elif not as_json:
+        click.echo(f"  not written: {target} is the folder explained; add --out FOLDER to save the diagnosis")
     raise InfeasibleError(f"no plan meets every rule ({len(diag.shortfalls)} shortfall"
                           f"{'s' if len(diag.shortfalls) != 1 else ''}; see above)", reasons=[s.text for s in diag.shortfalls],
                           where=str(target))
@@ -78,12 +100,14 @@ def explain_cmd(target, out_dir, binding, solver, sets, time_budget, as_json):
 @click.option("--compare", "compare_csv", type=click.Path(path_type=Path), default=None,
               help="A compare CSV to show side by side.")
 @click.option("--store", default=None, help="Run store file, for a run id SOURCE.")
-def report_cmd(source, out_file, lang, sweep_dir, compare_csv, store):
+@click.option("--force", is_flag=True, help="Overwrite an existing --out file siteplan did not write.")
+def report_cmd(source, out_file, lang, sweep_dir, compare_csv, store, force):
     """Write one self-contained, offline HTML report for SOURCE.
 
     SOURCE: a solve or explain output folder, a run id from the store, a sweep folder, or
     a compare CSV. The file makes no network request and needs no other file.
     """
+    from siteplan.outfolder import HTML_SIGNATURE, check_output_file
     from siteplan.report.html import build_report
 
     if out_file is None:
@@ -91,5 +115,29 @@ def report_cmd(source, out_file, lang, sweep_dir, compare_csv, store):
         if not src.is_dir():
             raise InputError("--out is required unless SOURCE is a folder", fix="add --out report.html")
         out_file = src / "report.html"
+    check_output_file(out_file, _report_reads(Path(source), sweep_dir, compare_csv, store), force=force,
+                      signature=HTML_SIGNATURE)
     path = build_report(source, out_file, lang=lang, sweep=sweep_dir, compare=compare_csv, store=store)
     click.echo(f"wrote {path}")
+
+
+def _holds_plan_of(folder: Path, scn) -> bool:
+    """`folder` holds a plan.json of exactly this scenario (same content hash)."""
+    import json
+
+    try:
+        doc = json.loads((Path(folder) / "plan.json").read_text(encoding="utf-8"))
+        return doc["scenario"]["hash"] == scn.content_hash()
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def _report_reads(source: Path, *extra) -> list[Path]:
+    """The files a report reads: a source folder's files (earlier reports aside) and the extras."""
+    reads = [Path(p) for p in extra if p]
+    if source.is_dir():
+        files = [*source.iterdir(), *((source / "inputs").iterdir() if (source / "inputs").is_dir() else ())]
+        reads += [p for p in files if p.is_file() and p.suffix.lower() != ".html"]
+    elif source.exists():
+        reads.append(source)
+    return reads

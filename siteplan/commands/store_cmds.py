@@ -108,14 +108,20 @@ def runs_show(run_id, store_path, as_json):
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True,
               help="Folder to write (the same files `siteplan solve` writes).")
 @store_option
-def runs_export(run_id, out_dir, store_path):
+@click.option("--force", is_flag=True, help="Write into a non-empty folder siteplan did not write.")
+def runs_export(run_id, out_dir, store_path, force):
     """Write a stored run's plan.json, CSV tables and inputs, as `solve` does."""
+    from siteplan.outfolder import check_output_folder, staged_folder
     from siteplan.runrecord import export_record
-    from siteplan.store import RunStore
+    from siteplan.store import RunStore, resolve_store_path
 
+    reads = [resolve_store_path(store_path)]
+    check_output_folder(out_dir, reads, force=force)
     with RunStore(store_path, create=False) as store:
         run = store.get_run(run_id, with_tables=True)
-    out = export_record(run, out_dir)
+    with staged_folder(out_dir, reads, force=force) as stage:
+        export_record(run, stage.path)
+        out = stage.commit()
     click.echo(f"exported run {run['id']} to {out} (verify with: siteplan check {out})")
 
 
@@ -133,18 +139,24 @@ _RUN_ID = re.compile(r"^#?\d+$")
 @click.option("--threads", type=int, default=None)
 @click.option("--set", "sets", multiple=True, help="Override a key in every scenario file given.")
 @click.option("--quiet", is_flag=True, help="No progress lines.")
-def compare_cmd(items, store_path, csv_path, md_path, solver, time_limit, mip_gap, threads, sets, quiet):
+@click.option("--force", is_flag=True, help="Overwrite existing --csv/--md files.")
+def compare_cmd(items, store_path, csv_path, md_path, solver, time_limit, mip_gap, threads, sets, quiet, force):
     """KPIs of ITEMS side by side; each is a scenario file (solved and recorded) or a run id."""
     from siteplan import compare
     from siteplan.errors import InfeasibleError, NoSolutionError
     from siteplan.fileio import write_csv_atomic, write_text_atomic
+    from siteplan.outfolder import check_output_file
     from siteplan.pipeline import solve_scenario
     from siteplan.runrecord import failure_record, outcome_record
     from siteplan.scenario.load import load_scenario
-    from siteplan.store import RunStore
+    from siteplan.store import RunStore, resolve_store_path
 
     if len(items) < 2:
         raise InputError("compare needs at least two scenarios or run ids", fix="e.g. siteplan compare a.yaml b.yaml")
+    reads = [resolve_store_path(store_path), *(Path(i) for i in items if Path(i).exists())]
+    for path, option in ((csv_path, "--csv"), (md_path, "--md")):
+        if path is not None:  # before anything is solved
+            check_output_file(path, reads, force=force, option=option)
     say = progress_printer(quiet) or (lambda msg: None)
     overrides = parse_sets(sets)
     backend, profile = _solver_choice(solver)
@@ -153,6 +165,10 @@ def compare_cmd(items, store_path, csv_path, md_path, solver, time_limit, mip_ga
         for item in items:
             if Path(item).exists():
                 scn = load_scenario(item, overrides)
+                reads.extend(scn.files_read())
+                for path, option in ((csv_path, "--csv"), (md_path, "--md")):
+                    if path is not None:  # a table of this scenario is never overwritten
+                        check_output_file(path, reads, force=force, option=option)
                 name, opts = _options(scn, backend, profile, time_limit, mip_gap, threads)
                 say(f"solving {item}")
                 try:
@@ -211,14 +227,16 @@ def compare_cmd(items, store_path, csv_path, md_path, solver, time_limit, mip_ga
 @click.option("--threads", type=int, default=None)
 @click.option("--set", "sets", multiple=True, help="Override a scenario key at every point.")
 @click.option("--quiet", is_flag=True, help="No progress lines.")
+@click.option("--force", is_flag=True, help="Write into a non-empty --out folder siteplan did not write.")
 def sweep_cmd(scenario, vary_specs, kpi, cost, out_dir, store_path, executor, address, workers, sweep_id,
-              bind_tol, solver, time_limit, mip_gap, threads, sets, quiet):
+              bind_tol, solver, time_limit, mip_gap, threads, sets, quiet, force):
     """Solve SCENARIO over a grid of numeric keys; write the frontier, marginals and bindings.
 
     Re-running the same command resumes an interrupted sweep: only missing points are solved.
     """
+    from siteplan.outfolder import check_output_folder, staged_folder
     from siteplan.scenario.load import load_scenario
-    from siteplan.store import RunStore
+    from siteplan.store import RunStore, resolve_store_path
     from siteplan.sweep import default_out, run_sweep, varies_from_specs
     from siteplan.sweep_report import terminal_table, write_sweep_outputs
 
@@ -230,12 +248,16 @@ def sweep_cmd(scenario, vary_specs, kpi, cost, out_dir, store_path, executor, ad
     if kpi not in _totals_keys() or cost not in _totals_keys():
         bad = kpi if kpi not in _totals_keys() else cost
         raise InputError(f"unknown KPI {bad!r}", fix=f"use one of: {', '.join(_totals_keys())}")
+    reads = [*scn.files_read(), resolve_store_path(store_path)]
+    if out_dir is not None:  # before any point is solved
+        check_output_folder(out_dir, reads, force=force)
     run = run_sweep(scenario, varies, store_path=store_path, executor=executor, workers=workers,
                     address=address, backend=name, options=opts, overrides=overrides, sweep_id=sweep_id,
                     progress=progress_printer(quiet))
     out = out_dir or default_out(run.sweep_id)
-    with RunStore(store_path) as store:
-        summary = write_sweep_outputs(store, run.sweep_id, varies, out, kpi=kpi, cost=cost, tol=bind_tol)
+    with RunStore(store_path) as store, staged_folder(out, reads, force=force) as stage:
+        summary = write_sweep_outputs(store, run.sweep_id, varies, stage.path, kpi=kpi, cost=cost, tol=bind_tol)
+        stage.commit()
     click.echo(f"sweep {run.sweep_id}: {run.total} points ({run.skipped} already stored, {run.solved} solved"
                f"{f', {run.failed} without a plan' if run.failed else ''}) in {run.seconds:.1f} s")
     click.echo(terminal_table(summary["frontier"]))

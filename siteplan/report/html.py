@@ -124,6 +124,9 @@ def load_plan_view(folder: Path) -> PlanView:
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise InputError(f"{BINDING_FILE} is not valid JSON: {exc}", where=str(bj),
                              fix="re-run siteplan explain --binding")
+        stated = view.binding.get("scenario_hash") if isinstance(view.binding, dict) else None
+        if stated is not None and stated != (doc.get("scenario") or {}).get("hash"):
+            view.binding = None  # an analysis of another scenario never shows beside this plan
     return view
 
 
@@ -429,7 +432,7 @@ def render(view: PlanView | None, *, lang: str | None = None, sweep: dict | None
     return (f"<!DOCTYPE html><html lang='{'zh-CN' if L.lang == 'zh' else 'en'}'><head><meta charset='utf-8'>"
             "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src 'unsafe-inline'; "
             "img-src data:\">"
-            f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{_e(name)} · siteplan</title>"
+            f"<meta name='viewport' content='width=device-width, initial-scale=1'><meta name='generator' content='siteplan'><title>{_e(name)} · siteplan</title>"
             f"<style>{CSS}</style></head><body><main>{body}</main></body></html>")
 
 

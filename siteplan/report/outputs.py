@@ -13,6 +13,7 @@ from pathlib import Path
 from siteplan import __version__
 from siteplan.errors import InputError
 from siteplan.fileio import write_csv_atomic, write_json_atomic
+from siteplan.outfolder import mark_folder
 from siteplan.plan import Evaluation, Plan
 
 PLAN_FILE = "plan.json"
@@ -68,6 +69,7 @@ def write_plan_files(doc: dict, out: Path) -> Path:
     write_csv_atomic(out / "compliance.csv", doc["compliance"])
     write_csv_atomic(out / "totals.csv", [{"kpi": k, "value": v} for k, v in doc["totals"].items()])
     write_json_atomic(out / PLAN_FILE, doc)  # last: its presence marks a complete folder
+    mark_folder(out)
     return out
 
 

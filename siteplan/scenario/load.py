@@ -93,8 +93,10 @@ def _absolutise_data(raw: dict, folder: Path) -> None:
                 data[key] = str((folder / value).resolve())
 
 
-def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict:
-    """The merged mapping of `path` and every file it `extends:`, with absolute data paths."""
+def load_raw(path: Path, _chain: tuple[Path, ...] = (), read: list[Path] | None = None) -> dict:
+    """The merged mapping of `path` and every file it `extends:`, with absolute data paths.
+
+    `read` collects every file opened, so commands can refuse to write over any of them."""
     path = path.resolve()
     if path in _chain:
         cycle = " -> ".join(p.name for p in (*_chain, path))
@@ -102,6 +104,8 @@ def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict:
                          fix="remove one of the extends: lines")
     if len(_chain) >= MAX_EXTENDS_DEPTH:
         raise InputError(f"extends: chain deeper than {MAX_EXTENDS_DEPTH} files", where=str(path))
+    if read is not None:
+        read.append(path)
     raw = read_yaml(path)
     _absolutise_data(raw, path.parent)
     parent = raw.pop("extends", None)
@@ -114,7 +118,7 @@ def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict:
     if not parent_path.exists():
         raise InputError(f"extends: file {parent!r} not found", where=f"{path}: extends",
                          fix=f"check the name; it is looked up in {path.parent}")
-    return deep_merge(load_raw(parent_path, (*_chain, path)), raw)
+    return deep_merge(load_raw(parent_path, (*_chain, path), read), raw)
 
 
 def parse_value(text: str) -> Any:
@@ -200,10 +204,16 @@ class Scenario:
     standards: ResolvedStandards
     tables: Tables
     raw: dict
+    yaml_files: tuple[Path, ...] = ()
 
     @property
     def name(self) -> str:
         return self.spec.name
+
+    def files_read(self) -> list[Path]:
+        """Every file this scenario came from: its YAML chain and its tables."""
+        tables = [Path(p) for p in self.spec.data.model_dump().values() if isinstance(p, str) and p]
+        return [*self.yaml_files, *tables]
 
     def content_hash(self) -> str:
         """Hash of the resolved scenario and its tables' contents: same inputs, same hash."""
@@ -223,7 +233,8 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
         if len(candidates) != 1:
             raise InputError("is a folder", where=str(path), fix="name the scenario YAML file")
         path = candidates[0]
-    raw = apply_overrides(load_raw(path), overrides, str(path))
+    yaml_files: list[Path] = []
+    raw = apply_overrides(load_raw(path, read=yaml_files), overrides, str(path))
     try:
         spec = ScenarioSpec.model_validate(raw)
     except ValidationError as exc:
@@ -234,4 +245,5 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     except (ValidationError, KeyError, TypeError, ValueError) as exc:
         raise InputError(f"standards: {exc}", where=str(path), fix="check the standards block")
     tables = read_tables(spec, standards, where=str(path))
-    return Scenario(path=path.resolve(), spec=spec, standards=standards, tables=tables, raw=raw)
+    return Scenario(path=path.resolve(), spec=spec, standards=standards, tables=tables, raw=raw,
+                    yaml_files=tuple(yaml_files))
