@@ -116,7 +116,9 @@ class HighsBackend(Backend):
                 highspy.HighsVarType.kInteger if f else highspy.HighsVarType.kContinuous
                 for f in model.integer
             ]
-        h.passModel(lp)
+        if h.passModel(lp) == highspy.HighsStatus.kError:
+            raise SolverError("HiGHS rejected the model (a bound, cost or coefficient it cannot take)",
+                              fix="this is a bug in siteplan's model building; please report it")
         start_note = {}
         known = known_warm_start(model)
         if known is not None:  # a partial start is completed by HiGHS (sub-MIP on the rest)
