@@ -162,7 +162,8 @@ def evaluate(scn: Scenario, plan: Plan, stated_totals: dict | None = None) -> Ev
             "residents": int(row.residents), "site_id": sid, "distance_m": None if dist is None else round(dist, 2),
             "workers": int(w), "band_min": band.min if band else None, "band_max": band.max if band else None,
         })
-    chk.summary("walking_reach", "served committees", reach_ok, round(worst_reach, 4), 1.0, op="<=",
+    # achieved keeps its precision: a rounded worst case could print exactly as the limit it fails
+    chk.summary("walking_reach", "served committees", reach_ok, worst_reach, 1.0, op="<=",
                 note="achieved = worst distance / reach")
     chk.summary("committee_workers", "committees", band_ok, None, "band by households", op="in")
 
@@ -259,8 +260,7 @@ def evaluate(scn: Scenario, plan: Plan, stated_totals: dict | None = None) -> Ev
     all_workers = sum(c["workers"] for c in committees)
     density = 1e4 * urban_workers / urban_res if urban_res else None
     need_workers = st.workers_per_10k_urban * urban_res / 1e4
-    chk.add("workers_per_10k_urban", "city", st.workers_per_10k_urban,
-            None if density is None else round(density, 3),
+    chk.add("workers_per_10k_urban", "city", st.workers_per_10k_urban, density,
             urban_res == 0 or urban_workers >= math.ceil(need_workers - 1e-9),
             note=f"{urban_workers} workers for {urban_res} urban residents")
     if win:

@@ -19,6 +19,7 @@ import pandas as pd
 from siteplan.errors import InputError
 from siteplan.report import svg
 from siteplan.report.i18n import Labels, default_lang
+from siteplan.report.summary import tell_apart
 
 BINDING_FILE = "binding.json"
 MAX_CSV_BYTES = 20 << 20
@@ -275,9 +276,10 @@ def _compliance(doc: dict, L: Labels) -> str:
         star = f" <span title='{_e(L('overridden'))}'>*</span>" if r.get("overridden") else ""
         rule = f"{_e(title)}{star}<br><span class='muted'>{_e(r.get('rule'))}</span>"
         note = f"<br><span class='muted'>{_e(r.get('note'))}</span>" if r.get("note") else ""
+        req, ach = tell_apart(r.get("required"), r.get("achieved"), lambda v: fmt(v, L))
         body.append(f"<tr class='{cls}' data-role='compliance-row'><td>{rule}</td><td>{_e(r.get('scope'))}</td>"
-                    f"<td class='num'>{_e(r.get('op', ''))} {_e(fmt(r.get('required'), L))}</td>"
-                    f"<td class='num'>{_e(fmt(r.get('achieved'), L))}</td><td class='{mark[1]}'>{_e(mark[0])}</td>"
+                    f"<td class='num'>{_e(r.get('op', ''))} {_e(req)}</td>"
+                    f"<td class='num'>{_e(ach)}</td><td class='{mark[1]}'>{_e(mark[0])}</td>"
                     f"<td>{_e(L.kind(r.get('kind')))}</td><td class='src'>{_e(r.get('source'))}{note}</td></tr>")
     foot = f"<p class='note'>* {_e(L('overridden'))}</p>" if any(r.get("overridden") for r in shown) else ""
     return (f"<section id='compliance'><h2>{_e(L('compliance'))}</h2><table><tr>{head}</tr>{''.join(body)}</table>"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 
 def _fmt(v) -> str:
     if v is None:
@@ -21,18 +23,62 @@ def money(v) -> str:
     return "—" if v is None else f"{v / 1e6:,.2f}M CNY"
 
 
+def _is_num(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _fixed(v: float, decimals: int) -> str:
+    text = f"{v:,.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _as_number(text: str):
+    try:
+        return float(text.replace(",", ""))
+    except ValueError:
+        return text
+
+
+def tell_apart(required, achieved, fmt=None) -> tuple[str, str]:
+    """`required` and `achieved` as text; when they differ as numbers but print alike, both
+    get more decimals until they differ (17.995 must never show as the 18 it fails)."""
+    fmt = fmt or _fmt
+    req_s, ach_s = fmt(required), fmt(achieved)
+    if not (_is_num(required) and _is_num(achieved)) or float(required) == float(achieved):
+        return req_s, ach_s
+    if _as_number(req_s) != _as_number(ach_s):  # "18" and "18.00" are the same number
+        return req_s, ach_s
+    for decimals in range(1, 17):
+        req_s, ach_s = _fixed(float(required), decimals), _fixed(float(achieved), decimals)
+        if req_s != ach_s:
+            return req_s, ach_s
+    return repr(required), repr(achieved)
+
+
+def _table(head: tuple[str, ...], rows: list[tuple[str, ...]], right: set[int]) -> list[str]:
+    """Columns as wide as their widest cell: nothing is ever cut."""
+    widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
+
+    def line(cells) -> str:
+        parts = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))]
+        return ("  " + "  ".join(parts)).rstrip()
+
+    return [line(head)] + [line(r) for r in rows]
+
+
 def compliance_lines(rows: list[dict], *, all_rows: bool = False) -> list[str]:
     """City-level and summary rows (plus every failing row); `all_rows` shows everything."""
     shown = [r for r in rows if all_rows or not r["scope"].startswith(("facility:", "committee:"))
              or r["ok"] is False]
-    out = [f"  {'rule':<28} {'scope':<24} {'required':>16} {'achieved':>14}  ok"]
+    cells = []
     for r in shown:
         mark = {True: "ok", False: "FAIL", None: "n/a"}[r["ok"]]
         if r["ok"] is False and not r["enforced"]:
             mark = "below"
         flag = " *" if r.get("overridden") else ""
-        out.append(f"  {r['rule'][:28]:<28} {r['scope'][:24]:<24} {_fmt(r['required'])[:16]:>16} "
-                   f"{_fmt(r['achieved'])[:14]:>14}  {mark}{flag}")
+        req, ach = tell_apart(r["required"], r["achieved"])
+        cells.append((r["rule"], r["scope"], req, ach, mark + flag))
+    out = _table(("rule", "scope", "required", "achieved", "status"), cells, right={2, 3})
     if any(r.get("overridden") for r in shown):
         out.append("  * value overridden by the scenario (preset value differs)")
     return out
