@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from siteplan.errors import InputError
+from siteplan.plan import NOT_DECLARED, row_status
 from siteplan.report import svg
 from siteplan.report.i18n import Labels, default_lang
 from siteplan.report.summary import tell_apart
@@ -267,11 +268,10 @@ def _compliance(doc: dict, L: Labels) -> str:
     head = "".join(f"<th>{_e(L(k))}</th>" for k in ("rule", "scope", "required", "achieved", "ok", "kind", "source"))
     body = []
     for r in shown:
-        ok = r.get("ok")
-        mark = {True: (L("yes"), "ok"), False: (L("no"), "bad"), None: (L("na"), "muted")}[ok]
-        cls = "fail" if ok is False and r.get("enforced") else "below" if ok is False else ""
-        if ok is False and not r.get("enforced"):
-            mark = (L("below"), "bad")
+        status = row_status(r)
+        mark = {"ok": (L("yes"), "ok"), "FAIL": (L("no"), "bad"), "below": (L("below"), "bad"),
+                NOT_DECLARED: (L("not_declared"), "muted")}.get(status, (L("na"), "muted"))
+        cls = "fail" if status == "FAIL" else "below" if status == "below" else ""
         title = r.get("title") or r.get("rule")
         star = f" <span title='{_e(L('overridden'))}'>*</span>" if r.get("overridden") else ""
         rule = f"{_e(title)}{star}<br><span class='muted'>{_e(r.get('rule'))}</span>"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from siteplan.plan import NOT_DECLARED, row_status
+
 
 def _fmt(v) -> str:
     if v is None:
@@ -72,9 +74,7 @@ def compliance_lines(rows: list[dict], *, all_rows: bool = False) -> list[str]:
              or r["ok"] is False]
     cells = []
     for r in shown:
-        mark = {True: "ok", False: "FAIL", None: "n/a"}[r["ok"]]
-        if r["ok"] is False and not r["enforced"]:
-            mark = "below"
+        mark = row_status(r)
         flag = " *" if r.get("overridden") else ""
         req, ach = tell_apart(r["required"], r["achieved"])
         cells.append((r["rule"], r["scope"], req, ach, mark + flag))
@@ -82,6 +82,40 @@ def compliance_lines(rows: list[dict], *, all_rows: bool = False) -> list[str]:
     if any(r.get("overridden") for r in shown):
         out.append("  * value overridden by the scenario (preset value differs)")
     return out
+
+
+_NOT = {">=": "<", "<=": ">", "=": "≠", "in": "not in"}
+
+
+def _compact(v) -> str:
+    if _is_num(v) and not isinstance(v, int):
+        return _fixed(v, 2 if abs(v) < 1e5 else 0)
+    return _fmt(v)
+
+
+def verdict(rows: list[dict], ok: bool, violations: int, *,
+            passed: str = "passed, every enforced rule holds") -> str:
+    """The check's outcome in one line: what the model enforces, and what it only reports.
+
+    A passing check still names the targets that are reported but not enforced and missed
+    (expected rules, coverage under max_coverage, declared facts), and the facts the
+    scenario never declared, so "passed" is never read as "every standard is met".
+    """
+    head = passed if ok else f"FAILED, {violations} violations"
+    missed = [r for r in rows if row_status(r) == "below"]
+    if missed:
+        repeated = {r["rule"] for r in missed if sum(x["rule"] == r["rule"] for x in rows) > 1}
+        items = []
+        for r in missed:
+            req, ach = tell_apart(r["required"], r["achieved"], _compact)
+            where = f" {r['scope']}" if r["rule"] in repeated else ""
+            items.append(f"{r['rule']}{where} {ach} {_NOT.get(r.get('op'), '✗')} {req} ({r.get('kind')})")
+        n = len(missed)
+        head += f"; {n} target{'s' if n != 1 else ''} missed (reported, not enforced): " + ", ".join(items)
+    undeclared = list(dict.fromkeys(r["rule"] for r in rows if row_status(r) == NOT_DECLARED))
+    if undeclared:
+        head += "; not declared by the scenario: " + ", ".join(undeclared)
+    return head
 
 
 def summary_text(doc: dict) -> str:
@@ -101,7 +135,7 @@ def summary_text(doc: dict) -> str:
         f"residents){', ' + str(t['window_staff']) + ' window staff' if t['window_staff'] else ''}"),
         (f"  cost        capex {money(t['capex'])}, opex {money(t['opex_per_year'])}/year, "
         f"total over {t['horizon_years']:g} years {money(t['total_cost'])}"),
-        "  compliance  (independent check: " + ("passed" if doc["check"]["ok"] else
-                                                f"FAILED, {doc['check']['violations']} violations") + ")",
+        "  compliance  independent check: " + verdict(doc["compliance"], doc["check"]["ok"],
+                                                      doc["check"]["violations"]),
     ]
     return "\n".join(lines + compliance_lines(doc["compliance"]))

@@ -3,6 +3,7 @@ in English and Chinese. Every number and word here must tell the reader the trut
 
 from __future__ import annotations
 
+import csv
 import html as htmllib
 import re
 from pathlib import Path
@@ -11,7 +12,8 @@ import pytest
 
 from siteplan.cli import main
 from siteplan.pipeline import solve_scenario
-from siteplan.report.summary import compliance_lines
+from siteplan.report.outputs import write_outputs
+from siteplan.report.summary import compliance_lines, summary_text
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "scenarios" / "tiny" / "tiny.yaml"
@@ -86,3 +88,83 @@ def test_runs_show_prints_the_compliance_table_once(tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.count("workers_per_10k_urban") == 1
     assert len(re.findall(r"^\s+rule\s+scope\s+required", out, flags=re.MULTILINE)) == 1
+
+
+# ------------------------------------------------------------------ 7: missed targets, undeclared facts
+
+@pytest.fixture(scope="module")
+def short_of_targets(tmp_path_factory):
+    """tiny under max_coverage with a small capex budget (rural coverage missed) and a declared
+    activity share below the preset's expected 0.6: the check passes, two targets are missed."""
+    out = solve_scenario(TINY, overrides={"objective": "max_coverage", "budget.capex": 2.5e6,
+                                           "facilities.activity_share": 0.5})
+    return write_outputs(out, tmp_path_factory.mktemp("short") / "out")
+
+
+def test_solve_summary_names_the_missed_targets(short_of_targets):
+    import json
+
+    doc = json.loads((short_of_targets / "plan.json").read_text(encoding="utf-8"))
+    text = summary_text(doc)
+    assert "independent check: passed" in text and "every enforced rule holds" in text
+    assert "2 targets missed" in text
+    assert "coverage city:rural 0 < 0.8" in text and "activity_share 0.5 < 0.6" in text
+
+
+def test_check_names_the_missed_targets(short_of_targets, capsys):
+    assert main(["check", str(short_of_targets)]) == 0
+    out = capsys.readouterr().out
+    verdict = next(line for line in out.splitlines() if line.startswith("check passed"))
+    assert "every enforced rule holds" in verdict and "2 targets missed" in verdict
+    assert "activity_share 0.5 < 0.6 (expected)" in verdict and "coverage city:rural" in verdict
+
+
+@pytest.fixture(scope="module")
+def tiny_out(tmp_path_factory):
+    """The tiny district: its scenario declares nothing about opening hours or shares."""
+    return write_outputs(solve_scenario(TINY), tmp_path_factory.mktemp("tiny") / "out")
+
+
+UNDECLARED = ("open_hours_per_day", "activity_share", "certified_share")
+
+
+def test_undeclared_facts_are_not_declared_not_ok(tiny_out, capsys):
+    import json
+
+    doc = json.loads((tiny_out / "plan.json").read_text(encoding="utf-8"))
+    rows = {r["rule"]: r for r in doc["compliance"]}
+    for rule in UNDECLARED:
+        assert rows[rule]["ok"] is None and rows[rule]["achieved"] is None
+        assert rows[rule]["status"] == "not declared"
+    assert rows["commercial_share"]["status"] == "not assessed"
+    with open(tiny_out / "compliance.csv", encoding="utf-8") as fh:
+        csv_rows = {r["rule"]: r for r in csv.DictReader(fh)}
+    assert all(csv_rows[rule]["status"] == "not declared" for rule in UNDECLARED)
+    assert all(f["open_hours_per_day"] is None for f in doc["facilities"])
+    text = summary_text(doc)
+    for rule in UNDECLARED:
+        assert re.search(rf"^\s+{rule}\s.*not declared$", text, flags=re.MULTILINE), text
+    assert main(["check", str(tiny_out)]) == 0
+    out = capsys.readouterr().out
+    assert "not declared by the scenario: open_hours_per_day, activity_share, certified_share" in out
+
+
+def test_a_declared_fact_is_assessed_and_the_others_stay_undeclared():
+    from siteplan.plan import evaluate
+
+    out = solve_scenario(TINY, overrides={"facilities.activity_share": 0.65})
+    rows = {r["rule"]: r for r in evaluate(out.scenario, out.plan).compliance}
+    assert rows["activity_share"]["ok"] is True and rows["activity_share"]["achieved"] == 0.65
+    assert rows["activity_share"]["status"] == "ok"
+    assert rows["open_hours_per_day"]["status"] == "not declared"
+
+
+def test_report_says_not_declared_in_both_languages(tiny_out, tmp_path):
+    for lang, word in (("en", "not declared"), ("zh", "情景未声明")):
+        dest = tmp_path / f"{lang}.html"
+        assert main(["report", str(tiny_out), "--out", str(dest), "--lang", lang]) == 0
+        rows = re.findall(r"<tr[^>]*data-role='compliance-row'>(.*?)</tr>", dest.read_text(encoding="utf-8"))
+        for rule in UNDECLARED:
+            row = next(r for r in rows if f">{rule}<" in r)
+            status_cell = re.findall(r"<td[^>]*>(.*?)</td>", row)[4]
+            assert _text(status_cell).strip() == word
