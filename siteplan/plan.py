@@ -204,7 +204,7 @@ def evaluate(scn: Scenario, plan: Plan, stated_totals: dict | None = None) -> Ev
             chk.add("min_facility_area_m2", f"facility:{sid}", amin, area, False)
         if st.area_scope == "facility" and not _leq(need, area, AREA_TOL):
             chk.add("area_per_100_households", f"facility:{sid}", round(need, 3), area, False,
-                    note=f"serves {served_hh[sid]} households")
+                    note=f"serves {served_hh[sid]:,} households")
         if bool(s["excluded"]):
             chk.add("site_excluded", f"facility:{sid}", "closed", "open", False, op="=")
         n_win = staff = 0
@@ -213,7 +213,7 @@ def evaluate(scn: Scenario, plan: Plan, stated_totals: dict | None = None) -> Ev
             needed = math.ceil(served_res[sid] / win.residents_per_window - 1e-9)
             if n_win < needed:
                 chk.add("windows", f"facility:{sid}", needed, n_win, False,
-                        note=f"{served_res[sid]} residents served")
+                        note=f"{served_res[sid]:,} residents served")
             staff = n_win + win.extra_staff
         fixed = 0.0 if existing > 0 else float(s["fixed_cost"])
         f_capex = fixed + float(s["cost_per_m2"]) * (area - existing)
@@ -281,7 +281,7 @@ def evaluate(scn: Scenario, plan: Plan, stated_totals: dict | None = None) -> Ev
     need_workers = st.workers_per_10k_urban * urban_res / 1e4
     chk.add("workers_per_10k_urban", "city", st.workers_per_10k_urban, density,
             urban_res == 0 or urban_workers >= math.ceil(need_workers - 1e-9),
-            note=f"{urban_workers} workers for {urban_res} urban residents")
+            note=f"{urban_workers:,} workers for {urban_res:,} urban residents")
     if win:
         chk.summary("windows", "facilities",
                     [f["windows"] >= math.ceil(f["served_residents"] / win.residents_per_window - 1e-9)

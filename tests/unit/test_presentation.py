@@ -168,3 +168,71 @@ def test_report_says_not_declared_in_both_languages(tiny_out, tmp_path):
             row = next(r for r in rows if f">{rule}<" in r)
             status_cell = re.findall(r"<td[^>]*>(.*?)</td>", row)[4]
             assert _text(status_cell).strip() == word
+
+
+# ------------------------------------------------------------------ 10: the report in two languages
+
+@pytest.fixture(scope="module")
+def xinhe_reports(tmp_path_factory):
+    base = tmp_path_factory.mktemp("xinhe")
+    out = write_outputs(solve_scenario(XINHE), base / "out")
+    pages = {}
+    for lang in ("en", "zh"):
+        assert main(["report", str(out), "--out", str(base / f"{lang}.html"), "--lang", lang]) == 0
+        pages[lang] = (base / f"{lang}.html").read_text(encoding="utf-8")
+    return out, pages
+
+
+def test_english_report_has_english_rule_names(xinhe_reports):
+    _, pages = xinhe_reports
+    rows = re.findall(r"<tr[^>]*data-role='compliance-row'>(.*?)</tr>", pages["en"])
+    assert rows
+    for row in rows:
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
+        source_col = 6
+        for i, cell in enumerate(cells):
+            if i != source_col:
+                assert not CJK.search(_text(cell)), cell
+
+
+def test_chinese_report_translates_objective_status_and_money(xinhe_reports):
+    _, pages = xinhe_reports
+    text = _text(pages["zh"])
+    for word in ("min_cost", "optimal", "CNY"):
+        assert word not in text, word
+    assert "最低成本" in text and "最优" in text and "万元" in text
+    rows = re.findall(r"<tr[^>]*data-role='compliance-row'>(.*?)</tr>", pages["zh"])
+    for row in rows:  # the rule column names every rule in Chinese
+        assert CJK.search(_text(re.findall(r"<td[^>]*>(.*?)</td>", row)[0]))
+
+
+def test_report_numbers_have_thousands_separators(xinhe_reports):
+    _, pages = xinhe_reports
+    for lang, page in pages.items():
+        bare = re.findall(r"(?<![\w,.#〔\-])\d{5,}", _text(page))
+        assert not bare, (lang, bare)
+
+
+def test_report_explains_new_and_expanded_sites(xinhe_reports):
+    import json
+
+    out, pages = xinhe_reports
+    t = json.loads((out / "plan.json").read_text(encoding="utf-8"))["totals"]
+    assert f"+{t['sites_new']} new" in _text(pages["en"]) and f"↑{t['sites_expanded']} expanded" in _text(pages["en"])
+    assert f"+{t['sites_new']} 新建" in _text(pages["zh"]) and f"↑{t['sites_expanded']} 扩建" in _text(pages["zh"])
+    assert "+ new site" in _text(pages["en"]) and "↑ existing site expanded" in _text(pages["en"])
+
+
+def test_cost_legend_omits_absent_categories(xinhe_reports, tiny_out, tmp_path):
+    import json
+
+    out, pages = xinhe_reports
+    assert json.loads((out / "plan.json").read_text(encoding="utf-8"))["totals"]["windows"] == 0
+    assert "window staff" not in pages["en"] and "窗口人员" not in pages["zh"]
+    # tiny builds only new sites: no expansion capex either
+    assert main(["report", str(tiny_out), "--out", str(tmp_path / "t.html")]) == 0
+    assert ">expansions<" not in (tmp_path / "t.html").read_text(encoding="utf-8")
+    # a panzhihua plan staffs windows: the category is shown
+    pz = write_outputs(solve_scenario(TINY, overrides={"preset": "panzhihua"}), tmp_path / "pz")
+    assert main(["report", str(pz), "--out", str(tmp_path / "pz.html"), "--lang", "en"]) == 0
+    assert "window staff pay" in (tmp_path / "pz.html").read_text(encoding="utf-8")
