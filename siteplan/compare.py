@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from siteplan.plan import row_status
+
 #: (totals key, label, scale) in the order an analyst reads them
 KPIS = [
     ("capex", "capex (CNY)", 1),
@@ -40,8 +42,7 @@ def column(label: str, totals: dict | None, compliance: list[dict] | None, statu
         if r["scope"].startswith(("facility:", "committee:")):
             continue
         scope = _COUNT.sub("all ", r["scope"])
-        ok = {True: "ok", False: "FAIL" if r.get("enforced") else "below", None: "n/a"}[r.get("ok")]
-        col[f"rule:{r['rule']}@{scope}:ok"] = ok
+        col[f"rule:{r['rule']}@{scope}:ok"] = row_status(r)  # ok/FAIL/below/not declared/not assessed
         col[f"rule:{r['rule']}@{scope}:achieved"] = r.get("achieved")
     return {"label": label, "tag": tag or label, "values": col}
 

@@ -8,7 +8,9 @@ shows up as a disagreement here. `siteplan check` runs exactly this on saved out
 Rules the model enforces must hold (`enforced`); a failing enforced rule fails the check.
 Rules that the objective trades off (coverage under max_coverage) and declared facts
 (opening hours, activity share) are reported with ok true/false; rules siteplan cannot
-assess are listed with ok = null.
+assess, and facts the scenario never declared, are listed with ok = null. Each row's
+`status` says which in one word: ok, FAIL (enforced and failed), below (reported, not
+enforced, and missed), not declared, not assessed.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import numpy as np
 from siteplan.scenario.load import Scenario
 
 REL_TOL = 1e-6
+NOT_DECLARED = "not declared"
+NOT_ASSESSED = "not assessed"
 AREA_TOL = 1e-3  # m²
 MONEY_TOL = 1.0  # CNY
 
@@ -57,6 +61,16 @@ def _walk_metres(ax, ay, bx, by, method: str) -> float:
     return math.hypot(bx - ax, by - ay)
 
 
+def row_status(row: dict) -> str:
+    """A compliance row's status word (rows written before `status` existed get it derived)."""
+    if row.get("status"):
+        return str(row["status"])
+    ok = row.get("ok")
+    if ok is None:
+        return NOT_ASSESSED
+    return "ok" if ok else ("FAIL" if row.get("enforced") else "below")
+
+
 def _leq(a: float, b: float, tol: float) -> bool:
     return a <= b + tol + REL_TOL * abs(b)
 
@@ -71,7 +85,7 @@ class _Compliance:
         self.enforce_coverage = enforce_coverage
 
     def add(self, rule: str, scope: str, required, achieved, ok, *, enforced=True, note="",
-            op=">="):
+            op=">=", status=None):
         meta = self.scn.standards.rule(rule)
         row = {
             "rule": rule, "title": meta.get("title", rule), "scope": scope, "op": op,
@@ -80,6 +94,7 @@ class _Compliance:
             "enforced": bool(enforced), "overridden": bool(meta.get("overridden", False)),
             "source": meta.get("source", ""), "note": note,
         }
+        row["status"] = status or row_status(row)  # added last: CSV readers keep their columns
         self.rows.append(row)
         if enforced and ok is False:
             self.violations.append(row)
@@ -100,6 +115,7 @@ def evaluate(scn: Scenario, plan: Plan, stated_totals: dict | None = None) -> Ev
     circuity = spec.distance_spec.circuity
     cx, cy = t.coords
     objective = spec.objective
+    declared = spec.facilities.model_fields_set  # what the scenario's `facilities:` block states
     chk = _Compliance(scn, enforce_coverage=objective != "max_coverage")
     site_rows = {sid: i for i, sid in enumerate(sit["id"])}
     matrix = None
@@ -162,7 +178,8 @@ def evaluate(scn: Scenario, plan: Plan, stated_totals: dict | None = None) -> Ev
             "residents": int(row.residents), "site_id": sid, "distance_m": None if dist is None else round(dist, 2),
             "workers": int(w), "band_min": band.min if band else None, "band_max": band.max if band else None,
         })
-    chk.summary("walking_reach", "served committees", reach_ok, round(worst_reach, 4), 1.0, op="<=",
+    # achieved keeps its precision: a rounded worst case could print exactly as the limit it fails
+    chk.summary("walking_reach", "served committees", reach_ok, worst_reach, 1.0, op="<=",
                 note="achieved = worst distance / reach")
     chk.summary("committee_workers", "committees", band_ok, None, "band by households", op="in")
 
@@ -187,7 +204,7 @@ def evaluate(scn: Scenario, plan: Plan, stated_totals: dict | None = None) -> Ev
             chk.add("min_facility_area_m2", f"facility:{sid}", amin, area, False)
         if st.area_scope == "facility" and not _leq(need, area, AREA_TOL):
             chk.add("area_per_100_households", f"facility:{sid}", round(need, 3), area, False,
-                    note=f"serves {served_hh[sid]} households")
+                    note=f"serves {served_hh[sid]:,} households")
         if bool(s["excluded"]):
             chk.add("site_excluded", f"facility:{sid}", "closed", "open", False, op="=")
         n_win = staff = 0
@@ -196,7 +213,7 @@ def evaluate(scn: Scenario, plan: Plan, stated_totals: dict | None = None) -> Ev
             needed = math.ceil(served_res[sid] / win.residents_per_window - 1e-9)
             if n_win < needed:
                 chk.add("windows", f"facility:{sid}", needed, n_win, False,
-                        note=f"{served_res[sid]} residents served")
+                        note=f"{served_res[sid]:,} residents served")
             staff = n_win + win.extra_staff
         fixed = 0.0 if existing > 0 else float(s["fixed_cost"])
         f_capex = fixed + float(s["cost_per_m2"]) * (area - existing)
@@ -205,7 +222,10 @@ def evaluate(scn: Scenario, plan: Plan, stated_totals: dict | None = None) -> Ev
         opex_area += float(s["opex_per_m2_year"]) * area
         window_staff += staff
         hours = s.get("open_hours_per_day", math.nan) if "open_hours_per_day" in s.index else math.nan
-        hours = spec.facilities.open_hours_per_day if hours is None or math.isnan(hours) else float(hours)
+        if hours is None or math.isnan(hours):  # the site's own hours, else the scenario's, else unknown
+            hours = spec.facilities.open_hours_per_day if "open_hours_per_day" in declared else None
+        else:
+            hours = float(hours)
         facilities.append({
             "site_id": sid, "street": s["street"], "kind": kind,
             "status": "existing" if existing > 0 and area <= existing + AREA_TOL else
@@ -259,10 +279,9 @@ def evaluate(scn: Scenario, plan: Plan, stated_totals: dict | None = None) -> Ev
     all_workers = sum(c["workers"] for c in committees)
     density = 1e4 * urban_workers / urban_res if urban_res else None
     need_workers = st.workers_per_10k_urban * urban_res / 1e4
-    chk.add("workers_per_10k_urban", "city", st.workers_per_10k_urban,
-            None if density is None else round(density, 3),
+    chk.add("workers_per_10k_urban", "city", st.workers_per_10k_urban, density,
             urban_res == 0 or urban_workers >= math.ceil(need_workers - 1e-9),
-            note=f"{urban_workers} workers for {urban_res} urban residents")
+            note=f"{urban_workers:,} workers for {urban_res:,} urban residents")
     if win:
         chk.summary("windows", "facilities",
                     [f["windows"] >= math.ceil(f["served_residents"] / win.residents_per_window - 1e-9)
@@ -282,17 +301,30 @@ def evaluate(scn: Scenario, plan: Plan, stated_totals: dict | None = None) -> Ev
         chk.add("every_committee_served", "city", 1.0, round(1 - len(uncovered) / len(committees), 4),
                 not uncovered, note=(f"uncovered: {', '.join(uncovered[:5])}" if uncovered else ""))
 
-    # declared facts
+    # declared facts: a fact the scenario never states is "not declared", never met by default
+    def undeclared(rule, scope, required, note):
+        chk.add(rule, scope, required, None, None, enforced=False, status=NOT_DECLARED, note=note)
+
     hours = [f["open_hours_per_day"] for f in facilities]
-    chk.add("open_hours_per_day", "all facilities", st.open_hours_per_day, min(hours) if hours else None,
-            all(h >= st.open_hours_per_day for h in hours), enforced=False, note="declared by the scenario")
-    chk.add("activity_share", "all facilities", st.activity_share, spec.facilities.activity_share,
-            spec.facilities.activity_share >= st.activity_share, enforced=False, note="declared by the scenario")
-    chk.add("certified_share", "city", st.certified_share, spec.facilities.certified_share,
-            spec.facilities.certified_share >= st.certified_share, enforced=False, note="declared by the scenario")
+    known = [h for h in hours if h is not None]
+    short = [h for h in known if h < st.open_hours_per_day]
+    if hours and len(known) < len(hours) and not short:
+        undeclared("open_hours_per_day", "all facilities", st.open_hours_per_day,
+                   f"not declared by the scenario ({len(hours) - len(known)} of {len(hours)} facilities "
+                   "without hours; set facilities.open_hours_per_day or a sites column)")
+    else:
+        chk.add("open_hours_per_day", "all facilities", st.open_hours_per_day, min(known) if known else None,
+                not short, enforced=False, note="declared by the scenario")
+    for rule, scope in (("activity_share", "all facilities"), ("certified_share", "city")):
+        required, value = getattr(st, rule), getattr(spec.facilities, rule)
+        if rule in declared:
+            chk.add(rule, scope, required, value, value >= required, enforced=False, note="declared by the scenario")
+        else:
+            undeclared(rule, scope, required, f"not declared by the scenario (set facilities.{rule})")
     for r in st.rules:
         if not r.get("assessed", True):
-            chk.add(r["id"], "city", r["value"], None, None, enforced=False, note="not assessed by siteplan")
+            chk.add(r["id"], "city", r["value"], None, None, enforced=False, note="not assessed by siteplan",
+                    status=NOT_ASSESSED)
 
     # costs and budgets
     worker_cost = wage * all_workers

@@ -156,7 +156,7 @@ def check_cmd(outdir, all_rows):
     """Re-verify a saved plan against every standard, without any solver."""
     from siteplan.plan import evaluate
     from siteplan.report.outputs import read_plan_dir
-    from siteplan.report.summary import compliance_lines
+    from siteplan.report.summary import compliance_lines, verdict
 
     scn, plan, doc = read_plan_dir(outdir)
     if doc.get("status") == "infeasible":
@@ -171,7 +171,8 @@ def check_cmd(outdir, all_rows):
         raise CheckFailedError(f"{len(ev.violations)} rule violation(s); first: {first['rule']} at "
                                f"{first['scope']} (required {first['required']}, got {first['achieved']})",
                                where=str(outdir))
-    click.echo("check passed: every enforced rule holds and the stated totals match")
+    click.echo("check " + verdict(ev.compliance, True, 0,
+                                  passed="passed: every enforced rule holds and the stated totals match"))
 
 
 @click.group("presets", invoke_without_command=True)

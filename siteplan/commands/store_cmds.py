@@ -80,7 +80,7 @@ def runs_list(store_path, sweep_id, limit, as_json):
 @click.option("--json", "as_json", is_flag=True, help="The whole record (without table bytes).")
 def runs_show(run_id, store_path, as_json):
     """One run: scenario, overrides, solver options, result summary, KPIs and compliance."""
-    from siteplan.report.summary import compliance_lines, summary_text
+    from siteplan.report.summary import summary_text
     from siteplan.store import RunStore
 
     with RunStore(store_path, create=False) as store:
@@ -95,8 +95,7 @@ def runs_show(run_id, store_path, as_json):
     opts = {k: v for k, v in (run["options"] or {}).items() if v not in (None, False, {})}
     click.echo(f"  solver      {run['backend']} {json.dumps(opts)}")
     if run["plan"]:
-        click.echo(summary_text(run["plan"]))
-        click.echo("\n".join(compliance_lines(run["compliance"])))
+        click.echo(summary_text(run["plan"]))  # the compliance table is part of the summary
     else:
         click.echo(f"  status      {run['status']}: {run['error']}")
         for reason in (run["summary"] or {}).get("reasons", [])[:5]:

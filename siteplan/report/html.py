@@ -17,8 +17,10 @@ from pathlib import Path
 import pandas as pd
 
 from siteplan.errors import InputError
+from siteplan.plan import NOT_DECLARED, row_status
 from siteplan.report import svg
-from siteplan.report.i18n import Labels, default_lang
+from siteplan.report.i18n import REQUIRED_ZH, Labels, default_lang
+from siteplan.report.summary import tell_apart
 
 BINDING_FILE = "binding.json"
 MAX_CSV_BYTES = 20 << 20
@@ -60,7 +62,7 @@ def fmt(v, L: Labels | None = None) -> str:
     if isinstance(v, int):
         return f"{v:,}"
     if isinstance(v, dict):
-        return ", ".join(f"{k} {fmt(x, L)}" for k, x in v.items())
+        return ", ".join(f"{L.word('k', k) if L else k} {fmt(x, L)}" for k, x in v.items())
     if isinstance(v, list):
         return "; ".join(fmt(x, L) for x in v)
     if isinstance(v, str) and v[:1] in "{[":
@@ -68,11 +70,27 @@ def fmt(v, L: Labels | None = None) -> str:
             return fmt(json.loads(v), L)
         except ValueError:
             pass
+    if isinstance(v, str) and L is not None and L.lang == "zh":
+        for pattern, repl in REQUIRED_ZH:
+            m = pattern.fullmatch(v)
+            if m:
+                return repl(m)
     return str(v)
 
 
-def mny(v) -> str:
-    return "—" if v is None else f"{float(v) / 1e6:,.2f}M"
+def mny(v, L: Labels | None = None, *, sign: bool = False) -> str:
+    """Money without its currency: millions in English (12.34M), 万 in Chinese (1,234.0万)."""
+    if v is None:
+        return "—"
+    s = "+" if sign else ""
+    if L is not None and L.lang == "zh":
+        return f"{float(v) / 1e4:{s},.1f}万"
+    return f"{float(v) / 1e6:{s},.2f}M"
+
+
+def money(v, L: Labels) -> str:
+    """Money with its currency: 12.34M CNY, 1,234.0万元."""
+    return mny(v, L) if v is None else mny(v, L) + ("元" if L.lang == "zh" else " CNY")
 
 
 @dataclass
@@ -173,12 +191,14 @@ def _header(view: PlanView, L: Labels) -> str:
             from siteplan.scenario.presets import load_preset
 
             p = load_preset(preset)
-            ptitle = f"{p.title} ({p.document})"
+            name = L.word("preset", preset) if L.lang == "en" else p.title
+            ptitle = f"{name if name != preset else p.title} ({p.document})"
         except Exception:  # noqa: BLE001 - an unknown preset only loses its title
             ptitle = preset
     return (f"<h1>{_e(L('title'))}</h1><div class='meta'><span>{_e(L('scenario'))}: <b>{_e(s.get('name'))}</b></span>"
-            f"<span>{_e(L('preset'))}: {_e(ptitle or preset)}</span><span>{_e(L('objective'))}: {_e(s.get('objective'))}</span>"
-            f"<span>{_e(L('status'))}: <b class='{'ok' if status in ('optimal', 'feasible') else 'bad'}'>{_e(status)}</b></span>"
+            f"<span>{_e(L('preset'))}: {_e(ptitle or preset)}</span><span>{_e(L('objective'))}: {_e(L.word('obj', s.get('objective')))}</span>"
+            f"<span>{_e(L('status'))}: <b class='{'ok' if status in ('optimal', 'feasible') else 'bad'}'>"
+            f"{_e(L.word('status', status))}</b></span>"
             f"<span>{_e(L('solver'))}: {_e(sol.get('backend'))} {_e(sol.get('version') or '')}</span></div>")
 
 
@@ -201,19 +221,21 @@ def _kpis(doc: dict, L: Labels) -> str:
         return ""
     h = t.get("horizon_years")
     cards = [
-        (L("sites_open"), fmt(t.get("sites_open")), f"+{t.get('sites_new', 0)} / ↑{t.get('sites_expanded', 0)}"),
+        (L("sites_open"), fmt(t.get("sites_open")),
+         f"+{fmt(t.get('sites_new', 0))} {L('sites_new_n')} · ↑{fmt(t.get('sites_expanded', 0))} {L('sites_expanded_n')}"),
         (L("floor_area"), f"{fmt(t.get('floor_area_m2'))} m²", f"{fmt(t.get('area_per_100_households'))} {L('per100')}"),
         (L("coverage"), f"{100 * (t.get('coverage_share') or 0):.1f}%",
          f"{fmt(t.get('residents_covered'))} / {fmt(t.get('residents'))}"),
         (L("workers"), fmt(t.get("workers")), f"{fmt(t.get('workers_per_10k_urban'))} · {L('per10k')}"),
-        (L("capex"), mny(t.get("capex")) + " CNY", ""),
-        (L("opex"), mny(t.get("opex_per_year")) + " CNY", ""),
-        (L("total"), mny(t.get("total_cost")) + " CNY", f"{fmt(h)} {L('years')}"),
+        (L("capex"), money(t.get("capex"), L), ""),
+        (L("opex"), money(t.get("opex_per_year"), L), ""),
+        (L("total"), money(t.get("total_cost"), L), f"{fmt(h)} {L('years')}"),
         (L("mean_walk"), f"{fmt(t.get('mean_walk_m'))} m", f"p95 {fmt(t.get('p95_walk_m'))} m"),
     ]
     body = "".join(f"<div class='kpi'><small>{_e(a)}</small><b>{_e(b)}</b><small>{_e(c)}</small></div>"
                    for a, b, c in cards)
-    return f"<section id='kpis'><h2>{_e(L('kpis'))}</h2><div class='kpis'>{body}</div></section>"
+    return (f"<section id='kpis'><h2>{_e(L('kpis'))}</h2><div class='kpis'>{body}</div>"
+            f"<p class='note' data-role='kpi-legend'>{_e(L('sites_open'))}: {_e(L('sites_signs'))}</p></section>")
 
 
 def _map(view: PlanView, L: Labels) -> str:
@@ -269,18 +291,18 @@ def _compliance(doc: dict, L: Labels) -> str:
     head = "".join(f"<th>{_e(L(k))}</th>" for k in ("rule", "scope", "required", "achieved", "ok", "kind", "source"))
     body = []
     for r in shown:
-        ok = r.get("ok")
-        mark = {True: (L("yes"), "ok"), False: (L("no"), "bad"), None: (L("na"), "muted")}[ok]
-        cls = "fail" if ok is False and r.get("enforced") else "below" if ok is False else ""
-        if ok is False and not r.get("enforced"):
-            mark = (L("below"), "bad")
-        title = r.get("title") or r.get("rule")
+        status = row_status(r)
+        mark = {"ok": (L("yes"), "ok"), "FAIL": (L("no"), "bad"), "below": (L("below"), "bad"),
+                NOT_DECLARED: (L("not_declared"), "muted")}.get(status, (L("na"), "muted"))
+        cls = "fail" if status == "FAIL" else "below" if status == "below" else ""
+        title = L.rule_name(r)
         star = f" <span title='{_e(L('overridden'))}'>*</span>" if r.get("overridden") else ""
         rule = f"{_e(title)}{star}<br><span class='muted'>{_e(r.get('rule'))}</span>"
-        note = f"<br><span class='muted'>{_e(r.get('note'))}</span>" if r.get("note") else ""
-        body.append(f"<tr class='{cls}' data-role='compliance-row'><td>{rule}</td><td>{_e(r.get('scope'))}</td>"
-                    f"<td class='num'>{_e(r.get('op', ''))} {_e(fmt(r.get('required'), L))}</td>"
-                    f"<td class='num'>{_e(fmt(r.get('achieved'), L))}</td><td class='{mark[1]}'>{_e(mark[0])}</td>"
+        note = f"<br><span class='muted'>{_e(L.note(r.get('note')))}</span>" if r.get("note") else ""
+        req, ach = tell_apart(r.get("required"), r.get("achieved"), lambda v: fmt(v, L))
+        body.append(f"<tr class='{cls}' data-role='compliance-row'><td>{rule}</td><td>{_e(L.scope(r.get('scope')))}</td>"
+                    f"<td class='num'>{_e(L.word('op', r.get('op', '')))} {_e(req)}</td>"
+                    f"<td class='num'>{_e(ach)}</td><td class='{mark[1]}'>{_e(mark[0])}</td>"
                     f"<td>{_e(L.kind(r.get('kind')))}</td><td class='src'>{_e(r.get('source'))}{note}</td></tr>")
     foot = f"<p class='note'>* {_e(L('overridden'))}</p>" if any(r.get("overridden") for r in shown) else ""
     return (f"<section id='compliance'><h2>{_e(L('compliance'))}</h2><table><tr>{head}</tr>{''.join(body)}</table>"
@@ -294,24 +316,30 @@ def _costs(doc: dict, L: Labels) -> str:
         return ""
     new = sum(float(f.get("capex") or 0) for f in fac if f.get("status") == "new")
     exp = sum(float(f.get("capex") or 0) for f in fac if f.get("status") != "new")
-    wage_windows = float(t.get("opex_per_year") or 0) - float(t.get("opex_area_per_year") or 0) \
-        - float(t.get("opex_workers_per_year") or 0)
-    chart = svg.bar_chart([
+    # opex_workers_per_year pays community workers and window staff at one wage: split it by head
+    staff_pay = float(t.get("opex_workers_per_year") or 0)
+    heads = float(t.get("workers") or 0) + float(t.get("window_staff") or 0)
+    windows_pay = staff_pay * float(t.get("window_staff") or 0) / heads if heads else 0.0
+    parts = [
         (L("capex"), [(L("capex_new"), new), (L("capex_expanded"), exp)]),
-        (f"{L('opex')}", [(L("opex_area"), float(t.get("opex_area_per_year") or 0)),
-                          (L("opex_workers"), float(t.get("opex_workers_per_year") or 0)),
-                          (L("opex_windows"), max(wage_windows, 0.0))]),
-    ], unit=" CNY")
+        (L("opex"), [(L("opex_area"), float(t.get("opex_area_per_year") or 0)),
+                     (L("opex_workers"), staff_pay - windows_pay),
+                     (L("opex_windows"), windows_pay)]),
+    ]
+    # a category the plan does not have (no windows, no expansions) gets no bar and no legend entry
+    parts = [(label, [(k, v) for k, v in row if v > 0]) for label, row in parts]
+    chart = svg.bar_chart(parts, unit="元" if L.lang == "zh" else " CNY", fmt=lambda v: mny(v, L))
     top = sorted(fac, key=lambda f: -float(f.get("capex") or 0))
     head = "".join(f"<th>{_e(L(k))}</th>" for k in ("site", "street", "facility_status", "area", "served", "capex", "opex"))
     rows = "".join(
-        f"<tr><td>{_e(f.get('site_id'))}</td><td>{_e(f.get('street'))}</td><td>{_e(f.get('status'))}</td>"
+        f"<tr><td>{_e(f.get('site_id'))}</td><td>{_e(f.get('street'))}</td><td>{_e(L.word('fs', f.get('status')))}</td>"
         f"<td class='num'>{fmt(float(f.get('area_m2') or 0))}</td><td class='num'>{fmt(f.get('served_residents'))}</td>"
-        f"<td class='num'>{mny(f.get('capex'))}</td><td class='num'>{mny(f.get('opex_per_year'))}</td></tr>"
+        f"<td class='num'>{mny(f.get('capex'), L)}</td><td class='num'>{mny(f.get('opex_per_year'), L)}</td></tr>"
         for f in top)
     return (f"<section id='costs'><h2>{_e(L('costs'))}</h2>{chart}"
-            f"<p class='note'>{_e(L('total'))}: {mny(t.get('total_cost'))} CNY = {_e(L('capex'))} {mny(t.get('capex'))}"
-            f" + {fmt(t.get('horizon_years'))} × {_e(L('opex'))} {mny(t.get('opex_per_year'))}</p>"
+            f"<p class='note'>{_e(L('total'))}: {money(t.get('total_cost'), L)} = {_e(L('capex'))} "
+            f"{money(t.get('capex'), L)} + {fmt(t.get('horizon_years'))} × {_e(L('opex'))} "
+            f"{money(t.get('opex_per_year'), L)}</p>"
             f"<h2>{_e(L('facilities'))}</h2><table><tr>{head}</tr>{rows}</table></section>")
 
 
@@ -329,16 +357,16 @@ def _binding(view: PlanView, L: Labels) -> str:
         if label == f"nudge_{r.get('key')}":
             label = str(r.get("label"))
         if r.get("status") != "solved":
-            note = f"{L('no_plan')} ({r.get('status')})"
+            note = f"{L('no_plan')} ({L.word('status', r.get('status'))})"
         elif d is None:
             note = ""
         else:
-            note = (f"{L('capex_short')} {float(r.get('delta_capex') or 0) / 1e6:+,.2f}M, "
-                    f"{L('opex_short')} {float(r.get('delta_opex') or 0) / 1e6:+,.2f}M")
+            note = (f"{L('capex_short')} {mny(float(r.get('delta_capex') or 0), L, sign=True)}, "
+                    f"{L('opex_short')} {mny(float(r.get('delta_opex') or 0), L, sign=True)}")
             if r.get("delta_covered"):
                 note += f", {L('coverage')} {int(r['delta_covered']):+,}"
         rows.append(f"<tr data-role='binding-row'><td>{_e(label)}<br><span class='muted'>{_e(fmt(r.get('base'), L))} → "
-                    f"{_e(fmt(r.get('nudged'), L))}</span></td><td class='num'>{'—' if d is None else f'{d / 1e6:+,.2f}M'}</td>"
+                    f"{_e(fmt(r.get('nudged'), L))}</span></td><td class='num'>{'—' if d is None else mny(d, L, sign=True)}</td>"
                     f"<td>{_e(fmt(r.get('tight'), L))}</td><td>{_e(note)}</td></tr>")
     return (f"<section id='binding'><h2>{_e(L('binding'))}</h2><p class='note'>{_e(L('binding_note'))}</p>"
             f"<table><tr>{head}</tr>{''.join(rows)}</table></section>")

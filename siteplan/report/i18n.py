@@ -7,6 +7,9 @@ are as often foreign analysts; one dict keeps both side by side and easy to revi
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 LANGS = ("zh", "en")
 #: presets whose reports default to Chinese (the national preset defaults to English)
 ZH_PRESETS = ("shanghai", "shenyang", "panzhihua")
@@ -55,8 +58,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "overridden": ("情景已修改此值", "value changed by the scenario"),
     "yes": ("是", "yes"),
     "no": ("否", "no"),
-    "na": ("不评估", "n/a"),
+    "na": ("不评估", "not assessed"),
     "below": ("未达到", "below"),
+    "not_declared": ("情景未声明", "not declared"),
     "kind_binding": ("约束性", "binding"),
     "kind_expected": ("预期性", "expected"),
     "kind_standard": ("规范性", "standard"),
@@ -102,6 +106,58 @@ LABELS: dict[str, tuple[str, str]] = {
     "no_plan": ("无可行方案", "no plan"),
     "capex_short": ("建设投资", "capex"),
     "opex_short": ("年运营", "opex a year"),
+    # the KPI card's "+12 / ↑3": new sites and existing sites expanded
+    "sites_new_n": ("新建", "new"),
+    "sites_expanded_n": ("扩建", "expanded"),
+    "sites_signs": ("+ 新建设施，↑ 既有设施扩建", "+ new site, ↑ existing site expanded"),
+    "obj_min_cost": ("最低成本", "minimum cost"),
+    "obj_max_coverage": ("预算内最大覆盖", "most residents covered within budget"),
+    "obj_min_distance": ("最短步行距离", "shortest walks"),
+    "status_optimal": ("最优", "optimal"),
+    "status_feasible": ("可行（达到求解限制，未证明最优）", "feasible (a solver limit was hit)"),
+    "status_infeasible": ("不可行", "infeasible"),
+    "status_no_solution_found": ("未找到方案", "no solution found"),
+    "status_unbounded": ("无界", "unbounded"),
+    "status_error": ("求解出错", "solver error"),
+    "fs_new": ("新建", "new"),
+    "fs_expanded": ("扩建", "expanded"),
+    "fs_existing": ("既有", "existing"),
+    "op_in": ("属于", "in"),
+    "k_urban": ("城镇", "urban"),
+    "k_rural": ("农村", "rural"),
+    "k_centre": ("中心", "centre"),
+    "preset_national": ("全国\"十四五\"城乡社区服务体系建设规划", "National 14th Five-Year community services plan"),
+    "preset_shanghai": ("上海市\"十四五\"时期社区服务体系建设规划", "Shanghai 14th Five-Year community services plan"),
+    "preset_shenyang": ("沈阳市\"十四五\"城乡社区服务体系建设规划", "Shenyang 14th Five-Year community services plan"),
+    "preset_panzhihua": ("攀枝花市\"十三五\"城乡社区服务体系建设规划", "Panzhihua 13th Five-Year community services plan"),
+}
+
+#: rule id -> (zh, en) name. The Chinese name a preset gives a rule wins in Chinese reports
+#: (it is that document's own wording); checker-only rules get theirs from here.
+RULE_NAMES: dict[str, tuple[str, str]] = {
+    "area_per_100_households": ("每百户居民拥有社区综合服务设施面积", "Facility floor area per 100 households"),
+    "area_scope": ("面积核算范围", "Where floor area is counted"),
+    "min_facility_area_m2": ("单个设施最小建筑面积", "Minimum floor area of one facility"),
+    "coverage": ("社区综合服务设施覆盖率", "Committees with a facility within reach"),
+    "workers_per_10k_urban": ("每万城镇常住人口拥有社区工作者数", "Community workers per 10,000 urban residents"),
+    "committee_workers": ("居委会社区工作者配备", "Community workers per committee"),
+    "windows": ("综合服务窗口", "Service windows"),
+    "open_hours_per_day": ("社区服务设施开放时间", "Facility opening hours a day"),
+    "activity_share": ("居民活动区域面积占比", "Residents' activity space share of floor area"),
+    "certified_share": ("社区工作者持证比例", "Share of workers with a social-work certificate"),
+    "commercial_share": ("社区商业和综合服务设施面积占比", "Commercial and service space share of community floor area"),
+    "outdoor_square_per_resident": ("室外活动广场", "Outdoor activity square per resident"),
+    "walking_reach": ("步行可达距离", "Walking reach"),
+    "every_committee_served": ("每个居委会都有服务设施", "Every committee served"),
+    "budget_capex": ("建设投资预算", "Capital budget"),
+    "budget_opex": ("年运营预算", "Operating budget a year"),
+    "plan_integrity": ("方案数据完整性", "Plan integrity"),
+    "served_by_open_site": ("由开放设施服务", "Served by an open site"),
+    "max_area": ("地块面积上限", "Plot area limit"),
+    "existing_kept": ("既有面积不减少", "Existing floor area kept"),
+    "site_excluded": ("排除地块不开放", "Excluded site stays closed"),
+    "must_stay_open": ("既有和指定设施保持开放", "Existing and required sites open"),
+    "stated_totals": ("方案汇总数与重算一致", "Stated totals match the plan"),
 }
 
 
@@ -124,3 +180,94 @@ class Labels:
 
     def kind(self, kind: str | None) -> str:
         return self(f"kind_{kind}") if f"kind_{kind}" in LABELS else (kind or "")
+
+    def word(self, prefix: str, value) -> str:
+        """The label `prefix_value` (objective, status, site type, ...), else the value itself."""
+        key = f"{prefix}_{value}"
+        return self(key) if key in LABELS else ("" if value is None else str(value))
+
+    def rule_name(self, row: dict) -> str:
+        """A compliance row's rule name in this language."""
+        rule = str(row.get("rule") or "")
+        title = row.get("title")
+        if self.lang == "zh" and title and title != rule:
+            return str(title)
+        pair = RULE_NAMES.get(rule)
+        return pair[self._i] if pair else (str(title) if self.lang == "zh" and title else rule)
+
+    def scope(self, scope) -> str:
+        """A compliance scope ("all 87 facilities", "city:urban", "street:X") in this language."""
+        text = "" if scope is None else str(scope)
+        if self.lang == "en":
+            return text
+        for pattern, repl in SCOPES_ZH:
+            m = pattern.fullmatch(text)
+            if m:
+                return repl(m)
+        return text
+
+    def note(self, note) -> str:
+        """A checker note in this language (the checker writes English; known notes are rebuilt)."""
+        text = "" if note is None else str(note)
+        if self.lang == "en":
+            return text
+        for pattern, repl in NOTES_ZH:
+            m = pattern.fullmatch(text)
+            if m:
+                return repl(m)
+        return text
+
+
+_KIND_ZH = {"urban": "城镇", "rural": "农村"}
+_ENTITY_ZH = {"facilities": "处设施", "committees": "个居委会", "served committees": "个已覆盖居委会"}
+
+
+def _n(text: str) -> str:
+    return f"{int(text):,}" if text.isdigit() else text
+
+
+SCOPES_ZH: list[tuple[re.Pattern, Callable[[re.Match], str]]] = [
+    (re.compile(r"all (\d+) (facilities|committees|served committees)"),
+     lambda m: f"全部{_n(m[1])}{_ENTITY_ZH[m[2]]}"),
+    (re.compile(r"all facilities"), lambda m: "全部设施"),
+    (re.compile(r"city"), lambda m: "全市"),
+    (re.compile(r"city:(urban|rural)"), lambda m: f"全市{_KIND_ZH[m[1]]}"),
+    (re.compile(r"facility:(.+)"), lambda m: f"设施 {m[1]}"),
+    (re.compile(r"committee:(.+)"), lambda m: f"居委会 {m[1]}"),
+    (re.compile(r"street:(.+)"), lambda m: f"街道 {m[1]}"),
+]
+
+NOTES_ZH: list[tuple[re.Pattern, Callable[[re.Match], str]]] = [
+    (re.compile(r"achieved = worst distance / reach"), lambda m: "实现值 = 最远步行距离 / 可达范围"),
+    (re.compile(r"achieved = city m² per 100 covered households"), lambda m: "实现值 = 全市每百户（已覆盖）设施面积"),
+    (re.compile(r"([\d,]+) workers for ([\d,]+) urban residents"),
+     lambda m: f"城镇常住人口{_n(m[2])}人，社区工作者{_n(m[1])}名"),
+    (re.compile(r"share of (urban|rural) committees served within reach"),
+     lambda m: f"步行范围内有设施的{_KIND_ZH[m[1]]}居委会比例"),
+    (re.compile(r"declared by the scenario"), lambda m: "由情景声明"),
+    (re.compile(r"not declared by the scenario \((\d+) of (\d+) facilities without hours; .*\)"),
+     lambda m: f"情景未声明（{m[2]}处设施中{m[1]}处未声明开放时间；可设置 facilities.open_hours_per_day 或地块表列）"),
+    (re.compile(r"not declared by the scenario \(set (facilities\.\w+)\)"),
+     lambda m: f"情景未声明（可设置 {m[1]}）"),
+    (re.compile(r"not assessed by siteplan"), lambda m: "siteplan 不评估此项"),
+    (re.compile(r"(\d+) (facilities|committees|served committees) fail"),
+     lambda m: f"{_n(m[1])}{_ENTITY_ZH[m[2]]}不符合"),
+    (re.compile(r"served by (.+)"), lambda m: f"由 {m[1]} 服务"),
+    (re.compile(r"serves ([\d,]+) households"), lambda m: f"服务{_n(m[1])}户"),
+    (re.compile(r"([\d,]+) residents served"), lambda m: f"服务居民{_n(m[1])}人"),
+    (re.compile(r"existing area may not shrink"), lambda m: "既有面积不得减少"),
+    (re.compile(r"existing facilities stay open; required sites must open"),
+     lambda m: "既有设施保持开放，指定地块必须开放"),
+    (re.compile(r"m² of facilities in the street vs its households' need"),
+     lambda m: "街道内设施面积与其住户所需面积对比"),
+    (re.compile(r"uncovered: (.+)"), lambda m: f"未覆盖：{m[1]}"),
+    (re.compile(r"plan.json states a figure that the plan does not produce"),
+     lambda m: "plan.json 中的汇总数与方案重算结果不一致"),
+]
+
+#: requirement texts the checker writes in words
+REQUIRED_ZH: list[tuple[re.Pattern, Callable[[re.Match], str]]] = [
+    (re.compile(r"band by households"), lambda m: "按户数分档"),
+    (re.compile(r"1 per (\d+) residents, staff N\+(\d+)"),
+     lambda m: f"每{_n(m[1])}名居民1个窗口，人员N+{m[2]}"),
+]

@@ -141,11 +141,11 @@ def bar_chart(rows: list[tuple[str, list[tuple[str, float]]]], *, width: int = 7
         out.append(f'<text x="{label_w - 8}" y="{y + bar_h * 0.65}" text-anchor="end" font-size="12" '
                    f'fill="#222">{_e(label)}</text>')
         x = float(label_w)
-        for j, (part, v) in enumerate(parts):
-            color = legend.setdefault(part, PALETTE[len(legend) % len(PALETTE)])
+        for part, v in parts:
             w = max(v, 0) / vmax * inner
-            if w <= 0:
+            if w <= 0:  # nothing of this part: no bar, and no legend entry unless another row has one
                 continue
+            color = legend.setdefault(part, PALETTE[len(legend) % len(PALETTE)])
             out.append(f'<rect data-role="bar" x="{_f(x)}" y="{y}" width="{_f(w)}" height="{bar_h}" '
                        f'fill="{color}"><title>{_e(part)}: {_e(fmt(v))}{_e(unit)}</title></rect>')
             x += w
