@@ -14,13 +14,10 @@ import os
 import shutil
 from pathlib import Path
 
-import pytest
+import hypothesis
 import yaml
-
-hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 TINY = Path(__file__).resolve().parents[2] / "scenarios" / "tiny"
 EXAMPLES = int(os.environ.get("SITEPLAN_FUZZ_EXAMPLES", "30"))
