@@ -45,7 +45,9 @@ def explain_cmd(target, out_dir, binding, solver, sets, time_budget, as_json):
     if binding:
         from siteplan.binding import binding_report
 
-        rep = binding_report(scn, backend=solver)
+        # a solved folder's plan is the base (its totals are the plan's); --set makes a new scenario
+        solved = target.is_dir() and (target / "plan.json").exists() and not overrides
+        rep = binding_report(target if solved else scn, backend=solver)
         dest = out_dir or (target if target.is_dir() else None)
         if dest is not None:
             write_json_atomic(Path(dest) / "binding.json", rep.as_dict())
