@@ -2,8 +2,20 @@
 
 Measured by re-solving with one parameter nudged (a scenario override), not read from LP
 duals: the model is a MIP, so duals of its relaxation would price fractional sites and
-mislead. Every solve here (the base included) uses the same tight gap, so differences
-are the parameter's effect, not solver noise.
+mislead.
+
+Like is compared with like. The base is the plan itself (an `Outcome`, or a solve output
+folder's plan.json); only a bare scenario is solved first. Every nudge is solved with the
+same solver settings as the plan (the scenario's gap target and time limit) and warm-started
+from it. A solve stopped within its gap may be off its optimum by up to that gap, so a
+change no larger than the larger gap of the two solves (in CNY: objective - bound) is
+reported as "no measurable effect", never as a saving or a cost.
+
+"tight": for a budget, the plan uses (nearly) all of it (>= 99.9%) AND relaxing it has a
+measurable effect; for a standard, the plan sits on its limit or a step tighter has a
+measurable cost. Walking reach is structural: the model holds it by construction (only
+pairs within reach exist), so it is never called tight; its row still says what 100 m more
+would save.
 
 The default nudges: +1 worker per 10,000 urban residents, +1 m² per 100 households,
 +1M CNY capex budget, +1M CNY opex budget a year, +100 m walking reach.
@@ -17,9 +29,14 @@ from pathlib import Path
 
 from siteplan.backends import SolveOptions
 from siteplan.errors import InfeasibleError, NoSolutionError, SiteplanError
+from siteplan.plan import Plan, evaluate
 from siteplan.scenario.load import Scenario, apply_overrides, validation_error
 
-TIGHT_GAP = 1e-6
+#: share of a budget a plan must use for the budget to count as on its limit
+BUDGET_USED = 0.999
+MONEY_TOL = 1.0  # CNY: below this a change is rounding, whatever the gap
+#: solve phases whose objective is money (total cost): their gap is a gap in CNY
+MONEY_PHASES = ("min_cost", "min_cost_at_max_coverage")
 
 
 @dataclass
@@ -31,6 +48,8 @@ class Nudge:
     nudged: object
     step: float
     unit: str
+    relaxes: bool = False  # the nudge widens the feasible set (a budget, the reach)
+    structural: bool = False  # the rule holds by construction of the model: never "tight"
 
 
 @dataclass
@@ -48,6 +67,10 @@ class BindingRow:
     delta_opex: float | None = None  # per year
     delta_objective: float | None = None
     delta_covered: int | None = None  # residents covered (what max_coverage trades)
+    structural: bool = False
+    measurable: bool | None = None  # the change exceeds what the solvers' gaps allow
+    tolerance: float | None = None  # CNY: the larger optimality gap of the base and this solve
+    used_share: float | None = None  # budgets: the share of the budget the plan uses
     text: str = ""
 
     def as_dict(self) -> dict:
@@ -60,15 +83,22 @@ class BindingReport:
     objective: str
     base_totals: dict
     rows: list[BindingRow] = field(default_factory=list)
+    base_source: str = "plan"  # plan: the given plan; solve: solved here (no plan was given)
+    base_gap: float | None = None  # CNY: how far the base may be from its optimum
 
     def text(self) -> str:
         t = self.base_totals
-        head = (f"{self.scenario}: what binds (each row re-solved with one value nudged; base total "
-                f"{t['total_cost'] / 1e6:,.2f}M CNY over {t['horizon_years']:g} years)")
+        base = "the plan" if self.base_source == "plan" else "a fresh solve"
+        gap = (f"; changes within the solvers' gap (base {self.base_gap / 1e6:,.2f}M) are no measurable effect"
+               if self.base_gap is not None and self.base_gap > MONEY_TOL else "")
+        head = (f"{self.scenario}: what binds (base: {base}, total {t['total_cost'] / 1e6:,.2f}M CNY over "
+                f"{t['horizon_years']:g} years; each row re-solved with one value nudged, same solver "
+                f"settings, warm-started from the base{gap})")
         return "\n".join([head] + [f"  - {r.text}" for r in self.rows])
 
     def as_dict(self) -> dict:
         return {"scenario": self.scenario, "objective": self.objective, "base_totals": self.base_totals,
+                "base_source": self.base_source, "base_gap": self.base_gap,
                 "rows": [r.as_dict() for r in self.rows]}
 
 
@@ -103,20 +133,35 @@ def default_nudges(scn: Scenario) -> list[Nudge]:
                      rate, {k: x + 1 for k, x in rate.items()}, 1, "m²/100 hh"))
     if spec.budget.capex is not None:
         b = spec.budget.capex
-        out.append(Nudge("budget.capex", "capex budget", {"budget.capex": b + 1e6}, b, b + 1e6, 1e6, "CNY"))
+        out.append(Nudge("budget.capex", "capex budget", {"budget.capex": b + 1e6}, b, b + 1e6, 1e6, "CNY",
+                         relaxes=True))
     if spec.budget.opex_per_year is not None:
         b = spec.budget.opex_per_year
         out.append(Nudge("budget.opex_per_year", "opex budget a year",
-                         {"budget.opex_per_year": b + 1e6}, b, b + 1e6, 1e6, "CNY/year"))
+                         {"budget.opex_per_year": b + 1e6}, b, b + 1e6, 1e6, "CNY/year", relaxes=True))
     if spec.reach.walk_m is not None:
         r = spec.reach.walk_m
-        out.append(Nudge("reach.walk_m", "walking reach", {"reach.walk_m": r + 100}, r, r + 100, 100, "m"))
+        out.append(Nudge("reach.walk_m", "walking reach", {"reach.walk_m": r + 100}, r, r + 100, 100, "m",
+                         relaxes=True, structural=True))
     return out
 
 
-def _tight(key: str, scn: Scenario, ev) -> bool | None:
+def _budget_used(key: str, scn: Scenario, totals: dict) -> float | None:
+    """The share of a budget the plan uses (None: not a budget, or no budget set)."""
+    budget = {"budget.capex": scn.spec.budget.capex, "budget.opex_per_year": scn.spec.budget.opex_per_year}
+    b = budget.get(key)
+    if b is None:
+        return None
+    used = totals["capex"] if key == "budget.capex" else totals["opex_per_year"]
+    return used / b if b > 0 else 1.0
+
+
+def _at_limit(key: str, scn: Scenario, ev) -> bool | None:
     """Whether the base plan sits on the rule's or budget's limit (None: cannot tell)."""
-    t = ev.totals
+    used = _budget_used(key, scn, ev.totals)
+    if used is not None:
+        b = scn.spec.budget.capex if key == "budget.capex" else scn.spec.budget.opex_per_year
+        return used >= BUDGET_USED or used * b >= b - MONEY_TOL
     if key == "workers_per_10k_urban":
         com = scn.tables.committees
         urban_res = float(com.loc[com["kind"] == "urban", "residents"].sum())
@@ -129,71 +174,146 @@ def _tight(key: str, scn: Scenario, ev) -> bool | None:
             return any(float(r["achieved"]) <= float(r["required"]) * (1 + 1e-4) + 1e-3 for r in rows)
         return any(f["area_m2"] <= f["area_need_m2"] * (1 + 1e-6) + 1e-3 and f["area_need_m2"] > 0
                    for f in ev.facilities)
-    if key == "budget.capex":
-        return t["capex"] >= scn.spec.budget.capex * (1 - 1e-4) - 1
-    if key == "budget.opex_per_year":
-        return t["opex_per_year"] >= scn.spec.budget.opex_per_year * (1 - 1e-4) - 1
     return None
 
 
-def _describe(r: BindingRow, horizon: float, objective: str = "min_cost") -> str:
+def _phase_gap(phase: dict, options: dict) -> float:
+    """How far a solve phase's answer may be from its optimum, in its objective's units."""
+    obj, bound = phase.get("objective"), phase.get("bound")
+    if obj is not None and bound is not None and math.isfinite(obj) and math.isfinite(bound):
+        return abs(obj - bound)
+    if phase.get("status") == "optimal":  # no bound reported: the target it stopped within
+        if options.get("abs_gap") is not None:
+            return float(options["abs_gap"])
+        return float(options.get("mip_gap") or 0.0) * abs(obj or 0.0)
+    return math.inf
+
+
+def solve_gaps(phases: list[dict], options: dict) -> tuple[float | None, float | None]:
+    """(CNY, residents): the optimality gaps of a solve's money and coverage phases."""
+    money = covered = None
+    for p in phases:
+        if p.get("phase") in MONEY_PHASES:
+            money = _phase_gap(p, options)
+        elif p.get("phase") == "max_coverage":
+            covered = _phase_gap(p, options)
+    return money, covered
+
+
+@dataclass
+class _Base:
+    scn: Scenario
+    plan: Plan
+    evaluation: object
+    objective: float | None
+    money_gap: float | None
+    covered_gap: float | None
+    backend: str | None
+    source: str  # plan | solve
+
+
+def _outcome_base(out, source: str) -> _Base:
+    phases = out.phases or [dict(out.result.summary(), phase=out.model.meta.get("objective"))]
+    money, covered = solve_gaps(phases, out.options.as_dict())
+    return _Base(out.scenario, out.plan, out.evaluation, out.model.user_objective(out.result.objective),
+                 money, covered, out.backend, source)
+
+
+def _folder_base(path: Path) -> _Base | None:
+    """The plan of a solve output folder, or None when the folder holds no valid plan."""
+    from siteplan.report.outputs import read_plan_dir
+
+    scn, plan, doc = read_plan_dir(path)
+    solver = doc.get("solver") or {}
+    if doc.get("status") not in ("optimal", "feasible"):
+        return None
+    ev = evaluate(scn, plan)
+    if not ev.ok:
+        return None
+    money, covered = solve_gaps(solver.get("phases") or [], solver.get("options") or {})
+    return _Base(scn, plan, ev, solver.get("objective"), money, covered, solver.get("backend"), "plan")
+
+
+def _describe(r: BindingRow, horizon: float, objective: str = "min_cost", relaxes: bool = False) -> str:
     label = {"workers_per_10k_urban": "+1 worker per 10,000 urban residents",
              "area_per_100_households": "+1 m² per 100 households",
              "budget.capex": "+1M CNY capex budget", "budget.opex_per_year": "+1M CNY opex budget a year",
              "reach.walk_m": "+100 m walking reach"}.get(r.key, f"{r.label} +{r.step:g}")
-    tight = {True: "tight", False: "slack", None: ""}[r.tight]
+    if r.structural:
+        tight = "structural (the model holds it by construction, so it is never tight)"
+    elif r.used_share is not None:
+        word = {True: "tight", False: "not tight", None: ""}[r.tight]
+        tight = f"{word} (the plan uses {100 * r.used_share:.1f}% of it)".lstrip()
+    else:
+        tight = {True: "tight", False: "slack", None: ""}[r.tight]
+    tail = f"; {tight}" if tight else ""
     if r.status != "solved":
-        return f"{label}: no plan ({r.status}){'; ' + tight if tight else ''}"
+        return f"{label}: no plan ({r.status}){tail}"
     d = r.delta_total or 0.0
-    if objective == "max_coverage" and r.delta_covered:
+    if objective == "max_coverage" and r.measurable and r.delta_covered:
         more = "more" if r.delta_covered > 0 else "fewer"
-        return (f"{label}: covers {abs(r.delta_covered):,} {more} residents (total cost {d / 1e6:+,.2f}M CNY)"
-                f"{'; ' + tight if tight else ''}")
-    if r.key.startswith("budget.") or r.key == "reach.walk_m":
-        worth = -d
-        what = (f"saves {worth / 1e6:,.2f}M CNY over {horizon:g} years" if worth > 1 else
-                "buys nothing (the plan does not change in cost)")
+        return f"{label}: covers {abs(r.delta_covered):,} {more} residents (total cost {d / 1e6:+,.2f}M CNY){tail}"
+    if not r.measurable:
+        tol = max(r.tolerance or 0.0, MONEY_TOL)
+        if abs(d) > tol:  # the wrong way: a relaxation cannot cost more, nor a tightening save
+            why = f"{d / 1e6:+,.2f}M CNY, the wrong way for this change: a re-solve stopped short of its optimum"
+        elif tol > MONEY_TOL:
+            why = f"{d / 1e6:+,.2f}M CNY, within the solvers' gap of {tol / 1e6:,.2f}M"
+        else:
+            why = "the plan's cost does not change"
+        return f"{label}: no measurable effect ({why}){tail}"
+    if relaxes:
+        what = f"saves {-d / 1e6:,.2f}M CNY over {horizon:g} years"
     else:
         what = (f"costs {d / 1e6:,.2f}M CNY more over {horizon:g} years "
-                f"(capex {r.delta_capex / 1e6:+,.2f}M, opex {r.delta_opex / 1e6:+,.2f}M a year)"
-                if abs(d) > 1 else "costs nothing more")
-    return f"{label}: {what}{'; ' + tight if tight else ''}"
+                f"(capex {r.delta_capex / 1e6:+,.2f}M, opex {r.delta_opex / 1e6:+,.2f}M a year)")
+    return f"{label}: {what}{tail}"
 
 
 def binding_report(outcome_or_scenario, *, backend: str | None = None, options: SolveOptions | None = None,
                    nudges: list[Nudge] | None = None) -> BindingReport:
-    """Re-solve the base and each nudge with the same tight options; see the module docstring.
+    """The base plan and each nudge re-solved like it; see the module docstring.
 
-    Accepts an `Outcome`, a `Scenario`, a scenario path, or a solve output folder.
+    Accepts an `Outcome` (its plan is the base), a solve output folder (its plan.json is the
+    base), a `Scenario` or a scenario path (solved first, with the same settings as the nudges).
+    `options` replace the scenario's solver settings for every solve made here.
     """
     from siteplan.pipeline import Outcome, solve_scenario, solver_settings
     from siteplan.scenario.load import load_scenario
 
     x = outcome_or_scenario
+    base: _Base | None = None
     if isinstance(x, Outcome):
-        scn = x.scenario
-        backend = backend or x.backend
+        base = _outcome_base(x, "plan")
     elif isinstance(x, Scenario):
         scn = x
     else:
         path = Path(x)
         if path.is_dir() and (path / "plan.json").exists():
-            from siteplan.report.outputs import read_plan_dir
+            base = _folder_base(path)
+            if base is None:
+                from siteplan.report.outputs import read_plan_dir
 
-            scn, _, _ = read_plan_dir(path)
+                scn = read_plan_dir(path)[0]
         else:
             scn = load_scenario(path)
+    if base is not None:
+        scn = base.scn
+        backend = backend or base.backend
     name, opts = solver_settings(scn, backend, options)
-    opts = SolveOptions(**{**opts.as_dict(), "mip_gap": TIGHT_GAP})
-    base = solve_scenario(scn, backend=name, options=opts)
+    if base is None:
+        base = _outcome_base(solve_scenario(scn, backend=name, options=opts), "solve")
     horizon = scn.spec.costs.horizon_years
     bt = base.evaluation.totals
-    report = BindingReport(scenario=scn.name, objective=scn.spec.objective, base_totals=dict(bt))
+    report = BindingReport(scenario=scn.name, objective=scn.spec.objective, base_totals=dict(bt),
+                           base_source=base.source, base_gap=base.money_gap)
     for n in (nudges if nudges is not None else default_nudges(scn)):
-        row = BindingRow(n.key, n.label, n.base, n.nudged, n.step, n.unit,
-                         _tight(n.key, scn, base.evaluation), "solved")
+        at_limit = None if n.structural else _at_limit(n.key, scn, base.evaluation)
+        row = BindingRow(n.key, n.label, n.base, n.nudged, n.step, n.unit, at_limit, "solved",
+                         structural=n.structural, used_share=_budget_used(n.key, scn, bt))
         try:
-            out = solve_scenario(rescenario(scn, n.override), backend=name, options=opts)
+            out = solve_scenario(rescenario(scn, n.override), backend=name, options=opts,
+                                 warm_start=base.plan)
         except InfeasibleError:
             row.status = "infeasible"
         except NoSolutionError:
@@ -207,10 +327,26 @@ def binding_report(outcome_or_scenario, *, backend: str | None = None, options: 
             row.delta_opex = t["opex_per_year"] - bt["opex_per_year"]
             row.delta_covered = int(t["residents_covered"] - bt["residents_covered"])
             o1 = out.model.user_objective(out.result.objective)
-            o0 = base.model.user_objective(base.result.objective)
-            row.delta_objective = None if o1 is None or o0 is None else o1 - o0
-            if not row.tight:  # a nudge that changes the plan binds, whatever the slack says
-                row.tight = abs(row.delta_total) > 1 or row.delta_covered != 0
-        row.text = _describe(row, horizon, scn.spec.objective)
+            row.delta_objective = None if o1 is None or base.objective is None else o1 - base.objective
+            _measure(row, n, base, out)
+            if n.structural:
+                row.tight = None
+            elif row.used_share is not None:  # a budget binds only on its limit AND with an effect
+                row.tight = bool(at_limit) and row.measurable
+            else:  # a standard binds on its limit, or when a step tighter measurably costs more
+                row.tight = bool(at_limit) or row.measurable
+        row.text = _describe(row, horizon, scn.spec.objective, n.relaxes)
         report.rows.append(row)
     return report
+
+
+def _measure(row: BindingRow, n: Nudge, base: _Base, out) -> None:
+    """Whether the nudge's change exceeds the solvers' gaps, in the direction it can go."""
+    money, covered = solve_gaps(out.phases, out.options.as_dict())
+    gaps = [g for g in (base.money_gap, money) if g is not None]
+    row.tolerance = max(gaps) if gaps else None
+    tol = max(row.tolerance or 0.0, MONEY_TOL)
+    cgaps = [g for g in (base.covered_gap, covered) if g is not None]
+    ctol = max(max(cgaps) if cgaps else 0.0, 0.5)
+    sign = -1.0 if n.relaxes else 1.0  # a relaxation can only save; a tightening only cost
+    row.measurable = bool(sign * row.delta_total > tol or sign * -row.delta_covered > ctol)

@@ -62,7 +62,28 @@ def cli(ctx, debug):
     ctx.obj["debug"] = debug
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None, *, _default, _shown):
+    """`warning: <message>` on stderr for siteplan's own warnings, each once per command (a
+    run may load its scenario more than once); Python's own format for anything else."""
+    from siteplan.errors import SiteplanWarning
+
+    if not issubclass(category, SiteplanWarning):
+        _default(message, category, filename, lineno, file, line)
+    elif str(message) not in _shown:
+        _shown.add(str(message))
+        click.echo(f"warning: {message}", err=True)
+
+
 def main(argv=None) -> int:
+    import functools
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.showwarning = functools.partial(_show_warning, _default=warnings.showwarning, _shown=set())
+        return _main(argv)
+
+
+def _main(argv=None) -> int:
     from siteplan.errors import SiteplanError
 
     argv = list(sys.argv[1:] if argv is None else argv)

@@ -17,6 +17,11 @@ Exit codes (documented in the README):
 from __future__ import annotations
 
 
+class SiteplanWarning(UserWarning):
+    """Something an input may say but probably should not. Raised with `warnings.warn`; the
+    CLI prints it as one `warning: <message>` line on stderr (never stdout) and carries on."""
+
+
 class SiteplanError(Exception):
     """Base class: a message for the user, optional fix, and the exit code."""
 

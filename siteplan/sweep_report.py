@@ -16,7 +16,10 @@ one number (per-kind maps, worker bands) cannot be tested this way and are repor
 rule that the point fails (a coverage target under max_coverage) does not bind, it is unmet,
 and the first point where it is met is reported separately. Facts the scenario declares
 (opening hours, activity share) equal the norm by statement, not by the solver's choice, and
-are reported n/a too.
+are reported n/a too. Rules the model holds by construction never bind either: walking reach
+(only pairs within reach exist, so the worst walk sits near the reach by chance, not because
+the limit costs anything) and every committee served (the assignment rows are equalities, so
+coverage is 100% by definition). Their rows say `structural` and are never counted as binding.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ SOLVED = ("optimal", "feasible")
 #: facts the scenario declares (opening hours, ...): equal to the norm by statement, not by choice
 DECLARED_NOTE = "declared by the scenario"
 _COUNT = re.compile(r"^all \d+ ")
+#: rules that hold by construction of the model, not by a limit the solver trades against
+STRUCTURAL_RULES = ("walking_reach", "every_committee_served")
 
 
 def _scope_key(scope: str) -> str:
@@ -99,10 +104,11 @@ def binding_rows(points: list[dict], tol: float = 0.01) -> list[dict]:
             key = (r["rule"], _scope_key(r["scope"]))
             row = out.setdefault(key, {
                 "rule": r["rule"], "scope": key[1], "op": r.get("op"), "required": r.get("required"),
-                "enforced": r.get("enforced"), "testable": False, "points_binding": 0,
+                "enforced": r.get("enforced"), "testable": False,
+                "structural": r["rule"] in STRUCTURAL_RULES or bool(r.get("structural")), "points_binding": 0,
                 "first_binds_at": None, "first_binds_run": None, "first_met_at": None,
                 "source": r.get("source", "")})
-            s = None if r.get("note") == DECLARED_NOTE else slack(r)
+            s = None if r.get("note") == DECLARED_NOTE or row["structural"] else slack(r)
             if s is not None:
                 row["testable"] = True
             if r.get("ok") is True and row["first_met_at"] is None:

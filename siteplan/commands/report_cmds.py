@@ -55,7 +55,9 @@ def explain_cmd(target, out_dir, binding, solver, sets, time_budget, as_json, fo
                 raise UsageError(f"{target} holds a plan of another scenario than the one explained "
                                  "(--set changes it)", fix="add --out FOLDER for this binding.json")
             check_output_folder(dest, reads, force=force)
-        rep = binding_report(scn, backend=solver)
+        # a solved folder's plan is the base (its totals are the plan's); --set makes a new scenario
+        solved = target.is_dir() and (target / "plan.json").exists() and not overrides
+        rep = binding_report(target if solved else scn, backend=solver)
         doc = dict(rep.as_dict(), scenario_hash=scn.content_hash())
         if joins:
             write_json_atomic(Path(dest) / "binding.json", doc)

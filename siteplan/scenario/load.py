@@ -12,6 +12,7 @@ import copy
 import difflib
 import hashlib
 import json
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from siteplan.errors import InputError
+from siteplan.errors import InputError, SiteplanWarning
 from siteplan.scenario.presets import ResolvedStandards, load_preset, resolve_standards
 from siteplan.scenario.schema import ScenarioSpec
 from siteplan.scenario.tables import Tables, read_tables
@@ -195,6 +196,17 @@ def validation_error(exc: ValidationError, where: str) -> InputError:
     return InputError(msg, where=where, fix=fix)
 
 
+def warn_about_standards(standards: ResolvedStandards, where: str) -> None:
+    """Warn (not fail) about values a scenario may set but that make odd plans. `where` names
+    the scenario, not its file: a run that re-reads its own output folder warns once."""
+    zero = [k for k, v in standards.min_area.items() if v <= 0]
+    if zero:
+        warnings.warn(
+            f"{where}: standards.min_facility_area_m2 is 0 for {', '.join(zero)} sites, so a plan may open "
+            "a facility with no floor area (under area_scope: street, or when nothing else sizes it); "
+            "give a positive minimum, or leave it out to use the preset's", SiteplanWarning, stacklevel=2)
+
+
 @dataclass
 class Scenario:
     """A validated scenario: spec, resolved standards, tables and where they came from."""
@@ -245,5 +257,6 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     except (ValidationError, KeyError, TypeError, ValueError) as exc:
         raise InputError(f"standards: {exc}", where=str(path), fix="check the standards block")
     tables = read_tables(spec, standards, where=str(path))
+    warn_about_standards(standards, f"scenario {spec.name!r}")
     return Scenario(path=path.resolve(), spec=spec, standards=standards, tables=tables, raw=raw,
                     yaml_files=tuple(yaml_files))

@@ -134,7 +134,8 @@ def test_binding_definition():
     assert rows[("budget_capex", "city")]["points_binding"] == 3
     cov = rows[("coverage", "city:urban")]
     assert cov["first_met_at"] == "budget.capex=3000000" and cov["first_binds_at"] == "budget.capex=3000000"
-    assert rows[("walking_reach", "all served committees")]["first_binds_at"] is None  # slack 50%
+    walk = rows[("walking_reach", "all served committees")]
+    assert walk["first_binds_at"] == "n/a" and walk["structural"]  # holds by construction
     assert rows[("open_hours_per_day", "all facilities")]["first_binds_at"] == "n/a"  # a declared fact
     assert slack({"op": ">=", "required": {"urban": 30}, "achieved": 31}) is None
 
