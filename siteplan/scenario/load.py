@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from siteplan.errors import InputError
+from siteplan.fileio import read_text_bounded
 from siteplan.scenario.presets import ResolvedStandards, load_preset, resolve_standards
 from siteplan.scenario.schema import ScenarioSpec
 from siteplan.scenario.tables import Tables, read_tables
@@ -41,22 +42,8 @@ class _NoAliasLoader(yaml.SafeLoader):
 
 def read_yaml(path: Path) -> dict:
     """Parse one YAML mapping safely, with clear errors for unreadable or malformed files."""
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise InputError("file not found", where=str(path),
-                         fix="check the path (relative paths are relative to the current folder)")
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror}", where=str(path))
-    if size > MAX_YAML_BYTES:
-        raise InputError(f"file is {size} bytes; scenario files are limited to {MAX_YAML_BYTES}",
-                         where=str(path), fix="keep data in CSV tables and name them under data:")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputError("file is not UTF-8 text", where=str(path), fix="save it as UTF-8")
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror}", where=str(path))
+    text = read_text_bounded(path, MAX_YAML_BYTES, "scenario file",
+                             fix="check the path (relative paths are relative to the current folder)")
     try:
         data = yaml.load(text, Loader=_NoAliasLoader)
     except yaml.YAMLError as exc:
