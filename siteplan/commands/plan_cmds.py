@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from siteplan.commands.options import FiniteFloatRange, solver_limits
 from siteplan.errors import CheckFailedError, InfeasibleError, InputError
 
 
@@ -36,9 +37,7 @@ def progress_printer(quiet: bool):
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Output folder (default: out/<scenario name>).")
 @click.option("--solver", default=None, help="Backend route (highs, pulp-cbc, ...) or a profile YAML.")
-@click.option("--time-limit", type=float, default=None, help="Seconds.")
-@click.option("--mip-gap", type=float, default=None, help="Relative gap (on the facility part for min_cost).")
-@click.option("--threads", type=int, default=None)
+@solver_limits
 @click.option("--set", "sets", multiple=True, help="Override a scenario key: --set budget.capex=8e7")
 @click.option("--json", "as_json", is_flag=True, help="Print plan.json's summary as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress lines.")
@@ -193,8 +192,8 @@ def presets_show(name):
 @click.option("--committees", "n_committees", type=click.IntRange(1, 500_000), required=True)
 @click.option("--sites", "n_sites", type=click.IntRange(1, 200_000), required=True)
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--rural-share", type=click.FloatRange(0, 1), default=0.2, show_default=True)
-@click.option("--reach", "reach_m", type=click.FloatRange(50, 50_000), default=1000, show_default=True)
+@click.option("--rural-share", type=FiniteFloatRange(0, 1), default=0.2, show_default=True)
+@click.option("--reach", "reach_m", type=FiniteFloatRange(50, 50_000), default=1000, show_default=True)
 @click.option("--preset", default="national", show_default=True)
 @click.option("--name", default=None)
 @click.argument("out", type=click.Path(path_type=Path))
