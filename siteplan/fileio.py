@@ -62,6 +62,31 @@ def read_text_bounded(path: str | Path, limit: int, what: str, fix: str = "check
         raise InputError(f"{what} is not UTF-8 text", where=str(path), fix="save it as UTF-8") from None
 
 
+def check_out_folder(path: str | Path, what: str) -> None:
+    """Fail before any work (a solve, a sweep) if `path` cannot be or become a folder."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise InputError(f"{what} is a file, not a folder", where=str(path),
+                         fix="give a folder path (it is created if missing)")
+    parent = path
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if parent.exists() and not parent.is_dir():
+        raise InputError(f"cannot create {what}: {parent} is a file", where=str(path),
+                         fix="give a path whose parents are folders")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(f"cannot create {what}: {parent} is not writable", where=str(path))
+
+
+def check_out_file(path: str | Path, what: str, example: str) -> None:
+    """Fail before any work if `path` cannot be written as a file (a folder is in the way)."""
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{what} is a folder; give the path of the file to write", where=str(path),
+                         fix=f"e.g. {what} {path / example}")
+    check_out_folder(path.parent, f"the folder for {what}")
+
+
 def write_bytes_atomic(path: str | Path, blob: bytes) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -199,9 +199,11 @@ def presets_show(name):
 @click.argument("out", type=click.Path(path_type=Path))
 def generate_cmd(n_committees, n_sites, seed, rural_share, reach_m, preset, name, out):
     """Write a synthetic city (committees.csv, sites.csv, scenario.yaml) to OUT."""
+    from siteplan.fileio import check_out_folder
     from siteplan.generate import CityShape, write_city
     from siteplan.scenario.presets import load_preset
 
     load_preset(preset)
+    check_out_folder(out, "OUT")
     path = write_city(out, CityShape(n_committees, n_sites, seed, rural_share, reach_m), preset, name)
     click.echo(f"wrote {path} with {n_committees:,} committees and {n_sites:,} sites")

@@ -38,9 +38,11 @@ def explain_cmd(target, out_dir, binding, solver, sets, time_budget, as_json):
     import json
 
     from siteplan.commands.plan_cmds import parse_sets
-    from siteplan.fileio import write_json_atomic
+    from siteplan.fileio import check_out_folder, write_json_atomic
     from siteplan.scenario.load import load_scenario
 
+    if out_dir is not None:
+        check_out_folder(out_dir, "--out")
     overrides = parse_sets(sets)
     scn = load_scenario(_scenario_arg(target), overrides)
     if binding:
@@ -85,6 +87,7 @@ def report_cmd(source, out_file, lang, sweep_dir, compare_csv, store):
     SOURCE: a solve or explain output folder, a run id from the store, a sweep folder, or
     a compare CSV. The file makes no network request and needs no other file.
     """
+    from siteplan.fileio import check_out_file
     from siteplan.report.html import build_report
 
     if out_file is None:
@@ -92,5 +95,6 @@ def report_cmd(source, out_file, lang, sweep_dir, compare_csv, store):
         if not src.is_dir():
             raise InputError("--out is required unless SOURCE is a folder", fix="add --out report.html")
         out_file = src / "report.html"
+    check_out_file(out_file, "--out", "report.html")
     path = build_report(source, out_file, lang=lang, sweep=sweep_dir, compare=compare_csv, store=store)
     click.echo(f"wrote {path}")

@@ -136,7 +136,7 @@ def compare_cmd(items, store_path, csv_path, md_path, solver, time_limit, mip_ga
     """KPIs of ITEMS side by side; each is a scenario file (solved and recorded) or a run id."""
     from siteplan import compare
     from siteplan.errors import InfeasibleError, NoSolutionError
-    from siteplan.fileio import write_csv_atomic, write_text_atomic
+    from siteplan.fileio import check_out_file, write_csv_atomic, write_text_atomic
     from siteplan.pipeline import solve_scenario
     from siteplan.runrecord import failure_record, outcome_record
     from siteplan.scenario.load import load_scenario
@@ -144,6 +144,9 @@ def compare_cmd(items, store_path, csv_path, md_path, solver, time_limit, mip_ga
 
     if len(items) < 2:
         raise InputError("compare needs at least two scenarios or run ids", fix="e.g. siteplan compare a.yaml b.yaml")
+    for path, opt, example in ((csv_path, "--csv", "compare.csv"), (md_path, "--md", "compare.md")):
+        if path is not None:  # found now, not after every scenario is solved
+            check_out_file(path, opt, example)
     say = progress_printer(quiet) or (lambda msg: None)
     overrides = parse_sets(sets)
     backend, profile = _solver_choice(solver)
@@ -214,11 +217,14 @@ def sweep_cmd(scenario, vary_specs, kpi, cost, out_dir, store_path, executor, ad
 
     Re-running the same command resumes an interrupted sweep: only missing points are solved.
     """
+    from siteplan.fileio import check_out_folder
     from siteplan.scenario.load import load_scenario
     from siteplan.store import RunStore
     from siteplan.sweep import default_out, run_sweep, varies_from_specs
     from siteplan.sweep_report import terminal_table, write_sweep_outputs
 
+    if out_dir is not None:  # found now, not after every point is solved
+        check_out_folder(out_dir, "--out")
     varies = varies_from_specs(list(vary_specs))
     overrides = parse_sets(sets)
     backend, profile = _solver_choice(solver)
