@@ -211,7 +211,7 @@ class RunStore:
         for name, data in self.conn.execute(
                 "SELECT t.name, b.data FROM run_tables t JOIN blobs b ON b.sha256 = t.sha256 "
                 "WHERE t.run_id = ?", (run_id,)):
-            out[name] = zlib.decompress(data)
+            out[name] = _inflate(data, name, self.path)
         return out
 
     def get_sweep(self, sweep_id: str) -> dict | None:
@@ -240,6 +240,22 @@ class RunStore:
 
     def integrity(self) -> str:
         return self.conn.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def _inflate(data: bytes, name: str, where: Path) -> bytes:
+    """A stored table, decompressed to at most the table size limit: the store is input too,
+    and a crafted blob must not inflate to gigabytes."""
+    from siteplan.scenario.tables import MAX_TABLE_BYTES
+
+    d = zlib.decompressobj()
+    try:
+        blob = d.decompress(data, MAX_TABLE_BYTES + 1)
+    except zlib.error as exc:
+        raise InputError(f"stored table {name!r} is damaged: {exc}", where=str(where)) from None
+    if len(blob) > MAX_TABLE_BYTES or d.unconsumed_tail:
+        raise InputError(f"stored table {name!r} is larger than {MAX_TABLE_BYTES >> 20} MiB",
+                         where=str(where))
+    return blob
 
 
 class _Tx:
