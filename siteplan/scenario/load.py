@@ -169,7 +169,7 @@ def validation_error(exc: ValidationError, where: str) -> InputError:
         msg, fix = f"missing required key {key!r}", f"add {key}: to the scenario"
     else:
         got = first.get("input")
-        got_s = "" if isinstance(got, dict) else f" (got {got!r})"
+        got_s = "" if isinstance(got, (dict, list)) else f" (got {got!r})"
         msg = f"key {key!r}: {first['msg']}{got_s}"
         fix = "correct the value"
     more = len({_key_path(e["loc"]) for e in errors}) - 1
