@@ -21,7 +21,14 @@ def parse_sets(pairs: tuple[str, ...]) -> dict:
         if "=" not in item:
             raise InputError(f"--set {item!r} is not KEY=VALUE", fix="write e.g. --set budget.capex=8e7")
         key, value = item.split("=", 1)
-        out[key.strip()] = parse_value(value)
+        key = key.strip()
+        if not key or "" in key.split("."):
+            raise InputError(f"--set {item!r} has no key (or an empty part in it)",
+                             fix="write e.g. --set budget.capex=8e7")
+        if not value.strip():  # YAML reads it as null: it would silently drop the key
+            raise InputError(f"--set {key}= has no value",
+                             fix=f"write a value, or {key}=null to remove the key")
+        out[key] = parse_value(value)
     return out
 
 

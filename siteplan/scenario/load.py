@@ -112,8 +112,15 @@ def parse_value(text: str) -> Any:
         return text
 
 
+#: keys of which a scenario may give only one: overriding one drops the other
+_EITHER = {("reach", "walk_m"): "minutes", ("reach", "minutes"): "walk_m"}
+
+
 def apply_overrides(raw: dict, overrides: dict[str, Any] | None, where: str) -> dict:
-    """Set dotted keys (`budget.capex`) in the raw mapping, creating mappings as needed."""
+    """Set dotted keys (`budget.capex`) in the raw mapping, creating mappings as needed.
+
+    `--set reach.walk_m=800` on a scenario with `reach: {minutes: ...}` means "use 800 m
+    instead", so the key it excludes (`_EITHER`) is dropped rather than reported as a clash."""
     out = copy.deepcopy(raw)
     for dotted, value in (overrides or {}).items():
         node = out
@@ -126,6 +133,8 @@ def apply_overrides(raw: dict, overrides: dict[str, Any] | None, where: str) -> 
                 raise InputError(f"cannot set {dotted!r}: {part!r} is not a mapping", where=where)
             node = nxt
         node[parts[-1]] = value
+        if value is not None and tuple(parts) in _EITHER:
+            node.pop(_EITHER[tuple(parts)], None)
     return out
 
 
