@@ -24,6 +24,7 @@ import zlib
 from pathlib import Path
 
 from siteplan.errors import InputError
+from siteplan.fileio import check_out_folder, check_regular
 from siteplan.runrecord import to_json
 
 ENV_VAR = "SITEPLAN_STORE"
@@ -85,6 +86,17 @@ def resolve_store_path(explicit: str | Path | None = None) -> Path:
     return Path(env) if env else DEFAULT_PATH
 
 
+def check_store(explicit: str | Path | None = None) -> Path:
+    """The store path, checked before a solve (not after it): an existing store must open as
+    one; for a new one the folder must be creatable. Creates nothing."""
+    path = resolve_store_path(explicit)
+    if path.exists():
+        RunStore(path).close()
+    else:
+        check_out_folder(path.parent, "the run store's folder")
+    return path
+
+
 def _now() -> str:
     return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
@@ -97,6 +109,8 @@ class RunStore:
         if not create and not self.path.exists():
             raise InputError("no run store here", where=str(self.path),
                              fix=f"solve something first, or point --store / ${ENV_VAR} at the store file")
+        if self.path.exists():  # a folder, device or FIFO: SQLite would fail late or block
+            check_regular(self.path, "run store")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)

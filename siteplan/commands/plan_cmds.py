@@ -66,6 +66,10 @@ def solve_cmd(scenario, out_dir, solver, time_limit, mip_gap, threads, sets, as_
     from siteplan.scenario.load import load_scenario
 
     scn = load_scenario(scenario, parse_sets(sets))
+    if not no_store:  # a bad --store is found now, not after the solve
+        from siteplan.store import check_store
+
+        store = check_store(store_path)  # the same rule `runs`, `compare` and `sweep` use
     from siteplan.backends.registry import ROUTES
 
     backend, profile = None, None
@@ -84,9 +88,8 @@ def solve_cmd(scenario, out_dir, solver, time_limit, mip_gap, threads, sets, as_
         raise
     out = write_outputs(outcome, out_dir)
     if not no_store:
-        from siteplan.store import record_outcome, resolve_store_path
+        from siteplan.store import record_outcome
 
-        store = resolve_store_path(store_path)  # the same rule `runs`, `compare` and `sweep` use
         run_id = record_outcome(outcome, store, overrides=parse_sets(sets) or None)
     _, _, doc = read_plan_dir(out)
     if as_json:
