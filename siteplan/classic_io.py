@@ -17,6 +17,7 @@ Costs are stored clients x sites: `cost[i, j]` is serving all of client i from s
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
 from dataclasses import dataclass, field
@@ -25,11 +26,14 @@ from pathlib import Path
 import numpy as np
 
 from siteplan.errors import InputError
+from siteplan.fileio import check_regular, read_bounded
 
 FORMATS = ("matrix", "orlib-pmed", "orlib-cap", "ufllib", "ufllib-m", "tsplib", "scenario")
 
 #: dense clients x sites matrices beyond this many entries are refused (memory)
 MAX_DENSE = 25_000_000
+#: no input file is read beyond this (a MAX_DENSE .npy of float64 is 200 MB)
+MAX_FILE_BYTES = 256 << 20
 
 
 @dataclass
@@ -61,14 +65,10 @@ def _fail(path, message, fix, line=None) -> InputError:
 
 def _read_text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8", errors="strict")
-    except FileNotFoundError:
-        raise _fail(path, "file not found", "check the path") from None
+        return read_bounded(path, MAX_FILE_BYTES, "file").decode("utf-8")
     except UnicodeDecodeError:
         raise _fail(path, "not a UTF-8/ASCII text file",
                     "pass a text file in the stated format (or a .npy matrix)") from None
-    except OSError as exc:
-        raise _fail(path, f"cannot read file: {exc.strerror}", "check permissions") from None
 
 
 class _Tokens:
@@ -160,10 +160,8 @@ def read_matrix(path: str | os.PathLike) -> LocationData:
     path = Path(path)
     if path.suffix.lower() == ".npy":
         try:
-            cost = np.load(path, allow_pickle=False)
-        except FileNotFoundError:
-            raise _fail(path, "file not found", "check the path") from None
-        except ValueError as exc:
+            cost = np.load(io.BytesIO(read_bounded(path, MAX_FILE_BYTES, "file")), allow_pickle=False)
+        except (ValueError, EOFError) as exc:
             raise _fail(path, f"not a plain numeric .npy array ({exc})",
                         "save with numpy.save(path, float_array)") from None
         cost = np.asarray(cost)
@@ -491,6 +489,7 @@ def guess_format(path: str | os.PathLike) -> str:
         return "orlib-pmed"
     if name.startswith("cap"):
         return "orlib-cap"
+    check_regular(path, "file")  # a FIFO would block the open below
     try:
         with open(path, encoding="utf-8", errors="replace") as fh:
             head = fh.read(200)

@@ -76,6 +76,19 @@ def is_siteplan_folder(folder: Path) -> bool:
     return False
 
 
+def check_creatable(path: Path, what: str) -> None:
+    """`path` is, or can become, a folder we may write in (no file in the way, writable)."""
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{what} {path} is a file, not a folder", fix="give a folder path (it is created if missing)")
+    parent = path
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if parent.exists() and not parent.is_dir():
+        raise UsageError(f"cannot create {what} {path}: {parent} is a file", fix="give a path whose parents are folders")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot create {what} {path}: {parent} is not writable", fix="give a folder you can write to")
+
+
 def check_output_folder(dest: str | Path, reads: Iterable[str | Path | None] = (), *,
                         force: bool = False, option: str = "--out") -> Path:
     """Refuse a destination folder that would destroy an input or another tool's files."""
@@ -84,9 +97,7 @@ def check_output_folder(dest: str | Path, reads: Iterable[str | Path | None] = (
         dest_p = dest_p.resolve()
     except OSError:
         pass
-    if dest_p.exists() and not dest_p.is_dir():
-        raise UsageError(f"{option} {dest} is a file, not a folder",
-                         fix="give a folder path (it is created if missing)")
+    check_creatable(dest_p, option)
     hit = _reads_inside(dest_p, reads)
     if hit is not None:
         raise UsageError(f"{option} {dest} would overwrite {hit}, which this command reads",
@@ -191,9 +202,5 @@ def check_output_file(path: str | Path, reads: Iterable[str | Path | None] = (),
         if not ours:
             raise UsageError(f"{option} {path} exists and siteplan did not write it",
                              fix="give a new file name, or add --force to overwrite it")
-    if not p.parent.is_dir():
-        try:
-            p.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise UsageError(f"cannot create the folder for {option} {path}: {exc.strerror}") from None
+    check_creatable(p.parent, f"the folder for {option}")
     return p

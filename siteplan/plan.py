@@ -107,6 +107,10 @@ class _Compliance:
                  note=note or (f"{n_bad} {entity} fail" if n_bad else ""))
 
 
+#: the plan.json totals `evaluate` compares with what the plan produces
+STATED_TOTALS = ("capex", "opex_per_year", "total_cost", "workers", "residents_covered", "floor_area_m2")
+
+
 def evaluate(scn: Scenario, plan: Plan, stated_totals: dict | None = None) -> Evaluation:
     """Recompute and verify everything about `plan` under `scn`; see the module docstring."""
     spec, st, t = scn.spec, scn.standards, scn.tables
@@ -366,7 +370,7 @@ def evaluate(scn: Scenario, plan: Plan, stated_totals: dict | None = None) -> Ev
         "p95_walk_m": round(_weighted_quantile(walk_d, walk_w, 0.95), 1) if walks else None,
     }
     if stated_totals:
-        for key in ("capex", "opex_per_year", "total_cost", "workers", "residents_covered", "floor_area_m2"):
+        for key in STATED_TOTALS:
             if key in stated_totals and stated_totals[key] is not None:
                 a, b = float(stated_totals[key]), float(totals[key])
                 if abs(a - b) > MONEY_TOL + 1e-6 * abs(b):

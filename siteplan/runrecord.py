@@ -56,11 +56,14 @@ def portable_raw(scn) -> dict:
 
 def table_bytes(scn) -> dict[str, bytes]:
     """The bytes of every table the scenario names (read once, stored deduplicated)."""
+    from siteplan.fileio import read_bounded
+    from siteplan.scenario.tables import MAX_TABLE_BYTES
+
     out = {}
     for key in TABLE_KEYS:
         src = getattr(scn.spec.data, key, None)
         if src:
-            out[key] = Path(src).read_bytes()
+            out[key] = read_bounded(src, MAX_TABLE_BYTES, f"{key} table")
     return out
 
 

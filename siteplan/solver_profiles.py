@@ -22,10 +22,12 @@ import yaml
 from siteplan.backends.base import SolveOptions
 from siteplan.backends.registry import ROUTES
 from siteplan.errors import InputError
+from siteplan.fileio import read_text_bounded
 
 #: where bare profile names are looked up, in order
 SEARCH_DIRS = (Path("solvers"), Path(__file__).resolve().parent.parent / "solvers")
 
+MAX_PROFILE_BYTES = 64 << 10  # a profile is a dozen lines
 ISOLATION_MODES = ("auto", "inline", "process")
 KEYS = ("backend", "description", "time_limit", "mip_gap", "abs_gap", "threads", "seed", "log",
         "isolation", "memory_limit_mb", "extra")
@@ -72,9 +74,7 @@ def load_profile(path_or_name: str | Path) -> tuple[str, SolveOptions]:
 def parse_profile(path: Path) -> tuple[str, SolveOptions]:
     where = str(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read solver profile: {exc.strerror}", where=where) from exc
+        data = yaml.safe_load(read_text_bounded(path, MAX_PROFILE_BYTES, "solver profile"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -24,6 +24,8 @@ import zlib
 from pathlib import Path
 
 from siteplan.errors import InputError
+from siteplan.fileio import check_regular
+from siteplan.outfolder import check_creatable
 from siteplan.runrecord import to_json
 
 ENV_VAR = "SITEPLAN_STORE"
@@ -85,6 +87,17 @@ def resolve_store_path(explicit: str | Path | None = None) -> Path:
     return Path(env) if env else DEFAULT_PATH
 
 
+def check_store(explicit: str | Path | None = None) -> Path:
+    """The store path, checked before a solve (not after it): an existing store must open as
+    one; for a new one the folder must be creatable. Creates nothing."""
+    path = resolve_store_path(explicit)
+    if path.exists():
+        RunStore(path).close()
+    else:
+        check_creatable(path.parent, "the run store's folder")
+    return path
+
+
 def _now() -> str:
     return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
@@ -97,6 +110,8 @@ class RunStore:
         if not create and not self.path.exists():
             raise InputError("no run store here", where=str(self.path),
                              fix=f"solve something first, or point --store / ${ENV_VAR} at the store file")
+        if self.path.exists():  # a folder, device or FIFO: SQLite would fail late or block
+            check_regular(self.path, "run store")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
@@ -211,7 +226,7 @@ class RunStore:
         for name, data in self.conn.execute(
                 "SELECT t.name, b.data FROM run_tables t JOIN blobs b ON b.sha256 = t.sha256 "
                 "WHERE t.run_id = ?", (run_id,)):
-            out[name] = zlib.decompress(data)
+            out[name] = _inflate(data, name, self.path)
         return out
 
     def get_sweep(self, sweep_id: str) -> dict | None:
@@ -240,6 +255,22 @@ class RunStore:
 
     def integrity(self) -> str:
         return self.conn.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def _inflate(data: bytes, name: str, where: Path) -> bytes:
+    """A stored table, decompressed to at most the table size limit: the store is input too,
+    and a crafted blob must not inflate to gigabytes."""
+    from siteplan.scenario.tables import MAX_TABLE_BYTES
+
+    d = zlib.decompressobj()
+    try:
+        blob = d.decompress(data, MAX_TABLE_BYTES + 1)
+    except zlib.error as exc:
+        raise InputError(f"stored table {name!r} is damaged: {exc}", where=str(where)) from None
+    if len(blob) > MAX_TABLE_BYTES or d.unconsumed_tail:
+        raise InputError(f"stored table {name!r} is larger than {MAX_TABLE_BYTES >> 20} MiB",
+                         where=str(where))
+    return blob
 
 
 class _Tx:

@@ -6,13 +6,15 @@ from pathlib import Path
 
 import click
 
+from siteplan.commands.options import THREADS, TIME_LIMIT
+
 
 @click.command("bench")
 @click.argument("suite", type=click.Choice(["orlib-pmed", "orlib-cap", "orlib-uncap", "ufllib",
                                             "tsplib-pmedian", "city"]))
 @click.option("--solvers", default="highs", show_default=True,
               help="Comma-separated backend routes, e.g. highs,pulp-cbc,scip.")
-@click.option("--time-limit", type=float, default=600.0, show_default=True,
+@click.option("--time-limit", type=TIME_LIMIT, default=600.0, show_default=True,
               help="Seconds per solve (the worker is killed at 1.5x + 60 s).")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Output folder (default: bench-results/SUITE).")
@@ -20,7 +22,7 @@ import click
 @click.option("--data", type=click.Path(file_okay=False), default=None,
               help="Benchmark data root (default: $SITEPLAN_BENCH_DATA or ../shared/bench).")
 @click.option("--only", default=None, help="Comma-separated instance names (e.g. pmed1,pmed5).")
-@click.option("--threads", type=int, default=None, help="Solver threads.")
+@click.option("--threads", type=THREADS, default=None, help="Solver threads.")
 @click.option("--method", default="auto", show_default=True,
               help="Classic-model method (p-median: auto, benders, reduce, compact).")
 def bench_cmd(suite, solvers, time_limit, out, resume, data, only, threads, method):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from siteplan.commands.options import THREADS, TIME_LIMIT
 from siteplan.errors import CheckFailedError, InfeasibleError, NoSolutionError
 from siteplan.result import Termination
 
@@ -25,8 +26,8 @@ def _common(f):
     f = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")(f)
     f = click.option("--out", type=click.Path(dir_okay=False),
                      help="Write the result (with the plan) to this JSON file.")(f)
-    f = click.option("--threads", type=int, default=None, help="Solver threads.")(f)
-    f = click.option("--time-limit", type=float, default=None, help="Seconds (overall).")(f)
+    f = click.option("--threads", type=THREADS, default=None, help="Solver threads.")(f)
+    f = click.option("--time-limit", type=TIME_LIMIT, default=None, help="Seconds (overall).")(f)
     f = click.option("--solver", default=None,
                      help="Backend route: highs, pulp-cbc, ortools-scip, ortools-cpsat, scip.")(f)
     f = click.option("--format", "fmt", type=FORMAT_CHOICES, default=None,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from siteplan.commands.options import FiniteFloatRange, solver_limits
 from siteplan.errors import CheckFailedError, InfeasibleError, InputError
 
 
@@ -20,7 +21,14 @@ def parse_sets(pairs: tuple[str, ...]) -> dict:
         if "=" not in item:
             raise InputError(f"--set {item!r} is not KEY=VALUE", fix="write e.g. --set budget.capex=8e7")
         key, value = item.split("=", 1)
-        out[key.strip()] = parse_value(value)
+        key = key.strip()
+        if not key or "" in key.split("."):
+            raise InputError(f"--set {item!r} has no key (or an empty part in it)",
+                             fix="write e.g. --set budget.capex=8e7")
+        if not value.strip():  # YAML reads it as null: it would silently drop the key
+            raise InputError(f"--set {key}= has no value",
+                             fix=f"write a value, or {key}=null to remove the key")
+        out[key] = parse_value(value)
     return out
 
 
@@ -36,9 +44,7 @@ def progress_printer(quiet: bool):
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Output folder (default: out/<scenario name>).")
 @click.option("--solver", default=None, help="Backend route (highs, pulp-cbc, ...) or a profile YAML.")
-@click.option("--time-limit", type=float, default=None, help="Seconds.")
-@click.option("--mip-gap", type=float, default=None, help="Relative gap (on the facility part for min_cost).")
-@click.option("--threads", type=int, default=None)
+@solver_limits
 @click.option("--set", "sets", multiple=True, help="Override a scenario key: --set budget.capex=8e7")
 @click.option("--json", "as_json", is_flag=True, help="Print plan.json's summary as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress lines.")
@@ -63,6 +69,11 @@ def solve_cmd(scenario, out_dir, solver, time_limit, mip_gap, threads, sets, as_
     from siteplan.scenario.load import load_scenario
 
     scn = load_scenario(scenario, parse_sets(sets))
+    store = None
+    if not no_store:  # a bad --store is found now, not after the solve
+        from siteplan.store import check_store
+
+        store = check_store(store_path)  # the same rule `runs`, `compare` and `sweep` use
     from siteplan.backends.registry import ROUTES
 
     backend, profile = None, None
@@ -73,11 +84,6 @@ def solve_cmd(scenario, out_dir, solver, time_limit, mip_gap, threads, sets, as_
                if v is not None}
     opts = SolveOptions(**{**opts.as_dict(), **changes})
     out_dir = out_dir or Path("out") / scn.name
-    store = None
-    if not no_store:
-        from siteplan.store import resolve_store_path
-
-        store = resolve_store_path(store_path)  # the same rule `runs`, `compare` and `sweep` use
     reads = [*scn.files_read(), store, solver if solver and Path(solver).is_file() else None]
     with staged_folder(out_dir, reads, force=force) as stage:
         try:
@@ -211,8 +217,8 @@ def presets_show(name):
 @click.option("--committees", "n_committees", type=click.IntRange(1, 500_000), required=True)
 @click.option("--sites", "n_sites", type=click.IntRange(1, 200_000), required=True)
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--rural-share", type=click.FloatRange(0, 1), default=0.2, show_default=True)
-@click.option("--reach", "reach_m", type=click.FloatRange(50, 50_000), default=1000, show_default=True)
+@click.option("--rural-share", type=FiniteFloatRange(0, 1), default=0.2, show_default=True)
+@click.option("--reach", "reach_m", type=FiniteFloatRange(50, 50_000), default=1000, show_default=True)
 @click.option("--preset", default="national", show_default=True)
 @click.option("--name", default=None)
 @click.option("--force", is_flag=True, help="Write into a non-empty OUT folder siteplan did not write.")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from siteplan.commands.options import FiniteFloatRange
 from siteplan.errors import InfeasibleError, InputError, UsageError
 
 
@@ -24,7 +25,7 @@ def _scenario_arg(path: Path):
               "what a little more of each standard or budget costs (re-solves with each nudged).")
 @click.option("--solver", default=None, help="Backend route (highs, pulp-cbc, ...).")
 @click.option("--set", "sets", multiple=True, help="Override a scenario key: --set budget.capex=8e7")
-@click.option("--time-budget", type=click.FloatRange(1, None), default=None,
+@click.option("--time-budget", type=FiniteFloatRange(1, None), default=None,
               help="Seconds for all the elastic solves together (default: 3x the scenario's time limit).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--force", is_flag=True, help="Write into a non-empty --out folder siteplan did not write.")

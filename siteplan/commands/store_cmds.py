@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from siteplan.commands.options import FiniteFloatRange, solver_limits
 from siteplan.commands.plan_cmds import parse_sets, progress_printer
 from siteplan.errors import InputError
 
@@ -133,9 +134,7 @@ _RUN_ID = re.compile(r"^#?\d+$")
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path), default=None, help="Also write a CSV.")
 @click.option("--md", "md_path", type=click.Path(path_type=Path), default=None, help="Also write Markdown.")
 @click.option("--solver", default=None, help="Backend route or profile YAML for scenario files.")
-@click.option("--time-limit", type=float, default=None)
-@click.option("--mip-gap", type=float, default=None)
-@click.option("--threads", type=int, default=None)
+@solver_limits
 @click.option("--set", "sets", multiple=True, help="Override a key in every scenario file given.")
 @click.option("--quiet", is_flag=True, help="No progress lines.")
 @click.option("--force", is_flag=True, help="Overwrite existing --csv/--md files.")
@@ -218,12 +217,10 @@ def compare_cmd(items, store_path, csv_path, md_path, solver, time_limit, mip_ga
 @click.option("--workers", type=click.IntRange(1, 4096), default=None,
               help="Parallel points (local default 2; ray/dask default: the cluster's CPUs).")
 @click.option("--id", "sweep_id", default=None, help="Name the sweep (default: a hash of scenario, grid, solver).")
-@click.option("--bind-tol", type=click.FloatRange(0, 1), default=0.01, show_default=True,
+@click.option("--bind-tol", type=FiniteFloatRange(0, 1), default=0.01, show_default=True,
               help="Relative slack under which a standard counts as binding.")
 @click.option("--solver", default=None, help="Backend route or a profile YAML.")
-@click.option("--time-limit", type=float, default=None)
-@click.option("--mip-gap", type=float, default=None)
-@click.option("--threads", type=int, default=None)
+@solver_limits
 @click.option("--set", "sets", multiple=True, help="Override a scenario key at every point.")
 @click.option("--quiet", is_flag=True, help="No progress lines.")
 @click.option("--force", is_flag=True, help="Write into a non-empty --out folder siteplan did not write.")

@@ -8,6 +8,7 @@ parsed by pandas with bounded sizes, and a missing optional part leaves its sect
 
 from __future__ import annotations
 
+import io
 import json
 import math
 from dataclasses import dataclass, field
@@ -17,9 +18,11 @@ from pathlib import Path
 import pandas as pd
 
 from siteplan.errors import InputError
+from siteplan.fileio import read_bounded, read_text_bounded
 from siteplan.plan import NOT_DECLARED, row_status
 from siteplan.report import svg
 from siteplan.report.i18n import REQUIRED_ZH, Labels, default_lang
+from siteplan.report.outputs import MAX_PLAN_BYTES
 from siteplan.report.summary import tell_apart
 
 BINDING_FILE = "binding.json"
@@ -109,12 +112,12 @@ class PlanView:
 def load_plan_view(folder: Path) -> PlanView:
     """A solve (or explain) output folder: plan.json, the resolved scenario, binding.json."""
     pj = folder / "plan.json"
-    try:
-        doc = json.loads(pj.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    if not pj.exists():
         raise InputError("no plan.json here", where=str(folder),
                          fix="give a folder written by `siteplan solve --out` or `siteplan explain --out`")
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    try:
+        doc = json.loads(_read_text(pj))
+    except json.JSONDecodeError as exc:
         raise InputError(f"plan.json is not valid JSON: {exc}", where=str(pj))
     if not isinstance(doc, dict) or "scenario" not in doc:
         raise InputError("plan.json lacks the scenario block", where=str(pj),
@@ -125,10 +128,10 @@ def load_plan_view(folder: Path) -> PlanView:
         dp = folder / str(doc.get("diagnostic_plan") or "diagnostic_plan.json")
         if dp.is_file() and dp.parent.resolve() == folder.resolve():
             try:
-                view.doc = json.loads(dp.read_text(encoding="utf-8"))
+                view.doc = json.loads(_read_text(dp))
                 view.doc.setdefault("diagnosis", view.diagnosis)
                 view.diagnostic = True
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            except json.JSONDecodeError as exc:
                 raise InputError(f"diagnostic plan is not valid JSON: {exc}", where=str(dp))
     scn_file = folder / "scenario.resolved.yaml"
     if scn_file.exists():
@@ -138,8 +141,8 @@ def load_plan_view(folder: Path) -> PlanView:
     bj = folder / BINDING_FILE
     if bj.exists():
         try:
-            view.binding = json.loads(bj.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            view.binding = json.loads(_read_text(bj))
+        except json.JSONDecodeError as exc:
             raise InputError(f"{BINDING_FILE} is not valid JSON: {exc}", where=str(bj),
                              fix="re-run siteplan explain --binding")
         stated = view.binding.get("scenario_hash") if isinstance(view.binding, dict) else None
@@ -148,13 +151,15 @@ def load_plan_view(folder: Path) -> PlanView:
     return view
 
 
+def _read_text(path: Path) -> str:
+    """A JSON input of the report, read bounded (regular files only)."""
+    return read_text_bounded(path, MAX_PLAN_BYTES, path.name)
+
+
 def read_csv_rows(path: Path) -> list[dict]:
+    blob = read_bounded(path, MAX_CSV_BYTES, "file")
     try:
-        if path.stat().st_size > MAX_CSV_BYTES:
-            raise InputError(f"file is larger than {MAX_CSV_BYTES >> 20} MiB", where=str(path))
-        df = pd.read_csv(path, dtype=object, keep_default_na=False)
-    except FileNotFoundError:
-        raise InputError("file not found", where=str(path))
+        df = pd.read_csv(io.BytesIO(blob), dtype=object, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise InputError(f"not a readable CSV: {exc}", where=str(path))
     return df.to_dict("records")
@@ -165,8 +170,8 @@ def load_sweep(folder: Path) -> dict:
     sj = folder / "sweep.json"
     if sj.exists():
         try:
-            data = json.loads(sj.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            data = json.loads(_read_text(sj))
+        except json.JSONDecodeError as exc:
             raise InputError(f"sweep.json is not valid JSON: {exc}", where=str(sj))
         if not isinstance(data, dict) or not isinstance(data.get("frontier"), list):
             raise InputError("sweep.json has no frontier list", where=str(sj))

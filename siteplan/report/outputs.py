@@ -8,13 +8,14 @@ the plan later from the folder alone. Fields may be added, never renamed or remo
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 from siteplan import __version__
 from siteplan.errors import InputError
-from siteplan.fileio import write_csv_atomic, write_json_atomic
+from siteplan.fileio import read_text_bounded, write_csv_atomic, write_json_atomic
 from siteplan.outfolder import mark_folder
-from siteplan.plan import Evaluation, Plan
+from siteplan.plan import STATED_TOTALS, Evaluation, Plan
 
 PLAN_FILE = "plan.json"
 SCENARIO_FILE = "scenario.resolved.yaml"
@@ -86,6 +87,9 @@ def write_outputs(outcome, out_dir: str | Path) -> Path:
     return write_plan_files(doc, out)
 
 
+MAX_PLAN_BYTES = 1 << 30
+
+
 def read_plan_dir(out_dir: str | Path):
     """(scenario, plan, plan.json document) from an output folder, for `siteplan check`."""
     from siteplan.scenario.load import load_scenario
@@ -95,21 +99,84 @@ def read_plan_dir(out_dir: str | Path):
     if not pj.exists():
         raise InputError("no plan.json here", where=str(out), fix="give the folder that `siteplan solve --out` wrote")
     try:
-        doc = json.loads(pj.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        doc = json.loads(read_text_bounded(pj, MAX_PLAN_BYTES, "plan.json"))
+    except json.JSONDecodeError as exc:
         raise InputError(f"plan.json is not valid JSON: {exc}", where=str(pj))
     scn_path = out / SCENARIO_FILE
     if not scn_path.exists():
         raise InputError(f"{SCENARIO_FILE} is missing", where=str(out), fix="re-run siteplan solve to rewrite the folder")
     scn = load_scenario(scn_path)
-    try:
-        plan = Plan(
-            areas={f["site_id"]: float(f["area_m2"]) for f in doc["facilities"]},
-            windows={f["site_id"]: int(f.get("windows") or 0) for f in doc["facilities"]},
-            assignment={c["committee_id"]: c.get("site_id") for c in doc["committees"]},
-            workers={c["committee_id"]: c.get("workers") for c in doc["committees"]},
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InputError(f"plan.json lacks a field the checker needs: {exc}", where=str(pj),
-                         fix="re-run siteplan solve to rewrite the folder")
-    return scn, plan, doc
+    return scn, plan_from_document(doc, str(pj)), doc
+
+
+def plan_from_document(doc, where: str) -> Plan:
+    """The decisions in a plan.json, each field checked for its type: a damaged or hand-edited
+    file is an input error naming the field, never a crash (or a silent int()) in the checker."""
+    if not isinstance(doc, dict):
+        raise _bad_field(where, "the document", doc, "a JSON object")
+    _check_totals(doc.get("totals"), where)
+    plan = Plan(areas={}, windows={}, assignment={}, workers={})
+    for i, f in enumerate(_records(doc, "facilities", where)):
+        at = f"facilities[{i}]"
+        sid = _field(f, "site_id", at, where, _is_id, "a site id (a string)")
+        plan.areas[sid] = float(_field(f, "area_m2", at, where, _is_area, "a finite number >= 0"))
+        plan.windows[sid] = int(_field(f, "windows", at, where, _is_count, "a whole number >= 0 or null") or 0)
+    for i, c in enumerate(_records(doc, "committees", where)):
+        at = f"committees[{i}]"
+        cid = _field(c, "committee_id", at, where, _is_id, "a committee id (a string)")
+        plan.assignment[cid] = _field(c, "site_id", at, where, _is_id_or_none, "a site id (a string) or null")
+        workers = _field(c, "workers", at, where, _is_count, "a whole number >= 0 or null")
+        plan.workers[cid] = None if workers is None else int(workers)
+    return plan
+
+
+def _bad_field(where: str, name: str, value, want: str) -> InputError:
+    return InputError(f"plan.json field {name} is {value!r:.60}, not {want}", where=where,
+                      fix="re-run siteplan solve to rewrite the folder (or correct the field)")
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _is_area(v) -> bool:
+    return _is_number(v) and v >= 0
+
+
+def _is_count(v) -> bool:
+    return v is None or (_is_number(v) and v >= 0 and float(v).is_integer())
+
+
+def _is_id(v) -> bool:
+    return isinstance(v, str)
+
+
+def _is_id_or_none(v) -> bool:
+    return v is None or isinstance(v, str)
+
+
+def _records(doc: dict, key: str, where: str) -> list[dict]:
+    rows = doc.get(key)
+    if not isinstance(rows, list):
+        raise _bad_field(where, key, rows, "a list of records")
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise _bad_field(where, f"{key}[{i}]", row, "a JSON object")
+    return rows
+
+
+def _field(row: dict, key: str, at: str, where: str, ok, want: str):
+    value = row.get(key)
+    if not ok(value):
+        raise _bad_field(where, f"{at}.{key}", value, want)
+    return value
+
+
+def _check_totals(totals, where: str) -> None:
+    if totals is None:
+        return
+    if not isinstance(totals, dict):
+        raise _bad_field(where, "totals", totals, "a JSON object")
+    for key in STATED_TOTALS:
+        if totals.get(key) is not None and not _is_number(totals[key]):
+            raise _bad_field(where, f"totals.{key}", totals[key], "a finite number or null")

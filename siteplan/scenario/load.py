@@ -21,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from siteplan.errors import InputError, SiteplanWarning
+from siteplan.fileio import read_text_bounded
 from siteplan.scenario.presets import ResolvedStandards, load_preset, resolve_standards
 from siteplan.scenario.schema import ScenarioSpec
 from siteplan.scenario.tables import Tables, read_tables
@@ -42,22 +43,8 @@ class _NoAliasLoader(yaml.SafeLoader):
 
 def read_yaml(path: Path) -> dict:
     """Parse one YAML mapping safely, with clear errors for unreadable or malformed files."""
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise InputError("file not found", where=str(path),
-                         fix="check the path (relative paths are relative to the current folder)")
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror}", where=str(path))
-    if size > MAX_YAML_BYTES:
-        raise InputError(f"file is {size} bytes; scenario files are limited to {MAX_YAML_BYTES}",
-                         where=str(path), fix="keep data in CSV tables and name them under data:")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputError("file is not UTF-8 text", where=str(path), fix="save it as UTF-8")
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror}", where=str(path))
+    text = read_text_bounded(path, MAX_YAML_BYTES, "scenario file",
+                             fix="check the path (relative paths are relative to the current folder)")
     try:
         data = yaml.load(text, Loader=_NoAliasLoader)
     except yaml.YAMLError as exc:
@@ -130,8 +117,15 @@ def parse_value(text: str) -> Any:
         return text
 
 
+#: keys of which a scenario may give only one: overriding one drops the other
+_EITHER = {("reach", "walk_m"): "minutes", ("reach", "minutes"): "walk_m"}
+
+
 def apply_overrides(raw: dict, overrides: dict[str, Any] | None, where: str) -> dict:
-    """Set dotted keys (`budget.capex`) in the raw mapping, creating mappings as needed."""
+    """Set dotted keys (`budget.capex`) in the raw mapping, creating mappings as needed.
+
+    `--set reach.walk_m=800` on a scenario with `reach: {minutes: ...}` means "use 800 m
+    instead", so the key it excludes (`_EITHER`) is dropped rather than reported as a clash."""
     out = copy.deepcopy(raw)
     for dotted, value in (overrides or {}).items():
         node = out
@@ -144,6 +138,8 @@ def apply_overrides(raw: dict, overrides: dict[str, Any] | None, where: str) -> 
                 raise InputError(f"cannot set {dotted!r}: {part!r} is not a mapping", where=where)
             node = nxt
         node[parts[-1]] = value
+        if value is not None and tuple(parts) in _EITHER:
+            node.pop(_EITHER[tuple(parts)], None)
     return out
 
 
@@ -187,7 +183,7 @@ def validation_error(exc: ValidationError, where: str) -> InputError:
         msg, fix = f"missing required key {key!r}", f"add {key}: to the scenario"
     else:
         got = first.get("input")
-        got_s = "" if isinstance(got, dict) else f" (got {got!r})"
+        got_s = "" if isinstance(got, (dict, list)) else f" (got {got!r})"
         msg = f"key {key!r}: {first['msg']}{got_s}"
         fix = "correct the value"
     more = len({_key_path(e["loc"]) for e in errors}) - 1

@@ -75,6 +75,17 @@ class WorkerBand(Strict):
         lo, hi = self.households
         return lo <= households and (hi is None or households <= hi) and self.kind in (None, kind)
 
+    def overlaps(self, other: WorkerBand) -> bool:
+        """Some committee would fall in both (bands of different kinds never share one)."""
+        if self.kind is not None and other.kind is not None and self.kind != other.kind:
+            return False
+        (a, b), (c, d) = self.households, other.households
+        return (b is None or c <= b) and (d is None or a <= d)
+
+    def label(self) -> str:
+        lo, hi = self.households
+        return f"[{lo}, {'null' if hi is None else hi}]" + (f" ({self.kind})" if self.kind else "")
+
 
 class WindowRule(Strict):
     residents_per_window: int = Field(5000, gt=0)
@@ -98,6 +109,17 @@ class Standards(Strict):
     open_hours_per_day: float | None = Field(None, ge=0, le=24)
     activity_share: float | None = Field(None, ge=0, le=1)
     certified_share: float | None = Field(None, ge=0, le=1)
+
+    @field_validator("committee_workers")
+    @classmethod
+    def bands_apart(cls, bands):
+        """A committee in two bands would get whichever comes first: say so instead."""
+        for i, a in enumerate(bands or []):
+            for b in bands[i + 1:]:
+                if a.overlaps(b):
+                    raise ValueError(f"bands {a.label()} and {b.label()} overlap; a committee must fall "
+                                     "in one band (bands of different kind: may overlap)")
+        return bands
 
     @field_validator("area_per_100_households", "min_facility_area_m2")
     @classmethod

@@ -1,24 +1,34 @@
 """Read and validate the committees and sites tables (CSV), untrusted input.
 
-Each problem names the file, the row (as the line number a spreadsheet shows) and column,
-and the fix. Sizes are bounded before parsing so a file cannot make us allocate unboundedly.
+Each problem names the file, the row (as the physical line number in the file, which is what
+an editor shows) and column, and the fix. Sizes are bounded before parsing so a file cannot
+make us allocate unboundedly, and numbers are bounded to what a city can hold, so an absurd
+value is an error here rather than an overflow in the geometry or the model.
 """
 
 from __future__ import annotations
 
+import csv
 import difflib
 import hashlib
+import io
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from siteplan.errors import InputError
+from siteplan.fileio import read_bounded
 
 MAX_TABLE_BYTES = 512 << 20
 MAX_COMMITTEES = 500_000
 MAX_SITES = 200_000
+MAX_COORD_M = 1e8  # |x|, |y| in metres: far beyond any city, far below float overflow
+MAX_HOUSEHOLDS = 1_000_000  # per committee
+MAX_RESIDENTS = 5_000_000  # per committee
+MAX_MONEY = 1e12  # yuan: a fixed cost, or a price per m² (per year for opex)
+MAX_AREA_M2 = 1e7  # 10 km² of floor area on one site
+LINE = "\0line"  # hidden column: the physical line each row starts on
 
 COMMITTEE_COLUMNS = ("id", "street", "households", "residents", "kind")
 SITE_COLUMNS = ("id", "street", "kind", "fixed_cost", "cost_per_m2", "opex_per_m2_year",
@@ -44,24 +54,11 @@ def _problem(path: str, msg: str, fix: str, row: int | None = None, col: str | N
 
 
 def _read_csv(path_s: str, what: str) -> tuple[pd.DataFrame, bytes]:
-    path = Path(path_s)
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise InputError(f"{what} table not found", where=path_s,
-                         fix=f"check data.{what} in the scenario (paths are relative to the YAML file)")
-    if size > MAX_TABLE_BYTES:
-        raise InputError(f"{what} table is {size >> 20} MiB, above the {MAX_TABLE_BYTES >> 20} MiB limit",
-                         where=path_s)
-    try:
-        blob = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {what} table: {exc.strerror}", where=path_s)
-    if size == 0:
+    blob = read_bounded(path_s, MAX_TABLE_BYTES, f"{what} table",
+                        fix=f"check data.{what} in the scenario (paths are relative to the YAML file)")
+    if not blob:
         raise InputError(f"{what} table is empty", where=path_s, fix="add a header line and rows")
     try:
-        import io
-
         df = pd.read_csv(io.BytesIO(blob), dtype=str, keep_default_na=False, encoding="utf-8-sig",
                          skipinitialspace=True)
     except UnicodeDecodeError:
@@ -69,7 +66,28 @@ def _read_csv(path_s: str, what: str) -> tuple[pd.DataFrame, bytes]:
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputError(f"{what} table is not valid CSV: {str(exc).strip()}", where=path_s)
     df.columns = [str(c).strip() for c in df.columns]
+    df[LINE] = record_lines(blob, len(df))
     return df, blob
+
+
+def record_lines(blob: bytes, n_rows: int) -> list[int]:
+    """The physical line each data row starts on. pandas skips blank lines and a quoted field
+    may span lines, so row i is not always on line i + 2; falls back to i + 2 if unsure."""
+    starts, end = [], 0
+    try:
+        reader = csv.reader(io.StringIO(blob.decode("utf-8-sig")))
+        for rec in reader:
+            if rec and not (len(rec) == 1 and not rec[0].strip()):  # the lines pandas skips
+                starts.append(end + 1)
+            end = reader.line_num
+    except (csv.Error, UnicodeDecodeError):
+        starts = []
+    rows = starts[1:]  # the first record is the header
+    return rows if len(rows) == n_rows else list(range(2, n_rows + 2))
+
+
+def _line(df: pd.DataFrame, i: int) -> int:
+    return int(df[LINE].iloc[i])
 
 
 def _require_columns(df: pd.DataFrame, cols, path: str, what: str) -> None:
@@ -101,13 +119,21 @@ def _numeric(df, col, path, *, integer=False, positive=False, non_negative=False
                 "a whole number" if integer else
                 "a positive number" if positive else
                 "a number >= 0" if non_negative else "a number")
-        if lo is not None or hi is not None:
-            need += f" in [{lo}, {hi}]"
+        if lo is not None and hi is not None:
+            need += f" in [{_fmt(lo)}, {_fmt(hi)}]"
+        elif hi is not None:
+            need += f" up to {_fmt(hi)}"
+        elif lo is not None:
+            need += f" from {_fmt(lo)}"
         n_bad = int(bad.sum())
         more = f" ({n_bad - 1} more rows like it)" if n_bad > 1 else ""
         raise _problem(path, f"{col} is {text.iloc[i]!r}, not {need}{more}", f"correct {col} on that row",
-                       row=i + 2, col=col)
+                       row=_line(df, i), col=col)
     return vals
+
+
+def _fmt(v: float) -> str:
+    return f"{v:,.0f}" if float(v).is_integer() else f"{v:g}"
 
 
 def _bools(df, col, path) -> np.ndarray:
@@ -118,7 +144,7 @@ def _bools(df, col, path) -> np.ndarray:
     if not ok.all():
         i = int(np.argmax(~ok.to_numpy()))
         raise _problem(path, f"{col} is {df[col].iloc[i]!r}, not true/false", "write true or false",
-                       row=i + 2, col=col)
+                       row=_line(df, i), col=col)
     return text.isin(TRUE).to_numpy()
 
 
@@ -127,13 +153,13 @@ def _ids(df, path, what) -> np.ndarray:
     empty = ids == ""
     if empty.any():
         raise _problem(path, f"{what} id is empty", "give every row a unique id",
-                       row=int(np.argmax(empty.to_numpy())) + 2, col="id")
+                       row=_line(df, int(np.argmax(empty.to_numpy()))), col="id")
     dup = ids.duplicated(keep="first")
     if dup.any():
         i = int(np.argmax(dup.to_numpy()))
         first = int(np.argmax((ids == ids.iloc[i]).to_numpy()))
-        raise _problem(path, f"duplicate {what} id {ids.iloc[i]!r} (first on line {first + 2})",
-                       "make ids unique", row=i + 2, col="id")
+        raise _problem(path, f"duplicate {what} id {ids.iloc[i]!r} (first on line {_line(df, first)})",
+                       "make ids unique", row=_line(df, i), col="id")
     return ids.to_numpy()
 
 
@@ -143,7 +169,7 @@ def _choice(df, col, allowed, path) -> np.ndarray:
     if bad.any():
         i = int(np.argmax(bad.to_numpy()))
         raise _problem(path, f"{col} is {df[col].iloc[i]!r}, not one of {', '.join(allowed)}",
-                       f"write one of {', '.join(allowed)}", row=i + 2, col=col)
+                       f"write one of {', '.join(allowed)}", row=_line(df, i), col=col)
     return vals.to_numpy()
 
 
@@ -151,7 +177,7 @@ def _coords(df, path, what, method: str) -> tuple[str, str]:
     if method == "haversine":
         cols = ("lon", "lat")
         _require_columns(df, cols, path, what)
-        df["lon"] = _numeric(df, "lon", path, lo=-180, hi=180)
+        df["lon"] = _numeric(df, "lon", path, lo=-180, hi=180)  # also keeps the KD-tree finite
         df["lat"] = _numeric(df, "lat", path, lo=-90, hi=90)
         return cols
     if method == "matrix" and not {"x", "y"} <= set(df.columns):
@@ -159,8 +185,8 @@ def _coords(df, path, what, method: str) -> tuple[str, str]:
         df["y"] = np.nan
         return ("x", "y")
     _require_columns(df, ("x", "y"), path, what)
-    df["x"] = _numeric(df, "x", path)
-    df["y"] = _numeric(df, "y", path)
+    df["x"] = _numeric(df, "x", path, lo=-MAX_COORD_M, hi=MAX_COORD_M)
+    df["y"] = _numeric(df, "y", path, lo=-MAX_COORD_M, hi=MAX_COORD_M)
     return ("x", "y")
 
 
@@ -180,8 +206,10 @@ def _start_table(path: str, what: str, columns, limit: int, fix: str):
 def read_committees(path: str, method: str) -> tuple[pd.DataFrame, bytes]:
     df, out, blob = _start_table(path, "committees", COMMITTEE_COLUMNS, MAX_COMMITTEES, "add committees")
     out["kind"] = _choice(df, "kind", ("urban", "rural"), path)
-    out["households"] = _numeric(df, "households", path, integer=True, positive=True).astype(np.int64)
-    out["residents"] = _numeric(df, "residents", path, integer=True, positive=True).astype(np.int64)
+    out["households"] = _numeric(df, "households", path, integer=True, positive=True,
+                                 hi=MAX_HOUSEHOLDS).astype(np.int64)
+    out["residents"] = _numeric(df, "residents", path, integer=True, positive=True,
+                                hi=MAX_RESIDENTS).astype(np.int64)
     cx, cy = _coords(df, path, "committees", method)
     out[cx], out[cy] = df[cx].to_numpy(float), df[cy].to_numpy(float)
     out["name"] = df["name"].astype(str) if "name" in df.columns else out["id"]
@@ -192,18 +220,20 @@ def read_sites(path: str, method: str) -> tuple[pd.DataFrame, bytes]:
     df, out, blob = _start_table(path, "sites", SITE_COLUMNS, MAX_SITES, "add candidate sites")
     out["kind"] = _choice(df, "kind", ("urban", "rural", "centre"), path)
     for col in ("fixed_cost", "cost_per_m2", "opex_per_m2_year"):
-        out[col] = _numeric(df, col, path, non_negative=True)
-    out["max_area_m2"] = _numeric(df, "max_area_m2", path, positive=True)
+        out[col] = _numeric(df, col, path, non_negative=True, hi=MAX_MONEY)
+    out["max_area_m2"] = _numeric(df, "max_area_m2", path, positive=True, hi=MAX_AREA_M2)
     if "existing_area_m2" in df.columns:
         df["existing_area_m2"] = df["existing_area_m2"].replace("", "0")
-        out["existing_area_m2"] = _numeric(df, "existing_area_m2", path, non_negative=True)
+        out["existing_area_m2"] = _numeric(df, "existing_area_m2", path, non_negative=True, hi=MAX_AREA_M2)
     else:
         out["existing_area_m2"] = 0.0
     out["required"] = _bools(df, "required", path)
     out["excluded"] = _bools(df, "excluded", path)
     if "open_hours_per_day" in df.columns:
-        df["open_hours_per_day"] = df["open_hours_per_day"].replace("", "nan")
-        vals = pd.to_numeric(df["open_hours_per_day"], errors="coerce").to_numpy(float)
+        given = (df["open_hours_per_day"].astype(str).str.strip() != "").to_numpy()
+        vals = np.full(len(df), np.nan)  # an empty cell: the scenario's facilities: value
+        if given.any():
+            vals[given] = _numeric(df[given], "open_hours_per_day", path, lo=0, hi=24)
         out["open_hours_per_day"] = vals
     cx, cy = _coords(df, path, "sites", method)
     out[cx], out[cy] = df[cx].to_numpy(float), df[cy].to_numpy(float)
@@ -213,35 +243,36 @@ def read_sites(path: str, method: str) -> tuple[pd.DataFrame, bytes]:
         i = int(np.argmax(over.to_numpy()))
         raise _problem(path, f"existing_area_m2 {out['existing_area_m2'].iloc[i]:g} exceeds max_area_m2 "
                        f"{out['max_area_m2'].iloc[i]:g}", "raise max_area_m2 to at least the existing area",
-                       row=i + 2, col="existing_area_m2")
+                       row=_line(df, i), col="existing_area_m2")
     both = out["required"] & out["excluded"]
     if both.any():
         i = int(np.argmax(both.to_numpy()))
         raise _problem(path, "site is both required and excluded", "clear one of the two",
-                       row=i + 2, col="excluded")
+                       row=_line(df, i), col="excluded")
     gone = (out["existing_area_m2"] > 0) & out["excluded"]
     if gone.any():
         i = int(np.argmax(gone.to_numpy()))
         raise _problem(path, "an existing facility cannot be excluded (existing facilities stay open)",
                        "set excluded to false, or existing_area_m2 to 0 if it is closing",
-                       row=i + 2, col="excluded")
+                       row=_line(df, i), col="excluded")
     return out, blob
 
 
 def read_distances(path: str, committee_ids, site_ids) -> tuple[pd.DataFrame, bytes]:
     df, blob = _read_csv(path, "distances")
     _require_columns(df, ("committee", "site", "metres"), path, "distances")
-    df["metres"] = _numeric(df, "metres", path, non_negative=True)
+    df["metres"] = _numeric(df, "metres", path, non_negative=True, hi=MAX_COORD_M)
     for col, known in (("committee", committee_ids), ("site", site_ids)):
         unknown = ~df[col].isin(set(known))
         if unknown.any():
             i = int(np.argmax(unknown.to_numpy()))
             raise _problem(path, f"{col} {df[col].iloc[i]!r} is not in the {col}s table",
-                           "fix the id or remove the row", row=i + 2, col=col)
+                           "fix the id or remove the row", row=_line(df, i), col=col)
     return df[["committee", "site", "metres"]], blob
 
 
 def read_tables(spec, standards, where: str) -> Tables:
+    """Both tables (and the distance matrix); a committee must fall in a worker band."""
     method = spec.distance_spec.method
     committees, b1 = read_committees(spec.data.committees, method)
     sites, b2 = read_sites(spec.data.sites, method)
@@ -255,7 +286,7 @@ def read_tables(spec, standards, where: str) -> Tables:
         if standards.band_for(int(hh), kind) is None:
             raise InputError(
                 f"committee {committees['id'].iloc[i]!r} ({hh} households, {kind}) falls in no "
-                "committee_workers band", where=spec.data.committees + f", line {i + 2}",
+                "committee_workers band", where=f"{spec.data.committees}, line {record_lines(b1, len(committees))[i]}",
                 fix="add a band covering it under standards.committee_workers")
     fp = hashlib.sha256(b1 + b"\0" + b2 + b"\0" + b3).hexdigest()
     coords = ("lon", "lat") if method == "haversine" else ("x", "y")
