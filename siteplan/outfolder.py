@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from siteplan import __version__
-from siteplan.errors import UsageError
+from siteplan.errors import InputError, UsageError
 
 MARKER = ".siteplan-run.json"
 
@@ -77,16 +77,18 @@ def is_siteplan_folder(folder: Path) -> bool:
 
 
 def check_creatable(path: Path, what: str) -> None:
-    """`path` is, or can become, a folder we may write in (no file in the way, writable)."""
+    """`path` is, or can become, a folder we may write in (no file in the way, writable).
+    A path that cannot work is an input error (exit 3); one that would destroy something is
+    refused as a usage error (exit 2) by the callers."""
     if path.exists() and not path.is_dir():
-        raise UsageError(f"{what} {path} is a file, not a folder", fix="give a folder path (it is created if missing)")
+        raise InputError(f"{what} {path} is a file, not a folder", fix="give a folder path (it is created if missing)")
     parent = path
     while not parent.exists() and parent != parent.parent:
         parent = parent.parent
     if parent.exists() and not parent.is_dir():
-        raise UsageError(f"cannot create {what} {path}: {parent} is a file", fix="give a path whose parents are folders")
+        raise InputError(f"cannot create {what} {path}: {parent} is a file", fix="give a path whose parents are folders")
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise UsageError(f"cannot create {what} {path}: {parent} is not writable", fix="give a folder you can write to")
+        raise InputError(f"cannot create {what} {path}: {parent} is not writable", fix="give a folder you can write to")
 
 
 def check_output_folder(dest: str | Path, reads: Iterable[str | Path | None] = (), *,
@@ -189,7 +191,7 @@ def check_output_file(path: str | Path, reads: Iterable[str | Path | None] = (),
     write (recognised by `signature` in its first 4 KiB) unless `force`."""
     p = _resolved(path)
     if p.is_dir():
-        raise UsageError(f"{option} {path} is a folder", fix=f"give a file path, e.g. {Path(path) / 'report.html'}")
+        raise InputError(f"{option} {path} is a folder", fix=f"give a file path, e.g. {Path(path) / 'report.html'}")
     real = p.resolve() if p.exists() else p
     for r in reads:
         if r is not None and _resolved(r).resolve() == real:

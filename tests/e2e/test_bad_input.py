@@ -149,7 +149,7 @@ def test_bad_set_and_bad_output_folder(tiny_dir, run_cli):
     _expect(run_cli, ["solve", tiny_dir / "tiny.yaml", "--set", "budget"], 3, "not KEY=VALUE")
     blocker = tiny_dir / "file"
     blocker.write_text("x")
-    _expect(run_cli, ["solve", tiny_dir / "tiny.yaml", "--out", blocker / "sub"], 3, "cannot create output folder")
+    _expect(run_cli, ["solve", tiny_dir / "tiny.yaml", "--out", blocker / "sub"], 3, "cannot create --out", "is a file")
 
 
 def test_check_on_a_folder_without_a_plan(tmp_path, run_cli):

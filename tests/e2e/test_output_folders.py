@@ -128,7 +128,7 @@ def test_out_that_is_a_file_is_a_usage_error(tiny_dir, tmp_path, capsys):
     f = tmp_path / "afile"
     f.write_text("x", encoding="utf-8")
     code, _, err = _run(capsys, "solve", tiny_dir / "tiny.yaml", "--out", f, "--no-store")
-    assert code == 2 and "is a file" in err
+    assert code == 3 and "is a file" in err
     assert f.read_text(encoding="utf-8") == "x"
 
 
@@ -215,7 +215,7 @@ def test_sweep_out_an_existing_file_fails_before_any_point(tiny_dir, tmp_path, c
     store = tmp_path / "runs.sqlite"
     code, _, err = _run(capsys, "sweep", tiny_dir / "tiny.yaml", "--vary", "budget.capex=1e7,2e7",
                         "--out", f, "--store", store, "--executor", "local", "--workers", 1)
-    assert code == 2 and "is a file" in err, err
+    assert code == 3 and "is a file" in err, err
     assert f.read_text(encoding="utf-8") == "x"
 
 
