@@ -157,6 +157,16 @@ class SolverSpec(Strict):
     seed: int | None = None
     log: bool = False
 
+    @field_validator("backend")
+    @classmethod
+    def _known_backend(cls, v: str | None) -> str | None:
+        """A misspelt backend is a scenario error (exit 3), found before anything is solved."""
+        from siteplan.backends.registry import ROUTES
+
+        if v is not None and v not in ROUTES:
+            raise ValueError(f"unknown solver backend; use one of: {', '.join(ROUTES)}")
+        return v
+
 
 class ScenarioSpec(Strict):
     name: str = Field(min_length=1, max_length=200)

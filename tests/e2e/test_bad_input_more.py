@@ -346,3 +346,11 @@ def test_compare_and_sweep_check_the_store_before_solving(tiny_dir, run_cli, tmp
     _expect(run_cli, ["sweep", tiny_dir / "tiny.yaml", "--vary", "budget.capex=9e6,1e7", "--store", store,
                       "--out", tmp_path / "sw", "--quiet"], 3, "run store")
     assert not (tmp_path / "sw").exists()
+
+
+def test_an_unknown_backend_in_the_scenario_is_an_input_error(tiny_dir, run_cli):
+    text = (tiny_dir / "tiny.yaml").read_text(encoding="utf-8").replace(
+        "solver: {time_limit: 30", "solver: {backend: higs, time_limit: 30")
+    (tiny_dir / "t.yaml").write_text(text, encoding="utf-8")
+    _expect(run_cli, ["solve", tiny_dir / "t.yaml", "--no-store", "--out", tiny_dir.parent / "o"], 3,
+            "solver.backend", "higs", "highs")

@@ -86,7 +86,7 @@ def csv_edit(draw):
 
 
 def _apply_csv(path: Path, kind: str, row: int, col: int, cell: str) -> None:
-    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = path.read_text(encoding="utf-8").splitlines() or [""]
     head, body = lines[0].split(","), lines[1:]
     r = row % max(len(body), 1)
     c = col % len(head)
