@@ -154,6 +154,11 @@ def _ids(df, path, what) -> np.ndarray:
     if empty.any():
         raise _problem(path, f"{what} id is empty", "give every row a unique id",
                        row=_line(df, int(np.argmax(empty.to_numpy()))), col="id")
+    unprintable = ~ids.map(str.isprintable)
+    if unprintable.any():  # a NUL or line break in an id breaks every table it is written to
+        i = int(np.argmax(unprintable.to_numpy()))
+        raise _problem(path, f"{what} id {ids.iloc[i]!r} contains a control character",
+                       "use letters, digits and punctuation only", row=_line(df, i), col="id")
     dup = ids.duplicated(keep="first")
     if dup.any():
         i = int(np.argmax(dup.to_numpy()))

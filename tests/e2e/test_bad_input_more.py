@@ -354,3 +354,9 @@ def test_an_unknown_backend_in_the_scenario_is_an_input_error(tiny_dir, run_cli)
     (tiny_dir / "t.yaml").write_text(text, encoding="utf-8")
     _expect(run_cli, ["solve", tiny_dir / "t.yaml", "--no-store", "--out", tiny_dir.parent / "o"], 3,
             "solver.backend", "higs", "highs")
+
+
+def test_an_id_with_a_control_character_is_refused(tiny_dir, run_cli):
+    path = tiny_dir / "committees.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("\nA,", "\nA\x00,", 1), encoding="utf-8")
+    _expect(run_cli, ["validate", tiny_dir / "tiny.yaml"], 3, "committees.csv", "control character")
