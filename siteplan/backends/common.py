@@ -3,11 +3,20 @@
 Several solvers stop at "infeasible or unbounded" (a presolve proof that does not say which).
 `Termination` has no such state on purpose: a user needs to know which. We settle it by solving
 the same model without its objective: feasible means unbounded, infeasible means infeasible.
+
+Every adapter's `run` is wrapped in `quiet_native`: solver libraries print to file descriptor 1,
+which belongs to siteplan's own output (`--json`, tables), so it is pointed elsewhere meanwhile.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import ctypes
+import functools
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 
 import numpy as np
@@ -98,3 +107,68 @@ class ProgressReporter:
                            "nodes": int(nodes)})
         except Exception:  # noqa: BLE001 - progress is best effort; the solve goes on
             self.receiver = None
+
+
+# ---- native output -----------------------------------------------------------
+
+_output_lock = threading.Lock()
+_output_depth = 0
+_saved_stdout_fd: int | None = None
+
+
+def _flush_stdout() -> None:
+    """Flush Python's and the C library's stdout buffers (a solver writes through either)."""
+    for stream in (sys.stdout, sys.__stdout__):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            pass
+    try:
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, AttributeError):  # no C library to talk to: nothing buffered there
+        pass
+
+
+@contextmanager
+def solver_output(log: bool = False) -> Iterator[None]:
+    """Keep native solvers off siteplan's stdout, which belongs to the command's own output
+    (`--json`, tables). C libraries write to file descriptor 1 directly (HiGHS prints its
+    banner when a `Highs` object is made, before any option can be set), so this points fd 1
+    at /dev/null, or at stderr when the solver log was asked for (`log`), and puts it back
+    afterwards. Re-entrant (the outermost call decides) and process-wide, as fd 1 is."""
+    global _output_depth, _saved_stdout_fd
+    with _output_lock:
+        if _output_depth == 0:
+            _flush_stdout()
+            try:
+                saved = os.dup(1)
+            except OSError:  # no fd 1 at all: nothing to protect
+                saved = None
+            if saved is not None:
+                target = os.dup(2) if log else os.open(os.devnull, os.O_WRONLY)
+                os.dup2(target, 1)
+                os.close(target)
+            _saved_stdout_fd = saved
+        _output_depth += 1
+    try:
+        yield
+    finally:
+        with _output_lock:
+            _output_depth -= 1
+            if _output_depth == 0 and _saved_stdout_fd is not None:
+                _flush_stdout()
+                os.dup2(_saved_stdout_fd, 1)
+                os.close(_saved_stdout_fd)
+                _saved_stdout_fd = None
+
+
+def quiet_native(run: Callable) -> Callable:
+    """Decorator for `Backend.run(self, model, options)`: the whole run under `solver_output`."""
+
+    @functools.wraps(run)
+    def wrapper(self, model: Model, options, *args, **kwargs):
+        with solver_output(bool(getattr(options, "log", False))):
+            return run(self, model, options, *args, **kwargs)
+
+    return wrapper

@@ -7,7 +7,12 @@ import time
 import numpy as np
 
 from siteplan.backends.base import Backend, SolveOptions
-from siteplan.backends.common import ProgressReporter, known_warm_start, settle_inf_or_unbd
+from siteplan.backends.common import (
+    ProgressReporter,
+    known_warm_start,
+    quiet_native,
+    settle_inf_or_unbd,
+)
 from siteplan.errors import SolverError
 from siteplan.model.ir import Model
 from siteplan.result import SolveResult, Termination, relative_gap
@@ -73,12 +78,14 @@ class HighsBackend(Backend):
     supports_warm_start = True
     description = "HiGHS MIP solver through highspy (arrays passed directly)"
 
+    @quiet_native  # the banner prints when Highs() is made, before output_flag can be set
     def run(self, model: Model, options: SolveOptions) -> SolveResult:
         import highspy
 
         t0 = time.perf_counter()
         h = highspy.Highs()
         h.setOptionValue("output_flag", bool(options.log))
+        h.setOptionValue("log_to_console", bool(options.log))
         if options.time_limit is not None:
             h.setOptionValue("time_limit", float(options.time_limit))
         if options.mip_gap is not None:

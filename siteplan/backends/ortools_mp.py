@@ -35,7 +35,12 @@ from dataclasses import replace
 import numpy as np
 
 from siteplan.backends.base import Backend, SolveOptions
-from siteplan.backends.common import known_warm_start, relative_violation, settle_inf_or_unbd
+from siteplan.backends.common import (
+    known_warm_start,
+    quiet_native,
+    relative_violation,
+    settle_inf_or_unbd,
+)
 from siteplan.backends.mps import trivially_infeasible
 from siteplan.errors import SolverError
 from siteplan.model.ir import Model
@@ -192,6 +197,7 @@ class _MathOptBackend(Backend):
         return mp
 
     # ---- run -------------------------------------------------------------------------
+    @quiet_native
     def run(self, model: Model, options: SolveOptions) -> SolveResult:
         from ortools.math_opt import parameters_pb2, result_pb2
         from pybind11_abseil.status import StatusNotOk
@@ -315,6 +321,7 @@ class OrtoolsCpSatBackend(_MathOptBackend):
     solver_type_name = "SOLVER_TYPE_CP_SAT"
     description = "CP-SAT (OR-Tools) through MathOpt; continuous variables are gridded, see docs"
 
+    @quiet_native
     def run(self, model: Model, options: SolveOptions) -> SolveResult:
         """Solve; if the default grid (step 1) has no point, retry once on a finer grid."""
         first = super().run(model, options)

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from siteplan.backends.base import Backend, SolveOptions
-from siteplan.backends.common import relative_violation
+from siteplan.backends.common import quiet_native, relative_violation
 from siteplan.backends.mps import trivially_infeasible, write_mps
 from siteplan.errors import SolverError
 from siteplan.model.ir import Model
@@ -184,6 +184,7 @@ class PulpCbcBackend(Backend):
                 args.append(str(value))
         return args
 
+    @quiet_native
     def run(self, model: Model, options: SolveOptions) -> SolveResult:
         version = self.version()
         t0 = time.perf_counter()

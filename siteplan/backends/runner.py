@@ -9,6 +9,7 @@ child, which also gives a hard wall-clock limit, a memory cap and crash isolatio
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import subprocess
 import sys
@@ -102,6 +103,15 @@ def _wait(proc: subprocess.Popen, deadline: float | None, relay: _ProgressRelay)
                 return None
 
 
+def _stderr_fd():
+    """File descriptor 2 if it is open, else /dev/null (a daemon with no stderr)."""
+    try:
+        os.fstat(2)
+    except OSError:
+        return subprocess.DEVNULL
+    return 2
+
+
 def _solve_in_child(name: str, model: Model, options: SolveOptions) -> SolveResult:
     """Run the solve in `python -m siteplan.backends.worker`, which imports only that backend."""
     b = get_backend(name)
@@ -112,7 +122,9 @@ def _solve_in_child(name: str, model: Model, options: SolveOptions) -> SolveResu
             pickle.dump((name, model, SolveOptions(**options.as_dict())), fh, protocol=pickle.HIGHEST_PROTOCOL)
         t0 = time.perf_counter()
         args = [sys.executable, "-m", "siteplan.backends.worker", str(job), str(out)]
-        proc = subprocess.Popen(args + ([str(prog)] if options.progress else []), stdin=subprocess.DEVNULL)
+        # stdout is the command's own (--json, tables): the worker writes to stderr instead
+        proc = subprocess.Popen(args + ([str(prog)] if options.progress else []), stdin=subprocess.DEVNULL,
+                                stdout=_stderr_fd())
         relay = _ProgressRelay(prog, options.progress)
         try:
             rc = _wait(proc, deadline, relay)

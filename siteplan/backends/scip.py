@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from siteplan.backends.base import Backend, SolveOptions
-from siteplan.backends.common import known_warm_start, settle_inf_or_unbd
+from siteplan.backends.common import known_warm_start, quiet_native, settle_inf_or_unbd
 from siteplan.backends.mps import trivially_infeasible, write_mps
 from siteplan.errors import SolverError
 from siteplan.model.ir import Model
@@ -89,6 +89,7 @@ class ScipBackend(Backend):
                 raise SolverError(f"backend 'scip' cannot set option {key!r}: {exc}",
                                   fix="use a SCIP parameter name such as 'limits/nodes'") from exc
 
+    @quiet_native
     def run(self, model: Model, options: SolveOptions) -> SolveResult:
         import pyscipopt
 
