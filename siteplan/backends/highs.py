@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
 
 from siteplan.backends.base import Backend, SolveOptions
 from siteplan.backends.common import (
+    SOLVE_THREAD,
     ProgressReporter,
     known_warm_start,
     quiet_native,
+    run_interruptibly,
     settle_inf_or_unbd,
 )
 from siteplan.errors import SolverError
@@ -67,6 +70,16 @@ def _report_progress(h, report: ProgressReporter) -> None:
 
     h.cbMipInterrupt += tick
     h.cbMipImprovingSolution += improved
+
+
+def _run(highspy, h):
+    """h.run(); in the helper thread of `run_interruptibly`, also release that thread's hold on
+    HiGHS's scheduler before the thread ends (as highspy's own threaded solve does)."""
+    try:
+        return h.run()
+    finally:
+        if threading.current_thread().name == SOLVE_THREAD:
+            highspy.Highs.resetThreadScheduler(False)
 
 
 class HighsBackend(Backend):
@@ -135,7 +148,8 @@ class HighsBackend(Backend):
             _report_progress(h, ProgressReporter(options.progress))
 
         t1 = time.perf_counter()
-        h.run()
+        h.HandleUserInterrupt = True  # HiGHS polls cancelSolve()'s flag from its callbacks
+        run_interruptibly(lambda: _run(highspy, h), h.cancelSolve)
         solve_s = time.perf_counter() - t1
 
         status_name = h.modelStatusToString(h.getModelStatus())

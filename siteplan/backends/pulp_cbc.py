@@ -259,13 +259,19 @@ class PulpCbcBackend(Backend):
             timer.start()
         lines = []
         assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.append(line)
-            if options.log:
-                sys.stderr.write(line)
-        proc.wait()
-        if timer is not None:
-            timer.cancel()
+        try:
+            for line in proc.stdout:
+                lines.append(line)
+                if options.log:
+                    sys.stderr.write(line)
+            proc.wait()
+        except BaseException:  # Ctrl-C here: CBC must not run on to its time limit on its own
+            proc.kill()
+            proc.wait()
+            raise
+        finally:
+            if timer is not None:
+                timer.cancel()
         return "".join(lines), interrupted.is_set()
 
     def _interpret(self, model, options, key, x, log, interrupted, build, solve_s, version):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import signal
 import subprocess
 import sys
 import tempfile
@@ -18,7 +19,7 @@ import time
 from pathlib import Path
 
 from siteplan.backends.base import Backend, SolveOptions
-from siteplan.backends.common import ProgressReporter
+from siteplan.backends.common import STOP_GRACE, ProgressReporter
 from siteplan.backends.registry import DEFAULT_BACKEND, get_backend
 from siteplan.errors import SolverError
 from siteplan.model.ir import Model
@@ -98,9 +99,30 @@ def _wait(proc: subprocess.Popen, deadline: float | None, relay: _ProgressRelay)
         except subprocess.TimeoutExpired:
             relay.poll()
             if deadline is not None and time.perf_counter() - t0 > deadline:
-                proc.kill()
-                proc.wait()
+                _kill_group(proc)
                 return None
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """Kill the worker and whatever it started (CBC, say): it leads its own process group."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        proc.kill()
+    proc.wait()
+
+
+def _interrupt(proc: subprocess.Popen) -> None:
+    """Ctrl-C for the worker: it stops its solver and exits; killed if not gone in time."""
+    try:
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(STOP_GRACE)
+    except (ProcessLookupError, PermissionError):
+        pass
+    except subprocess.TimeoutExpired:
+        pass
+    finally:
+        _kill_group(proc)  # also ends anything the worker left behind
 
 
 def _stderr_fd():
@@ -122,15 +144,16 @@ def _solve_in_child(name: str, model: Model, options: SolveOptions) -> SolveResu
             pickle.dump((name, model, SolveOptions(**options.as_dict())), fh, protocol=pickle.HIGHEST_PROTOCOL)
         t0 = time.perf_counter()
         args = [sys.executable, "-m", "siteplan.backends.worker", str(job), str(out)]
-        # stdout is the command's own (--json, tables): the worker writes to stderr instead
+        # stdout is the command's own (--json, tables): the worker writes to stderr instead.
+        # Its own process group: the parent decides about Ctrl-C and forwards it (_interrupt),
+        # and a kill reaches CBC or whatever else the worker started.
         proc = subprocess.Popen(args + ([str(prog)] if options.progress else []), stdin=subprocess.DEVNULL,
-                                stdout=_stderr_fd())
+                                stdout=_stderr_fd(), start_new_session=True)
         relay = _ProgressRelay(prog, options.progress)
         try:
             rc = _wait(proc, deadline, relay)
-        except KeyboardInterrupt:
-            proc.kill()
-            proc.wait()
+        except BaseException:  # Ctrl-C (or anything else): never leave the worker running
+            _interrupt(proc)
             raise
         relay.poll()
         elapsed = time.perf_counter() - t0
