@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
-from siteplan.errors import CheckFailedError, InfeasibleError, InputError
+from siteplan.errors import CheckFailedError, InfeasibleError, InputError, Interrupted
 
 
 def parse_sets(pairs: tuple[str, ...]) -> dict:
@@ -29,6 +32,21 @@ def progress_printer(quiet: bool):
     if quiet or not sys.stderr.isatty():
         return None
     return lambda msg: click.echo(f"… {msg}", err=True)
+
+
+@contextmanager
+def interrupts_held():
+    """Hold Ctrl-C until the block ends, so a save is never cut in half; yields a list that is
+    non-empty afterwards if Ctrl-C came (the caller then says what was saved and stops)."""
+    held: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield held
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+    try:
+        yield held
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @click.command("solve")
@@ -70,18 +88,25 @@ def solve_cmd(scenario, out_dir, solver, time_limit, mip_gap, threads, sets, as_
                if v is not None}
     opts = SolveOptions(**{**opts.as_dict(), **changes})
     out_dir = out_dir or Path("out") / scn.name
-    try:
-        outcome = solve_scenario(scn, backend=name, options=opts, progress=progress_printer(quiet))
-    except InfeasibleError as exc:
-        if not no_explain:
-            write_diagnosis_for(scn, out_dir, name, opts, exc)
-        raise
-    out = write_outputs(outcome, out_dir)
-    if not no_store:
-        from siteplan.store import record_outcome, resolve_store_path
+    try:  # Ctrl-C while solving: nothing is written, neither the folder nor the run store
+        try:
+            outcome = solve_scenario(scn, backend=name, options=opts, progress=progress_printer(quiet))
+        except InfeasibleError as exc:
+            if not no_explain:
+                write_diagnosis_for(scn, out_dir, name, opts, exc)
+            raise
+    except KeyboardInterrupt:
+        raise Interrupted("nothing saved") from None
+    with interrupts_held() as held:  # from here on the plan is saved whole, then Ctrl-C counts
+        out = write_outputs(outcome, out_dir)
+        if not no_store:
+            from siteplan.store import record_outcome, resolve_store_path
 
-        store = resolve_store_path(store_path)  # the same rule `runs`, `compare` and `sweep` use
-        run_id = record_outcome(outcome, store, overrides=parse_sets(sets) or None)
+            store = resolve_store_path(store_path)  # the same rule `runs`, `compare` and `sweep` use
+            run_id = record_outcome(outcome, store, overrides=parse_sets(sets) or None)
+    if held:
+        raise Interrupted(f"the plan had already been saved to {out}"
+                          + ("" if no_store else f" and recorded as run {run_id}"))
     _, _, doc = read_plan_dir(out)
     if as_json:
         click.echo(json.dumps({k: doc[k] for k in ("scenario", "status", "solver", "totals", "check")},
@@ -96,17 +121,22 @@ def solve_cmd(scenario, out_dir, solver, time_limit, mip_gap, threads, sets, as_
 def write_diagnosis_for(scn, out_dir: Path, backend: str, opts, exc) -> None:
     """Explain an infeasible scenario into `out_dir` (elastic model); the error still stands."""
     from siteplan.errors import SiteplanError
-    from siteplan.explain import diagnose_into
+    from siteplan.explain import explain_infeasible, write_diagnosis
 
     try:
-        diag = diagnose_into(scn, out_dir, backend=backend, options=opts)
+        diag = explain_infeasible(scn, backend=backend, options=opts)
+        if diag.feasible:  # the elastic model found nothing to relax: the error stands alone
+            return
+        with interrupts_held() as held:
+            write_diagnosis(diag, out_dir)
     except SiteplanError as inner:  # the diagnosis is a courtesy: never hide the real error
         click.echo(f"note: no diagnosis written ({inner.message})", err=True)
         return
-    if diag is not None:
-        click.echo(diag.text(), err=True)
-        exc.fix = (exc.fix + "; " if exc.fix else "") + \
-            f"diagnosis in {out_dir}/plan.json (status infeasible); see `siteplan explain`"
+    if held:
+        raise Interrupted(f"the diagnosis had already been saved to {out_dir}")
+    click.echo(diag.text(), err=True)
+    exc.fix = (exc.fix + "; " if exc.fix else "") + \
+        f"diagnosis in {out_dir}/plan.json (status infeasible); see `siteplan explain`"
 
 
 @click.command("validate")
