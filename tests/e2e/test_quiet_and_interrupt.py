@@ -1,15 +1,22 @@
-"""stdout belongs to siteplan.
+"""stdout belongs to siteplan, and Ctrl-C stops a run within seconds.
 
-Every test runs the real CLI in a subprocess: a solver library writes to file descriptor 1
-directly, which in-process capture never sees.
+Both are about what native code does behind Python's back, so every test runs the real CLI
+in a subprocess (or on a pseudo-terminal): a solver library writes to file descriptor 1
+directly, which in-process capture never sees, and a signal's effect depends on which
+process and thread receive it.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import pty
+import select
+import signal
+import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -101,3 +108,127 @@ def test_classic_json_stdout_is_only_json(backend, tmp_path):
     r = siteplan("classic", "pmedian", f, "--p", "2", "--json", "--solver", backend)
     assert r.returncode == 0, r.stderr
     assert assert_pure_json(r.stdout)["objective"] == pytest.approx(2)
+
+
+# ---- item 16: Ctrl-C stops within seconds, saves nothing, leaves the store whole -------------
+
+#: seconds from SIGINT to exit that count as "within a few seconds"
+PROMPT = 5.0
+
+
+@pytest.fixture(scope="module")
+def big_city(tmp_path_factory) -> Path:
+    """3,000 committees: HiGHS needs well over a minute, so the solve is running when Ctrl-C comes."""
+    out = tmp_path_factory.mktemp("city") / "city"
+    r = siteplan("generate", "--committees", 3000, "--sites", 1200, "--seed", 3, out)
+    assert r.returncode == 0, r.stderr
+    return out / "scenario.yaml"
+
+
+def assert_nothing_saved(out_dir: Path, store: Path) -> None:
+    left = sorted(p.name for p in out_dir.rglob("*")) if out_dir.exists() else []
+    assert left == [], f"an interrupted solve left files behind: {left}"
+    if store.exists():  # created or not, the store must be a whole SQLite file
+        with sqlite3.connect(store) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if "runs" in tables:
+                assert conn.execute("SELECT count(*) FROM runs").fetchone()[0] == 0
+
+
+def interrupt_piped(args: list, wait: float, tmp: Path) -> tuple[int, float, str, str]:
+    """Start siteplan with pipes, SIGINT it after `wait` s: (exit code, seconds to exit, out, err).
+    Its temp files (CBC's model, a worker's job) go under `tmp`, to find what it leaves running."""
+    proc = subprocess.Popen([sys.executable, "-m", "siteplan.cli", *map(str, args)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**_env(), "TMPDIR": str(tmp)}, cwd=ROOT,
+                            stdin=subprocess.DEVNULL)
+    time.sleep(wait)
+    assert proc.poll() is None, proc.communicate()
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    try:
+        out, err = proc.communicate(timeout=90)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+    return proc.returncode, time.monotonic() - sent, out, err
+
+
+def left_running(tmp: Path) -> list[str]:
+    """Command lines of processes still using files under `tmp` (a CBC, a worker), after a moment."""
+    time.sleep(0.5)
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            cmd = cmdline.read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+        except OSError:
+            continue
+        if str(tmp) in cmd:
+            found.append(cmd)
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend,isolation", [("highs", "inline"), ("highs", "process"), ("pulp-cbc", "process")])
+def test_sigint_while_solving_piped_exits_130_at_once(backend, isolation, big_city, tmp_path):
+    if not available(backend):
+        pytest.skip(f"{backend} unavailable")
+    prof = profile(tmp_path, backend=backend, isolation=isolation)
+    out_dir, store, tmp = tmp_path / "out", tmp_path / "runs.sqlite", tmp_path / "tmp"
+    tmp.mkdir()
+    code, took, out, err = interrupt_piped(["solve", big_city, "--solver", prof, "--time-limit", 60, "--json",
+                                            "--out", out_dir, "--store", store], wait=4.0, tmp=tmp)
+    assert code == 130, err
+    assert took < PROMPT, f"{took:.1f} s from SIGINT to exit"
+    assert "interrupted; nothing saved" in err and "failed" not in err
+    assert out == ""
+    assert_nothing_saved(out_dir, store)
+    assert left_running(tmp) == [], "a solver process outlived the interrupted run"
+
+
+@pytest.mark.slow
+def test_ctrl_c_on_a_terminal_exits_130_not_solver_error(big_city, tmp_path):
+    """On a terminal, Ctrl-C reaches the whole foreground process group; HiGHS's progress
+    callback used to turn it into "backend 'highs' failed: Solve error" (exit 7)."""
+    out_dir, store = tmp_path / "out", tmp_path / "runs.sqlite"
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: siteplan on the pseudo-terminal (progress lines on)
+        os.chdir(ROOT)
+        os.execve(sys.executable, [sys.executable, "-m", "siteplan.cli", "solve", str(big_city), "--time-limit",
+                                   "60", "--out", str(out_dir), "--store", str(store)], _env())
+    seen, sent, t0 = b"", None, time.monotonic()
+    while True:
+        if sent is None and (b"nodes" in seen or time.monotonic() - t0 > 30):  # the MIP is running
+            time.sleep(1.0)
+            os.write(fd, b"\x03")  # Ctrl-C, as typed
+            sent = time.monotonic()
+        if sent is not None and time.monotonic() - sent > 60:
+            os.kill(pid, signal.SIGKILL)
+        if select.select([fd], [], [], 0.05)[0]:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # the child closed the terminal: it has exited
+                break
+            if not chunk:
+                break
+            seen += chunk
+    _, status = os.waitpid(pid, 0)
+    took = time.monotonic() - sent
+    text = seen.decode("utf-8", "replace")
+    assert os.waitstatus_to_exitcode(status) == 130, text[-500:]
+    assert took < PROMPT, f"{took:.1f} s from Ctrl-C to exit"
+    assert "interrupted" in text and "failed" not in text
+    assert_nothing_saved(out_dir, store)
+
+
+@pytest.mark.slow
+def test_sigint_stops_a_sweep_and_its_worker_pool(big_city, tmp_path):
+    store, tmp = tmp_path / "runs.sqlite", tmp_path / "tmp"
+    tmp.mkdir()
+    code, took, _, err = interrupt_piped(["sweep", big_city, "--vary", "budget.capex=5e9,6e9", "--workers", 2,
+                                          "--time-limit", 60, "--store", store, "--out", tmp_path / "sweep"],
+                                         wait=5.0, tmp=tmp)
+    assert code == 130, err
+    assert took < PROMPT, f"{took:.1f} s from SIGINT to exit"
+    assert "interrupted" in err and "run the same command" in err
+    assert_nothing_saved(tmp_path / "sweep", store)
