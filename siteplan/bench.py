@@ -206,6 +206,10 @@ def run_one(inst: Instance, backend: str, time_limit: float | None, threads: int
         except subprocess.TimeoutExpired:
             proc.kill()
             _, err = proc.communicate()
+        except BaseException:  # Ctrl-C: the worker must not run on to its hard limit alone
+            proc.kill()
+            proc.wait()
+            raise
         elapsed = time.perf_counter() - t0
         if op.exists():
             row = json.loads(op.read_text(encoding="utf-8"))

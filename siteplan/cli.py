@@ -8,6 +8,7 @@ clean `error:` line and its exit code (see `siteplan.errors`); `--debug` shows t
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import click
@@ -41,6 +42,15 @@ class LazyGroup(click.Group):
         mod = LAZY_COMMANDS[name].split(":")[0]
         return importlib.util.find_spec(mod) is not None
 
+    def invoke(self, ctx):
+        """Ctrl-C leaves as `Interrupted`, which click does not catch (it would print "aborted")."""
+        from siteplan.errors import Interrupted
+
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise Interrupted() from None
+
     def get_command(self, ctx, name):
         if name not in LAZY_COMMANDS or not self._loadable(name):
             return None
@@ -56,7 +66,7 @@ def cli(ctx, debug):
     """Plan community service facilities and community-worker staffing.
 
     Exit codes: 0 ok, 1 internal error, 2 usage, 3 input error, 4 infeasible,
-    5 no solution within limits, 6 check failed, 7 solver error.
+    5 no solution within limits, 6 check failed, 7 solver error, 130 interrupted.
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
@@ -84,7 +94,7 @@ def main(argv=None) -> int:
 
 
 def _main(argv=None) -> int:
-    from siteplan.errors import SiteplanError
+    from siteplan.errors import Interrupted, SiteplanError
 
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
@@ -104,6 +114,9 @@ def _main(argv=None) -> int:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         return 130
+    except Interrupted as exc:
+        click.echo(exc.render(), err=True)
+        return exc.exit_code
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         return 130
@@ -118,10 +131,28 @@ def _main(argv=None) -> int:
         return 1
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 def run() -> None:
     """Console-script entry point."""
-    sys.exit(main())
+    code = main()
+    if code == 130:
+        _exit_if_solver_left_running(code)
+    sys.exit(code)
+
+
+def _exit_if_solver_left_running(code: int) -> None:
+    """After Ctrl-C, a solver that did not stop in time still runs in a helper thread; normal
+    interpreter teardown under it can crash (exit -6 instead of 130), so leave at once. Every
+    file and the run store are already closed: the interrupt unwound through them."""
+    from siteplan.backends.common import solve_left_running
+
+    if solve_left_running():
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)
+
+
+if __name__ == "__main__":
+    run()

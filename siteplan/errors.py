@@ -12,6 +12,7 @@ Exit codes (documented in the README):
     5  no solution found within the limits (time, nodes)
     6  check failed: a plan violates a rule it was meant to meet
     7  solver error or backend unavailable
+  130  interrupted (Ctrl-C / SIGINT): the solve stopped within seconds; what was saved is said
 """
 
 from __future__ import annotations
@@ -80,3 +81,20 @@ class SolverError(SiteplanError):
     """A backend is missing, crashed or returned something unusable."""
 
     exit_code = 7
+
+
+class Interrupted(BaseException):
+    """Ctrl-C, with what it left behind (`note`, e.g. "nothing saved"); exit code 130.
+
+    A BaseException like the KeyboardInterrupt it stands for, so no `except Exception` on the
+    way up (a backend's, a sweep point's) can turn it into a solver error.
+    """
+
+    exit_code = 130
+
+    def __init__(self, note: str = ""):
+        super().__init__(note)
+        self.note = note
+
+    def render(self) -> str:
+        return "interrupted" + (f"; {self.note}" if self.note else "")

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing
+import os
+import signal
 import time
 
 from siteplan.errors import InputError, SiteplanError, SolverError
@@ -71,21 +73,78 @@ class InlineExecutor:
         pass
 
 
+_busy = False  # in a pool worker: is a point being solved right now?
+_stopping = False  # ... and has Ctrl-C already asked it to stop?
+
+
+def _pool_worker_init() -> None:
+    """Ctrl-C in a pool worker (from the terminal, and forwarded by the driver): the first one
+    stops the point being solved (KeyboardInterrupt, which stops the solver and what it
+    started), later ones do not cut that short; an idle worker just leaves, quietly."""
+
+    def on_sigint(signum, frame):
+        global _stopping
+        if not _busy:
+            os._exit(130)
+        if not _stopping:
+            _stopping = True
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_sigint)
+
+
+def _run_busy(fn, *args):
+    global _busy
+    _busy = True
+    try:
+        return fn(*args)
+    except KeyboardInterrupt:
+        from siteplan.backends.common import solve_left_running
+
+        if solve_left_running():  # no interpreter teardown under a running solver
+            os._exit(130)
+        raise
+    finally:
+        _busy = False
+
+
+#: seconds pool workers get to stop their solves after Ctrl-C before they are killed
+POOL_STOP_SECONDS = 4.0
+
+
 class PoolExecutor:
     """A local pool of spawned processes (spawn: solvers' threads and fork do not mix)."""
 
     def __init__(self, workers: int):
         self.workers = workers
-        self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                           initializer=_pool_worker_init)
 
     def put(self, obj):
         return obj
 
     def submit(self, fn, *args):
-        return self.pool.submit(fn, *args)
+        return self.pool.submit(_run_busy, fn, *args)
 
     def close(self, cancel: bool = False) -> None:
-        self.pool.shutdown(wait=not cancel, cancel_futures=cancel)
+        if not cancel:
+            self.pool.shutdown(wait=True)
+            return
+        # cancel (Ctrl-C, an error): a running point must not go on to its time limit, and the
+        # pool's exit hook would wait for it; so interrupt the workers, then kill what is left
+        procs = list((getattr(self.pool, "_processes", None) or {}).values())
+        for p in procs:
+            try:
+                os.kill(p.pid, signal.SIGINT)
+            except (ProcessLookupError, TypeError):
+                pass
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + POOL_STOP_SECONDS
+        for p in procs:
+            p.join(max(0.0, deadline - time.monotonic()))
+            if p.is_alive():
+                p.kill()
+                p.join(1.0)
 
 
 class RayExecutor:

@@ -3,17 +3,31 @@
 Several solvers stop at "infeasible or unbounded" (a presolve proof that does not say which).
 `Termination` has no such state on purpose: a user needs to know which. We settle it by solving
 the same model without its objective: feasible means unbounded, infeasible means infeasible.
+
+Every adapter's `run` is wrapped in `quiet_native`: solver libraries print to file descriptor 1,
+which belongs to siteplan's own output (`--json`, tables), so it is pointed elsewhere meanwhile.
+And every native solve call goes through `run_interruptibly`, so that Ctrl-C stops it within
+seconds instead of at the time limit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import ctypes
+import functools
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import replace
+from typing import TypeVar
 
 import numpy as np
 
 from siteplan.model.ir import Model
 from siteplan.result import Termination
+
+T = TypeVar("T")
 
 
 def feasibility_version(model: Model) -> Model:
@@ -98,3 +112,129 @@ class ProgressReporter:
                            "nodes": int(nodes)})
         except Exception:  # noqa: BLE001 - progress is best effort; the solve goes on
             self.receiver = None
+
+
+# ---- native output -----------------------------------------------------------
+
+_output_lock = threading.Lock()
+_output_depth = 0
+_saved_stdout_fd: int | None = None
+
+
+def _flush_stdout() -> None:
+    """Flush Python's and the C library's stdout buffers (a solver writes through either)."""
+    for stream in (sys.stdout, sys.__stdout__):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            pass
+    try:
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, AttributeError):  # no C library to talk to: nothing buffered there
+        pass
+
+
+@contextmanager
+def solver_output(log: bool = False) -> Iterator[None]:
+    """Keep native solvers off siteplan's stdout, which belongs to the command's own output
+    (`--json`, tables). C libraries write to file descriptor 1 directly (HiGHS prints its
+    banner when a `Highs` object is made, before any option can be set), so this points fd 1
+    at /dev/null, or at stderr when the solver log was asked for (`log`), and puts it back
+    afterwards. Re-entrant (the outermost call decides) and process-wide, as fd 1 is."""
+    global _output_depth, _saved_stdout_fd
+    with _output_lock:
+        if _output_depth == 0:
+            _flush_stdout()
+            try:
+                saved = os.dup(1)
+            except OSError:  # no fd 1 at all: nothing to protect
+                saved = None
+            if saved is not None:
+                target = os.dup(2) if log else os.open(os.devnull, os.O_WRONLY)
+                os.dup2(target, 1)
+                os.close(target)
+            _saved_stdout_fd = saved
+        _output_depth += 1
+    try:
+        yield
+    finally:
+        with _output_lock:
+            _output_depth -= 1
+            if _output_depth == 0 and _saved_stdout_fd is not None:
+                _flush_stdout()
+                os.dup2(_saved_stdout_fd, 1)
+                os.close(_saved_stdout_fd)
+                _saved_stdout_fd = None
+
+
+def quiet_native(run: Callable) -> Callable:
+    """Decorator for `Backend.run(self, model, options)`: the whole run under `solver_output`."""
+
+    @functools.wraps(run)
+    def wrapper(self, model: Model, options, *args, **kwargs):
+        with solver_output(bool(getattr(options, "log", False))):
+            return run(self, model, options, *args, **kwargs)
+
+    return wrapper
+
+
+# ---- Ctrl-C ------------------------------------------------------------------
+
+#: name of the helper thread `run_interruptibly` runs a solve in
+SOLVE_THREAD = "siteplan-solve"
+
+#: seconds a solver gets to stop after Ctrl-C before the interrupt goes on without it
+STOP_GRACE = 2.0
+
+#: solves still running in a helper thread that Ctrl-C left behind (they did not stop in time)
+_left_behind: list[threading.Event] = []
+
+
+def solve_left_running() -> bool:
+    """True if Ctrl-C left a native solve running in this process: the process should then
+    end with os._exit (after flushing), since interpreter teardown under a running native
+    solver can abort (HiGHS: "terminate called without an active exception")."""
+    return any(not done.is_set() for done in _left_behind)
+
+
+def run_interruptibly(solve: Callable[[], T], stop: Callable[[], None], grace: float = STOP_GRACE) -> T:
+    """Run a blocking native `solve()` so that Ctrl-C stops it within seconds.
+
+    Python handles SIGINT only between bytecodes of the main thread: a native solve called
+    from the main thread defers Ctrl-C until it returns, i.e. until the time limit. So in the
+    main thread the solve runs in a helper thread while this one waits (interruptibly). On
+    KeyboardInterrupt, `stop()` asks the solver to stop, the solve gets `grace` seconds to
+    return, and the KeyboardInterrupt goes on: an interrupted solve is never a result. A solve
+    that has not stopped by then is left running (`solve_left_running`).
+    Outside the main thread (no signals arrive there) `solve()` simply runs.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return solve()
+    box: dict = {}
+    done = threading.Event()  # not Thread.join: an interrupted join can mark a live thread ended
+
+    def target() -> None:
+        try:
+            box["result"] = solve()
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
+            box["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=target, name=SOLVE_THREAD, daemon=True).start()
+    try:
+        while not done.wait(0.2):
+            pass
+    except KeyboardInterrupt:
+        with suppress(Exception):  # asking to stop is best effort; the interrupt goes on
+            stop()
+        try:
+            done.wait(grace)  # a second Ctrl-C here ends the wait at once
+        finally:
+            if not done.is_set():
+                _left_behind.append(done)
+        raise
+    if "error" in box:
+        raise box["error"]
+    return box["result"]

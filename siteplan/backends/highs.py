@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
 
 from siteplan.backends.base import Backend, SolveOptions
-from siteplan.backends.common import ProgressReporter, known_warm_start, settle_inf_or_unbd
+from siteplan.backends.common import (
+    SOLVE_THREAD,
+    ProgressReporter,
+    known_warm_start,
+    quiet_native,
+    run_interruptibly,
+    settle_inf_or_unbd,
+)
 from siteplan.errors import SolverError
 from siteplan.model.ir import Model
 from siteplan.result import SolveResult, Termination, relative_gap
@@ -64,6 +72,16 @@ def _report_progress(h, report: ProgressReporter) -> None:
     h.cbMipImprovingSolution += improved
 
 
+def _run(highspy, h):
+    """h.run(); in the helper thread of `run_interruptibly`, also release that thread's hold on
+    HiGHS's scheduler before the thread ends (as highspy's own threaded solve does)."""
+    try:
+        return h.run()
+    finally:
+        if threading.current_thread().name == SOLVE_THREAD:
+            highspy.Highs.resetThreadScheduler(False)
+
+
 class HighsBackend(Backend):
     name = "highs"
     module = "highspy"
@@ -73,12 +91,14 @@ class HighsBackend(Backend):
     supports_warm_start = True
     description = "HiGHS MIP solver through highspy (arrays passed directly)"
 
+    @quiet_native  # the banner prints when Highs() is made, before output_flag can be set
     def run(self, model: Model, options: SolveOptions) -> SolveResult:
         import highspy
 
         t0 = time.perf_counter()
         h = highspy.Highs()
         h.setOptionValue("output_flag", bool(options.log))
+        h.setOptionValue("log_to_console", bool(options.log))
         if options.time_limit is not None:
             h.setOptionValue("time_limit", float(options.time_limit))
         if options.mip_gap is not None:
@@ -130,7 +150,8 @@ class HighsBackend(Backend):
             _report_progress(h, ProgressReporter(options.progress))
 
         t1 = time.perf_counter()
-        h.run()
+        h.HandleUserInterrupt = True  # HiGHS polls cancelSolve()'s flag from its callbacks
+        run_interruptibly(lambda: _run(highspy, h), h.cancelSolve)
         solve_s = time.perf_counter() - t1
 
         status_name = h.modelStatusToString(h.getModelStatus())

@@ -35,7 +35,14 @@ from dataclasses import replace
 import numpy as np
 
 from siteplan.backends.base import Backend, SolveOptions
-from siteplan.backends.common import known_warm_start, relative_violation, settle_inf_or_unbd
+from siteplan.backends.common import (
+    STOP_GRACE,
+    known_warm_start,
+    quiet_native,
+    relative_violation,
+    run_interruptibly,
+    settle_inf_or_unbd,
+)
 from siteplan.backends.mps import trivially_infeasible
 from siteplan.errors import SolverError
 from siteplan.model.ir import Model
@@ -114,12 +121,22 @@ def to_proto(model: Model, *, fix: np.ndarray | None = None, relax: bool = False
 
 
 def _solve_proto(proto, solver_type: int, params, model_params):
+    """One MathOpt solve that Ctrl-C stops within seconds: through MathOpt's interrupter, except
+    for gSCIP, whose interrupter support fails in OR-Tools 9.15 (it logs "SCIPcatchEvent does
+    not support ..." and never stops): that solve is left behind at once (see run_interruptibly)."""
     from ortools.math_opt import parameters_pb2
     from ortools.math_opt.core.python import solver
     from ortools.math_opt.python import callback
+    from ortools.util.python.pybind_solve_interrupter import PySolveInterrupter
 
-    return solver.solve(proto, solver_type, parameters_pb2.SolverInitializerProto(), params,
-                        model_params, None, callback.CallbackRegistration().to_proto(), None, None)
+    gscip = solver_type == parameters_pb2.SOLVER_TYPE_GSCIP
+    interrupter = None if gscip else PySolveInterrupter()
+    return run_interruptibly(
+        lambda: solver.solve(proto, solver_type, parameters_pb2.SolverInitializerProto(), params,
+                             model_params, None, callback.CallbackRegistration().to_proto(), None,
+                             interrupter),
+        interrupter.interrupt if interrupter is not None else (lambda: None),
+        grace=0.0 if gscip else STOP_GRACE)
 
 
 def _primal(res, n: int) -> np.ndarray | None:
@@ -192,6 +209,7 @@ class _MathOptBackend(Backend):
         return mp
 
     # ---- run -------------------------------------------------------------------------
+    @quiet_native
     def run(self, model: Model, options: SolveOptions) -> SolveResult:
         from ortools.math_opt import parameters_pb2, result_pb2
         from pybind11_abseil.status import StatusNotOk
@@ -283,6 +301,8 @@ class OrtoolsScipBackend(_MathOptBackend):
         p = super()._params(options)
         if p.threads > 1:  # SCIP is single-threaded; MathOpt rejects threads > 1 for it
             p.ClearField("threads")
+        # Ctrl-C stays Python's (SCIP's handler swallows it here): _solve_proto stops the solve
+        p.gscip.bool_params.setdefault("misc/catchctrlc", False)
         return p
 
     def _set_specific(self, p, key: str, value) -> bool:
@@ -315,6 +335,7 @@ class OrtoolsCpSatBackend(_MathOptBackend):
     solver_type_name = "SOLVER_TYPE_CP_SAT"
     description = "CP-SAT (OR-Tools) through MathOpt; continuous variables are gridded, see docs"
 
+    @quiet_native
     def run(self, model: Model, options: SolveOptions) -> SolveResult:
         """Solve; if the default grid (step 1) has no point, retry once on a finer grid."""
         first = super().run(model, options)

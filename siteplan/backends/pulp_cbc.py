@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from siteplan.backends.base import Backend, SolveOptions
-from siteplan.backends.common import relative_violation
+from siteplan.backends.common import quiet_native, relative_violation
 from siteplan.backends.mps import trivially_infeasible, write_mps
 from siteplan.errors import SolverError
 from siteplan.model.ir import Model
@@ -184,6 +184,7 @@ class PulpCbcBackend(Backend):
                 args.append(str(value))
         return args
 
+    @quiet_native
     def run(self, model: Model, options: SolveOptions) -> SolveResult:
         version = self.version()
         t0 = time.perf_counter()
@@ -258,13 +259,19 @@ class PulpCbcBackend(Backend):
             timer.start()
         lines = []
         assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.append(line)
-            if options.log:
-                sys.stderr.write(line)
-        proc.wait()
-        if timer is not None:
-            timer.cancel()
+        try:
+            for line in proc.stdout:
+                lines.append(line)
+                if options.log:
+                    sys.stderr.write(line)
+            proc.wait()
+        except BaseException:  # Ctrl-C here: CBC must not run on to its time limit on its own
+            proc.kill()
+            proc.wait()
+            raise
+        finally:
+            if timer is not None:
+                timer.cancel()
         return "".join(lines), interrupted.is_set()
 
     def _interpret(self, model, options, key, x, log, interrupted, build, solve_s, version):

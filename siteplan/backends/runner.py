@@ -9,7 +9,9 @@ child, which also gives a hard wall-clock limit, a memory cap and crash isolatio
 from __future__ import annotations
 
 import json
+import os
 import pickle
+import signal
 import subprocess
 import sys
 import tempfile
@@ -17,7 +19,7 @@ import time
 from pathlib import Path
 
 from siteplan.backends.base import Backend, SolveOptions
-from siteplan.backends.common import ProgressReporter
+from siteplan.backends.common import STOP_GRACE, ProgressReporter
 from siteplan.backends.registry import DEFAULT_BACKEND, get_backend
 from siteplan.errors import SolverError
 from siteplan.model.ir import Model
@@ -97,9 +99,39 @@ def _wait(proc: subprocess.Popen, deadline: float | None, relay: _ProgressRelay)
         except subprocess.TimeoutExpired:
             relay.poll()
             if deadline is not None and time.perf_counter() - t0 > deadline:
-                proc.kill()
-                proc.wait()
+                _kill_group(proc)
                 return None
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """Kill the worker and whatever it started (CBC, say): it leads its own process group."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        proc.kill()
+    proc.wait()
+
+
+def _interrupt(proc: subprocess.Popen) -> None:
+    """Ctrl-C for the worker: it stops its solver and exits; killed if not gone in time."""
+    try:
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(STOP_GRACE)
+    except (ProcessLookupError, PermissionError):
+        pass
+    except subprocess.TimeoutExpired:
+        pass
+    finally:
+        _kill_group(proc)  # also ends anything the worker left behind
+
+
+def _stderr_fd():
+    """File descriptor 2 if it is open, else /dev/null (a daemon with no stderr)."""
+    try:
+        os.fstat(2)
+    except OSError:
+        return subprocess.DEVNULL
+    return 2
 
 
 def _solve_in_child(name: str, model: Model, options: SolveOptions) -> SolveResult:
@@ -112,13 +144,18 @@ def _solve_in_child(name: str, model: Model, options: SolveOptions) -> SolveResu
             pickle.dump((name, model, SolveOptions(**options.as_dict())), fh, protocol=pickle.HIGHEST_PROTOCOL)
         t0 = time.perf_counter()
         args = [sys.executable, "-m", "siteplan.backends.worker", str(job), str(out)]
-        proc = subprocess.Popen(args + ([str(prog)] if options.progress else []), stdin=subprocess.DEVNULL)
+        # stdout is the command's own (--json, tables): the worker writes to stderr instead.
+        # Its own process group: the parent decides about Ctrl-C and forwards it (_interrupt),
+        # and a kill reaches CBC or whatever else the worker started.
+        # the child's temp files (CBC's, SCIP's) go below ours, so a killed child leaks none
+        env = dict(os.environ, TMPDIR=tmp, TEMP=tmp, TMP=tmp)
+        proc = subprocess.Popen(args + ([str(prog)] if options.progress else []), stdin=subprocess.DEVNULL,
+                                stdout=_stderr_fd(), start_new_session=True, env=env)
         relay = _ProgressRelay(prog, options.progress)
         try:
             rc = _wait(proc, deadline, relay)
-        except KeyboardInterrupt:
-            proc.kill()
-            proc.wait()
+        except BaseException:  # Ctrl-C (or anything else): never leave the worker running
+            _interrupt(proc)
             raise
         relay.poll()
         elapsed = time.perf_counter() - t0

@@ -17,7 +17,12 @@ from pathlib import Path
 import numpy as np
 
 from siteplan.backends.base import Backend, SolveOptions
-from siteplan.backends.common import known_warm_start, settle_inf_or_unbd
+from siteplan.backends.common import (
+    known_warm_start,
+    quiet_native,
+    run_interruptibly,
+    settle_inf_or_unbd,
+)
 from siteplan.backends.mps import trivially_infeasible, write_mps
 from siteplan.errors import SolverError
 from siteplan.model.ir import Model
@@ -74,6 +79,9 @@ class ScipBackend(Backend):
     def _configure(self, s, options: SolveOptions) -> None:
         if not options.log:
             s.hideOutput()
+        # Ctrl-C stays Python's: SCIP's own handler would turn it into a "userinterrupt"
+        # result (a plan saved as if a limit stopped it); run() stops SCIP on KeyboardInterrupt
+        s.setParam("misc/catchctrlc", False)
         if options.time_limit is not None:
             s.setParam("limits/time", float(options.time_limit))
         if options.mip_gap is not None:
@@ -89,6 +97,7 @@ class ScipBackend(Backend):
                 raise SolverError(f"backend 'scip' cannot set option {key!r}: {exc}",
                                   fix="use a SCIP parameter name such as 'limits/nodes'") from exc
 
+    @quiet_native
     def run(self, model: Model, options: SolveOptions) -> SolveResult:
         import pyscipopt
 
@@ -121,7 +130,7 @@ class ScipBackend(Backend):
         build = time.perf_counter() - t0
 
         t1 = time.perf_counter()
-        s.optimize()
+        run_interruptibly(s.optimizeNogil, s.interruptSolve)  # without the GIL, so Ctrl-C is seen
         solve_s = time.perf_counter() - t1
 
         key = s.getStatus()

@@ -3,14 +3,16 @@
 Imports only the one backend it runs, so the parent's loaded libraries cannot clash with it.
 Caps its own address space when asked, records peak memory, and always writes a result.
 With a third path, appends the backend's progress events there, one JSON line each, for the
-parent to relay.
+parent to relay. On Ctrl-C (SIGINT from the parent) it stops and exits 130 with no result.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import resource
+import signal
 import sys
 
 from siteplan.backends.registry import get_backend
@@ -44,11 +46,24 @@ def main(job_path: str, out_path: str, progress_path: str | None = None) -> int:
     tmp = out_path + ".tmp"
     with open(tmp, "wb") as fh:
         pickle.dump(res, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    import os
-
     os.replace(tmp, out_path)
     return 0
 
 
+def entry(argv: list[str]) -> int:
+    """Ctrl-C (forwarded by the parent) stops the solve; the worker then exits 130 quietly
+    and writes no result: an interrupted solve is not a result."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with it ignored
+    try:
+        return main(*argv[:3])
+    except KeyboardInterrupt:
+        from siteplan.backends.common import solve_left_running
+
+        if solve_left_running():  # no interpreter teardown under a running solver
+            sys.stderr.flush()
+            os._exit(130)
+        return 130
+
+
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:4]))
+    sys.exit(entry(sys.argv[1:]))

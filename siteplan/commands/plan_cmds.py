@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
 from siteplan.commands.options import FiniteFloatRange, solver_limits
-from siteplan.errors import CheckFailedError, InfeasibleError, InputError
+from siteplan.errors import CheckFailedError, InfeasibleError, InputError, Interrupted
 
 
 def parse_sets(pairs: tuple[str, ...]) -> dict:
@@ -37,6 +40,21 @@ def progress_printer(quiet: bool):
     if quiet or not sys.stderr.isatty():
         return None
     return lambda msg: click.echo(f"… {msg}", err=True)
+
+
+@contextmanager
+def interrupts_held():
+    """Hold Ctrl-C until the block ends, so a save is never cut in half; yields a list that is
+    non-empty afterwards if Ctrl-C came (the caller then says what was saved and stops)."""
+    held: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield held
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+    try:
+        yield held
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @click.command("solve")
@@ -86,18 +104,28 @@ def solve_cmd(scenario, out_dir, solver, time_limit, mip_gap, threads, sets, as_
     out_dir = out_dir or Path("out") / scn.name
     reads = [*scn.files_read(), store, solver if solver and Path(solver).is_file() else None]
     with staged_folder(out_dir, reads, force=force) as stage:
-        try:
-            outcome = solve_scenario(scn, backend=name, options=opts, progress=progress_printer(quiet))
-        except InfeasibleError as exc:
-            if not no_explain and write_diagnosis_for(scn, stage.path, name, opts, exc, out_dir):
-                stage.commit()
-            raise
-        write_outputs(outcome, stage.path)
-        out = stage.commit()
-    if store is not None:
-        from siteplan.store import record_outcome
+        try:  # Ctrl-C while solving: nothing is written, neither the folder nor the run store
+            try:
+                outcome = solve_scenario(scn, backend=name, options=opts, progress=progress_printer(quiet))
+            except InfeasibleError as exc:
+                if not no_explain and write_diagnosis_for(scn, stage.path, name, opts, exc, out_dir):
+                    with interrupts_held() as held:
+                        stage.commit()
+                    if held:
+                        raise Interrupted(f"the diagnosis had already been saved to {out_dir}") from None
+                raise
+        except KeyboardInterrupt:
+            raise Interrupted("nothing saved") from None
+        with interrupts_held() as held:  # from here on the plan is saved whole, then Ctrl-C counts
+            write_outputs(outcome, stage.path)
+            out = stage.commit()
+            if store is not None:
+                from siteplan.store import record_outcome
 
-        run_id = record_outcome(outcome, store, overrides=parse_sets(sets) or None)
+                run_id = record_outcome(outcome, store, overrides=parse_sets(sets) or None)
+    if held:
+        raise Interrupted(f"the plan had already been saved to {out}"
+                          + ("" if store is None else f" and recorded as run {run_id}"))
     _, _, doc = read_plan_dir(out)
     if as_json:
         click.echo(json.dumps({k: doc[k] for k in ("scenario", "status", "solver", "totals", "check")},

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
 from siteplan.commands.options import FiniteFloatRange, solver_limits
 from siteplan.commands.plan_cmds import parse_sets, progress_printer
-from siteplan.errors import InputError
+from siteplan.errors import InputError, Interrupted
 
 _STORE_HELP = "Run store file (default: $SITEPLAN_STORE, else out/runs.sqlite)."
 
@@ -159,7 +160,8 @@ def compare_cmd(items, store_path, csv_path, md_path, solver, time_limit, mip_ga
     overrides = parse_sets(sets)
     backend, profile = _solver_choice(solver)
     cols = []
-    with RunStore(store_path) as store:
+    with RunStore(store_path) as store, _interrupt_note("runs solved before it are in the run store; "
+                                                        "no table written"):
         for item in items:
             if Path(item).exists():
                 scn = load_scenario(item, overrides)
@@ -247,9 +249,13 @@ def sweep_cmd(scenario, vary_specs, kpi, cost, out_dir, store_path, executor, ad
     reads = [*scn.files_read(), resolve_store_path(store_path)]
     if out_dir is not None:  # before any point is solved
         check_output_folder(out_dir, reads, force=force)
-    run = run_sweep(scenario, varies, store_path=store_path, executor=executor, workers=workers,
-                    address=address, backend=name, options=opts, overrides=overrides, sweep_id=sweep_id,
-                    progress=progress_printer(quiet))
+    try:
+        run = run_sweep(scenario, varies, store_path=store_path, executor=executor, workers=workers,
+                        address=address, backend=name, options=opts, overrides=overrides, sweep_id=sweep_id,
+                        progress=progress_printer(quiet))
+    except KeyboardInterrupt:  # run_sweep stopped its workers; each finished point is committed
+        raise Interrupted("points finished before it are in the run store; "
+                          "run the same command again to solve only the rest") from None
     out = out_dir or default_out(run.sweep_id)
     with RunStore(store_path) as store, staged_folder(out, reads, force=force) as stage:
         summary = write_sweep_outputs(store, run.sweep_id, varies, stage.path, kpi=kpi, cost=cost, tol=bind_tol)
@@ -262,6 +268,15 @@ def sweep_cmd(scenario, vary_specs, kpi, cost, out_dir, store_path, executor, ad
         click.echo(f"  binds: {b['rule']} @ {b['scope']} from {b['first_binds_at']} "
                    f"({b['points_binding']}/{run.total} points)")
     click.echo(f"  outputs     {out}/frontier.csv, frontier.md, frontier.png, frontier.svg, standards.csv, sweep.json")
+
+
+@contextmanager
+def _interrupt_note(note: str):
+    """Ctrl-C inside the block leaves as `Interrupted` saying what was kept (`note`)."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise Interrupted(note) from None
 
 
 def _totals_keys() -> list[str]:
