@@ -45,7 +45,7 @@ MUTANTS = {rule: _is(rule) for rule in (
     "area_per_100_households", "budget_capex", "budget_opex", "committee_workers", "coverage",
     "every_committee_served", "existing_kept", "max_area", "min_facility_area_m2", "must_stay_open",
     "open_hours_per_day", "plan_integrity", "served_by_open_site", "site_excluded", "stated_totals",
-    "walking_reach", "windows", "workers_per_10k_urban")}
+    "walking_reach", "windows", "workers_per_10k_urban", "activity_share", "certified_share")}
 MUTANTS.update({
     "area_per_100_households@facility": lambda r, scope, required:
         r == "area_per_100_households" and not scope.startswith("street:"),
@@ -290,7 +290,7 @@ CASES = [  # (rule, variant, tamper, scope of the failing row)
 
 
 @pytest.mark.parametrize(("rule", "variant", "tamper", "scope"), CASES,
-                         ids=[f"{c[0]}-{c[2].__name__}" for c in CASES])
+                         ids=[f"{c[0]}-{c[1]}-{c[2].__name__}" for c in CASES])
 def test_evaluate_names_exactly_the_broken_rule(rule, variant, tamper, scope, solved):
     s = solved(variant)
     bad = copy.deepcopy(s.plan)
@@ -376,6 +376,22 @@ def test_short_opening_hours_are_reported_not_enforced(solved):
     (row,) = rows(ev, "open_hours_per_day")
     assert row["ok"] is False and row["enforced"] is False and row["status"] == "below"
     assert row["achieved"] == 6
+
+
+@pytest.mark.parametrize(("rule", "declared"), [("activity_share", 0.5), ("certified_share", 0.1)])
+def test_declared_fact_below_its_standard_is_reported_not_enforced(rule, declared, solved):
+    # facts the scenario declares (not plan decisions): national asks activity_share >= 0.6;
+    # certified_share is raised to 0.2 here so that 0.1 falls short of it
+    s = solved("tiny")
+    over = {f"facilities.{rule}": declared, "standards.certified_share": 0.2}
+    good = load_scenario(TINY / "tiny.yaml", {**over, f"facilities.{rule}": 0.9})
+    (row,) = rows(evaluate(good, s.plan), rule)
+    assert row["ok"] is True
+    ev = evaluate(load_scenario(TINY / "tiny.yaml", over), s.plan)
+    assert ev.ok and not ev.violations
+    (row,) = rows(ev, rule)
+    assert row["ok"] is False and row["enforced"] is False and row["status"] == "below"
+    assert row["achieved"] == declared
 
 
 # ------------------------------------------------------------------ through `siteplan check`
