@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -36,8 +37,9 @@ def check_golden(name: str, doc: dict) -> None:
     if want["status"] != "optimal" or view["status"] != "optimal":
         # stopped at the time limit: which plan it holds depends on the machine's speed, so
         # only the city-wide verdicts and the fixed counts must agree
-        def city(rows):
-            return [r for r in rows if not r[1].startswith(("facility:", "committee:"))]
+        def city(rows):  # counts inside a scope ("all 102 facilities") vary with the plan too
+            return sorted([r[0], re.sub(r"\d[\d,]*", "N", r[1]), r[2], r[3]] for r in rows
+                          if not r[1].startswith(("facility:", "committee:")))
 
         assert city(view["compliance"]) == city(want["compliance"])
         assert all(view["totals"][k] == want["totals"][k] for k in ("committees", "residents", "workers"))
