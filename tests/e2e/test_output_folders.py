@@ -250,3 +250,28 @@ def test_compare_and_a_pooled_sweep_leave_no_temp_folders(tiny_dir, tmp_path, pr
     assert code == 0, err
     assert os.listdir(private_tmp) == []
     _no_staging_left(tmp_path)
+
+
+def test_a_worker_process_keeps_its_temp_files_below_the_parents(tiny_dir, private_tmp, monkeypatch):
+    """A solver in a worker (CBC writes its model and solution to temp files) is given a
+    TMPDIR inside the parent's own temp folder, which the parent removes even when it has to
+    kill the worker; so a killed worker leaks nothing either."""
+    import subprocess
+
+    from siteplan.backends.base import SolveOptions
+    from siteplan.pipeline import solve_scenario
+
+    seen = []
+    real = subprocess.Popen
+
+    def spy(args, **kw):
+        if "siteplan.backends.worker" in list(map(str, args)):
+            seen.append((kw.get("env") or {}).get("TMPDIR"))
+        return real(args, **kw)
+
+    monkeypatch.setattr(subprocess, "Popen", spy)
+    out = solve_scenario(tiny_dir / "tiny.yaml", backend="pulp-cbc",
+                         options=SolveOptions(time_limit=30, isolation="process"))
+    assert out.status == "optimal"
+    assert seen and all(t and Path(t).parent == private_tmp for t in seen), seen
+    assert os.listdir(private_tmp) == []
