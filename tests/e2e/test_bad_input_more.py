@@ -14,29 +14,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from badinput import edit, expect, write
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "scenarios" / "tiny"
 
 
-def _write(path, text):
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
-def _edit(path, old, new):
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def _expect(run_cli, args, code, *needles):
-    got, out, err = run_cli(*args)
-    assert got == code, (got, out, err)
-    assert "Traceback" not in out + err and "internal error" not in err
-    for needle in needles:
-        assert needle in err, (needle, err)
-    return err
 
 
 def _ok(run_cli, *args):
@@ -108,29 +95,29 @@ _LIMIT_CASES = [
 @pytest.mark.parametrize("cmd,opt,value", _LIMIT_CASES, ids=lambda v: v[0] if isinstance(v, list) else v)
 def test_solver_limits_out_of_range_are_usage_errors(run_cli, tmp_path, monkeypatch, cmd, opt, value):
     monkeypatch.chdir(tmp_path)
-    _expect(run_cli, [*cmd, f"{opt}={value}"], 2, f"Invalid value for '{opt}'")
+    expect(run_cli, [*cmd, f"{opt}={value}"], 2, f"Invalid value for '{opt}'")
 
 
 # --- 12: exit 1 ("internal error") on things a user can write -----------------------------
 
 @pytest.mark.parametrize("col,value", [("x", "1e300"), ("y", "-1e9")])
 def test_absurd_coordinates_are_input_errors(tiny_dir, run_cli, col, value):
-    _edit(tiny_dir / "committees.csv", "A,east,0,0,", f"A,east,{value if col == 'x' else 0},"
+    edit(tiny_dir / "committees.csv", "A,east,0,0,", f"A,east,{value if col == 'x' else 0},"
           f"{value if col == 'y' else 0},")
-    _expect(run_cli, ["validate", tiny_dir / "tiny.yaml"], 3, "committees.csv, line 2", f"column '{col}'")
+    expect(run_cli, ["validate", tiny_dir / "tiny.yaml"], 3, "committees.csv, line 2", f"column '{col}'")
 
 
 def test_sweep_out_that_is_a_file_fails_before_solving(tiny_dir, run_cli, tmp_path):
-    blocker = _write(tmp_path / "taken", "x")
+    blocker = write(tmp_path / "taken", "x")
     store = tmp_path / "s.sqlite"
-    _expect(run_cli, ["sweep", tiny_dir / "tiny.yaml", "--vary", "budget.capex=9e6,1e7", "--out", blocker,
+    expect(run_cli, ["sweep", tiny_dir / "tiny.yaml", "--vary", "budget.capex=9e6,1e7", "--out", blocker,
                       "--store", store, "--quiet"], 3, "taken", "not a folder")
     assert _runs_in(store) == 0  # nothing was solved
 
 
 def test_compare_csv_that_is_a_folder_fails_before_solving(tiny_dir, run_cli, tmp_path):
     store = tmp_path / "s.sqlite"
-    _expect(run_cli, ["compare", tiny_dir / "tiny.yaml", tiny_dir / "tiny.yaml", "--csv", tmp_path,
+    expect(run_cli, ["compare", tiny_dir / "tiny.yaml", tiny_dir / "tiny.yaml", "--csv", tmp_path,
                       "--store", store, "--quiet"], 3, "is a folder", "--csv")
     assert _runs_in(store) == 0  # nothing was solved
 
@@ -138,7 +125,7 @@ def test_compare_csv_that_is_a_folder_fails_before_solving(tiny_dir, run_cli, tm
 def test_report_out_that_is_a_folder_is_refused(plan_dir, run_cli, tmp_path):
     folder = tmp_path / "reports"
     folder.mkdir()
-    _expect(run_cli, ["report", plan_dir, "--out", folder], 3, "reports", "is a folder", "report.html")
+    expect(run_cli, ["report", plan_dir, "--out", folder], 3, "reports", "is a folder", "report.html")
     assert not any(folder.iterdir())
 
 
@@ -164,16 +151,16 @@ _PLAN_EDITS = {
 def test_check_names_a_plan_json_field_of_the_wrong_type(plan_dir, run_cli, case):
     change, field = _PLAN_EDITS[case]
     _edit_plan(plan_dir, change)
-    _expect(run_cli, ["check", plan_dir], 3, "plan.json", field)
+    expect(run_cli, ["check", plan_dir], 3, "plan.json", field)
 
 
 # --- 13: only regular files are read, and only so many bytes ------------------------------
 
 def test_dev_zero_as_a_table_or_a_parent_is_refused(tiny_dir):
-    _write(tiny_dir / "zero.yaml", (tiny_dir / "tiny.yaml").read_text().replace(
+    write(tiny_dir / "zero.yaml", (tiny_dir / "tiny.yaml").read_text().replace(
         "committees: committees.csv", "committees: /dev/zero"))
     _expect_subprocess(["validate", tiny_dir / "zero.yaml"], 3, "/dev/zero", "not a regular file")
-    _write(tiny_dir / "child.yaml", "extends: /dev/zero\nname: child\n")
+    write(tiny_dir / "child.yaml", "extends: /dev/zero\nname: child\n")
     _expect_subprocess(["validate", tiny_dir / "child.yaml"], 3, "/dev/zero", "not a regular file")
     _expect_subprocess(["validate", "/dev/zero"], 3, "/dev/zero", "not a regular file")
     _expect_subprocess(["classic", "pmedian", "/dev/zero", "--format", "orlib-pmed"], 3, "not a regular file")
@@ -181,7 +168,7 @@ def test_dev_zero_as_a_table_or_a_parent_is_refused(tiny_dir):
 
 def test_fifo_inputs_do_not_hang(tiny_dir, plan_dir):
     os.mkfifo(tiny_dir / "pipe.csv")
-    _write(tiny_dir / "fifo.yaml", (tiny_dir / "tiny.yaml").read_text().replace(
+    write(tiny_dir / "fifo.yaml", (tiny_dir / "tiny.yaml").read_text().replace(
         "sites: sites.csv", "sites: pipe.csv"))
     _expect_subprocess(["validate", tiny_dir / "fifo.yaml"], 3, "pipe.csv", "not a regular file")
     os.mkfifo(tiny_dir / "scenario-pipe.yaml")
@@ -204,7 +191,7 @@ def test_read_bounded_reads_at_most_limit_plus_one_bytes(tmp_path):
     from siteplan.errors import InputError
     from siteplan.fileio import read_bounded
 
-    assert read_bounded(_write(tmp_path / "a.txt", "abc"), 3, "test file") == b"abc"
+    assert read_bounded(write(tmp_path / "a.txt", "abc"), 3, "test file") == b"abc"
     with pytest.raises(InputError, match="more than 2 bytes"):
         read_bounded(tmp_path / "a.txt", 2, "test file")
     with pytest.raises(InputError, match="not a regular file"):
@@ -220,8 +207,8 @@ def test_read_bounded_reads_at_most_limit_plus_one_bytes(tmp_path):
     ("A,east,0,0,1000,2600,", "A,east,0,0,1000,6e6,", "residents"),
 ])
 def test_absurd_committee_counts_are_refused(tiny_dir, run_cli, old, new, col):
-    _edit(tiny_dir / "committees.csv", old, new)
-    err = _expect(run_cli, ["validate", tiny_dir / "tiny.yaml"], 3, "committees.csv, line 2", f"column '{col}'")
+    edit(tiny_dir / "committees.csv", old, new)
+    err = expect(run_cli, ["validate", tiny_dir / "tiny.yaml"], 3, "committees.csv, line 2", f"column '{col}'")
     assert "-9223372036854775808" not in err
 
 
@@ -232,16 +219,16 @@ def test_absurd_site_numbers_are_refused(tiny_dir, run_cli, col, value):
     old = "S1,east,400,0,urban,500000,4000,200,1000"
     row = old.split(",")
     row[header.index(col)] = value
-    _edit(tiny_dir / "sites.csv", old, ",".join(row))
-    _expect(run_cli, ["validate", tiny_dir / "tiny.yaml"], 3, "sites.csv, line 2", f"column '{col}'")
+    edit(tiny_dir / "sites.csv", old, ",".join(row))
+    expect(run_cli, ["validate", tiny_dir / "tiny.yaml"], 3, "sites.csv, line 2", f"column '{col}'")
 
 
 @pytest.mark.parametrize("value", ["abc", "25", "-1"])
 def test_open_hours_that_are_not_hours_are_refused(tiny_dir, run_cli, value):
     lines = (tiny_dir / "sites.csv").read_text().splitlines()
     lines = [lines[0] + ",open_hours_per_day", lines[1] + ",", lines[2] + f",{value}", lines[3] + ",8"]
-    _write(tiny_dir / "sites.csv", "\n".join(lines) + "\n")
-    _expect(run_cli, ["validate", tiny_dir / "tiny.yaml"], 3, "sites.csv, line 3", "column 'open_hours_per_day'")
+    write(tiny_dir / "sites.csv", "\n".join(lines) + "\n")
+    expect(run_cli, ["validate", tiny_dir / "tiny.yaml"], 3, "sites.csv, line 3", "column 'open_hours_per_day'")
 
 
 _BANDS = "standards.committee_workers=[{households: [0, 999], min: 2, max: 6}, " \
@@ -249,7 +236,7 @@ _BANDS = "standards.committee_workers=[{households: [0, 999], min: 2, max: 6}, "
 
 
 def test_overlapping_worker_bands_are_refused(tiny_dir, run_cli):
-    _expect(run_cli, ["validate", tiny_dir / "tiny.yaml", "--set", _BANDS], 3, "standards.committee_workers",
+    expect(run_cli, ["validate", tiny_dir / "tiny.yaml", "--set", _BANDS], 3, "standards.committee_workers",
             "[0, 999]", "[500, 2000]", "overlap")
 
 
@@ -261,7 +248,7 @@ def test_worker_bands_of_different_kinds_may_overlap(tiny_dir, run_cli):
 
 
 def test_set_with_an_empty_value_is_refused(tiny_dir, run_cli):
-    _expect(run_cli, ["validate", tiny_dir / "tiny.yaml", "--set", "budget.capex="], 3,
+    expect(run_cli, ["validate", tiny_dir / "tiny.yaml", "--set", "budget.capex="], 3,
             "--set budget.capex= has no value", "budget.capex=null")
     _ok(run_cli, "validate", tiny_dir / "tiny.yaml", "--set", "budget.capex=null")
 
@@ -269,7 +256,7 @@ def test_set_with_an_empty_value_is_refused(tiny_dir, run_cli):
 def test_set_reach_switches_between_metres_and_minutes(tiny_dir, run_cli):
     text = (tiny_dir / "tiny.yaml").read_text().replace("reach: {walk_m: 1000}",
                                                         "reach: {minutes: 15, speed_m_per_min: 70}")
-    scn = _write(tiny_dir / "minutes.yaml", text)
+    scn = write(tiny_dir / "minutes.yaml", text)
     _ok(run_cli, "validate", scn, "--set", "reach.walk_m=1000")
     _ok(run_cli, "validate", tiny_dir / "tiny.yaml", "--set", "reach.minutes=15", "--set", "reach.speed_m_per_min=70")
     from siteplan.scenario.load import load_scenario
@@ -278,23 +265,23 @@ def test_set_reach_switches_between_metres_and_minutes(tiny_dir, run_cli):
 
 
 def test_csv_errors_name_the_physical_line(tiny_dir, run_cli):
-    _write(tiny_dir / "committees.csv",
+    write(tiny_dir / "committees.csv",
            "id,street,x,y,households,residents,kind,name\n"
            "\n"
            'A,east,0,0,1000,2600,urban,"Committee A\nnorth gate"\n'
            "\n"
            "B,east,800,0,500,1300,urban,B\n"
            "C,hill,3000,0,many,1200,rural,C\n")
-    _expect(run_cli, ["validate", tiny_dir / "tiny.yaml"], 3, "committees.csv, line 7", "households")
+    expect(run_cli, ["validate", tiny_dir / "tiny.yaml"], 3, "committees.csv, line 7", "households")
 
 
 def test_duplicate_id_names_both_physical_lines(tiny_dir, run_cli):
-    _write(tiny_dir / "sites.csv",
+    write(tiny_dir / "sites.csv",
            "id,street,x,y,kind,fixed_cost,cost_per_m2,opex_per_m2_year,max_area_m2,name\n"
            'S1,east,400,0,urban,500000,4000,200,1000,"two\nlines"\n'
            "\n"
            "S1,east,0,300,urban,100000,5000,200,600,again\n")
-    _expect(run_cli, ["validate", tiny_dir / "tiny.yaml"], 3, "sites.csv, line 5", "first on line 2")
+    expect(run_cli, ["validate", tiny_dir / "tiny.yaml"], 3, "sites.csv, line 5", "first on line 2")
 
 
 @pytest.mark.parametrize("item,needle", [
@@ -304,7 +291,7 @@ def test_duplicate_id_names_both_physical_lines(tiny_dir, run_cli):
     ("budget.capex=lots", "budget.capex"),
 ])
 def test_set_with_nonsense_is_a_clear_error(tiny_dir, run_cli, item, needle):
-    _expect(run_cli, ["validate", tiny_dir / "tiny.yaml", "--set", item], 3, needle)
+    expect(run_cli, ["validate", tiny_dir / "tiny.yaml", "--set", item], 3, needle)
 
 
 @pytest.mark.parametrize("args,code,needle", [
@@ -313,12 +300,12 @@ def test_set_with_nonsense_is_a_clear_error(tiny_dir, run_cli, item, needle):
     (["--committees", "3", "--sites", "3", "--preset", "nope"], 3, "unknown preset"),
 ])
 def test_generate_with_bad_arguments(run_cli, tmp_path, args, code, needle):
-    _expect(run_cli, ["generate", *args, tmp_path / "city"], code, needle)
+    expect(run_cli, ["generate", *args, tmp_path / "city"], code, needle)
 
 
 def test_generate_into_a_file_is_refused(run_cli, tmp_path):
-    blocker = _write(tmp_path / "taken", "x")
-    _expect(run_cli, ["generate", "--committees", "3", "--sites", "3", blocker], 3, "taken")
+    blocker = write(tmp_path / "taken", "x")
+    expect(run_cli, ["generate", "--committees", "3", "--sites", "3", blocker], 3, "taken")
 
 
 # --- 15: a bad run store is found before solving ------------------------------------------
@@ -326,14 +313,14 @@ def test_generate_into_a_file_is_refused(run_cli, tmp_path):
 def _bad_stores(tmp_path: Path) -> dict[str, Path]:
     folder = tmp_path / "a-folder"
     folder.mkdir()
-    return {"folder": folder, "not-sqlite": _write(tmp_path / "notes.sqlite", "hello, not a database\n" * 100),
-            "under-a-file": _write(tmp_path / "plain", "x") / "runs.sqlite"}
+    return {"folder": folder, "not-sqlite": write(tmp_path / "notes.sqlite", "hello, not a database\n" * 100),
+            "under-a-file": write(tmp_path / "plain", "x") / "runs.sqlite"}
 
 
 @pytest.mark.parametrize("kind", ["folder", "not-sqlite", "under-a-file"])
 def test_solve_checks_the_store_before_solving(tiny_dir, run_cli, tmp_path, kind):
     store = _bad_stores(tmp_path)[kind]
-    _expect(run_cli, ["solve", tiny_dir / "tiny.yaml", "--out", tmp_path / "o", "--store", store, "--quiet"],
+    expect(run_cli, ["solve", tiny_dir / "tiny.yaml", "--out", tmp_path / "o", "--store", store, "--quiet"],
             3, "run store")
     assert not (tmp_path / "o").exists()  # nothing solved, nothing written
 
@@ -341,9 +328,9 @@ def test_solve_checks_the_store_before_solving(tiny_dir, run_cli, tmp_path, kind
 @pytest.mark.parametrize("kind", ["folder", "not-sqlite"])
 def test_compare_and_sweep_check_the_store_before_solving(tiny_dir, run_cli, tmp_path, kind):
     store = _bad_stores(tmp_path)[kind]
-    _expect(run_cli, ["compare", tiny_dir / "tiny.yaml", tiny_dir / "tiny.yaml", "--store", store, "--quiet"],
+    expect(run_cli, ["compare", tiny_dir / "tiny.yaml", tiny_dir / "tiny.yaml", "--store", store, "--quiet"],
             3, "run store")
-    _expect(run_cli, ["sweep", tiny_dir / "tiny.yaml", "--vary", "budget.capex=9e6,1e7", "--store", store,
+    expect(run_cli, ["sweep", tiny_dir / "tiny.yaml", "--vary", "budget.capex=9e6,1e7", "--store", store,
                       "--out", tmp_path / "sw", "--quiet"], 3, "run store")
     assert not (tmp_path / "sw").exists()
 
@@ -352,11 +339,11 @@ def test_an_unknown_backend_in_the_scenario_is_an_input_error(tiny_dir, run_cli)
     text = (tiny_dir / "tiny.yaml").read_text(encoding="utf-8").replace(
         "solver: {time_limit: 30", "solver: {backend: higs, time_limit: 30")
     (tiny_dir / "t.yaml").write_text(text, encoding="utf-8")
-    _expect(run_cli, ["solve", tiny_dir / "t.yaml", "--no-store", "--out", tiny_dir.parent / "o"], 3,
+    expect(run_cli, ["solve", tiny_dir / "t.yaml", "--no-store", "--out", tiny_dir.parent / "o"], 3,
             "solver.backend", "higs", "highs")
 
 
 def test_an_id_with_a_control_character_is_refused(tiny_dir, run_cli):
     path = tiny_dir / "committees.csv"
     path.write_text(path.read_text(encoding="utf-8").replace("\nA,", "\nA\x00,", 1), encoding="utf-8")
-    _expect(run_cli, ["validate", tiny_dir / "tiny.yaml"], 3, "committees.csv", "control character")
+    expect(run_cli, ["validate", tiny_dir / "tiny.yaml"], 3, "committees.csv", "control character")
