@@ -271,8 +271,8 @@ def _map(view: PlanView, L: Labels) -> str:
             if r["id"] not in open_ids and not bool(r["excluded"]) and ok(r[cx], r[cy])]
     if not cm:
         return ""
-    # lon/lat tables are drawn on a local metric projection, whatever the distance method
-    method = "haversine" if cx == "lon" else "euclidean"
+    # the distance kind says how its coordinates lie on a plane (lon/lat: a local projection)
+    method = scn.spec.distance_spec.method
     reach = scn.spec.reach.metres("urban")
     body = svg.plan_map(cm, facilities, cand, reach, method, scale_label=L("scale"))
     legend = (f"<div class='legend'><i style='background:{svg.SERVED};border-radius:50%'></i>{_e(L('legend_committee'))}"
