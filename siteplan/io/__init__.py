@@ -10,8 +10,11 @@ The run bundle copies each input in its own format: `bundle_name(key, path)` is 
 name it gets in an output folder's `inputs/` (`committees.csv`; a GIS layer would keep its
 own extension), and `is_bundle_name` is what a bundle may contain.
 
-Adding a format (GeoPackage, shapefile, GeoJSON via pyogrio) is one module with `NAME`,
-`SUFFIXES` and `read(path, what, limit, fix) -> RawTable`, plus its line in `FORMATS`.
+Adding a format (GeoPackage, GeoJSON via pyogrio) is one module with `NAME`, `SUFFIXES`
+(lower case, with the dot; the first is the one bundles use) and
+`read(path, what, limit, fix) -> RawTable`, plus its name in `BUILT_IN` (or a `register`
+call). A format made of several files (a shapefile's .shp/.dbf/.prj) needs the bundle to
+carry a folder per table; today a table is one file.
 """
 
 from __future__ import annotations
@@ -33,10 +36,29 @@ class RawTable:
     blob: bytes  # the file's bytes: fingerprinted, and copied into run bundles
 
 
-def _formats() -> dict[str, ModuleType]:
-    from siteplan.io import csv
+#: the format modules shipped in this package, imported when first needed
+BUILT_IN = ("csv",)
+_FORMATS: dict[str, ModuleType] = {}
 
-    return {m.NAME: m for m in (csv,)}
+
+def register(fmt: ModuleType) -> ModuleType:
+    """Make a format (a module or object with NAME, SUFFIXES and read) available."""
+    _formats()[fmt.NAME] = fmt
+    return fmt
+
+
+def unregister(name: str) -> None:
+    _formats().pop(name, None)
+
+
+def _formats() -> dict[str, ModuleType]:
+    if not _FORMATS:
+        import importlib
+
+        for name in BUILT_IN:
+            mod = importlib.import_module(f"siteplan.io.{name}")
+            _FORMATS[mod.NAME] = mod
+    return _FORMATS
 
 
 #: used when no format claims a file's extension (siteplan has always read any table as CSV)
