@@ -159,13 +159,13 @@ def test_a_kind_registered_from_outside_flows_through_schema_tables_instance_and
         manhattan, tmp_path):
     """No siteplan module names the new kind, yet the schema accepts it, the table reader
     asks it for its columns, the instance gets its pairs and the checker its distances."""
+    from tinycity import four_committees
+
     from siteplan.instance import build_instance
     from siteplan.plan import Plan, evaluate
     from siteplan.report.svg import plan_map
     from siteplan.scenario.load import load_scenario
     from siteplan.scenario.schema import ScenarioSpec
-
-    from tinycity import four_committees
 
     spec = ScenarioSpec(name="x", data={"committees": "c.csv", "sites": "s.csv"}, distance=manhattan.name)
     assert spec.distance_spec.method == manhattan.name
@@ -198,10 +198,10 @@ def test_a_kind_registered_from_outside_flows_through_schema_tables_instance_and
 
 
 def test_a_missing_table_the_kind_needs_is_named(tmp_path):
+    from tinycity import four_committees
+
     from siteplan.errors import InputError
     from siteplan.scenario.load import load_scenario
-
-    from tinycity import four_committees
 
     path = four_committees(tmp_path / "city")
     with pytest.raises(InputError) as e:
