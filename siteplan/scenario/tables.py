@@ -1,4 +1,8 @@
-"""Read and validate the committees and sites tables (CSV), untrusted input.
+"""Read and validate the committees and sites tables, untrusted input.
+
+The bytes are read by `siteplan.io` (one module per file format, CSV today); this module
+says what the cells must mean. The coordinate columns, and any extra table (matrix:
+data.distances), are what the scenario's distance kind (`siteplan.distance`) asks for.
 
 Each problem names the file, the row (as the physical line number in the file, which is what
 an editor shows) and column, and the fix. Sizes are bounded before parsing so a file cannot
