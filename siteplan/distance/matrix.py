@@ -18,6 +18,9 @@ class Matrix(DistanceKind):
     columns = ("x", "y")
     columns_required = False
     needs: ClassVar[dict[str, str]] = {"distances": "committee,site,metres"}
+    # the map has always drawn the reach as a circle for matrix scenarios with x, y (a walk
+    # within reach stays inside it); a street network kind would say False
+    draws_circles = True
 
     def read_table(self, key, path, committees, sites):
         from siteplan.scenario.tables import read_distances
