@@ -207,3 +207,20 @@ def test_a_missing_table_the_kind_needs_is_named(tmp_path):
     with pytest.raises(InputError) as e:
         load_scenario(path, overrides={"distance": "matrix"})
     assert "distance: matrix needs data.distances (committee,site,metres)" in e.value.render()
+
+
+def test_the_nearest_site_in_a_reach_message_comes_from_the_kind(tmp_path):
+    """matrix: the given walking distance (before, the x, y columns' straight line was used,
+    and nothing was said when a matrix scenario had no coordinates)."""
+    from tinycity import four_committees
+
+    from siteplan.checks import check_reach
+    from siteplan.instance import build_instance
+    from siteplan.scenario.load import load_scenario
+
+    path = four_committees(tmp_path / "city")
+    d = tmp_path / "city" / "d.csv"
+    d.write_text("committee,site,metres\nC1,S1,100\nC2,S1,200\nC3,S2,300\nC4,S2,1500\n", encoding="utf-8")
+    scn = load_scenario(path, overrides={"distance": "matrix", "data.distances": str(d)})
+    (msg,) = check_reach(scn, build_instance(scn))
+    assert "C4 → S2 at 1,500 m" in msg
