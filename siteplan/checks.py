@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from siteplan.geo import nearest_sites
+from siteplan import distance
 from siteplan.instance import Instance
 from siteplan.scenario.load import Scenario
 
@@ -36,13 +36,13 @@ def check_reach(scn: Scenario, inst: Instance) -> list[str]:
     t = scn.tables
     usable = ~inst.excluded
     detail = ""
-    if t.coords and not t.committees[t.coords[0]].isna().any() and usable.any():
-        cxy = t.committees[list(t.coords)].to_numpy(float)[lonely]
-        sxy = t.sites[list(t.coords)].to_numpy(float)[usable]
-        idx, d = nearest_sites(cxy, sxy, scn.spec.distance_spec.method, scn.spec.distance_spec.circuity)
+    if usable.any():
+        spec = scn.spec.distance_spec
+        idx, d = distance.get(spec.method).nearest(t, lonely, np.flatnonzero(usable), spec.circuity)
         sids = inst.site_ids[usable][idx]
-        parts = [f"{inst.committee_ids[c]} → {sids[k]} at {d[k]:,.0f} m" for k, c in enumerate(lonely[:5])]
-        detail = "; nearest: " + ", ".join(parts)
+        parts = [f"{inst.committee_ids[c]} → {sids[k]} at {d[k]:,.0f} m" for k, c in enumerate(lonely[:5])
+                 if idx[k] >= 0]
+        detail = "; nearest: " + ", ".join(parts) if parts else ""
     reach = sorted({f"{r:,.0f} m" for r in inst.reach_m[lonely]})
     verb = "has" if len(lonely) == 1 else "have"
     return [(f"committee{'s' if len(lonely) > 1 else ''} {_names(inst.committee_ids[lonely])} "

@@ -16,7 +16,6 @@ Costs are stored clients x sites: `cost[i, j]` is serving all of client i from s
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 import os
@@ -27,6 +26,7 @@ import numpy as np
 
 from siteplan.errors import InputError
 from siteplan.fileio import check_regular, read_bounded
+from siteplan.io.csv import records as csv_records
 
 FORMATS = ("matrix", "orlib-pmed", "orlib-cap", "ufllib", "ufllib-m", "tsplib", "scenario")
 
@@ -171,7 +171,7 @@ def read_matrix(path: str | os.PathLike) -> LocationData:
         cost = cost.astype(float)
     else:
         text = _read_text(path)
-        rows = list(csv.reader(text.splitlines()))
+        rows = csv_records(text)  # the one CSV reader (siteplan.io.csv)
         rows = [r for r in rows if any(c.strip() for c in r)]
         if not rows:
             raise _fail(path, "empty cost matrix", "one row per client, one column per site")

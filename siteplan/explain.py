@@ -273,27 +273,12 @@ def _nearest(scn: Scenario, inst: Instance, committees: np.ndarray) -> list[tupl
     usable = np.flatnonzero(~inst.excluded)
     if not len(usable) or not len(committees):
         return [("", math.inf)] * len(committees)
-    t = scn.tables
-    method = scn.spec.distance_spec.method
-    circ = scn.spec.distance_spec.circuity
-    if method == "matrix":
-        d = t.distances
-        out = []
-        ok_sites = set(inst.site_ids[usable])
-        for c in committees:
-            rows = d[(d["committee"] == inst.committee_ids[c]) & d["site"].isin(ok_sites)]
-            if rows.empty:
-                out.append(("", math.inf))
-            else:
-                r = rows.loc[rows["metres"].idxmin()]
-                out.append((str(r["site"]), float(r["metres"]) * circ))
-        return out
-    from siteplan.geo import nearest_sites
+    from siteplan import distance
 
-    cxy = t.committees[list(t.coords)].to_numpy(float)[committees]
-    sxy = t.sites[list(t.coords)].to_numpy(float)[usable]
-    idx, dist = nearest_sites(cxy, sxy, method, circ)
-    return [(str(inst.site_ids[usable][i]), float(d)) for i, d in zip(idx, dist)]
+    spec = scn.spec.distance_spec
+    idx, dist = distance.get(spec.method).nearest(scn.tables, np.asarray(committees), usable, spec.circuity)
+    return [(str(inst.site_ids[usable][i]), float(d)) if i >= 0 else ("", math.inf)
+            for i, d in zip(idx, dist)]
 
 
 class _Words:

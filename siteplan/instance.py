@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from siteplan import distance
 from siteplan.errors import InputError
-from siteplan.geo import reachable_pairs
 from siteplan.scenario.load import Scenario
 
 MAX_PAIRS = 50_000_000
@@ -67,19 +67,6 @@ class Instance:
         return np.bincount(self.pair_c, minlength=self.n_committees)
 
 
-def _matrix_pairs(scn: Scenario, reach: np.ndarray):
-    t = scn.tables
-    cidx = {c: i for i, c in enumerate(t.committees["id"])}
-    sidx = {s: i for i, s in enumerate(t.sites["id"])}
-    ci = t.distances["committee"].map(cidx).to_numpy(np.int64)
-    si = t.distances["site"].map(sidx).to_numpy(np.int64)
-    d = t.distances["metres"].to_numpy(float) * scn.spec.distance_spec.circuity
-    keep = d <= reach[ci] + 1e-9
-    ci, si, d = ci[keep], si[keep], d[keep]
-    order = np.lexsort((d, ci))
-    return ci[order], si[order], d[order]
-
-
 def build_instance(scn: Scenario) -> Instance:
     t, st, spec = scn.tables, scn.standards, scn.spec
     com, sit = t.committees, t.sites
@@ -91,14 +78,9 @@ def build_instance(scn: Scenario) -> Instance:
     rate = np.where(urban, st.area_rate["urban"], st.area_rate["rural"])
     bands = [st.band_for(int(h), k) for h, k in zip(hh, com["kind"])]
     reach = np.where(urban, spec.reach.metres("urban"), spec.reach.metres("rural"))
-    method = spec.distance_spec.method
     excluded = sit["excluded"].to_numpy(bool)
-    if method == "matrix":
-        pc, ps, pd_ = _matrix_pairs(scn, reach)
-    else:
-        cx, cy = t.coords
-        pc, ps, pd_ = reachable_pairs(com[[cx, cy]].to_numpy(float), sit[[cx, cy]].to_numpy(float),
-                                      reach, method, spec.distance_spec.circuity)
+    kind = distance.get(spec.distance_spec.method)
+    pc, ps, pd_ = kind.pairs(t, reach, spec.distance_spec.circuity)
     keep = ~excluded[ps]
     pc, ps, pd_ = pc[keep], ps[keep], pd_[keep]
     if len(pc) > MAX_PAIRS:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from siteplan import distance
 from siteplan.scenario.load import Scenario
 
 REL_TOL = 1e-6
@@ -50,15 +51,6 @@ class Evaluation:
     @property
     def ok(self) -> bool:
         return not self.violations
-
-
-def _walk_metres(ax, ay, bx, by, method: str) -> float:
-    if method == "haversine":
-        p1, p2 = math.radians(ay), math.radians(by)
-        dp, dl = p2 - p1, math.radians(bx - ax)
-        h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-        return 2 * 6_371_008.8 * math.asin(min(1.0, math.sqrt(h)))
-    return math.hypot(bx - ax, by - ay)
 
 
 def row_status(row: dict) -> str:
@@ -116,16 +108,13 @@ def evaluate(scn: Scenario, plan: Plan, stated_totals: dict | None = None) -> Ev
     """Recompute and verify everything about `plan` under `scn`; see the module docstring."""
     spec, st, t = scn.spec, scn.standards, scn.tables
     com, sit = t.committees, t.sites
-    method = spec.distance_spec.method
     circuity = spec.distance_spec.circuity
     cx, cy = t.coords
     objective = spec.objective
     declared = spec.facilities.model_fields_set  # what the scenario's `facilities:` block states
     chk = _Compliance(scn, enforce_coverage=objective != "max_coverage")
     site_rows = {sid: i for i, sid in enumerate(sit["id"])}
-    matrix = None
-    if method == "matrix":
-        matrix = {(c, s): float(m) for c, s, m in t.distances[["committee", "site", "metres"]].itertuples(index=False)}
+    walk = distance.get(spec.distance_spec.method).checker(t)  # the kind's own checker side
 
     # --- decisions refer to known things -------------------------------------------------
     for sid in plan.areas:
@@ -157,10 +146,7 @@ def evaluate(scn: Scenario, plan: Plan, stated_totals: dict | None = None) -> Ev
                 chk.add("served_by_open_site", f"committee:{cid}", "an open site", f"{sid} (not open)", False, op="=")
             elif sid in site_rows:
                 s = sit.iloc[site_rows[sid]]
-                if matrix is not None:
-                    dist = matrix.get((cid, sid), math.inf) * circuity
-                else:
-                    dist = _walk_metres(getattr(row, cx), getattr(row, cy), s[cx], s[cy], method) * circuity
+                dist = walk(cid, sid) * circuity
                 ok = _leq(dist, reach, 1e-6) and not bool(s["excluded"])
                 reach_ok.append(ok)
                 worst_reach = max(worst_reach, dist / reach)

@@ -1,7 +1,7 @@
 """A run as plain data: what the run store keeps and what sweep workers send back.
 
 A record holds the resolved scenario in its portable form (table paths rewritten to
-`inputs/<table>.csv`, the layout `solve` writes), the tables' bytes, the solver options and
+`inputs/<table>.<ext>`, each table keeping its own format: the layout `solve` writes), the tables' bytes, the solver options and
 result summary, KPIs, compliance and the plan.json document. Plain dicts and bytes pickle
 cheaply to a process pool or a Ray/Dask worker, and a worker on another machine can rebuild
 the scenario from a bundle without sharing a filesystem with the driver.
@@ -21,8 +21,11 @@ import yaml
 
 from siteplan.errors import SiteplanError
 from siteplan.fileio import write_bytes_atomic, write_text_atomic
+from siteplan.io import bundle_name, is_bundle_name
+from siteplan.scenario.schema import DataTables
 
-TABLE_KEYS = ("committees", "sites", "distances")
+#: every table a scenario's `data:` block can name (a new one there travels in bundles too)
+TABLE_KEYS = tuple(DataTables.model_fields)
 RESOLVED_HEADER = "# written by siteplan: the scenario exactly as solved, tables copied beside it\n"
 
 
@@ -40,13 +43,15 @@ def _plain(o):
 
 
 def portable_raw(scn) -> dict:
-    """The merged scenario mapping with table paths pointing at `inputs/<table>.csv`."""
+    """The merged scenario mapping with table paths pointing at `inputs/<table>.<ext>` (the
+    extension of the table's own format: `inputs/committees.csv`)."""
     raw = json.loads(to_json(scn.raw))
     raw.pop("extends", None)
     data = dict(raw.get("data", {}))
     for key in TABLE_KEYS:
-        if getattr(scn.spec.data, key, None):
-            data[key] = f"inputs/{key}.csv"
+        src = getattr(scn.spec.data, key, None)
+        if src:
+            data[key] = f"inputs/{bundle_name(key, src)}"
     raw["data"] = data
     sol = raw.get("solver")
     if isinstance(sol, dict) and sol.get("profile"):
@@ -79,15 +84,24 @@ def bundle(scn) -> dict:
 def write_bundle(raw: dict, tables: dict[str, bytes], folder: Path, scenario_file: str) -> Path:
     """Write the resolved scenario YAML and its `inputs/` tables into `folder` (atomically).
 
-    Table names come from a store file, which is input like any other: only the known
-    names are written, so a crafted store cannot write outside `folder`."""
+    Each table is written under the file name the scenario gives it (`inputs/<key>.<ext>`;
+    stores written before formats other than CSV say `inputs/<key>.csv`). Table names and
+    paths come from a store file, which is input like any other: only the known keys and
+    `inputs/<key>.<a known format's extension>` are written, so a crafted store cannot write
+    outside `folder`."""
+    from siteplan.errors import InputError
+
+    data = raw.get("data") if isinstance(raw.get("data"), dict) else {}
     for key, blob in tables.items():
         if key not in TABLE_KEYS:
-            from siteplan.errors import InputError
-
             raise InputError(f"stored table name {key!r} is not one of {', '.join(TABLE_KEYS)}",
                              fix="this store was not written by siteplan; export another run")
-        write_bytes_atomic(folder / "inputs" / f"{key}.csv", blob)
+        path = str(data.get(key) or f"inputs/{key}.csv")
+        folder_name, _, name = path.partition("/")
+        if folder_name != "inputs" or not is_bundle_name(key, name):
+            raise InputError(f"stored scenario names table {key!r} as {path!r}, not inputs/{key}.<format>",
+                             fix="this store was not written by siteplan; export another run")
+        write_bytes_atomic(folder / "inputs" / name, blob)
     text = RESOLVED_HEADER + yaml.safe_dump(raw, allow_unicode=True, sort_keys=False)
     return write_text_atomic(folder / scenario_file, text)
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from siteplan import distance
 from siteplan.errors import InputError
 from siteplan.fileio import read_bounded, read_text_bounded
 from siteplan.plan import NOT_DECLARED, row_status
@@ -271,8 +272,8 @@ def _map(view: PlanView, L: Labels) -> str:
             if r["id"] not in open_ids and not bool(r["excluded"]) and ok(r[cx], r[cy])]
     if not cm:
         return ""
-    # lon/lat tables are drawn on a local metric projection, whatever the distance method
-    method = "haversine" if cx == "lon" else "euclidean"
+    # the distance kind says how its coordinates lie on a plane (lon/lat: a local projection)
+    method = scn.spec.distance_spec.method
     reach = scn.spec.reach.metres("urban")
     body = svg.plan_map(cm, facilities, cand, reach, method, scale_label=L("scale"))
     legend = (f"<div class='legend'><i style='background:{svg.SERVED};border-radius:50%'></i>{_e(L('legend_committee'))}"
@@ -280,8 +281,9 @@ def _map(view: PlanView, L: Labels) -> str:
               f"<i style='background:{svg.SITE_NEW}'></i>{_e(L('legend_site_new'))}"
               f"<i style='background:{svg.SITE_OLD}'></i>{_e(L('legend_site_existing'))}"
               f"<i style='background:none;border:1px solid #aaa'></i>{_e(L('legend_candidate'))}"
-              f"<i style='background:none;border:1px dashed #1f6fb2;border-radius:50%'></i>"
-              f"{_e(L('legend_reach'))} {reach:,.0f} m</div>")
+              + (f"<i style='background:none;border:1px dashed #1f6fb2;border-radius:50%'></i>"
+                 f"{_e(L('legend_reach'))} {reach:,.0f} m" if distance.get(method).draws_circles else "")
+              + "</div>")
     banner = f"<div class='banner'>{_e(L('diagnostic_banner'))}</div>" if view.diagnostic else ""
     return (f"<section id='map'><h2>{_e(L('map'))}</h2>{banner}<p class='note'>{_e(L('map_note'))}</p>"
             f"{legend}{body}</section>")

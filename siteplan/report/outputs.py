@@ -1,7 +1,7 @@
 """The output folder contract (ARCHITECTURE.md "Outputs are a contract").
 
 `solve` writes plan.json, facilities.csv, committees.csv, compliance.csv, and a copy of its
-inputs (scenario.resolved.yaml + inputs/*.csv) so `siteplan check OUTDIR` can re-verify
+inputs (scenario.resolved.yaml + inputs/<table>.<ext>, each table in its own format) so `siteplan check OUTDIR` can re-verify
 the plan later from the folder alone. Fields may be added, never renamed or removed.
 """
 

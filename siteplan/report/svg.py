@@ -13,6 +13,8 @@ from html import escape
 
 import numpy as np
 
+from siteplan import distance
+
 PALETTE = ["#1f6fb2", "#e07b22", "#2c9a5a", "#b8406a", "#7a5cb8", "#8c6d31", "#3b9fb0", "#6b6b6b"]
 SITE_NEW = "#c0392b"
 SITE_OLD = "#6c3483"
@@ -29,11 +31,9 @@ def _f(v: float) -> str:
 
 
 def project(xy: np.ndarray, method: str) -> np.ndarray:
-    """Metres on a local plane: lon/lat become an equirectangular projection."""
-    if method != "haversine" or not len(xy):
-        return xy.astype(float)
-    lat0 = math.radians(float(np.mean(xy[:, 1])))
-    return np.column_stack([xy[:, 0] * 111_320.0 * math.cos(lat0), xy[:, 1] * 110_540.0])
+    """Metres on a local plane, as the distance kind draws its coordinates (lon/lat become an
+    equirectangular projection)."""
+    return distance.get(method).planar(xy)
 
 
 def nice_step(span: float) -> float:
@@ -78,7 +78,7 @@ def plan_map(committees: list[dict], facilities: list[dict], candidates: list[di
            f'<rect x="0" y="0" width="{_f(max(w_used, 200))}" height="{height}" fill="#fbfbf8"/>']
     fidx = {f["site_id"]: i for i, f in enumerate(facilities)}
     out.append('<g data-role="reach-layer">')
-    for f, p in zip(facilities, fP):
+    for f, p in zip(facilities, fP if distance.get(method).draws_circles else ()):
         x, y = tx(p)
         out.append(f'<circle data-role="reach" cx="{_f(x)}" cy="{_f(y)}" r="{_f(reach_m * k)}" fill="#1f6fb2" '
                    f'fill-opacity="0.04" stroke="#1f6fb2" stroke-opacity="0.35" stroke-dasharray="4 3"/>')

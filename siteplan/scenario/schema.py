@@ -25,10 +25,25 @@ class DataTables(Strict):
     distances: str | None = None
 
 
+def _known_distance(v: str) -> str:
+    """The distance kinds are whatever `siteplan.distance` has registered."""
+    from siteplan import distance
+
+    if v not in distance.names():
+        raise ValueError(f"unknown distance method {v!r}; use one of: {', '.join(distance.names())}")
+    return v
+
+
 class DistanceSpec(Strict):
-    method: Literal["euclidean", "haversine", "matrix"] = "euclidean"
+    #: a registered distance kind (siteplan/distance/): euclidean, haversine, matrix, ...
+    method: str = "euclidean"
     #: network / crow-flies detour factor applied to computed distances (1.0 = none)
     circuity: float = Field(1.0, ge=1.0, le=3.0)
+
+    @field_validator("method")
+    @classmethod
+    def _known_method(cls, v: str) -> str:
+        return _known_distance(v)
 
 
 class ReachSpec(Strict):
@@ -173,7 +188,7 @@ class ScenarioSpec(Strict):
     description: str = ""
     preset: str = "national"
     data: DataTables
-    distance: Literal["euclidean", "haversine", "matrix"] | DistanceSpec = "euclidean"
+    distance: str | DistanceSpec = "euclidean"
     reach: ReachSpec = ReachSpec(walk_m=1000)
     standards: Standards = Standards()
     costs: Costs = Costs()
@@ -181,6 +196,11 @@ class ScenarioSpec(Strict):
     facilities: FacilityProgram = FacilityProgram()
     objective: Literal["min_cost", "max_coverage", "min_distance"] = "min_cost"
     solver: SolverSpec = SolverSpec()
+
+    @field_validator("distance")
+    @classmethod
+    def _known_distance_name(cls, v):
+        return _known_distance(v) if isinstance(v, str) else v
 
     @property
     def distance_spec(self) -> DistanceSpec:

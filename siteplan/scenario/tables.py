@@ -1,4 +1,8 @@
-"""Read and validate the committees and sites tables (CSV), untrusted input.
+"""Read and validate the committees and sites tables, untrusted input.
+
+The bytes are read by `siteplan.io` (one module per file format, CSV today); this module
+says what the cells must mean. The coordinate columns, and any extra table (matrix:
+data.distances), are what the scenario's distance kind (`siteplan.distance`) asks for.
 
 Each problem names the file, the row (as the physical line number in the file, which is what
 an editor shows) and column, and the fix. Sizes are bounded before parsing so a file cannot
@@ -8,17 +12,17 @@ value is an error here rather than an overflow in the geometry or the model.
 
 from __future__ import annotations
 
-import csv
 import difflib
 import hashlib
-import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from siteplan import distance
 from siteplan.errors import InputError
-from siteplan.fileio import read_bounded
+from siteplan.io import read_table
+from siteplan.io.csv import record_lines  # kept importable from here
 
 MAX_TABLE_BYTES = 512 << 20
 MAX_COMMITTEES = 500_000
@@ -44,8 +48,10 @@ class Tables:
     committees: pd.DataFrame
     sites: pd.DataFrame
     distances: pd.DataFrame | None
-    coords: tuple[str, str]  # ("x", "y") or ("lon", "lat")
+    coords: tuple[str, str]  # the distance kind's coordinate columns: ("x", "y"), ("lon", "lat")
     fingerprint: str
+    #: further tables a distance kind needs (data.<key>), beyond the distances matrix
+    extra: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def _problem(path: str, msg: str, fix: str, row: int | None = None, col: str | None = None):
@@ -54,36 +60,12 @@ def _problem(path: str, msg: str, fix: str, row: int | None = None, col: str | N
 
 
 def _read_csv(path_s: str, what: str) -> tuple[pd.DataFrame, bytes]:
-    blob = read_bounded(path_s, MAX_TABLE_BYTES, f"{what} table",
-                        fix=f"check data.{what} in the scenario (paths are relative to the YAML file)")
-    if not blob:
-        raise InputError(f"{what} table is empty", where=path_s, fix="add a header line and rows")
-    try:
-        df = pd.read_csv(io.BytesIO(blob), dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                         skipinitialspace=True)
-    except UnicodeDecodeError:
-        raise InputError(f"{what} table is not UTF-8 text", where=path_s, fix="save it as UTF-8 CSV")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"{what} table is not valid CSV: {str(exc).strip()}", where=path_s)
-    df.columns = [str(c).strip() for c in df.columns]
-    df[LINE] = record_lines(blob, len(df))
-    return df, blob
-
-
-def record_lines(blob: bytes, n_rows: int) -> list[int]:
-    """The physical line each data row starts on. pandas skips blank lines and a quoted field
-    may span lines, so row i is not always on line i + 2; falls back to i + 2 if unsure."""
-    starts, end = [], 0
-    try:
-        reader = csv.reader(io.StringIO(blob.decode("utf-8-sig")))
-        for rec in reader:
-            if rec and not (len(rec) == 1 and not rec[0].strip()):  # the lines pandas skips
-                starts.append(end + 1)
-            end = reader.line_num
-    except (csv.Error, UnicodeDecodeError):
-        starts = []
-    rows = starts[1:]  # the first record is the header
-    return rows if len(rows) == n_rows else list(range(2, n_rows + 2))
+    """The table through `siteplan.io` (bounded, in its own format), with each row's line."""
+    raw = read_table(path_s, f"{what} table", MAX_TABLE_BYTES,
+                     fix=f"check data.{what} in the scenario (paths are relative to the YAML file)")
+    df = raw.frame
+    df[LINE] = raw.lines
+    return df, raw.blob
 
 
 def _line(df: pd.DataFrame, i: int) -> int:
@@ -179,20 +161,18 @@ def _choice(df, col, allowed, path) -> np.ndarray:
 
 
 def _coords(df, path, what, method: str) -> tuple[str, str]:
-    if method == "haversine":
-        cols = ("lon", "lat")
-        _require_columns(df, cols, path, what)
-        df["lon"] = _numeric(df, "lon", path, lo=-180, hi=180)  # also keeps the KD-tree finite
-        df["lat"] = _numeric(df, "lat", path, lo=-90, hi=90)
+    """The distance kind's coordinate columns, bounded as the kind says (NaN when the kind
+    lets them be absent and they are)."""
+    kind = distance.get(method)
+    cols = kind.columns
+    if not kind.columns_required and not set(cols) <= set(df.columns):
+        for col in cols:
+            df[col] = np.nan
         return cols
-    if method == "matrix" and not {"x", "y"} <= set(df.columns):
-        df["x"] = np.nan
-        df["y"] = np.nan
-        return ("x", "y")
-    _require_columns(df, ("x", "y"), path, what)
-    df["x"] = _numeric(df, "x", path, lo=-MAX_COORD_M, hi=MAX_COORD_M)
-    df["y"] = _numeric(df, "y", path, lo=-MAX_COORD_M, hi=MAX_COORD_M)
-    return ("x", "y")
+    _require_columns(df, cols, path, what)
+    for col, (lo, hi) in zip(cols, kind.bounds):
+        df[col] = _numeric(df, col, path, lo=lo, hi=hi)
+    return cols
 
 
 def _start_table(path: str, what: str, columns, limit: int, fix: str):
@@ -279,14 +259,17 @@ def read_distances(path: str, committee_ids, site_ids) -> tuple[pd.DataFrame, by
 def read_tables(spec, standards, where: str) -> Tables:
     """Both tables (and the distance matrix); a committee must fall in a worker band."""
     method = spec.distance_spec.method
+    dist = distance.get(method)
     committees, b1 = read_committees(spec.data.committees, method)
     sites, b2 = read_sites(spec.data.sites, method)
-    distances, b3 = None, b""
-    if method == "matrix":
-        if not spec.data.distances:
-            raise InputError("distance: matrix needs data.distances (committee,site,metres)", where=where,
-                             fix="add data: {distances: distances.csv}")
-        distances, b3 = read_distances(spec.data.distances, committees["id"], sites["id"])
+    extra, b3 = {}, b""
+    for key, holds in dist.needs.items():
+        path = getattr(spec.data, key, None)
+        if not path:
+            raise InputError(f"distance: {method} needs data.{key} ({holds})", where=where,
+                             fix=f"add data: {{{key}: {key}.csv}}")
+        extra[key], blob = dist.read_table(key, path, committees, sites)
+        b3 += blob
     for i, (hh, kind) in enumerate(zip(committees["households"], committees["kind"])):
         if standards.band_for(int(hh), kind) is None:
             raise InputError(
@@ -294,5 +277,5 @@ def read_tables(spec, standards, where: str) -> Tables:
                 "committee_workers band", where=f"{spec.data.committees}, line {record_lines(b1, len(committees))[i]}",
                 fix="add a band covering it under standards.committee_workers")
     fp = hashlib.sha256(b1 + b"\0" + b2 + b"\0" + b3).hexdigest()
-    coords = ("lon", "lat") if method == "haversine" else ("x", "y")
-    return Tables(committees=committees, sites=sites, distances=distances, coords=coords, fingerprint=fp)
+    return Tables(committees=committees, sites=sites, distances=extra.pop("distances", None),
+                  coords=dist.columns, fingerprint=fp, extra=extra)
