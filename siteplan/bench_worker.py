@@ -52,7 +52,7 @@ def run_city(spec: dict) -> dict:
 
 
 def run_spec(spec: dict) -> dict:
-    from siteplan.backends.base import SolveOptions
+    from siteplan.backends import SolveOptions, solver_for
     from siteplan.bench import make_problem
 
     if spec["kind"] == "city":
@@ -62,7 +62,7 @@ def run_spec(spec: dict) -> dict:
     load_s = time.perf_counter() - t0
     opts = SolveOptions(time_limit=spec.get("time_limit"), threads=spec.get("threads"),
                         isolation="inline")
-    res = problem.solve(spec["backend"], opts, method=spec.get("method", "auto"))
+    res = problem.solve(solver_for(spec["backend"]), opts, method=spec.get("method", "auto"))
     wall = time.perf_counter() - t0
     row = res.summary()
     row.pop("open_sites", None)

@@ -14,11 +14,10 @@ from siteplan.backends.common import (
     known_warm_start,
     quiet_native,
     run_interruptibly,
-    settle_inf_or_unbd,
 )
 from siteplan.errors import SolverError
 from siteplan.model.ir import Model
-from siteplan.result import SolveResult, Termination, relative_gap
+from siteplan.result import SolveResult, Termination
 
 #: HighsModelStatus name -> (termination if a solution exists, termination if not, limit)
 STATUS_MAP: dict[str, tuple[Termination, Termination, str | None]] = {
@@ -112,8 +111,10 @@ class HighsBackend(Backend):
             h.setOptionValue("random_seed", int(options.seed))
         for key, value in options.extra.items():
             if h.setOptionValue(key, value) != highspy.HighsStatus.kOk:
+                if not _known_option(h, key):
+                    raise self.unknown_option(key, "use a HiGHS option name, e.g. presolve: 'off'")
                 raise SolverError(f"backend 'highs' cannot set option {key!r} to {value!r}",
-                                  fix="use a HiGHS option name and type, e.g. presolve: 'off'")
+                                  fix="give a value of the option's type, e.g. presolve: 'off'")
 
         lp = highspy.HighsLp()
         lp.num_col_ = model.n_vars
@@ -161,7 +162,7 @@ class HighsBackend(Backend):
         with_sol, without, limit = STATUS_MAP.get(key, (Termination.ERROR, Termination.ERROR, None))
         status = with_sol if has_sol else without
         if key == "kUnboundedOrInfeasible":  # settle it: a user needs to know which
-            status = settle_inf_or_unbd(model, lambda m: self._feasible(m, options))
+            status = self.settle_inf_or_unbd(model, options)
             limit = "other" if status == Termination.NO_SOLUTION_FOUND else None
             has_sol = False
         if not status.has_solution:
@@ -174,15 +175,12 @@ class HighsBackend(Backend):
         else:
             bound = objective if status == Termination.OPTIMAL else None
             nodes = 0
-        if not status.has_solution:
-            bound = None
         return SolveResult(
             backend=self.name,
             status=status,
             limit=limit,
             objective=objective,
-            bound=bound if bound is not None and np.isfinite(bound) else None,
-            gap=relative_gap(objective, bound),
+            bound=bound,
             x=x,
             build_seconds=build,
             solve_seconds=solve_s,
@@ -192,8 +190,11 @@ class HighsBackend(Backend):
             extra=start_note,
         )
 
-    def _feasible(self, model: Model, options: SolveOptions) -> bool | None:
-        res = self.run(model, options)
-        if res.status.has_solution:
-            return True
-        return False if res.status == Termination.INFEASIBLE else None
+
+def _known_option(h, key: str) -> bool:
+    """Whether HiGHS has an option called `key` (its setter fails alike for a bad name or value)."""
+    try:
+        status, _ = h.getOptionType(key)
+    except Exception:  # noqa: BLE001 - older highspy: no getOptionType; treat the name as unknown
+        return False
+    return bool(status == type(status).kOk)

@@ -36,17 +36,17 @@ import numpy as np
 
 from siteplan.backends.base import Backend, SolveOptions
 from siteplan.backends.common import (
+    FEASIBILITY_TOL,
     STOP_GRACE,
+    finish_result,
     known_warm_start,
     quiet_native,
     relative_violation,
     run_interruptibly,
-    settle_inf_or_unbd,
 )
 from siteplan.backends.mps import trivially_infeasible
-from siteplan.errors import SolverError
 from siteplan.model.ir import Model
-from siteplan.result import SolveResult, Termination, relative_gap
+from siteplan.result import SolveResult, Termination
 
 #: MathOpt TerminationReason name -> (termination if a solution exists, if not, limit);
 #: INFEASIBLE_OR_UNBOUNDED is settled by a feasibility re-solve (`common.settle_inf_or_unbd`)
@@ -82,9 +82,6 @@ POLISH_MIN_SECONDS = 5.0
 
 #: CP-SAT grid refinement (mip_var_scaling) tried when the default grid has no point
 FINE_GRID = 1000.0
-
-#: largest `common.relative_violation` accepted for a returned plan
-FEASIBILITY_TOL = 1e-6
 
 
 def to_proto(model: Model, *, fix: np.ndarray | None = None, relax: bool = False):
@@ -188,11 +185,13 @@ class _MathOptBackend(Backend):
         if key in p.DESCRIPTOR.fields_by_name and key != "time_limit":
             setattr(p, key, value)
             return
-        raise SolverError(f"backend {self.name!r} has no option {key!r}",
-                          fix=self._extra_fix())
+        raise self.unknown_option(key, self._extra_fix())
 
     def _set_specific(self, p, key: str, value) -> bool:
         return False
+
+    def _unknown_in_failure(self, message: str, options: SolveOptions) -> None:
+        """Raise `unknown_option` if a failed solve failed on an option name it did not know."""
 
     def _extra_fix(self) -> str:
         return "see the OR-Tools MathOpt SolveParameters fields"
@@ -230,6 +229,7 @@ class _MathOptBackend(Backend):
         try:
             res = _solve_proto(proto, solver_type, params, mparams)
         except (StatusNotOk, RuntimeError, ValueError) as exc:  # invalid model or parameters
+            self._unknown_in_failure(str(exc), options)
             return SolveResult(backend=self.name, status=Termination.ERROR, build_seconds=build,
                                solve_seconds=time.perf_counter() - t1, backend_version=version,
                                message=f"{self.solver_type_name}: {exc}")
@@ -238,9 +238,7 @@ class _MathOptBackend(Backend):
         term = res.termination
         reason = result_pb2.TerminationReasonProto.Name(term.reason)
         limit_name = result_pb2.LimitProto.Name(term.limit)
-        x = _primal(res, model.n_vars)
-        if x is not None and relative_violation(model, x) > FEASIBILITY_TOL:
-            x = None  # never report a plan that fails the check
+        x = _primal(res, model.n_vars)  # checked against the model in `finish_result`
         with_sol, without, limit = STATUS_MAP.get(reason, (Termination.ERROR, Termination.ERROR,
                                                            None))
         status = with_sol if x is not None else without
@@ -253,40 +251,19 @@ class _MathOptBackend(Backend):
         if term.detail:
             message += f": {term.detail}"
         if reason == "TERMINATION_REASON_INFEASIBLE_OR_UNBOUNDED":
-            status = settle_inf_or_unbd(model, lambda m: self._feasible(m, options))
+            status = self.settle_inf_or_unbd(model, options)
             limit = "other" if status == Termination.NO_SOLUTION_FOUND else None
             x = None
         if not status.has_solution:
             x = None  # e.g. SCIP returns a point along with an unbounded ray
-        bound = float(term.objective_bounds.dual_bound)
-        bound = bound if np.isfinite(bound) and status.has_solution else None
+        bound = float(term.objective_bounds.dual_bound)  # finish_result drops an infinite one
         result = SolveResult(
-            backend=self.name, status=status, limit=limit if status != Termination.OPTIMAL else None,
+            backend=self.name, status=status, limit=limit,
             objective=model.objective_value(x) if x is not None else None, bound=bound, x=x,
             build_seconds=build, solve_seconds=solve_s, nodes=int(res.solve_stats.node_count),
             backend_version=version, message=message,
         )
-        result = self._honest(model, options, result)
-        result.gap = relative_gap(result.objective, result.bound)
-        return result
-
-    def _feasible(self, model: Model, options: SolveOptions) -> bool | None:
-        """Settle "infeasible or unbounded": does the zero-objective model have a point?"""
-        from ortools.math_opt import parameters_pb2, result_pb2
-        from pybind11_abseil.status import StatusNotOk
-
-        p = self._params(options)
-        try:
-            res = _solve_proto(to_proto(model), getattr(parameters_pb2, self.solver_type_name),
-                               p, self._model_params(model))
-        except (StatusNotOk, RuntimeError, ValueError):
-            return None
-        reason = result_pb2.TerminationReasonProto.Name(res.termination.reason)
-        if _primal(res, model.n_vars) is not None:
-            return True
-        if reason == "TERMINATION_REASON_INFEASIBLE":
-            return False
-        return None
+        return self._honest(model, options, result)
 
     def _honest(self, model: Model, options: SolveOptions, result: SolveResult) -> SolveResult:
         return result
@@ -304,6 +281,26 @@ class OrtoolsScipBackend(_MathOptBackend):
         # Ctrl-C stays Python's (SCIP's handler swallows it here): _solve_proto stops the solve
         p.gscip.bool_params.setdefault("misc/catchctrlc", False)
         return p
+
+    def _unknown_in_failure(self, message: str, options: SolveOptions) -> None:
+        """gSCIP takes SCIP parameter names unchecked and fails at the solve with SCIP error
+        -12 (SCIP_PARAMETERUNKNOWN) without naming it: find it by trying each name alone."""
+        if "SCIP error code -12" not in message:
+            return
+        from ortools.math_opt import model_parameters_pb2, model_pb2, parameters_pb2
+        from pybind11_abseil.status import StatusNotOk
+
+        for key, value in options.extra.items():
+            if "/" not in str(key):
+                continue
+            p = parameters_pb2.SolveParametersProto()
+            self._set_specific(p, str(key), value)
+            try:
+                _solve_proto(model_pb2.ModelProto(), parameters_pb2.SOLVER_TYPE_GSCIP, p,
+                             model_parameters_pb2.ModelSolveParametersProto())
+            except (StatusNotOk, RuntimeError, ValueError) as exc:
+                if "SCIP error code -12" in str(exc):
+                    raise self.unknown_option(str(key), self._extra_fix()) from None
 
     def _set_specific(self, p, key: str, value) -> bool:
         """SCIP parameter names contain a slash: `limits/nodes`, `presolving/maxrounds`."""
@@ -333,12 +330,13 @@ class OrtoolsScipBackend(_MathOptBackend):
 class OrtoolsCpSatBackend(_MathOptBackend):
     name = "ortools-cpsat"
     solver_type_name = "SOLVER_TYPE_CP_SAT"
+    solves_lp = False  # continuous variables are gridded (module docstring)
     description = "CP-SAT (OR-Tools) through MathOpt; continuous variables are gridded, see docs"
 
     @quiet_native
     def run(self, model: Model, options: SolveOptions) -> SolveResult:
         """Solve; if the default grid (step 1) has no point, retry once on a finer grid."""
-        first = super().run(model, options)
+        first = finish_result(model, super().run(model, options))  # a failed point counts as none
         gridded = (~model.integer).any() and "mip_var_scaling" not in options.extra
         failed = first.status == Termination.ERROR or (
             first.status == Termination.NO_SOLUTION_FOUND and first.limit == "other")

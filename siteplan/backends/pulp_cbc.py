@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from siteplan.backends.base import Backend, SolveOptions
-from siteplan.backends.common import quiet_native, relative_violation
+from siteplan.backends.common import FEASIBILITY_TOL, quiet_native, relative_violation
 from siteplan.backends.mps import trivially_infeasible, write_mps
 from siteplan.errors import SolverError
 from siteplan.model.ir import Model
@@ -53,9 +53,6 @@ STATUS_MAP: dict[str, tuple[Termination, Termination, str | None]] = {
     "Stopped on difficulties": (Termination.ERROR, Termination.ERROR, None),
     "Status unknown": (Termination.ERROR, Termination.ERROR, None),
 }
-
-#: largest `common.relative_violation` accepted for a returned plan
-FEASIBILITY_TOL = 1e-6
 
 #: CBC checks its clock only between phases (root heuristics can overrun): past the limit by
 #: max(INTERRUPT_GRACE, 10 %) it gets SIGINT, and KILL_GRACE seconds later it is killed
@@ -277,10 +274,9 @@ class PulpCbcBackend(Backend):
     def _interpret(self, model, options, key, x, log, interrupted, build, solve_s, version):
         unknown = re.findall(r"^No match for (\S+)", log, flags=re.MULTILINE)
         if unknown:  # CBC ignores a misspelt option; a profile typo must not pass silently
-            return SolveResult(backend=self.name, status=Termination.ERROR, build_seconds=build,
-                               solve_seconds=solve_s, backend_version=version,
-                               message=f"CBC does not know option(s) {', '.join(unknown)} "
-                                       "(check `extra` in the solver profile)")
+            raise self.unknown_option(unknown[0].lstrip("-"),
+                                      "use a CBC command-line option name such as 'cuts' or 'preprocess'"
+                                      + (f" (also unknown: {', '.join(unknown[1:])})" if unknown[1:] else ""))
         with_sol, without, limit = STATUS_MAP.get(key, (Termination.ERROR, Termination.ERROR, None))
         if key not in STATUS_MAP and key.startswith("Stopped"):  # a stop we have not met yet
             with_sol, without, limit = Termination.FEASIBLE, Termination.NO_SOLUTION_FOUND, "other"

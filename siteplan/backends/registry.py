@@ -59,3 +59,16 @@ def list_backends() -> list[dict]:
             }
         )
     return rows
+
+
+def lp_backend(preferred: str | None = None) -> str:
+    """A route that solves LPs exactly (`Backend.solves_lp`): `preferred` when it does, else
+    the default route, else the first available route that does."""
+    for name in (preferred, DEFAULT_BACKEND, *ROUTES):
+        if name is None:
+            continue
+        b = get_backend(name)
+        if b.solves_lp and (name == preferred or b.available()[0]):
+            return name
+    raise SolverError("no available backend solves linear programs exactly",
+                      fix="install highspy (pip install -e .)")

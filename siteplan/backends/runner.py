@@ -21,7 +21,7 @@ from pathlib import Path
 from siteplan.backends.base import Backend, SolveOptions
 from siteplan.backends.common import STOP_GRACE, ProgressReporter
 from siteplan.backends.registry import DEFAULT_BACKEND, get_backend
-from siteplan.errors import SolverError
+from siteplan.errors import SiteplanError, SolverError
 from siteplan.model.ir import Model
 from siteplan.result import SolveResult, Termination
 
@@ -61,7 +61,7 @@ def solve(model: Model, backend: str | None = None, options: SolveOptions | None
                 fix="use isolation: process (or auto)",
             )
         t0 = time.perf_counter()
-        res = b.run(model, options)
+        res = b.solve(model, options)
         res.isolation = "inline"
         if not res.solve_seconds:
             res.solve_seconds = time.perf_counter() - t0
@@ -172,6 +172,8 @@ def _solve_in_child(name: str, model: Model, options: SolveOptions) -> SolveResu
                          else f"worker process died (exit code {rc})"),
             )
         with open(out, "rb") as fh:
-            res: SolveResult = pickle.load(fh)  # written by our own worker just now
+            res: SolveResult | SiteplanError = pickle.load(fh)  # written by our own worker just now
+    if isinstance(res, SiteplanError):  # raised in the worker: raised here, as inline
+        raise res
     res.isolation = "process"
     return res

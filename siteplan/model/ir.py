@@ -13,7 +13,9 @@ that `user_objective()` can turn the solver's number back into the user's.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -21,9 +23,15 @@ import scipy.sparse as sp
 INF = float("inf")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Model:
-    """A frozen MIP in arrays. Blocks name contiguous ranges of columns and rows."""
+    """A frozen MIP in arrays. Blocks name contiguous ranges of columns and rows.
+
+    Frozen: no field can be re-assigned. A changed model is a new one, made by `replace`,
+    the one way to copy a `Model` (so a field added here is never lost by a copy site).
+    The arrays inside are still numpy arrays, which a frozen dataclass cannot protect: code
+    that changes bounds or costs copies the array first and passes the copy to `replace`.
+    """
 
     name: str
     c: np.ndarray
@@ -38,7 +46,12 @@ class Model:
     offset: float = 0.0
     sense: str = "min"  # the user's sense; the arrays always minimise
     warm_start: np.ndarray | None = None  # NaN where unknown
-    meta: dict = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def replace(self, **changes: Any) -> Model:
+        """A copy with `changes` applied; every other field is carried over as it is (arrays
+        are shared, not copied: pass a new array for any you change)."""
+        return dataclasses.replace(self, **changes)
 
     @property
     def n_vars(self) -> int:
