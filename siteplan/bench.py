@@ -26,6 +26,7 @@ from pathlib import Path
 
 from siteplan.errors import InputError
 from siteplan.fileio import write_bytes_atomic, write_text_atomic
+from siteplan.result import Termination
 
 #: committees per generated city in the `city` suite (sites = committees / 2)
 CITY_SIZES = (100, 300, 1000, 3000, 10000, 20000)
@@ -168,13 +169,13 @@ def classify(row: dict) -> dict:
     if pub is not None and obj is not None:
         tol = _tolerance(pub)
         if row.get("published_proven"):
-            if row.get("status") == "optimal" and abs(obj - pub) > tol:
+            if row.get("status") == Termination.OPTIMAL and abs(obj - pub) > tol:
                 flags.append("WRONG_OPTIMUM")
             if obj < pub - tol:
                 flags.append("BELOW_PROVEN_OPTIMUM")
         elif obj < pub - tol:
             flags.append("BEATS_BEST_KNOWN")
-    if row.get("status") == "error":
+    if row.get("status") == Termination.ERROR:
         flags.append("ERROR")
     row["flag"] = ",".join(dict.fromkeys(flags))
     return row
@@ -215,7 +216,7 @@ def run_one(inst: Instance, backend: str, time_limit: float | None, threads: int
             row = json.loads(op.read_text(encoding="utf-8"))
         else:
             tail = (err or b"").decode("utf-8", "replace").strip().splitlines()[-1:]
-            row = {"status": "error" if proc.returncode else "no_solution_found",
+            row = {"status": (Termination.ERROR if proc.returncode else Termination.NO_SOLUTION_FOUND).value,
                    "message": ("killed at the hard wall-clock limit" if proc.returncode in
                                (-9, None) else f"worker died: {' '.join(tail)}")}
     row.update(suite=inst.suite, instance=inst.id, kind=inst.kind, backend=backend,
@@ -303,7 +304,7 @@ def summary_by_backend(rows: list[dict]) -> list[dict]:
     out = []
     for b in dict.fromkeys(r["backend"] for r in rows):
         rs = [r for r in rows if r["backend"] == b]
-        opt = [r for r in rs if r.get("status") == "optimal"]
+        opt = [r for r in rs if r.get("status") == Termination.OPTIMAL]
         times = [max(1e-3, r.get("wall_seconds") or r.get("process_seconds") or 0) for r in opt]
         out.append({
             "backend": b,
@@ -346,7 +347,7 @@ def performance_profile(rows: list[dict]):
     backends = list(dict.fromkeys(r["backend"] for r in rows))
     inst = list(dict.fromkeys(r["instance"] for r in rows))
     t = {(r["instance"], r["backend"]): (r.get("wall_seconds") or r.get("process_seconds"))
-         for r in rows if r.get("status") == "optimal" and not is_loud(r)}
+         for r in rows if r.get("status") == Termination.OPTIMAL and not is_loud(r)}
     ratios = {b: [] for b in backends}
     for i in inst:
         vals = [t[(i, b)] for b in backends if (i, b) in t]
@@ -376,8 +377,8 @@ def plot(rows: list[dict], out: Path) -> None:
             if r is None:
                 continue
             sec = max(1e-3, r.get("wall_seconds") or r.get("process_seconds") or 0)
-            (xs if r.get("status") == "optimal" else xf).append(k)
-            (ys if r.get("status") == "optimal" else yf).append(sec)
+            (xs if r.get("status") == Termination.OPTIMAL else xf).append(k)
+            (ys if r.get("status") == Termination.OPTIMAL else yf).append(sec)
         line = ax1.plot(xs, ys, "o", ms=4, label=b)[0]
         if xf:
             ax1.plot(xf, yf, "x", ms=7, color=line.get_color())

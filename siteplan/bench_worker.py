@@ -14,6 +14,7 @@ import sys
 import time
 
 from siteplan.errors import NoSolutionError
+from siteplan.result import Termination
 
 #: relative gap for the city suite (the generated scenarios' own setting)
 CITY_GAP = 1e-3
@@ -77,12 +78,12 @@ def main(spec_path: str, out_path: str) -> int:
     try:
         row = run_spec(spec)
     except NoSolutionError as exc:  # a limit without a plan is data, not an error
-        row = {"status": "no_solution_found", "limit": "time", "message": exc.render()}
+        row = {"status": Termination.NO_SOLUTION_FOUND.value, "limit": "time", "message": exc.render()}
     except Exception as exc:  # noqa: BLE001 - reported as data; the harness flags it
         from siteplan.errors import SiteplanError
 
         msg = exc.render() if isinstance(exc, SiteplanError) else f"{type(exc).__name__}: {exc}"
-        row = {"status": "error", "message": msg}
+        row = {"status": Termination.ERROR.value, "message": msg}
     row["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     tmp = out_path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as fh:

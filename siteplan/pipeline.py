@@ -43,8 +43,9 @@ class Outcome:
     facility_gap: float | None = None
 
     @property
-    def status(self) -> str:
-        return self.result.status.value
+    def status(self) -> Termination:
+        """The run's status: the final solve's `SolveResult.status`."""
+        return self.result.status
 
 
 def solver_settings(scn: Scenario, backend: str | None = None, options: SolveOptions | None = None,

@@ -67,6 +67,12 @@ class Termination(str, enum.Enum):
         return self in (Termination.OPTIMAL, Termination.FEASIBLE)
 
 
+def has_plan(status: object) -> bool:
+    """Whether a run status as stored (plain text: plan.json, the run store, bench rows)
+    names a run that found a plan."""
+    return status in (Termination.OPTIMAL.value, Termination.FEASIBLE.value)
+
+
 LIMITS = ("time", "nodes", "gap", "solutions", "memory", "interrupt", "iterations", "other")
 
 

@@ -33,13 +33,14 @@ def check_backend(name: str) -> dict:
 
     from siteplan.backends import SolveOptions, solve
     from siteplan.errors import SiteplanError
+    from siteplan.result import Termination
 
     t0 = time.perf_counter()
     try:
         res = solve(smoke_model(), name, SolveOptions(time_limit=30, isolation="process"))
     except SiteplanError as exc:
         return {"check": "failed", "check_detail": exc.message}
-    ok = res.status.value == "optimal" and res.objective is not None and abs(res.objective + 23) < 1e-6
+    ok = res.status == Termination.OPTIMAL and res.objective is not None and abs(res.objective + 23) < 1e-6
     return {"check": "ok" if ok else "failed",
             "check_detail": f"{time.perf_counter() - t0:.2f} s" if ok else
             f"{res.status.value}: {res.message}",
