@@ -159,8 +159,8 @@ def classify(row: dict) -> dict:
     if obj is None and row.get("objective") is not None:
         obj = row["objective"]
     row["difference"] = None if pub is None or obj is None else obj - pub
-    row["matches_published"] = (None if row["difference"] is None
-                                else abs(row["difference"]) <= _tolerance(pub))
+    row["matches_published"] = (None if pub is None or row["difference"] is None
+                                else abs(row["difference"]) <= _tolerance(float(pub)))
     if row.get("check_ok") is False:
         flags.append("CHECK_FAILED")
     if row.get("objective") is not None and row.get("check_objective") is not None \
@@ -346,9 +346,9 @@ def performance_profile(rows: list[dict]):
     """Dolan-More profile: for each backend, (taus, fraction of instances within tau x best)."""
     backends = list(dict.fromkeys(r["backend"] for r in rows))
     inst = list(dict.fromkeys(r["instance"] for r in rows))
-    t = {(r["instance"], r["backend"]): (r.get("wall_seconds") or r.get("process_seconds"))
+    t = {(r["instance"], r["backend"]): float(r.get("wall_seconds") or r.get("process_seconds") or 0.0)
          for r in rows if r.get("status") == Termination.OPTIMAL and not is_loud(r)}
-    ratios = {b: [] for b in backends}
+    ratios: dict[str, list[float]] = {b: [] for b in backends}
     for i in inst:
         vals = [t[(i, b)] for b in backends if (i, b) in t]
         best = min(vals) if vals else None
@@ -371,7 +371,10 @@ def plot(rows: list[dict], out: Path) -> None:
     inst = list(dict.fromkeys(r["instance"] for r in rows))
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 4.8))
     for b in backends:
-        xs, ys, xf, yf = [], [], [], []
+        xs: list[int] = []
+        ys: list[float] = []
+        xf: list[int] = []
+        yf: list[float] = []
         for k, i in enumerate(inst):
             r = next((r for r in rows if r["instance"] == i and r["backend"] == b), None)
             if r is None:
@@ -391,10 +394,10 @@ def plot(rows: list[dict], out: Path) -> None:
     finite = [v for b in backends for v in ratios[b] if math.isfinite(v)]
     top = max(finite + [2.0]) * 1.5
     for b in backends:
-        r = sorted(ratios[b])
-        n = len(r)
-        taus = [1.0] + [v for v in r if math.isfinite(v)] + [top]
-        frac = [sum(1 for v in r if v <= tau) / n for tau in taus]
+        rs = sorted(ratios[b])
+        n = len(rs)
+        taus = [1.0] + [v for v in rs if math.isfinite(v)] + [top]
+        frac = [sum(1 for v in rs if v <= tau) / n for tau in taus]
         ax2.step(taus, frac, where="post", label=b)
     ax2.set_xscale("log")
     ax2.set_ylim(0, 1.02)

@@ -60,8 +60,9 @@ class InfeasibleError(SiteplanError):
 
     exit_code = 4
 
-    def __init__(self, message: str, *, reasons: list[str] | None = None, **kw):
-        super().__init__(message, **kw)
+    def __init__(self, message: str, *, reasons: list[str] | None = None, fix: str | None = None,
+                 where: str | None = None):
+        super().__init__(message, fix=fix, where=where)
         self.reasons = reasons or []
 
 

@@ -101,9 +101,9 @@ class SolveResult:
     message: str = ""
     isolation: str = "inline"  # inline | process
     peak_memory_mb: float | None = None
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         """JSON-ready view without the solution vector."""
         d = asdict(self)
         d.pop("x")

@@ -26,14 +26,16 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
 from siteplan.model.ir import Model
-from siteplan.result import SolveResult, Termination, relative_gap
+from siteplan.result import ProgressEvent, SolveOptions, SolveResult, Termination, relative_gap
 
 T = TypeVar("T")
+#: `Backend.run` as `quiet_native` wraps it
+RunMethod = Callable[[Any, Model, SolveOptions], SolveResult]
 
 #: largest `relative_violation` accepted for a returned plan
 FEASIBILITY_TOL = 1e-6
@@ -126,8 +128,8 @@ class ProgressReporter:
     (and at once for a new incumbent). A failing receiver (a closed terminal) is dropped,
     never allowed to stop the solve."""
 
-    def __init__(self, receiver: Callable[[dict], None], every: float = 5.0):
-        self.receiver: Callable[[dict], None] | None = receiver
+    def __init__(self, receiver: Callable[[ProgressEvent], None], every: float = 5.0):
+        self.receiver: Callable[[ProgressEvent], None] | None = receiver
         self.every = every
         self.last = -float("inf")
 
@@ -197,13 +199,13 @@ def solver_output(log: bool = False) -> Iterator[None]:
                 _saved_stdout_fd = None
 
 
-def quiet_native(run: Callable) -> Callable:
+def quiet_native(run: RunMethod) -> RunMethod:
     """Decorator for `Backend.run(self, model, options)`: the whole run under `solver_output`."""
 
     @functools.wraps(run)
-    def wrapper(self, model: Model, options, *args, **kwargs):
+    def wrapper(self: Any, model: Model, options: SolveOptions) -> SolveResult:
         with solver_output(bool(getattr(options, "log", False))):
-            return run(self, model, options, *args, **kwargs)
+            return run(self, model, options)
 
     return wrapper
 
@@ -240,7 +242,7 @@ def run_interruptibly(solve: Callable[[], T], stop: Callable[[], None], grace: f
     """
     if threading.current_thread() is not threading.main_thread():
         return solve()
-    box: dict = {}
+    box: dict[str, Any] = {}
     done = threading.Event()  # not Thread.join: an interrupted join can mark a live thread ended
 
     def target() -> None:
@@ -266,4 +268,5 @@ def run_interruptibly(solve: Callable[[], T], stop: Callable[[], None], grace: f
         raise
     if "error" in box:
         raise box["error"]
-    return box["result"]
+    result: T = box["result"]
+    return result

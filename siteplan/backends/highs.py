@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import numpy as np
 
@@ -42,7 +43,7 @@ STATUS_MAP: dict[str, tuple[Termination, Termination, str | None]] = {
 _scheduler_threads: int | None = None
 
 
-def _use_threads(highspy, threads: int | None) -> None:
+def _use_threads(highspy: Any, threads: int | None) -> None:
     """HiGHS keeps one global scheduler per process; a later solve asking for a different
     thread count fails ("global scheduler has already been initialized") unless it is reset."""
     global _scheduler_threads
@@ -55,15 +56,15 @@ def _use_threads(highspy, threads: int | None) -> None:
     _scheduler_threads = int(threads)
 
 
-def _report_progress(h, report: ProgressReporter) -> None:
+def _report_progress(h: Any, report: ProgressReporter) -> None:
     """Best bound and incumbent while the MIP runs: HiGHS calls back often from its search
     (throttled to one event every few seconds) and at every improving solution."""
 
-    def tick(event):
+    def tick(event: Any) -> None:
         d = event.data_out
         report(d.running_time, d.mip_primal_bound, d.mip_dual_bound, d.mip_node_count)
 
-    def improved(event):
+    def improved(event: Any) -> None:
         d = event.data_out
         report(d.running_time, d.objective_function_value, d.mip_dual_bound, d.mip_node_count, force=True)
 
@@ -71,7 +72,7 @@ def _report_progress(h, report: ProgressReporter) -> None:
     h.cbMipImprovingSolution += improved
 
 
-def _run(highspy, h):
+def _run(highspy: Any, h: Any) -> Any:
     """h.run(); in the helper thread of `run_interruptibly`, also release that thread's hold on
     HiGHS's scheduler before the thread ends (as highspy's own threaded solve does)."""
     try:
@@ -169,6 +170,7 @@ class HighsBackend(Backend):
             has_sol = False  # e.g. an unbounded LP comes with a point; it is not a plan
         x = np.asarray(h.getSolution().col_value, dtype=float) if has_sol else None
         objective = float(info.objective_function_value) if has_sol else None
+        bound: float | None
         if model.integer.any():
             bound = float(info.mip_dual_bound)
             nodes = int(info.mip_node_count)
@@ -191,7 +193,7 @@ class HighsBackend(Backend):
         )
 
 
-def _known_option(h, key: str) -> bool:
+def _known_option(h: Any, key: str) -> bool:
     """Whether HiGHS has an option called `key` (its setter fails alike for a bad name or value)."""
     try:
         status, _ = h.getOptionType(key)

@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime
 import time
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -84,7 +85,7 @@ POLISH_MIN_SECONDS = 5.0
 FINE_GRID = 1000.0
 
 
-def to_proto(model: Model, *, fix: np.ndarray | None = None, relax: bool = False):
+def to_proto(model: Model, *, fix: np.ndarray | None = None, relax: bool = False) -> Any:
     """A MathOpt ModelProto from the arrays; `fix` pins integer columns, `relax` drops integrality."""
     from ortools.math_opt import model_pb2
 
@@ -117,7 +118,7 @@ def to_proto(model: Model, *, fix: np.ndarray | None = None, relax: bool = False
     return proto
 
 
-def _solve_proto(proto, solver_type: int, params, model_params):
+def _solve_proto(proto: Any, solver_type: int, params: Any, model_params: Any) -> Any:
     """One MathOpt solve that Ctrl-C stops within seconds: through MathOpt's interrupter, except
     for gSCIP, whose interrupter support fails in OR-Tools 9.15 (it logs "SCIPcatchEvent does
     not support ..." and never stops): that solve is left behind at once (see run_interruptibly)."""
@@ -136,7 +137,7 @@ def _solve_proto(proto, solver_type: int, params, model_params):
         grace=0.0 if gscip else STOP_GRACE)
 
 
-def _primal(res, n: int) -> np.ndarray | None:
+def _primal(res: Any, n: int) -> np.ndarray | None:
     """The first feasible primal solution as a dense vector, or None."""
     from ortools.math_opt import solution_pb2
 
@@ -159,7 +160,7 @@ class _MathOptBackend(Backend):
     solver_type_name = ""
 
     # ---- translate -------------------------------------------------------------------
-    def _params(self, options: SolveOptions):
+    def _params(self, options: SolveOptions) -> Any:
         from ortools.math_opt import parameters_pb2
 
         p = parameters_pb2.SolveParametersProto()
@@ -178,7 +179,7 @@ class _MathOptBackend(Backend):
             self._set_extra(p, str(key), value)
         return p
 
-    def _set_extra(self, p, key: str, value) -> None:
+    def _set_extra(self, p: Any, key: str, value: Any) -> None:
         """Pass-through: a solver-specific parameter, else a MathOpt SolveParameters field."""
         if self._set_specific(p, key, value):
             return
@@ -187,7 +188,7 @@ class _MathOptBackend(Backend):
             return
         raise self.unknown_option(key, self._extra_fix())
 
-    def _set_specific(self, p, key: str, value) -> bool:
+    def _set_specific(self, p: Any, key: str, value: Any) -> bool:
         return False
 
     def _unknown_in_failure(self, message: str, options: SolveOptions) -> None:
@@ -196,7 +197,7 @@ class _MathOptBackend(Backend):
     def _extra_fix(self) -> str:
         return "see the OR-Tools MathOpt SolveParameters fields"
 
-    def _model_params(self, model: Model):
+    def _model_params(self, model: Model) -> Any:
         from ortools.math_opt import model_parameters_pb2
 
         mp = model_parameters_pb2.ModelSolveParametersProto()
@@ -274,7 +275,7 @@ class OrtoolsScipBackend(_MathOptBackend):
     solver_type_name = "SOLVER_TYPE_GSCIP"
     description = "SCIP bundled in OR-Tools, through MathOpt (columnar proto)"
 
-    def _params(self, options: SolveOptions):
+    def _params(self, options: SolveOptions) -> Any:
         p = super()._params(options)
         if p.threads > 1:  # SCIP is single-threaded; MathOpt rejects threads > 1 for it
             p.ClearField("threads")
@@ -302,7 +303,7 @@ class OrtoolsScipBackend(_MathOptBackend):
                 if "SCIP error code -12" in str(exc):
                     raise self.unknown_option(str(key), self._extra_fix()) from None
 
-    def _set_specific(self, p, key: str, value) -> bool:
+    def _set_specific(self, p: Any, key: str, value: Any) -> bool:
         """SCIP parameter names contain a slash: `limits/nodes`, `presolving/maxrounds`."""
         g = p.gscip
         if "/" in key:
@@ -355,7 +356,7 @@ class OrtoolsCpSatBackend(_MathOptBackend):
                           f"after: {first.message}]")
         return second
 
-    def _set_specific(self, p, key: str, value) -> bool:
+    def _set_specific(self, p: Any, key: str, value: Any) -> bool:
         """Any SatParameters field, e.g. `mip_var_scaling`, `num_workers`, `linearization_level`."""
         if key in p.cp_sat.DESCRIPTOR.fields_by_name:
             setattr(p.cp_sat, key, value)
@@ -374,7 +375,8 @@ class OrtoolsCpSatBackend(_MathOptBackend):
         note = "CP-SAT gridded the continuous variables"
         if result.x is not None:
             polished = self._polish(model, result.x, options)
-            if polished is not None and model.objective_value(polished) <= result.objective + 1e-9:
+            current = model.objective_value(result.x)
+            if polished is not None and model.objective_value(polished) <= current + 1e-9:
                 result.x = polished
                 result.objective = model.objective_value(polished)
                 note += "; continuous part re-optimised by GLOP"

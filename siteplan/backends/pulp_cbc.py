@@ -134,6 +134,8 @@ class PulpCbcBackend(Backend):
     loads = ()
     supports_warm_start = True  # CBC's -mipstart
     description = "COIN-OR CBC (binary bundled with PuLP), fed a vectorised MPS file"
+    #: "CBC-version (pulp version)", found once per process
+    _version: str | None = None
 
     def available(self) -> tuple[bool, str]:
         ok, why = super().available()
@@ -146,7 +148,7 @@ class PulpCbcBackend(Backend):
 
     def version(self) -> str:
         """CBC's own version with PuLP's, e.g. `2.10.3 (pulp 3.3.2)`; cached per process."""
-        cached = getattr(PulpCbcBackend, "_version", None)
+        cached = PulpCbcBackend._version
         if cached:
             return cached
         pulp_v = super().version()
@@ -160,8 +162,8 @@ class PulpCbcBackend(Backend):
                 cbc_v = m.group(1) if m else cbc_v
             except (OSError, subprocess.SubprocessError):
                 pass
-        PulpCbcBackend._version = f"{cbc_v} (pulp {pulp_v})"
-        return PulpCbcBackend._version
+        version = PulpCbcBackend._version = f"{cbc_v} (pulp {pulp_v})"
+        return version
 
     def _args(self, options: SolveOptions) -> list[str]:
         args: list[str] = []
@@ -243,7 +245,7 @@ class PulpCbcBackend(Backend):
         interrupted = threading.Event()
         timer = None
         if options.time_limit is not None:
-            def stop():
+            def stop() -> None:
                 interrupted.set()
                 proc.send_signal(signal.SIGINT)
                 try:
@@ -271,7 +273,8 @@ class PulpCbcBackend(Backend):
                 timer.cancel()
         return "".join(lines), interrupted.is_set()
 
-    def _interpret(self, model, options, key, x, log, interrupted, build, solve_s, version):
+    def _interpret(self, model: Model, options: SolveOptions, key: str, x: np.ndarray | None, log: str,
+                   interrupted: bool, build: float, solve_s: float, version: str) -> SolveResult:
         unknown = re.findall(r"^No match for (\S+)", log, flags=re.MULTILINE)
         if unknown:  # CBC ignores a misspelt option; a profile typo must not pass silently
             raise self.unknown_option(unknown[0].lstrip("-"),
@@ -290,7 +293,7 @@ class PulpCbcBackend(Backend):
                 options.time_limit is not None and solve_s >= options.time_limit)):
             limit = "time"  # CBC calls an LP stopped by the clock "Stopped on iterations"
         note = ""
-        if has_sol and relative_violation(model, x) > FEASIBILITY_TOL:
+        if has_sol and x is not None and relative_violation(model, x) > FEASIBILITY_TOL:
             # seen when CBC stops in root heuristics: the file holds the LP point, not the
             # incumbent the log reports; never pass that off as a plan
             has_sol = False

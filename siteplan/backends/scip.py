@@ -13,6 +13,7 @@ from __future__ import annotations
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -75,7 +76,7 @@ class ScipBackend(Backend):
         except (ImportError, AttributeError):  # version is informative only
             return "unknown"
 
-    def _configure(self, s, options: SolveOptions) -> None:
+    def _configure(self, s: Any, options: SolveOptions) -> None:
         if not options.log:
             s.hideOutput()
         # Ctrl-C stays Python's: SCIP's own handler would turn it into a "userinterrupt"

@@ -16,14 +16,15 @@ import pickle
 import resource
 import signal
 import sys
+from collections.abc import Callable
 
 from siteplan.backends.registry import get_backend
 from siteplan.errors import SiteplanError
-from siteplan.result import SolveResult, Termination
+from siteplan.result import ProgressEvent, SolveResult, Termination
 
 
-def _append_to(path: str):
-    def write(event: dict) -> None:
+def _append_to(path: str) -> Callable[[ProgressEvent], None]:
+    def write(event: ProgressEvent) -> None:
         with open(path, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(event) + "\n")
     return write

@@ -11,6 +11,7 @@ instead of meaning "no limit" (`--time-limit -5`) or reaching a solver that reje
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +27,7 @@ SOLVER_HELP = "Backend route (highs, pulp-cbc, ...), a profile name (solvers/NAM
 class FiniteFloatRange(click.FloatRange):
     """A FloatRange that also refuses nan and inf (nan passes every comparison)."""
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         rv = super().convert(value, param, ctx)
         if not math.isfinite(rv):
             self.fail(f"{rv} is not a finite number.", param, ctx)
@@ -38,7 +39,7 @@ MIP_GAP = FiniteFloatRange(min=0, max=1)
 THREADS = click.IntRange(min=1, max=256)
 
 
-def solver_limits(f):
+def solver_limits(f: Callable[..., Any]) -> Callable[..., Any]:
     """--time-limit, --mip-gap and --threads, as `solve`, `compare` and `sweep` take them."""
     f = click.option("--threads", type=THREADS, default=None, help="Solver threads.")(f)
     f = click.option("--mip-gap", type=MIP_GAP, default=None,

@@ -7,6 +7,7 @@ to run anywhere and never triggers the highspy/ortools clash it reports.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
@@ -47,12 +48,9 @@ def check_backend(name: str) -> dict:
             "version": res.backend_version or None}
 
 
-def _rows() -> list[dict]:
-    rows = list_backends()
-    for r in rows:
-        r.setdefault("clashes", [])
-        r.setdefault("warm_start", False)
-    return rows
+def _rows() -> list[dict[str, Any]]:
+    """`list_backends` rows as plain dicts (`--check` adds its columns to them)."""
+    return [dict(r) for r in list_backends()]
 
 
 def _table(rows: list[dict]) -> str:

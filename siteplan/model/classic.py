@@ -657,7 +657,7 @@ class PCenter(ClassicProblem):
             solves += 1
             solve_s += res.solve_seconds
             version = res.backend_version
-            if res.status.has_solution and res.objective is not None \
+            if res.status.has_solution and res.x is not None and res.objective is not None \
                     and res.objective <= self.p + 0.5:
                 best = np.flatnonzero(model.block(res.x, "y") > 0.5)
                 hi = mid
@@ -817,7 +817,7 @@ class CFLP(ClassicProblem):
             lp = model.replace(integer=np.zeros_like(model.integer))
             res = solver(lp, _remaining(options, t0))
             lp_s += res.solve_seconds
-            if not res.status.has_solution or res.x is None:
+            if not res.status.has_solution or res.x is None or res.objective is None:
                 break
             yv = model.block(res.x, "y")
             xv = model.block(res.x, "x").reshape(n, m)
@@ -842,5 +842,5 @@ class CFLP(ClassicProblem):
                             stats={"vub_rows": int(vi.size), "lp_rounds": rounds})
 
 
-PROBLEMS = {"pmedian": PMedian, "pcenter": PCenter, "lscp": SetCover, "mclp": MaxCover,
+PROBLEMS: dict[str, type[ClassicProblem]] = {"pmedian": PMedian, "pcenter": PCenter, "lscp": SetCover, "mclp": MaxCover,
             "uflp": UFLP, "cflp": CFLP}

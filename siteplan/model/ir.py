@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 
 INF = float("inf")
 
@@ -123,7 +124,8 @@ class ModelBuilder:
         self.n_rows = 0
         self.offset = 0.0
 
-    def add_vars(self, name: str, n: int, *, lb=0.0, ub=INF, integer=False, cost=0.0) -> np.ndarray:
+    def add_vars(self, name: str, n: int, *, lb: ArrayLike = 0.0, ub: ArrayLike = INF,
+                 integer: ArrayLike = False, cost: ArrayLike = 0.0) -> np.ndarray:
         """Add a block of `n` variables; returns their column indices."""
         if name in self._var_blocks:
             raise ValueError(f"variable block {name!r} added twice")
@@ -136,7 +138,8 @@ class ModelBuilder:
         self.n_vars += n
         return idx
 
-    def add_rows(self, name: str, n: int, rows, cols, vals, *, lb=-INF, ub=INF) -> np.ndarray:
+    def add_rows(self, name: str, n: int, rows: ArrayLike, cols: ArrayLike, vals: ArrayLike, *,
+                 lb: ArrayLike = -INF, ub: ArrayLike = INF) -> np.ndarray:
         """Add `n` rows given as COO triplets with local row indices 0..n-1."""
         if name in self._row_blocks:
             raise ValueError(f"row block {name!r} added twice")
@@ -153,7 +156,7 @@ class ModelBuilder:
         self.n_rows += n
         return idx
 
-    def add_cost(self, cols, vals) -> None:
+    def add_cost(self, cols: ArrayLike, vals: ArrayLike) -> None:
         """Add objective coefficients to existing columns."""
         cols = np.asarray(cols, dtype=np.int64)
         c = self._concat(self._c, float)
@@ -161,10 +164,10 @@ class ModelBuilder:
         self._c = [c]
 
     @staticmethod
-    def _concat(parts, dtype):
+    def _concat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
         return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
 
-    def finish(self, *, sense: str = "min", meta: dict | None = None) -> Model:
+    def finish(self, *, sense: str = "min", meta: dict[str, Any] | None = None) -> Model:
         if self._rows:
             r = np.concatenate([t[0] for t in self._rows])
             c = np.concatenate([t[1] for t in self._rows])

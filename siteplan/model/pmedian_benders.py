@@ -106,6 +106,7 @@ class BendersPMedian:
             if not res.status.has_solution:
                 return Termination.ERROR, bound
             x = res.x
+            assert x is not None and res.objective is not None  # a solution status has both
             y, th = x[: self.d.shape[1]], x[self.d.shape[1]:]
             bound = max(bound, float(res.objective))
             sep = alpha * y + (1 - alpha) * self.core
@@ -142,6 +143,7 @@ class BendersPMedian:
                 bound = max(bound, float(res.bound))
             if not res.status.has_solution:
                 return Termination.FEASIBLE, bound
+            assert res.x is not None  # a solution status has a point
             y = np.round(res.x[: yb.size])
             val = self.evaluate(y)
             if val < self.best:

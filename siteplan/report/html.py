@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -25,6 +26,9 @@ from siteplan.report.i18n import REQUIRED_ZH, Labels, default_lang
 from siteplan.report.outputs import MAX_PLAN_BYTES
 from siteplan.report.summary import tell_apart
 from siteplan.result import Termination, has_plan
+
+if TYPE_CHECKING:
+    from siteplan.scenario.load import Scenario
 
 BINDING_FILE = "binding.json"
 MAX_CSV_BYTES = 20 << 20
@@ -102,7 +106,7 @@ class PlanView:
     """What the plan sections need, read from an output folder."""
 
     doc: dict
-    scenario: object | None  # siteplan Scenario (tables with coordinates), when loadable
+    scenario: Scenario | None  # tables with coordinates, when loadable
     folder: Path
     diagnosis: dict | None = None
     binding: dict | None = None

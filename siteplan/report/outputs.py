@@ -168,7 +168,8 @@ def plan_from_document(doc, where: str) -> Plan:
         cid = _field(c, "committee_id", at, where, _is_id, "a committee id (a string)")
         plan.assignment[cid] = _field(c, "site_id", at, where, _is_id_or_none, "a site id (a string) or null")
         workers = _field(c, "workers", at, where, _is_count, "a whole number >= 0 or null")
-        plan.workers[cid] = None if workers is None else int(workers)
+        # a missing count is kept as None for the checker to report (Plan types it as int)
+        plan.workers[cid] = None if workers is None else int(workers)  # type: ignore[assignment]
     return plan
 
 
