@@ -59,16 +59,16 @@ def side(which: str, model: str, n: int, p: int, radius: float, seed: int, limit
         version = __import__("importlib.metadata").metadata.version("spopt")
     else:
         method = "compact" if which == "siteplan-compact" else "auto"
-        from siteplan.backends.base import SolveOptions
+        from siteplan.backends import SolveOptions, solver_for
         from siteplan.model.classic import MaxCover, PMedian
 
         imports = time.perf_counter() - t_imp
         t0 = time.perf_counter()
         opts = SolveOptions(time_limit=limit, threads=1)
         if model == "pmedian":
-            r = PMedian.from_cost_matrix(d, p=p, demand=w).solve("pulp-cbc", opts, method=method)
+            r = PMedian.from_cost_matrix(d, p=p, demand=w).solve(solver_for("pulp-cbc"), opts, method=method)
         else:
-            r = MaxCover.from_cost_matrix(d, radius=radius, p=p, demand=w).solve("pulp-cbc", opts)
+            r = MaxCover.from_cost_matrix(d, radius=radius, p=p, demand=w).solve(solver_for("pulp-cbc"), opts)
         wall = time.perf_counter() - t0
         status, obj = r.status.value, float(r.objective)
         opened = [int(j) for j in r.solution.open_sites]

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from siteplan.errors import InputError
 from siteplan.fileio import write_bytes_atomic, write_text_atomic
+from siteplan.result import Termination
 
 #: committees per generated city in the `city` suite (sites = committees / 2)
 CITY_SIZES = (100, 300, 1000, 3000, 10000, 20000)
@@ -158,8 +159,8 @@ def classify(row: dict) -> dict:
     if obj is None and row.get("objective") is not None:
         obj = row["objective"]
     row["difference"] = None if pub is None or obj is None else obj - pub
-    row["matches_published"] = (None if row["difference"] is None
-                                else abs(row["difference"]) <= _tolerance(pub))
+    row["matches_published"] = (None if pub is None or row["difference"] is None
+                                else abs(row["difference"]) <= _tolerance(float(pub)))
     if row.get("check_ok") is False:
         flags.append("CHECK_FAILED")
     if row.get("objective") is not None and row.get("check_objective") is not None \
@@ -168,13 +169,13 @@ def classify(row: dict) -> dict:
     if pub is not None and obj is not None:
         tol = _tolerance(pub)
         if row.get("published_proven"):
-            if row.get("status") == "optimal" and abs(obj - pub) > tol:
+            if row.get("status") == Termination.OPTIMAL and abs(obj - pub) > tol:
                 flags.append("WRONG_OPTIMUM")
             if obj < pub - tol:
                 flags.append("BELOW_PROVEN_OPTIMUM")
         elif obj < pub - tol:
             flags.append("BEATS_BEST_KNOWN")
-    if row.get("status") == "error":
+    if row.get("status") == Termination.ERROR:
         flags.append("ERROR")
     row["flag"] = ",".join(dict.fromkeys(flags))
     return row
@@ -215,7 +216,7 @@ def run_one(inst: Instance, backend: str, time_limit: float | None, threads: int
             row = json.loads(op.read_text(encoding="utf-8"))
         else:
             tail = (err or b"").decode("utf-8", "replace").strip().splitlines()[-1:]
-            row = {"status": "error" if proc.returncode else "no_solution_found",
+            row = {"status": (Termination.ERROR if proc.returncode else Termination.NO_SOLUTION_FOUND).value,
                    "message": ("killed at the hard wall-clock limit" if proc.returncode in
                                (-9, None) else f"worker died: {' '.join(tail)}")}
     row.update(suite=inst.suite, instance=inst.id, kind=inst.kind, backend=backend,
@@ -303,7 +304,7 @@ def summary_by_backend(rows: list[dict]) -> list[dict]:
     out = []
     for b in dict.fromkeys(r["backend"] for r in rows):
         rs = [r for r in rows if r["backend"] == b]
-        opt = [r for r in rs if r.get("status") == "optimal"]
+        opt = [r for r in rs if r.get("status") == Termination.OPTIMAL]
         times = [max(1e-3, r.get("wall_seconds") or r.get("process_seconds") or 0) for r in opt]
         out.append({
             "backend": b,
@@ -345,9 +346,9 @@ def performance_profile(rows: list[dict]):
     """Dolan-More profile: for each backend, (taus, fraction of instances within tau x best)."""
     backends = list(dict.fromkeys(r["backend"] for r in rows))
     inst = list(dict.fromkeys(r["instance"] for r in rows))
-    t = {(r["instance"], r["backend"]): (r.get("wall_seconds") or r.get("process_seconds"))
-         for r in rows if r.get("status") == "optimal" and not is_loud(r)}
-    ratios = {b: [] for b in backends}
+    t = {(r["instance"], r["backend"]): float(r.get("wall_seconds") or r.get("process_seconds") or 0.0)
+         for r in rows if r.get("status") == Termination.OPTIMAL and not is_loud(r)}
+    ratios: dict[str, list[float]] = {b: [] for b in backends}
     for i in inst:
         vals = [t[(i, b)] for b in backends if (i, b) in t]
         best = min(vals) if vals else None
@@ -370,14 +371,17 @@ def plot(rows: list[dict], out: Path) -> None:
     inst = list(dict.fromkeys(r["instance"] for r in rows))
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 4.8))
     for b in backends:
-        xs, ys, xf, yf = [], [], [], []
+        xs: list[int] = []
+        ys: list[float] = []
+        xf: list[int] = []
+        yf: list[float] = []
         for k, i in enumerate(inst):
             r = next((r for r in rows if r["instance"] == i and r["backend"] == b), None)
             if r is None:
                 continue
             sec = max(1e-3, r.get("wall_seconds") or r.get("process_seconds") or 0)
-            (xs if r.get("status") == "optimal" else xf).append(k)
-            (ys if r.get("status") == "optimal" else yf).append(sec)
+            (xs if r.get("status") == Termination.OPTIMAL else xf).append(k)
+            (ys if r.get("status") == Termination.OPTIMAL else yf).append(sec)
         line = ax1.plot(xs, ys, "o", ms=4, label=b)[0]
         if xf:
             ax1.plot(xf, yf, "x", ms=7, color=line.get_color())
@@ -390,10 +394,10 @@ def plot(rows: list[dict], out: Path) -> None:
     finite = [v for b in backends for v in ratios[b] if math.isfinite(v)]
     top = max(finite + [2.0]) * 1.5
     for b in backends:
-        r = sorted(ratios[b])
-        n = len(r)
-        taus = [1.0] + [v for v in r if math.isfinite(v)] + [top]
-        frac = [sum(1 for v in r if v <= tau) / n for tau in taus]
+        rs = sorted(ratios[b])
+        n = len(rs)
+        taus = [1.0] + [v for v in rs if math.isfinite(v)] + [top]
+        frac = [sum(1 for v in rs if v <= tau) / n for tau in taus]
         ax2.step(taus, frac, where="post", label=b)
     ax2.set_xscale("log")
     ax2.set_ylim(0, 1.02)

@@ -14,6 +14,7 @@ import sys
 import time
 
 from siteplan.errors import NoSolutionError
+from siteplan.result import Termination
 
 #: relative gap for the city suite (the generated scenarios' own setting)
 CITY_GAP = 1e-3
@@ -52,7 +53,7 @@ def run_city(spec: dict) -> dict:
 
 
 def run_spec(spec: dict) -> dict:
-    from siteplan.backends.base import SolveOptions
+    from siteplan.backends import SolveOptions, solver_for
     from siteplan.bench import make_problem
 
     if spec["kind"] == "city":
@@ -62,7 +63,7 @@ def run_spec(spec: dict) -> dict:
     load_s = time.perf_counter() - t0
     opts = SolveOptions(time_limit=spec.get("time_limit"), threads=spec.get("threads"),
                         isolation="inline")
-    res = problem.solve(spec["backend"], opts, method=spec.get("method", "auto"))
+    res = problem.solve(solver_for(spec["backend"]), opts, method=spec.get("method", "auto"))
     wall = time.perf_counter() - t0
     row = res.summary()
     row.pop("open_sites", None)
@@ -77,12 +78,12 @@ def main(spec_path: str, out_path: str) -> int:
     try:
         row = run_spec(spec)
     except NoSolutionError as exc:  # a limit without a plan is data, not an error
-        row = {"status": "no_solution_found", "limit": "time", "message": exc.render()}
+        row = {"status": Termination.NO_SOLUTION_FOUND.value, "limit": "time", "message": exc.render()}
     except Exception as exc:  # noqa: BLE001 - reported as data; the harness flags it
         from siteplan.errors import SiteplanError
 
         msg = exc.render() if isinstance(exc, SiteplanError) else f"{type(exc).__name__}: {exc}"
-        row = {"status": "error", "message": msg}
+        row = {"status": Termination.ERROR.value, "message": msg}
     row["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     tmp = out_path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as fh:

@@ -30,6 +30,7 @@ from pathlib import Path
 from siteplan.backends import SolveOptions
 from siteplan.errors import InfeasibleError, NoSolutionError, SiteplanError
 from siteplan.plan import Plan, evaluate
+from siteplan.result import Termination
 from siteplan.scenario.load import Scenario, apply_overrides, validation_error
 
 #: share of a budget a plan must use for the budget to count as on its limit
@@ -61,7 +62,7 @@ class BindingRow:
     step: float
     unit: str
     tight: bool | None
-    status: str  # solved | infeasible | no_solution
+    status: str  # solved | infeasible | no_solution_found (Termination values) | error: ...
     delta_total: float | None = None  # change of capex + horizon x opex (CNY)
     delta_capex: float | None = None
     delta_opex: float | None = None  # per year
@@ -317,7 +318,7 @@ def binding_report(outcome_or_scenario, *, backend: str | None = None, options: 
         except InfeasibleError:
             row.status = "infeasible"
         except NoSolutionError:
-            row.status = "no_solution"
+            row.status = Termination.NO_SOLUTION_FOUND.value
         except SiteplanError as exc:
             row.status = f"error: {exc.message}"
         else:

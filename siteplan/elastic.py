@@ -80,9 +80,7 @@ class ElasticModel:
         for sl, lo, hi in self.cap_rows:
             rlb[sl], rub[sl] = lo, hi
         m = self.model
-        return Model(name=m.name, c=m.c, lb=m.lb, ub=m.ub, integer=m.integer, A=m.A, row_lb=rlb,
-                     row_ub=rub, var_blocks=m.var_blocks, row_blocks=m.row_blocks, offset=m.offset,
-                     sense=m.sense, meta=m.meta)
+        return m.replace(row_lb=rlb, row_ub=rub)
 
     def group(self, name: str) -> SlackGroup | None:
         return next((g for g in self.groups if g.name == name), None)
@@ -145,10 +143,10 @@ class _Grow:
                           shape=(self.n_rows, self.n_vars))
         A.sum_duplicates()
         c = np.append(m.c, np.zeros(self.n_vars - m.n_vars))
-        return Model(name=m.name + "-elastic", c=c, lb=self.lb, ub=self.ub, integer=self.integer, A=A,
-                     row_lb=self.rlb, row_ub=self.rub, var_blocks=self.var_blocks,
-                     row_blocks=self.row_blocks, offset=m.offset, sense="min",
-                     meta=dict(m.meta, objective="elastic"))
+        return m.replace(name=m.name + "-elastic", c=c, lb=self.lb, ub=self.ub, integer=self.integer, A=A,
+                         row_lb=self.rlb, row_ub=self.rub, var_blocks=self.var_blocks,
+                         row_blocks=self.row_blocks, sense="min", warm_start=None,
+                         meta=dict(m.meta, objective="elastic"))
 
 
 def _row_keys(inst: Instance, block: str) -> np.ndarray:
@@ -255,7 +253,5 @@ def with_cost(model: Model, c: np.ndarray, *, lb=None, ub=None, extra_rows=()) -
         rlb = np.append(rlb, np.full(len(extra_rows), -INF))
         rub = np.append(rub, [u for _, u in extra_rows])
         blocks["tier_caps"] = slice(model.n_rows, model.n_rows + len(extra_rows))
-    return Model(name=model.name, c=c, lb=model.lb if lb is None else lb,
-                 ub=model.ub if ub is None else ub, integer=model.integer, A=A, row_lb=rlb,
-                 row_ub=rub, var_blocks=model.var_blocks, row_blocks=blocks, offset=0.0,
-                 sense="min", meta=model.meta)
+    return model.replace(c=c, lb=model.lb if lb is None else lb, ub=model.ub if ub is None else ub,
+                         A=A, row_lb=rlb, row_ub=rub, row_blocks=blocks, offset=0.0, sense="min")

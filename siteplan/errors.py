@@ -60,8 +60,9 @@ class InfeasibleError(SiteplanError):
 
     exit_code = 4
 
-    def __init__(self, message: str, *, reasons: list[str] | None = None, **kw):
-        super().__init__(message, **kw)
+    def __init__(self, message: str, *, reasons: list[str] | None = None, fix: str | None = None,
+                 where: str | None = None):
+        super().__init__(message, fix=fix, where=where)
         self.reasons = reasons or []
 
 
@@ -81,6 +82,19 @@ class SolverError(SiteplanError):
     """A backend is missing, crashed or returned something unusable."""
 
     exit_code = 7
+
+
+class UnknownOptionError(SolverError):
+    """A solver option (`extra`, a profile's `extra:`) the backend's solver does not know.
+
+    The same error on every backend, inline or in a worker process (the worker sends it back
+    and the parent raises it again): `backend 'NAME' has no option 'KEY'`."""
+
+    def __init__(self, backend: str, option: str, fix: str | None = None):
+        super().__init__(f"backend {backend!r} has no option {option!r}", fix=fix)
+        self.backend = backend
+        self.option = option
+        self.args = (backend, option, fix)  # so that it pickles (a worker sends it back)
 
 
 class Interrupted(BaseException):

@@ -22,7 +22,7 @@ from siteplan.elastic import TIERS, WEIGHT, ElasticModel, build_elastic, with_co
 from siteplan.errors import NoSolutionError, SolverError
 from siteplan.instance import Instance, build_instance
 from siteplan.model.build import build_planning_model
-from siteplan.model.ir import INF, Model
+from siteplan.model.ir import INF
 from siteplan.outfolder import mark_folder
 from siteplan.plan import Evaluation, Plan, evaluate
 from siteplan.result import Termination
@@ -151,10 +151,7 @@ def _polish(em: ElasticModel, mm, x: np.ndarray | None, backend: str, opts: Solv
     val = np.where(mm.integer[fix], np.round(val), val)
     lb[fix] = ub[fix] = val
     small = with_cost(mm, mm.c, lb=lb, ub=ub, extra_rows=())
-    small = Model(name=small.name, c=small.c, lb=lb, ub=ub, integer=mm.integer, A=mm.A, row_lb=mm.row_lb,
-                  row_ub=mm.row_ub, var_blocks=mm.var_blocks, row_blocks=mm.row_blocks, offset=0.0,
-                  sense="min", meta=mm.meta)
-    small.warm_start = x
+    small = small.replace(warm_start=x)
     res = solve(small, backend, SolveOptions(**{**opts.as_dict(), "time_limit": 10.0, "mip_gap": TIER_GAP}))
     return res.x if res.status.has_solution and res.x is not None else x
 
@@ -174,7 +171,7 @@ def _lexicographic(em: ElasticModel, backend: str, opts: SolveOptions, clock: _C
     for i, tier in enumerate(tiers):
         c = em.tier_cost(tier)
         mm = with_cost(m, c, ub=ub, extra_rows=caps)
-        mm.warm_start = _polish(em, mm, x, backend, opts)
+        mm = mm.replace(warm_start=_polish(em, mm, x, backend, opts))
         o = clock.options(opts, len(tiers) - i + 1, mip_gap=TIER_GAP, abs_gap=TIER_GAP)
         res = _solve_or_raise(mm, backend, o, f"tier {tier}")
         if not res.status.has_solution:
@@ -201,7 +198,7 @@ def _lexicographic(em: ElasticModel, backend: str, opts: SolveOptions, clock: _C
         if v <= 1e-6 and tier == "capacity":
             m = em.with_cap_rows()
     mm = with_cost(m, m.c, ub=ub, extra_rows=caps)
-    mm.warm_start = _polish(em, mm, x, backend, opts)
+    mm = mm.replace(warm_start=_polish(em, mm, x, backend, opts))
     res = _solve_or_raise(mm, backend, clock.options(opts, 1), "least cost")
     if res.status.has_solution:
         x = res.x
@@ -233,8 +230,7 @@ def _price(em: ElasticModel, x: np.ndarray, target, backend, opts, clock: _Clock
     for g in res_groups:
         if g.name == "plot_cap":
             c[g.cols] = 1e3 * WEIGHT * g.unit / g.scale  # bigger plots are a last resort
-    mm = with_cost(m, c, ub=ub)
-    mm.warm_start = x
+    mm = with_cost(m, c, ub=ub).replace(warm_start=x)
     res = solve(mm, backend, clock.options(opts, 2, mip_gap=TIER_GAP, abs_gap=TIER_GAP))
     if not res.status.has_solution:
         return {"possible": False}

@@ -43,8 +43,9 @@ class Outcome:
     facility_gap: float | None = None
 
     @property
-    def status(self) -> str:
-        return self.result.status.value
+    def status(self) -> Termination:
+        """The run's status: the final solve's `SolveResult.status`."""
+        return self.result.status
 
 
 def solver_settings(scn: Scenario, backend: str | None = None, options: SolveOptions | None = None,
@@ -118,19 +119,23 @@ def decode(pm: PlanningModel, x: np.ndarray, area_scope: str) -> Plan:
     return Plan(areas=areas, windows=windows, assignment=assignment, workers=workers)
 
 
-def fix_workers(scn: Scenario, inst: Instance, model: Model, pm: PlanningModel) -> None:
+def fix_workers(scn: Scenario, inst: Instance, model: Model, pm: PlanningModel) -> Model:
     """With no opex budget, workers do not interact with sites: fix the fair allocation.
 
     Every allocation with the fewest workers costs the same, so this loses nothing under any
     objective, and the solver no longer branches over thousands of equivalent integer
     columns. With an opex budget, workers compete with floor area for money: left free.
+    Returns the model with the workers' bounds fixed (the same model when nothing is fixed).
     """
     if scn.spec.budget.opex_per_year is not None:
-        return
+        return model
     w = allocate_workers(inst)
-    if w is not None:
-        model.lb[pm.w] = w
-        model.ub[pm.w] = w
+    if w is None:
+        return model
+    lb, ub = model.lb.copy(), model.ub.copy()
+    lb[pm.w] = w
+    ub[pm.w] = w
+    return model.replace(lb=lb, ub=ub)
 
 
 def heuristic_start(scn: Scenario, inst: Instance, model: Model, pm: PlanningModel, backend: str,
@@ -140,7 +145,7 @@ def heuristic_start(scn: Scenario, inst: Instance, model: Model, pm: PlanningMod
     Solvers prune far better from a good first incumbent: on a 5,000-committee city HiGHS
     otherwise spends its whole time limit at the root with only a trivial solution.
     """
-    from siteplan.backends.registry import get_backend
+    from siteplan.backends.registry import get_backend, lp_backend
 
     if (scn.spec.objective != "min_cost" or scn.standards.area_scope != "facility"
             or not get_backend(backend).supports_warm_start):
@@ -149,9 +154,8 @@ def heuristic_start(scn: Scenario, inst: Instance, model: Model, pm: PlanningMod
     if workers is None:
         return None
     say("computing a first plan (LP relaxation, greedy, local search)")
-    lp = Model(**{**model.__dict__, "integer": np.zeros_like(model.integer), "warm_start": None})
-    lp_backend = backend if backend != "ortools-cpsat" else "highs"
-    res = solve(lp, lp_backend, SolveOptions(time_limit=60))
+    lp = model.replace(integer=np.zeros_like(model.integer), warm_start=None)
+    res = solve(lp, lp_backend(backend), SolveOptions(time_limit=60))
     lp_open = res.x[pm.y] if res.x is not None else None
     lp_assign = res.x[pm.x] if res.x is not None else None
     limit = time_limit or 60.0
@@ -226,13 +230,13 @@ def solve_scenario(scenario: Scenario | str | Path, *, backend: str | None = Non
         if f_lb > 0:
             opts = SolveOptions(**{**opts.as_dict(), "abs_gap": opts.mip_gap * f_lb, "mip_gap": 1e-9})
     t4 = time.perf_counter()
-    fix_workers(scn, inst, model, pm)
+    model = fix_workers(scn, inst, model, pm)
     if warm_start is None:
         warm_start = heuristic_start(scn, inst, model, pm, name, say, opts.time_limit)
     if warm_start is not None:
         vec = plan_to_vector(pm, model, warm_start)
         if model.violation(vec) <= 1e-6:  # a start that breaks a row (a budget) helps no one
-            model.warm_start = vec
+            model = model.replace(warm_start=vec)
     t_heur = time.perf_counter() - t4
     if opts.time_limit is not None and t_heur > 0.5:
         # the time limit is for the whole run: the solver gets what the heuristic left
@@ -244,8 +248,7 @@ def solve_scenario(scenario: Scenario | str | Path, *, backend: str | None = Non
     if spec.objective == "max_coverage" and res.status.has_solution:
         covered = -res.objective
         say(f"phase 2: least cost covering {covered:,.0f} residents")
-        model2 = add_coverage_floor(model, pm, covered)
-        model2.warm_start = res.x
+        model2 = add_coverage_floor(model, pm, covered).replace(warm_start=res.x)
         opts2 = opts
         if opts.time_limit is not None:  # both phases share the run's time limit
             opts2 = SolveOptions(**{**opts.as_dict(), "time_limit": max(opts.time_limit - res.solve_seconds,

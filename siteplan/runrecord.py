@@ -22,6 +22,7 @@ import yaml
 from siteplan.errors import SiteplanError
 from siteplan.fileio import write_bytes_atomic, write_text_atomic
 from siteplan.io import bundle_name, is_bundle_name
+from siteplan.result import Termination
 from siteplan.scenario.schema import DataTables
 
 #: every table a scenario's `data:` block can name (a new one there travels in bundles too)
@@ -115,36 +116,15 @@ def materialised(bndl: dict) -> Iterator[Path]:
         yield write_bundle(bndl["raw"], bndl["tables"], Path(folder), "scenario.yaml")
 
 
-def outcome_record(outcome, overrides: dict | None = None, *, with_tables: bool = True) -> dict:
-    """Everything the store keeps about a solved run, as plain data."""
-    from siteplan.report.outputs import plan_document, solver_block
-
-    scn, ev = outcome.scenario, outcome.evaluation
-    solver = solver_block(outcome)
-    doc = json.loads(to_json(plan_document(scn, outcome.plan, ev, solver, outcome.status)))
-    summary = {k: v for k, v in doc["solver"].items() if k != "phases"}
-    first = (doc["solver"].get("phases") or [{}])[0]
-    summary["warm_start"] = (first.get("extra") or {}).get("warm_start")  # accepted / rejected / None
-    return {
-        "scenario_name": scn.name, "scenario_hash": scn.content_hash(),
-        "source": str(scn.path) if scn.path else None, "objective": scn.spec.objective,
-        "status": outcome.status, "backend": outcome.backend, "error": None,
-        "overrides": dict(overrides or {}), "options": doc["solver"]["options"],
-        "resolved": portable_raw(scn), "tables": table_bytes(scn) if with_tables else None,
-        "summary": summary,
-        "totals": doc["totals"], "compliance": doc["compliance"], "plan": doc,
-    }
-
-
 #: exception class name -> the status a failed run is recorded with
-FAILURE_STATUS = {"InfeasibleError": "infeasible", "NoSolutionError": "no_solution",
-                  "CheckFailedError": "check_failed"}
+FAILURE_STATUS = {"InfeasibleError": Termination.INFEASIBLE.value,
+                  "NoSolutionError": Termination.NO_SOLUTION_FOUND.value, "CheckFailedError": "check_failed"}
 
 
 def failure_record(exc: SiteplanError, scn, backend: str, options: dict,
                    overrides: dict | None = None, *, with_tables: bool = True) -> dict:
     """A run that ended without a plan (infeasible, no solution, ...) is data too."""
-    status = FAILURE_STATUS.get(type(exc).__name__, "error")
+    status = FAILURE_STATUS.get(type(exc).__name__, Termination.ERROR.value)
     reasons = getattr(exc, "reasons", None) or []
     return {
         "scenario_name": scn.name, "scenario_hash": scn.content_hash(),
@@ -160,25 +140,3 @@ def failure_record(exc: SiteplanError, scn, backend: str, options: dict,
 def plan_dict(plan) -> dict:
     """A Plan as a plain dict (warm starts travel between workers this way)."""
     return asdict(plan)
-
-
-def export_record(run: dict, out_dir: str | Path) -> Path:
-    """Write a stored run as the folder `siteplan solve` writes (same files, same layout).
-
-    The resolved scenario and its tables come from the store, so this works after the
-    original files moved; `siteplan check OUTDIR` re-verifies the result.
-    """
-    from siteplan.errors import InputError
-    from siteplan.report.outputs import SCENARIO_FILE, write_plan_files
-
-    doc = run.get("plan")
-    if not doc:
-        raise InputError(f"run {run['id']} has no plan (status {run['status']}): nothing to export",
-                         fix="export a run whose status is optimal or feasible")
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot create output folder: {exc.strerror}", where=str(out)) from None
-    write_bundle(run["resolved"], run.get("tables") or {}, out, SCENARIO_FILE)
-    return write_plan_files(doc, out)

@@ -294,7 +294,7 @@ def record_outcome(outcome, store_path: str | Path | None = None, *, overrides: 
 
     `siteplan solve` calls this after writing its outputs, so every solve is in the store.
     """
-    from siteplan.runrecord import outcome_record
+    from siteplan.report.outputs import outcome_record
 
     with RunStore(store_path) as store:
         return store.add_run(outcome_record(outcome, overrides))

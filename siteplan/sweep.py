@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from siteplan.errors import InputError, SolverError
+from siteplan.result import has_plan
 
 MAX_POINTS = 10_000
 HEARTBEAT_SECONDS = 20.0  # a progress line at least this often while points are solving
@@ -194,7 +195,7 @@ def run_sweep(scenario, varies: list[Vary], *, store_path=None, executor: str = 
                 if j in plans:
                     return plans[j]
                 stored = done.get(point_key(points[j]))
-                if stored and stored["status"] in ("optimal", "feasible"):
+                if stored and has_plan(stored["status"]):
                     doc = store.run_plan(stored["id"])
                     if doc:
                         plans[j] = plan_from_doc(doc).__dict__
@@ -247,7 +248,7 @@ def run_sweep(scenario, varies: list[Vary], *, store_path=None, executor: str = 
                         plans[i] = res["plan"]
                     run.solved += 1
                     run.cpu_seconds += res.get("cpu_seconds", 0.0)
-                    run.failed += status not in ("optimal", "feasible")
+                    run.failed += not has_plan(status)
                     say(f"[{run.skipped + finished}/{len(points)}] {point_label(points[i])}: {status}"
                         + _headline(res) + f" ({res.get('seconds', 0):.1f} s)")
                     if not seq:  # steal the back half of the longest remaining run

@@ -28,7 +28,8 @@ def solve_point(bndl: dict, task: dict, say=None) -> dict:
     from siteplan.backends.base import SolveOptions
     from siteplan.pipeline import solve_scenario
     from siteplan.plan import Plan
-    from siteplan.runrecord import failure_record, materialised, outcome_record, plan_dict
+    from siteplan.report.outputs import outcome_record
+    from siteplan.runrecord import failure_record, materialised, plan_dict
     from siteplan.scenario.load import load_scenario
 
     t0, c0 = time.perf_counter(), time.process_time()

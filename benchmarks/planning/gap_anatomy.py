@@ -156,7 +156,6 @@ def anatomy(n: int, sites_per_committee: float, mip_seconds: float, split_second
     from siteplan.generate import CityShape, write_city
     from siteplan.instance import build_instance
     from siteplan.model.build import build_planning_model
-    from siteplan.model.ir import Model
     from siteplan.pipeline import fix_workers, heuristic_start, plan_to_vector
     from siteplan.scenario.load import load_scenario
 
@@ -165,7 +164,7 @@ def anatomy(n: int, sites_per_committee: float, mip_seconds: float, split_second
         scn = load_scenario(write_city(Path(tmp) / "city", CityShape(n, int(sites_per_committee * n), seed=seed)))
         inst = build_instance(scn)
         model, pm = build_planning_model(inst, "min_cost", "facility", None, None)
-        fix_workers(scn, inst, model, pm)
+        model = fix_workers(scn, inst, model, pm)
         start = heuristic_start(scn, inst, model, pm, "highs", log, mip_seconds)
     fc, f0 = model.meta["facility_cost"], model.meta["facility_const"]
 
@@ -180,13 +179,13 @@ def anatomy(n: int, sites_per_committee: float, mip_seconds: float, split_second
 
     row = {"committees": n, "sites": int(sites_per_committee * n), "seed": seed, "start": facility(ws)}
     log(f"city {n}: warm start {facility(ws) / 1e6:,.2f}M")
-    relaxed = Model(**{**model.__dict__, "integer": np.zeros_like(model.integer), "warm_start": None})
+    relaxed = model.replace(integer=np.zeros_like(model.integer), warm_start=None)
     lp = solve(relaxed, "highs", SolveOptions(time_limit=600))
     row["lp"] = facility(lp.x)
     log(f"  lp {row['lp'] / 1e6:,.2f}M")
     integer = model.integer.copy()
     integer[pm.x] = False
-    split = Model(**{**model.__dict__, "integer": integer, "warm_start": ws})
+    split = model.replace(integer=integer, warm_start=ws)
     res = solve(split, "highs", SolveOptions(time_limit=split_seconds, mip_gap=1e-6))
     row.update(split=shift(res.objective), split_bound=shift(res.bound), split_status=res.status.value,
                split_s=round(res.solve_seconds, 1))
@@ -195,7 +194,7 @@ def anatomy(n: int, sites_per_committee: float, mip_seconds: float, split_second
     chosen = ws[pm.x] > 0.5
     where[inst.pair_c[chosen]] = inst.pair_s[chosen]
     row.update(KnapsackBound(inst, resolution_m2=_grid(scn)).run(where, knapsack_seconds, log))
-    model.warm_start = ws
+    model = model.replace(warm_start=ws)
     res = solve(model, "highs", SolveOptions(time_limit=mip_seconds, mip_gap=1e-9,
                                              abs_gap=1e-3 * 0.98 * row["lp"]))
     row.update(mip=shift(res.objective), mip_bound=shift(res.bound), mip_status=res.status.value,

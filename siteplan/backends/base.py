@@ -4,6 +4,15 @@ Each backend is an adapter: translate the neutral `Model` into the solver's API,
 interpret the status through one table that tests can read (`STATUS_MAP`). Backends must
 not mutate the model, must turn limits into data (never exceptions), and must be importable
 without loading their native library: the import happens inside `run()`.
+
+What every backend shares lives here, once, and callers use `Backend.solve` (never `run`):
+  * `solve` = `run` + `common.finish_result`, the one clean-up of a result (no point without
+    a solution, a point that fails the model is no solution, bound and gap made consistent);
+  * `has_solution` / `settle_inf_or_unbd`: "infeasible or unbounded" settled by solving the
+    zero-objective model with the same backend;
+  * `unknown_option`: the one error for an option name the solver does not know
+    (`UnknownOptionError`, same message on every backend, inline or in a worker);
+  * capabilities (`supports_warm_start`, `solves_lp`) that callers ask instead of names.
 """
 
 from __future__ import annotations
@@ -11,33 +20,13 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 from abc import ABC, abstractmethod
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import replace
 
+from siteplan.errors import UnknownOptionError
 from siteplan.model.ir import Model
-from siteplan.result import SolveResult
+from siteplan.result import SolveOptions, SolveResult, Termination
 
-
-@dataclass
-class SolveOptions:
-    """Options common to every backend, plus `extra` passed through untouched."""
-
-    time_limit: float | None = None  # seconds
-    mip_gap: float | None = None  # relative gap at which to stop
-    abs_gap: float | None = None  # absolute gap at which to stop
-    threads: int | None = None
-    seed: int | None = None
-    log: bool = False
-    isolation: str = "auto"  # auto | inline | process
-    memory_limit_mb: int | None = None  # enforced in process isolation
-    extra: dict = field(default_factory=dict)
-    #: called during the solve with {"seconds", "incumbent", "bound", "nodes"} (the arrays'
-    #: minimising sense, offset included) by backends that can report; a live callback, so
-    #: not part of `as_dict` (which stores and ships options)
-    progress: Callable[[dict], None] | None = field(default=None, repr=False, compare=False)
-
-    def as_dict(self) -> dict:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "progress"}
+__all__ = ["Backend", "SolveOptions"]
 
 
 class Backend(ABC):
@@ -53,6 +42,9 @@ class Backend(ABC):
     #: prefixes of modules this backend loads (checked against other backends' clashes)
     loads: tuple[str, ...] = ()
     supports_warm_start: bool = False
+    #: True when the backend solves a model with continuous variables exactly (an LP gets its
+    #: true optimum); False for a solver that restricts continuous variables to a grid
+    solves_lp: bool = True
     description: str = ""
 
     def available(self) -> tuple[bool, str]:
@@ -69,4 +61,28 @@ class Backend(ABC):
 
     @abstractmethod
     def run(self, model: Model, options: SolveOptions) -> SolveResult:
-        """Translate, solve and interpret, in this process."""
+        """Translate, solve and interpret, in this process (the adapter's own part)."""
+
+    def solve(self, model: Model, options: SolveOptions) -> SolveResult:
+        """`run`, then the clean-up every backend's result gets (`common.finish_result`)."""
+        from siteplan.backends.common import finish_result
+
+        return finish_result(model, self.run(model, options))
+
+    def has_solution(self, model: Model, options: SolveOptions) -> bool | None:
+        """True if this backend finds a point of `model`, False if it proves there is none,
+        None if it cannot tell (a limit, or a solver that restricts the model)."""
+        res = self.solve(model, replace(options, progress=None))
+        if res.status.has_solution:
+            return True
+        return False if res.status == Termination.INFEASIBLE else None
+
+    def settle_inf_or_unbd(self, model: Model, options: SolveOptions) -> Termination:
+        """UNBOUNDED, INFEASIBLE or NO_SOLUTION_FOUND for a solver's "infeasible or unbounded"."""
+        from siteplan.backends.common import settle_inf_or_unbd
+
+        return settle_inf_or_unbd(model, lambda m: self.has_solution(m, options))
+
+    def unknown_option(self, key: str, fix: str) -> UnknownOptionError:
+        """The error for an `extra` option this backend's solver does not know."""
+        return UnknownOptionError(self.name, str(key), fix)

@@ -1,4 +1,10 @@
-"""Small helpers every adapter needs: settling "infeasible or unbounded", reading a warm start.
+"""Small helpers every adapter needs: the result clean-up, settling "infeasible or unbounded",
+reading a warm start.
+
+`finish_result` is the one clean-up of every backend's result (`Backend.solve` applies it):
+a result without a solution carries no point, objective or bound; a point that fails the model
+(`relative_violation` above `FEASIBILITY_TOL`) is never reported as a plan; an infinite bound
+is no bound; an optimal result has no limit; the gap is recomputed from objective and bound.
 
 Several solvers stop at "infeasible or unbounded" (a presolve proof that does not say which).
 `Termination` has no such state on purpose: a user needs to know which. We settle it by solving
@@ -20,14 +26,19 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
 from siteplan.model.ir import Model
-from siteplan.result import Termination
+from siteplan.result import ProgressEvent, SolveOptions, SolveResult, Termination, relative_gap
 
 T = TypeVar("T")
+#: `Backend.run` as `quiet_native` wraps it
+RunMethod = Callable[[Any, Model, SolveOptions], SolveResult]
+
+#: largest `relative_violation` accepted for a returned plan
+FEASIBILITY_TOL = 1e-6
 
 
 def feasibility_version(model: Model) -> Model:
@@ -88,7 +99,27 @@ def relative_violation(model: Model, x: np.ndarray) -> float:
     return v
 
 
-def _finite(v) -> float | None:
+def finish_result(model: Model, res: SolveResult, tol: float = FEASIBILITY_TOL) -> SolveResult:
+    """The clean-up every backend's result gets (see the module docstring); returns `res`."""
+    if res.status.has_solution and res.x is not None and relative_violation(model, res.x) > tol:
+        res.status, res.limit = Termination.NO_SOLUTION_FOUND, res.limit or "other"
+        res.message = f"{res.message} (the solver's point violates the model: not a plan)".strip()
+    if not res.status.has_solution or res.x is None:
+        if res.status.has_solution:  # a solution status needs a point
+            res.status, res.limit = Termination.ERROR, None
+            res.message = f"{res.message} (a solution status without a point)".strip()
+        res.x, res.objective, res.bound = None, None, None
+    elif res.objective is None:
+        res.objective = model.objective_value(res.x)
+    if res.bound is not None and not (np.isfinite(res.bound) and abs(res.bound) < 1e20):
+        res.bound = None
+    if res.status == Termination.OPTIMAL:
+        res.limit = None
+    res.gap = relative_gap(res.objective, res.bound)
+    return res
+
+
+def _finite(v: float | None) -> float | None:
     return float(v) if v is not None and np.isfinite(v) else None
 
 
@@ -97,8 +128,8 @@ class ProgressReporter:
     (and at once for a new incumbent). A failing receiver (a closed terminal) is dropped,
     never allowed to stop the solve."""
 
-    def __init__(self, receiver: Callable[[dict], None], every: float = 5.0):
-        self.receiver: Callable[[dict], None] | None = receiver
+    def __init__(self, receiver: Callable[[ProgressEvent], None], every: float = 5.0):
+        self.receiver: Callable[[ProgressEvent], None] | None = receiver
         self.every = every
         self.last = -float("inf")
 
@@ -168,13 +199,13 @@ def solver_output(log: bool = False) -> Iterator[None]:
                 _saved_stdout_fd = None
 
 
-def quiet_native(run: Callable) -> Callable:
+def quiet_native(run: RunMethod) -> RunMethod:
     """Decorator for `Backend.run(self, model, options)`: the whole run under `solver_output`."""
 
     @functools.wraps(run)
-    def wrapper(self, model: Model, options, *args, **kwargs):
+    def wrapper(self: Any, model: Model, options: SolveOptions) -> SolveResult:
         with solver_output(bool(getattr(options, "log", False))):
-            return run(self, model, options, *args, **kwargs)
+            return run(self, model, options)
 
     return wrapper
 
@@ -211,7 +242,7 @@ def run_interruptibly(solve: Callable[[], T], stop: Callable[[], None], grace: f
     """
     if threading.current_thread() is not threading.main_thread():
         return solve()
-    box: dict = {}
+    box: dict[str, Any] = {}
     done = threading.Event()  # not Thread.join: an interrupted join can mark a live thread ended
 
     def target() -> None:
@@ -237,4 +268,5 @@ def run_interruptibly(solve: Callable[[], T], stop: Callable[[], None], grace: f
         raise
     if "error" in box:
         raise box["error"]
-    return box["result"]
+    result: T = box["result"]
+    return result

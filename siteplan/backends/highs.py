@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import numpy as np
 
@@ -14,11 +15,10 @@ from siteplan.backends.common import (
     known_warm_start,
     quiet_native,
     run_interruptibly,
-    settle_inf_or_unbd,
 )
 from siteplan.errors import SolverError
 from siteplan.model.ir import Model
-from siteplan.result import SolveResult, Termination, relative_gap
+from siteplan.result import SolveResult, Termination
 
 #: HighsModelStatus name -> (termination if a solution exists, termination if not, limit)
 STATUS_MAP: dict[str, tuple[Termination, Termination, str | None]] = {
@@ -43,7 +43,7 @@ STATUS_MAP: dict[str, tuple[Termination, Termination, str | None]] = {
 _scheduler_threads: int | None = None
 
 
-def _use_threads(highspy, threads: int | None) -> None:
+def _use_threads(highspy: Any, threads: int | None) -> None:
     """HiGHS keeps one global scheduler per process; a later solve asking for a different
     thread count fails ("global scheduler has already been initialized") unless it is reset."""
     global _scheduler_threads
@@ -56,15 +56,15 @@ def _use_threads(highspy, threads: int | None) -> None:
     _scheduler_threads = int(threads)
 
 
-def _report_progress(h, report: ProgressReporter) -> None:
+def _report_progress(h: Any, report: ProgressReporter) -> None:
     """Best bound and incumbent while the MIP runs: HiGHS calls back often from its search
     (throttled to one event every few seconds) and at every improving solution."""
 
-    def tick(event):
+    def tick(event: Any) -> None:
         d = event.data_out
         report(d.running_time, d.mip_primal_bound, d.mip_dual_bound, d.mip_node_count)
 
-    def improved(event):
+    def improved(event: Any) -> None:
         d = event.data_out
         report(d.running_time, d.objective_function_value, d.mip_dual_bound, d.mip_node_count, force=True)
 
@@ -72,7 +72,7 @@ def _report_progress(h, report: ProgressReporter) -> None:
     h.cbMipImprovingSolution += improved
 
 
-def _run(highspy, h):
+def _run(highspy: Any, h: Any) -> Any:
     """h.run(); in the helper thread of `run_interruptibly`, also release that thread's hold on
     HiGHS's scheduler before the thread ends (as highspy's own threaded solve does)."""
     try:
@@ -112,8 +112,10 @@ class HighsBackend(Backend):
             h.setOptionValue("random_seed", int(options.seed))
         for key, value in options.extra.items():
             if h.setOptionValue(key, value) != highspy.HighsStatus.kOk:
+                if not _known_option(h, key):
+                    raise self.unknown_option(key, "use a HiGHS option name, e.g. presolve: 'off'")
                 raise SolverError(f"backend 'highs' cannot set option {key!r} to {value!r}",
-                                  fix="use a HiGHS option name and type, e.g. presolve: 'off'")
+                                  fix="give a value of the option's type, e.g. presolve: 'off'")
 
         lp = highspy.HighsLp()
         lp.num_col_ = model.n_vars
@@ -161,28 +163,26 @@ class HighsBackend(Backend):
         with_sol, without, limit = STATUS_MAP.get(key, (Termination.ERROR, Termination.ERROR, None))
         status = with_sol if has_sol else without
         if key == "kUnboundedOrInfeasible":  # settle it: a user needs to know which
-            status = settle_inf_or_unbd(model, lambda m: self._feasible(m, options))
+            status = self.settle_inf_or_unbd(model, options)
             limit = "other" if status == Termination.NO_SOLUTION_FOUND else None
             has_sol = False
         if not status.has_solution:
             has_sol = False  # e.g. an unbounded LP comes with a point; it is not a plan
         x = np.asarray(h.getSolution().col_value, dtype=float) if has_sol else None
         objective = float(info.objective_function_value) if has_sol else None
+        bound: float | None
         if model.integer.any():
             bound = float(info.mip_dual_bound)
             nodes = int(info.mip_node_count)
         else:
             bound = objective if status == Termination.OPTIMAL else None
             nodes = 0
-        if not status.has_solution:
-            bound = None
         return SolveResult(
             backend=self.name,
             status=status,
             limit=limit,
             objective=objective,
-            bound=bound if bound is not None and np.isfinite(bound) else None,
-            gap=relative_gap(objective, bound),
+            bound=bound,
             x=x,
             build_seconds=build,
             solve_seconds=solve_s,
@@ -192,8 +192,11 @@ class HighsBackend(Backend):
             extra=start_note,
         )
 
-    def _feasible(self, model: Model, options: SolveOptions) -> bool | None:
-        res = self.run(model, options)
-        if res.status.has_solution:
-            return True
-        return False if res.status == Termination.INFEASIBLE else None
+
+def _known_option(h: Any, key: str) -> bool:
+    """Whether HiGHS has an option called `key` (its setter fails alike for a bad name or value)."""
+    try:
+        status, _ = h.getOptionType(key)
+    except Exception:  # noqa: BLE001 - older highspy: no getOptionType; treat the name as unknown
+        return False
+    return bool(status == type(status).kOk)

@@ -44,7 +44,8 @@ def trivially_infeasible(model: Model) -> str | None:
 
 def column_order(model: Model) -> np.ndarray:
     """Model column index of each column in file order (continuous first, then integer)."""
-    return np.r_[np.flatnonzero(~model.integer), np.flatnonzero(model.integer)]
+    order: np.ndarray = np.r_[np.flatnonzero(~model.integer), np.flatnonzero(model.integer)]
+    return order
 
 
 def write_mps(model: Model, path: str) -> np.ndarray:
@@ -124,15 +125,15 @@ def write_mps(model: Model, path: str) -> np.ndarray:
     pl = need & ~up_f & ~fr
     parts.append(("PL", pl, None))
     out.append("BOUNDS\n")
-    for tag, mask, vals in parts:
+    for tag, mask, bound in parts:
         idx = np.flatnonzero(mask)
         if not idx.size:
             continue
-        if vals is None:
+        if bound is None:
             out.append("".join(f" {tag} BND       {cn[j]}\n" for j in idx.tolist()))
         else:
             out.append("".join(f" {tag} BND       {cn[j]}  {v}\n"
-                               for j, v in zip(idx.tolist(), _num(vals[idx]))))
+                               for j, v in zip(idx.tolist(), _num(bound[idx]))))
     out.append("ENDATA\n")
     with open(path, "w", encoding="ascii") as fh:
         fh.writelines(out)

@@ -31,22 +31,23 @@ from __future__ import annotations
 import datetime
 import time
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
 from siteplan.backends.base import Backend, SolveOptions
 from siteplan.backends.common import (
+    FEASIBILITY_TOL,
     STOP_GRACE,
+    finish_result,
     known_warm_start,
     quiet_native,
     relative_violation,
     run_interruptibly,
-    settle_inf_or_unbd,
 )
 from siteplan.backends.mps import trivially_infeasible
-from siteplan.errors import SolverError
 from siteplan.model.ir import Model
-from siteplan.result import SolveResult, Termination, relative_gap
+from siteplan.result import SolveResult, Termination
 
 #: MathOpt TerminationReason name -> (termination if a solution exists, if not, limit);
 #: INFEASIBLE_OR_UNBOUNDED is settled by a feasibility re-solve (`common.settle_inf_or_unbd`)
@@ -83,11 +84,8 @@ POLISH_MIN_SECONDS = 5.0
 #: CP-SAT grid refinement (mip_var_scaling) tried when the default grid has no point
 FINE_GRID = 1000.0
 
-#: largest `common.relative_violation` accepted for a returned plan
-FEASIBILITY_TOL = 1e-6
 
-
-def to_proto(model: Model, *, fix: np.ndarray | None = None, relax: bool = False):
+def to_proto(model: Model, *, fix: np.ndarray | None = None, relax: bool = False) -> Any:
     """A MathOpt ModelProto from the arrays; `fix` pins integer columns, `relax` drops integrality."""
     from ortools.math_opt import model_pb2
 
@@ -120,7 +118,7 @@ def to_proto(model: Model, *, fix: np.ndarray | None = None, relax: bool = False
     return proto
 
 
-def _solve_proto(proto, solver_type: int, params, model_params):
+def _solve_proto(proto: Any, solver_type: int, params: Any, model_params: Any) -> Any:
     """One MathOpt solve that Ctrl-C stops within seconds: through MathOpt's interrupter, except
     for gSCIP, whose interrupter support fails in OR-Tools 9.15 (it logs "SCIPcatchEvent does
     not support ..." and never stops): that solve is left behind at once (see run_interruptibly)."""
@@ -139,7 +137,7 @@ def _solve_proto(proto, solver_type: int, params, model_params):
         grace=0.0 if gscip else STOP_GRACE)
 
 
-def _primal(res, n: int) -> np.ndarray | None:
+def _primal(res: Any, n: int) -> np.ndarray | None:
     """The first feasible primal solution as a dense vector, or None."""
     from ortools.math_opt import solution_pb2
 
@@ -162,7 +160,7 @@ class _MathOptBackend(Backend):
     solver_type_name = ""
 
     # ---- translate -------------------------------------------------------------------
-    def _params(self, options: SolveOptions):
+    def _params(self, options: SolveOptions) -> Any:
         from ortools.math_opt import parameters_pb2
 
         p = parameters_pb2.SolveParametersProto()
@@ -181,23 +179,25 @@ class _MathOptBackend(Backend):
             self._set_extra(p, str(key), value)
         return p
 
-    def _set_extra(self, p, key: str, value) -> None:
+    def _set_extra(self, p: Any, key: str, value: Any) -> None:
         """Pass-through: a solver-specific parameter, else a MathOpt SolveParameters field."""
         if self._set_specific(p, key, value):
             return
         if key in p.DESCRIPTOR.fields_by_name and key != "time_limit":
             setattr(p, key, value)
             return
-        raise SolverError(f"backend {self.name!r} has no option {key!r}",
-                          fix=self._extra_fix())
+        raise self.unknown_option(key, self._extra_fix())
 
-    def _set_specific(self, p, key: str, value) -> bool:
+    def _set_specific(self, p: Any, key: str, value: Any) -> bool:
         return False
+
+    def _unknown_in_failure(self, message: str, options: SolveOptions) -> None:
+        """Raise `unknown_option` if a failed solve failed on an option name it did not know."""
 
     def _extra_fix(self) -> str:
         return "see the OR-Tools MathOpt SolveParameters fields"
 
-    def _model_params(self, model: Model):
+    def _model_params(self, model: Model) -> Any:
         from ortools.math_opt import model_parameters_pb2
 
         mp = model_parameters_pb2.ModelSolveParametersProto()
@@ -230,6 +230,7 @@ class _MathOptBackend(Backend):
         try:
             res = _solve_proto(proto, solver_type, params, mparams)
         except (StatusNotOk, RuntimeError, ValueError) as exc:  # invalid model or parameters
+            self._unknown_in_failure(str(exc), options)
             return SolveResult(backend=self.name, status=Termination.ERROR, build_seconds=build,
                                solve_seconds=time.perf_counter() - t1, backend_version=version,
                                message=f"{self.solver_type_name}: {exc}")
@@ -238,9 +239,7 @@ class _MathOptBackend(Backend):
         term = res.termination
         reason = result_pb2.TerminationReasonProto.Name(term.reason)
         limit_name = result_pb2.LimitProto.Name(term.limit)
-        x = _primal(res, model.n_vars)
-        if x is not None and relative_violation(model, x) > FEASIBILITY_TOL:
-            x = None  # never report a plan that fails the check
+        x = _primal(res, model.n_vars)  # checked against the model in `finish_result`
         with_sol, without, limit = STATUS_MAP.get(reason, (Termination.ERROR, Termination.ERROR,
                                                            None))
         status = with_sol if x is not None else without
@@ -253,40 +252,19 @@ class _MathOptBackend(Backend):
         if term.detail:
             message += f": {term.detail}"
         if reason == "TERMINATION_REASON_INFEASIBLE_OR_UNBOUNDED":
-            status = settle_inf_or_unbd(model, lambda m: self._feasible(m, options))
+            status = self.settle_inf_or_unbd(model, options)
             limit = "other" if status == Termination.NO_SOLUTION_FOUND else None
             x = None
         if not status.has_solution:
             x = None  # e.g. SCIP returns a point along with an unbounded ray
-        bound = float(term.objective_bounds.dual_bound)
-        bound = bound if np.isfinite(bound) and status.has_solution else None
+        bound = float(term.objective_bounds.dual_bound)  # finish_result drops an infinite one
         result = SolveResult(
-            backend=self.name, status=status, limit=limit if status != Termination.OPTIMAL else None,
+            backend=self.name, status=status, limit=limit,
             objective=model.objective_value(x) if x is not None else None, bound=bound, x=x,
             build_seconds=build, solve_seconds=solve_s, nodes=int(res.solve_stats.node_count),
             backend_version=version, message=message,
         )
-        result = self._honest(model, options, result)
-        result.gap = relative_gap(result.objective, result.bound)
-        return result
-
-    def _feasible(self, model: Model, options: SolveOptions) -> bool | None:
-        """Settle "infeasible or unbounded": does the zero-objective model have a point?"""
-        from ortools.math_opt import parameters_pb2, result_pb2
-        from pybind11_abseil.status import StatusNotOk
-
-        p = self._params(options)
-        try:
-            res = _solve_proto(to_proto(model), getattr(parameters_pb2, self.solver_type_name),
-                               p, self._model_params(model))
-        except (StatusNotOk, RuntimeError, ValueError):
-            return None
-        reason = result_pb2.TerminationReasonProto.Name(res.termination.reason)
-        if _primal(res, model.n_vars) is not None:
-            return True
-        if reason == "TERMINATION_REASON_INFEASIBLE":
-            return False
-        return None
+        return self._honest(model, options, result)
 
     def _honest(self, model: Model, options: SolveOptions, result: SolveResult) -> SolveResult:
         return result
@@ -297,7 +275,7 @@ class OrtoolsScipBackend(_MathOptBackend):
     solver_type_name = "SOLVER_TYPE_GSCIP"
     description = "SCIP bundled in OR-Tools, through MathOpt (columnar proto)"
 
-    def _params(self, options: SolveOptions):
+    def _params(self, options: SolveOptions) -> Any:
         p = super()._params(options)
         if p.threads > 1:  # SCIP is single-threaded; MathOpt rejects threads > 1 for it
             p.ClearField("threads")
@@ -305,7 +283,27 @@ class OrtoolsScipBackend(_MathOptBackend):
         p.gscip.bool_params.setdefault("misc/catchctrlc", False)
         return p
 
-    def _set_specific(self, p, key: str, value) -> bool:
+    def _unknown_in_failure(self, message: str, options: SolveOptions) -> None:
+        """gSCIP takes SCIP parameter names unchecked and fails at the solve with SCIP error
+        -12 (SCIP_PARAMETERUNKNOWN) without naming it: find it by trying each name alone."""
+        if "SCIP error code -12" not in message:
+            return
+        from ortools.math_opt import model_parameters_pb2, model_pb2, parameters_pb2
+        from pybind11_abseil.status import StatusNotOk
+
+        for key, value in options.extra.items():
+            if "/" not in str(key):
+                continue
+            p = parameters_pb2.SolveParametersProto()
+            self._set_specific(p, str(key), value)
+            try:
+                _solve_proto(model_pb2.ModelProto(), parameters_pb2.SOLVER_TYPE_GSCIP, p,
+                             model_parameters_pb2.ModelSolveParametersProto())
+            except (StatusNotOk, RuntimeError, ValueError) as exc:
+                if "SCIP error code -12" in str(exc):
+                    raise self.unknown_option(str(key), self._extra_fix()) from None
+
+    def _set_specific(self, p: Any, key: str, value: Any) -> bool:
         """SCIP parameter names contain a slash: `limits/nodes`, `presolving/maxrounds`."""
         g = p.gscip
         if "/" in key:
@@ -333,12 +331,13 @@ class OrtoolsScipBackend(_MathOptBackend):
 class OrtoolsCpSatBackend(_MathOptBackend):
     name = "ortools-cpsat"
     solver_type_name = "SOLVER_TYPE_CP_SAT"
+    solves_lp = False  # continuous variables are gridded (module docstring)
     description = "CP-SAT (OR-Tools) through MathOpt; continuous variables are gridded, see docs"
 
     @quiet_native
     def run(self, model: Model, options: SolveOptions) -> SolveResult:
         """Solve; if the default grid (step 1) has no point, retry once on a finer grid."""
-        first = super().run(model, options)
+        first = finish_result(model, super().run(model, options))  # a failed point counts as none
         gridded = (~model.integer).any() and "mip_var_scaling" not in options.extra
         failed = first.status == Termination.ERROR or (
             first.status == Termination.NO_SOLUTION_FOUND and first.limit == "other")
@@ -357,7 +356,7 @@ class OrtoolsCpSatBackend(_MathOptBackend):
                           f"after: {first.message}]")
         return second
 
-    def _set_specific(self, p, key: str, value) -> bool:
+    def _set_specific(self, p: Any, key: str, value: Any) -> bool:
         """Any SatParameters field, e.g. `mip_var_scaling`, `num_workers`, `linearization_level`."""
         if key in p.cp_sat.DESCRIPTOR.fields_by_name:
             setattr(p.cp_sat, key, value)
@@ -376,7 +375,8 @@ class OrtoolsCpSatBackend(_MathOptBackend):
         note = "CP-SAT gridded the continuous variables"
         if result.x is not None:
             polished = self._polish(model, result.x, options)
-            if polished is not None and model.objective_value(polished) <= result.objective + 1e-9:
+            current = model.objective_value(result.x)
+            if polished is not None and model.objective_value(polished) <= current + 1e-9:
                 result.x = polished
                 result.objective = model.objective_value(polished)
                 note += "; continuous part re-optimised by GLOP"

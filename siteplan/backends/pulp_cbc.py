@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from siteplan.backends.base import Backend, SolveOptions
-from siteplan.backends.common import quiet_native, relative_violation
+from siteplan.backends.common import FEASIBILITY_TOL, quiet_native, relative_violation
 from siteplan.backends.mps import trivially_infeasible, write_mps
 from siteplan.errors import SolverError
 from siteplan.model.ir import Model
@@ -53,9 +53,6 @@ STATUS_MAP: dict[str, tuple[Termination, Termination, str | None]] = {
     "Stopped on difficulties": (Termination.ERROR, Termination.ERROR, None),
     "Status unknown": (Termination.ERROR, Termination.ERROR, None),
 }
-
-#: largest `common.relative_violation` accepted for a returned plan
-FEASIBILITY_TOL = 1e-6
 
 #: CBC checks its clock only between phases (root heuristics can overrun): past the limit by
 #: max(INTERRUPT_GRACE, 10 %) it gets SIGINT, and KILL_GRACE seconds later it is killed
@@ -137,6 +134,8 @@ class PulpCbcBackend(Backend):
     loads = ()
     supports_warm_start = True  # CBC's -mipstart
     description = "COIN-OR CBC (binary bundled with PuLP), fed a vectorised MPS file"
+    #: "CBC-version (pulp version)", found once per process
+    _version: str | None = None
 
     def available(self) -> tuple[bool, str]:
         ok, why = super().available()
@@ -149,7 +148,7 @@ class PulpCbcBackend(Backend):
 
     def version(self) -> str:
         """CBC's own version with PuLP's, e.g. `2.10.3 (pulp 3.3.2)`; cached per process."""
-        cached = getattr(PulpCbcBackend, "_version", None)
+        cached = PulpCbcBackend._version
         if cached:
             return cached
         pulp_v = super().version()
@@ -163,8 +162,8 @@ class PulpCbcBackend(Backend):
                 cbc_v = m.group(1) if m else cbc_v
             except (OSError, subprocess.SubprocessError):
                 pass
-        PulpCbcBackend._version = f"{cbc_v} (pulp {pulp_v})"
-        return PulpCbcBackend._version
+        version = PulpCbcBackend._version = f"{cbc_v} (pulp {pulp_v})"
+        return version
 
     def _args(self, options: SolveOptions) -> list[str]:
         args: list[str] = []
@@ -246,7 +245,7 @@ class PulpCbcBackend(Backend):
         interrupted = threading.Event()
         timer = None
         if options.time_limit is not None:
-            def stop():
+            def stop() -> None:
                 interrupted.set()
                 proc.send_signal(signal.SIGINT)
                 try:
@@ -274,13 +273,13 @@ class PulpCbcBackend(Backend):
                 timer.cancel()
         return "".join(lines), interrupted.is_set()
 
-    def _interpret(self, model, options, key, x, log, interrupted, build, solve_s, version):
+    def _interpret(self, model: Model, options: SolveOptions, key: str, x: np.ndarray | None, log: str,
+                   interrupted: bool, build: float, solve_s: float, version: str) -> SolveResult:
         unknown = re.findall(r"^No match for (\S+)", log, flags=re.MULTILINE)
         if unknown:  # CBC ignores a misspelt option; a profile typo must not pass silently
-            return SolveResult(backend=self.name, status=Termination.ERROR, build_seconds=build,
-                               solve_seconds=solve_s, backend_version=version,
-                               message=f"CBC does not know option(s) {', '.join(unknown)} "
-                                       "(check `extra` in the solver profile)")
+            raise self.unknown_option(unknown[0].lstrip("-"),
+                                      "use a CBC command-line option name such as 'cuts' or 'preprocess'"
+                                      + (f" (also unknown: {', '.join(unknown[1:])})" if unknown[1:] else ""))
         with_sol, without, limit = STATUS_MAP.get(key, (Termination.ERROR, Termination.ERROR, None))
         if key not in STATUS_MAP and key.startswith("Stopped"):  # a stop we have not met yet
             with_sol, without, limit = Termination.FEASIBLE, Termination.NO_SOLUTION_FOUND, "other"
@@ -294,7 +293,7 @@ class PulpCbcBackend(Backend):
                 options.time_limit is not None and solve_s >= options.time_limit)):
             limit = "time"  # CBC calls an LP stopped by the clock "Stopped on iterations"
         note = ""
-        if has_sol and relative_violation(model, x) > FEASIBILITY_TOL:
+        if has_sol and x is not None and relative_violation(model, x) > FEASIBILITY_TOL:
             # seen when CBC stops in root heuristics: the file holds the LP point, not the
             # incumbent the log reports; never pass that off as a plan
             has_sol = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from typing import TypedDict
 
 from siteplan.backends.base import Backend
 from siteplan.errors import SolverError
@@ -31,12 +32,26 @@ def get_backend(name: str) -> Backend:
         module = importlib.import_module(mod_name)
     except ModuleNotFoundError as exc:  # adapter not written or broken install
         raise SolverError(f"backend {name!r} cannot be loaded: {exc}") from exc
-    return getattr(module, cls_name)()
+    backend: Backend = getattr(module, cls_name)()
+    return backend
 
 
-def list_backends() -> list[dict]:
+class BackendRow(TypedDict):
+    """One route as `siteplan solvers` lists it."""
+
+    name: str
+    available: bool
+    reason: str
+    version: str
+    description: str
+    default: bool
+    clashes: list[str]
+    warm_start: bool
+
+
+def list_backends() -> list[BackendRow]:
     """Name, availability, reason and version of every route, without loading solvers."""
-    rows = []
+    rows: list[BackendRow] = []
     for name in ROUTES:
         try:
             b = get_backend(name)
@@ -59,3 +74,16 @@ def list_backends() -> list[dict]:
             }
         )
     return rows
+
+
+def lp_backend(preferred: str | None = None) -> str:
+    """A route that solves LPs exactly (`Backend.solves_lp`): `preferred` when it does, else
+    the default route, else the first available route that does."""
+    for name in (preferred, DEFAULT_BACKEND, *ROUTES):
+        if name is None:
+            continue
+        b = get_backend(name)
+        if b.solves_lp and (name == preferred or b.available()[0]):
+            return name
+    raise SolverError("no available backend solves linear programs exactly",
+                      fix="install highspy (pip install -e .)")

@@ -16,14 +16,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from siteplan.backends.base import Backend, SolveOptions
 from siteplan.backends.common import STOP_GRACE, ProgressReporter
 from siteplan.backends.registry import DEFAULT_BACKEND, get_backend
-from siteplan.errors import SolverError
+from siteplan.errors import SiteplanError, SolverError
 from siteplan.model.ir import Model
-from siteplan.result import SolveResult, Termination
+from siteplan.result import ProgressEvent, SolveResult, Termination
 
 #: extra wall-clock seconds a child gets beyond its time limit before it is killed
 GRACE_SECONDS = 30.0
@@ -61,7 +62,7 @@ def solve(model: Model, backend: str | None = None, options: SolveOptions | None
                 fix="use isolation: process (or auto)",
             )
         t0 = time.perf_counter()
-        res = b.run(model, options)
+        res = b.solve(model, options)
         res.isolation = "inline"
         if not res.solve_seconds:
             res.solve_seconds = time.perf_counter() - t0
@@ -73,7 +74,7 @@ class _ProgressRelay:
     """Hands the child's progress events (JSON lines in a file, already throttled there) to
     the parent's callback, through the same reporter that drops a failing receiver."""
 
-    def __init__(self, path: Path, receiver):
+    def __init__(self, path: Path, receiver: Callable[[ProgressEvent], None] | None):
         self.path, self.offset = path, 0
         self.report = ProgressReporter(receiver) if receiver else None
 
@@ -90,7 +91,7 @@ class _ProgressRelay:
             self.report(ev["seconds"], ev["incumbent"], ev["bound"], ev["nodes"], force=True)
 
 
-def _wait(proc: subprocess.Popen, deadline: float | None, relay: _ProgressRelay) -> int | None:
+def _wait(proc: subprocess.Popen[bytes], deadline: float | None, relay: _ProgressRelay) -> int | None:
     """The child's exit code, or None after killing it at the deadline; relays progress."""
     t0 = time.perf_counter()
     while True:
@@ -103,7 +104,7 @@ def _wait(proc: subprocess.Popen, deadline: float | None, relay: _ProgressRelay)
                 return None
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     """Kill the worker and whatever it started (CBC, say): it leads its own process group."""
     try:
         os.killpg(proc.pid, signal.SIGKILL)
@@ -112,7 +113,7 @@ def _kill_group(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
-def _interrupt(proc: subprocess.Popen) -> None:
+def _interrupt(proc: subprocess.Popen[bytes]) -> None:
     """Ctrl-C for the worker: it stops its solver and exits; killed if not gone in time."""
     try:
         os.killpg(proc.pid, signal.SIGINT)
@@ -125,7 +126,7 @@ def _interrupt(proc: subprocess.Popen) -> None:
         _kill_group(proc)  # also ends anything the worker left behind
 
 
-def _stderr_fd():
+def _stderr_fd() -> int:
     """File descriptor 2 if it is open, else /dev/null (a daemon with no stderr)."""
     try:
         os.fstat(2)
@@ -172,6 +173,8 @@ def _solve_in_child(name: str, model: Model, options: SolveOptions) -> SolveResu
                          else f"worker process died (exit code {rc})"),
             )
         with open(out, "rb") as fh:
-            res: SolveResult = pickle.load(fh)  # written by our own worker just now
+            res: SolveResult | SiteplanError = pickle.load(fh)  # written by our own worker just now
+    if isinstance(res, SiteplanError):  # raised in the worker: raised here, as inline
+        raise res
     res.isolation = "process"
     return res

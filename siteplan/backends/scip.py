@@ -13,6 +13,7 @@ from __future__ import annotations
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -21,12 +22,11 @@ from siteplan.backends.common import (
     known_warm_start,
     quiet_native,
     run_interruptibly,
-    settle_inf_or_unbd,
 )
 from siteplan.backends.mps import trivially_infeasible, write_mps
 from siteplan.errors import SolverError
 from siteplan.model.ir import Model
-from siteplan.result import SolveResult, Termination, relative_gap
+from siteplan.result import SolveResult, Termination
 
 #: SCIP status (Model.getStatus()) -> (termination if a solution exists, if not, limit);
 #: "gaplimit" is SCIP stopping at the requested gap, which siteplan calls optimal (as HiGHS
@@ -76,7 +76,7 @@ class ScipBackend(Backend):
         except (ImportError, AttributeError):  # version is informative only
             return "unknown"
 
-    def _configure(self, s, options: SolveOptions) -> None:
+    def _configure(self, s: Any, options: SolveOptions) -> None:
         if not options.log:
             s.hideOutput()
         # Ctrl-C stays Python's: SCIP's own handler would turn it into a "userinterrupt"
@@ -93,9 +93,12 @@ class ScipBackend(Backend):
         for key, value in options.extra.items():
             try:
                 s.setParam(str(key), value)
-            except Exception as exc:  # KeyError/LookupError for unknown names
-                raise SolverError(f"backend 'scip' cannot set option {key!r}: {exc}",
-                                  fix="use a SCIP parameter name such as 'limits/nodes'") from exc
+            except KeyError as exc:  # PySCIPOpt: 'Not a valid parameter name'
+                raise self.unknown_option(
+                    key, "use a SCIP parameter name such as 'limits/nodes'") from exc
+            except Exception as exc:  # a known name given a value of the wrong type
+                raise SolverError(f"backend 'scip' cannot set option {key!r} to {value!r}: {exc}",
+                                  fix="give a value of the parameter's type") from exc
 
     @quiet_native
     def run(self, model: Model, options: SolveOptions) -> SolveResult:
@@ -142,25 +145,15 @@ class ScipBackend(Backend):
             x[index] = [s.getSolVal(best, v) for v in svars]
         status = with_sol if x is not None else without
         if key == "inforunbd":
-            status = settle_inf_or_unbd(model, lambda m: self._feasible(m, options))
+            status = self.settle_inf_or_unbd(model, options)
             limit = "other" if status == Termination.NO_SOLUTION_FOUND else None
         objective = model.objective_value(x) if x is not None else None
         bound = None
         if model.integer.any() or status == Termination.OPTIMAL:
-            b = float(s.getDualbound())
-            bound = b + model.offset if np.isfinite(b) and abs(b) < 1e20 else None
-        if not status.has_solution:
-            bound = None
+            bound = float(s.getDualbound()) + model.offset  # finish_result drops an infinite one
         return SolveResult(
-            backend=self.name, status=status,
-            limit=limit if status != Termination.OPTIMAL else None,
-            objective=objective, bound=bound, gap=relative_gap(objective, bound), x=x,
+            backend=self.name, status=status, limit=limit,
+            objective=objective, bound=bound, x=x,
             build_seconds=build, solve_seconds=solve_s, nodes=int(s.getNTotalNodes()),
             backend_version=version, message=key, extra=start_note,
         )
-
-    def _feasible(self, model: Model, options: SolveOptions) -> bool | None:
-        res = self.run(model, options)
-        if res.status.has_solution:
-            return True
-        return False if res.status == Termination.INFEASIBLE else None

@@ -4,6 +4,8 @@ Imports only the one backend it runs, so the parent's loaded libraries cannot cl
 Caps its own address space when asked, records peak memory, and always writes a result.
 With a third path, appends the backend's progress events there, one JSON line each, for the
 parent to relay. On Ctrl-C (SIGINT from the parent) it stops and exits 130 with no result.
+A `SiteplanError` the backend raises (an unknown option, a model the solver rejects) is
+written instead of a result, and the parent raises it again: the same error as inline.
 """
 
 from __future__ import annotations
@@ -14,13 +16,15 @@ import pickle
 import resource
 import signal
 import sys
+from collections.abc import Callable
 
 from siteplan.backends.registry import get_backend
-from siteplan.result import SolveResult, Termination
+from siteplan.errors import SiteplanError
+from siteplan.result import ProgressEvent, SolveResult, Termination
 
 
-def _append_to(path: str):
-    def write(event: dict) -> None:
+def _append_to(path: str) -> Callable[[ProgressEvent], None]:
+    def write(event: ProgressEvent) -> None:
         with open(path, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(event) + "\n")
     return write
@@ -35,7 +39,10 @@ def main(job_path: str, out_path: str, progress_path: str | None = None) -> int:
         if options.memory_limit_mb:
             limit = int(options.memory_limit_mb) * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        res = get_backend(name).run(model, options)
+        res = get_backend(name).solve(model, options)
+    except SiteplanError as exc:  # the parent raises it again, as an inline solve would
+        _write(exc, out_path)
+        return 0
     except MemoryError:
         res = SolveResult(backend=name, status=Termination.ERROR, limit="memory",
                           message="the solver ran out of memory (memory_limit_mb)")
@@ -43,11 +50,15 @@ def main(job_path: str, out_path: str, progress_path: str | None = None) -> int:
         res = SolveResult(backend=name, status=Termination.ERROR,
                           message=f"{type(exc).__name__}: {exc}")
     res.peak_memory_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    _write(res, out_path)
+    return 0
+
+
+def _write(obj: SolveResult | SiteplanError, out_path: str) -> None:
     tmp = out_path + ".tmp"
     with open(tmp, "wb") as fh:
-        pickle.dump(res, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, out_path)
-    return 0
 
 
 def entry(argv: list[str]) -> int:

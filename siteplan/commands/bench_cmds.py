@@ -12,8 +12,8 @@ from siteplan.commands.options import THREADS, TIME_LIMIT
 @click.command("bench")
 @click.argument("suite", type=click.Choice(["orlib-pmed", "orlib-cap", "orlib-uncap", "ufllib",
                                             "tsplib-pmedian", "city"]))
-@click.option("--solvers", default="highs", show_default=True,
-              help="Comma-separated backend routes, e.g. highs,pulp-cbc,scip.")
+@click.option("--solvers", default=None,
+              help="Comma-separated backend routes, e.g. highs,pulp-cbc,scip (default: the default backend).")
 @click.option("--time-limit", type=TIME_LIMIT, default=600.0, show_default=True,
               help="Seconds per solve (the worker is killed at 1.5x + 60 s).")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
@@ -32,10 +32,10 @@ def bench_cmd(suite, solvers, time_limit, out, resume, data, only, threads, meth
     proven published optimum, are flagged loudly (and the command exits with code 6).
     """
     from siteplan import bench
-    from siteplan.backends.registry import get_backend
+    from siteplan.backends.registry import DEFAULT_BACKEND, get_backend
     from siteplan.errors import CheckFailedError, InputError
 
-    names = [s.strip() for s in solvers.split(",") if s.strip()]
+    names = [s.strip() for s in (solvers or DEFAULT_BACKEND).split(",") if s.strip()]
     if not names:
         raise InputError("no solver given", fix="e.g. --solvers highs,pulp-cbc")
     for n in names:

@@ -112,7 +112,9 @@ def _report(problem, result, as_json: bool, out: str | None) -> None:
 def _run(cls, file, fmt, solver, time_limit, threads, as_json, out, method="auto",
          capacity=None, **kw):
     problem = cls.from_file(file, fmt=fmt, capacity=capacity, **kw)
-    result = problem.solve(solver, _options(time_limit, threads), method=method)
+    from siteplan.backends import solver_for
+
+    result = problem.solve(solver_for(solver), _options(time_limit, threads), method=method)
     _report(problem, result, as_json, out)
 
 

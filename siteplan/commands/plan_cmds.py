@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from siteplan.commands.options import FiniteFloatRange, solver_limits
+from siteplan.commands.options import SOLVER_HELP, FiniteFloatRange, solver_choice, solver_limits
 from siteplan.errors import CheckFailedError, InfeasibleError, InputError, Interrupted
 
 
@@ -61,7 +61,7 @@ def interrupts_held():
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Output folder (default: out/<scenario name>).")
-@click.option("--solver", default=None, help="Backend route (highs, pulp-cbc, ...) or a profile YAML.")
+@click.option("--solver", default=None, help=SOLVER_HELP)
 @solver_limits
 @click.option("--set", "sets", multiple=True, help="Override a scenario key: --set budget.capex=8e7")
 @click.option("--json", "as_json", is_flag=True, help="Print plan.json's summary as JSON.")
@@ -79,9 +79,8 @@ def solve_cmd(scenario, out_dir, solver, time_limit, mip_gap, threads, sets, as_
     When no plan can meet every rule, the folder gets a diagnosis instead (plan.json with
     status infeasible and the elastic plan as a diagnostic), and the exit code is 4.
     """
-    from siteplan.backends.base import SolveOptions
     from siteplan.outfolder import staged_folder
-    from siteplan.pipeline import solve_scenario, solver_settings
+    from siteplan.pipeline import solve_scenario
     from siteplan.report.outputs import read_plan_dir, write_outputs
     from siteplan.report.summary import summary_text
     from siteplan.scenario.load import load_scenario
@@ -92,15 +91,7 @@ def solve_cmd(scenario, out_dir, solver, time_limit, mip_gap, threads, sets, as_
         from siteplan.store import check_store
 
         store = check_store(store_path)  # the same rule `runs`, `compare` and `sweep` use
-    from siteplan.backends.registry import ROUTES
-
-    backend, profile = None, None
-    if solver:  # a route name, else a profile (a YAML path or a name in solvers/)
-        backend, profile = (solver, None) if solver in ROUTES else (None, solver)
-    name, opts = solver_settings(scn, backend, None, profile)
-    changes = {k: v for k, v in (("time_limit", time_limit), ("mip_gap", mip_gap), ("threads", threads))
-               if v is not None}
-    opts = SolveOptions(**{**opts.as_dict(), **changes})
+    name, opts = solver_choice(scn, solver, time_limit=time_limit, mip_gap=mip_gap, threads=threads)
     out_dir = out_dir or Path("out") / scn.name
     reads = [*scn.files_read(), store, solver if solver and Path(solver).is_file() else None]
     with staged_folder(out_dir, reads, force=force) as stage:
@@ -191,9 +182,10 @@ def check_cmd(outdir, all_rows):
     from siteplan.plan import evaluate
     from siteplan.report.outputs import read_plan_dir
     from siteplan.report.summary import compliance_lines, verdict
+    from siteplan.result import Termination
 
     scn, plan, doc = read_plan_dir(outdir)
-    if doc.get("status") == "infeasible":
+    if doc.get("status") == Termination.INFEASIBLE:
         raise InfeasibleError("there is no plan to check here: the scenario was found infeasible, and the "
                               "folder holds its diagnosis", where=str(outdir),
                               fix=f"read {Path(outdir) / 'diagnosis.txt'}, or run `siteplan explain {outdir}`")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from siteplan.commands.options import FiniteFloatRange
+from siteplan.commands.options import SOLVER_HELP, FiniteFloatRange, solver_choice
 from siteplan.errors import InfeasibleError, InputError, UsageError
 
 
@@ -23,7 +23,7 @@ def _scenario_arg(path: Path):
               help="Folder for plan.json, diagnostic_plan.json (or binding.json); default out/<scenario name>.")
 @click.option("--binding", is_flag=True, help="For a solvable scenario or solved folder: what binds and "
               "what a little more of each standard or budget costs (re-solves with each nudged).")
-@click.option("--solver", default=None, help="Backend route (highs, pulp-cbc, ...).")
+@click.option("--solver", default=None, help=SOLVER_HELP)
 @click.option("--set", "sets", multiple=True, help="Override a scenario key: --set budget.capex=8e7")
 @click.option("--time-budget", type=FiniteFloatRange(1, None), default=None,
               help="Seconds for all the elastic solves together (default: 3x the scenario's time limit).")
@@ -45,7 +45,9 @@ def explain_cmd(target, out_dir, binding, solver, sets, time_budget, as_json, fo
 
     overrides = parse_sets(sets)
     scn = load_scenario(_scenario_arg(target), overrides)
-    reads = scn.files_read()
+    reads = [*scn.files_read(), *([Path(solver)] if solver and Path(solver).is_file() else [])]
+    # --solver as in solve/compare/sweep; without it the scenario's (or the solved folder's) own
+    backend, options = solver_choice(scn, solver) if solver else (None, None)
     if binding:
         from siteplan.binding import binding_report
 
@@ -58,7 +60,7 @@ def explain_cmd(target, out_dir, binding, solver, sets, time_budget, as_json, fo
             check_output_folder(dest, reads, force=force)
         # a solved folder's plan is the base (its totals are the plan's); --set makes a new scenario
         solved = target.is_dir() and (target / "plan.json").exists() and not overrides
-        rep = binding_report(target if solved else scn, backend=solver)
+        rep = binding_report(target if solved else scn, backend=backend, options=options)
         doc = dict(rep.as_dict(), scenario_hash=scn.content_hash())
         if joins:
             write_json_atomic(Path(dest) / "binding.json", doc)
@@ -75,7 +77,7 @@ def explain_cmd(target, out_dir, binding, solver, sets, time_budget, as_json, fo
     dest = out_dir or (None if target.is_dir() else Path("out") / scn.name)
     if dest is not None:  # before the elastic solves, not after
         check_output_folder(dest, reads, force=force)
-    diag = explain_infeasible(scn, backend=solver, time_budget=time_budget)
+    diag = explain_infeasible(scn, backend=backend, options=options, time_budget=time_budget)
     click.echo(json.dumps(diag.as_dict(), ensure_ascii=False, indent=1, default=str) if as_json else diag.text())
     if diag.feasible:
         return
@@ -120,8 +122,30 @@ def report_cmd(source, out_file, lang, sweep_dir, compare_csv, store, force):
         out_file = src / "report.html"
     check_output_file(out_file, _report_reads(Path(source), sweep_dir, compare_csv, store), force=force,
                       signature=HTML_SIGNATURE)
-    path = build_report(source, out_file, lang=lang, sweep=sweep_dir, compare=compare_csv, store=store)
+    what = _stored_view(source, store) if _is_run_id(source) else source
+    path = build_report(what, out_file, lang=lang, sweep=sweep_dir, compare=compare_csv)
     click.echo(f"wrote {path}")
+
+
+def _is_run_id(source: str) -> bool:
+    """`12` or `#12` naming no file or folder here: a run in the store."""
+    return source.lstrip("#").isdigit() and not Path(source).exists()
+
+
+def _stored_view(run_id: str, store):
+    """A stored run as the report's `PlanView`: exported to a temporary folder in the layout
+    `solve` writes and read back into memory (the report itself never opens the store)."""
+    import tempfile
+
+    from siteplan.report.html import load_plan_view
+    from siteplan.report.outputs import export_record
+    from siteplan.store import RunStore
+
+    with RunStore(store, create=False) as st:
+        run = st.get_run(run_id, with_tables=True)
+    with tempfile.TemporaryDirectory(prefix="siteplan-report-") as tmp:
+        export_record(run, tmp)
+        return load_plan_view(Path(tmp))  # everything is read into memory here
 
 
 def _holds_plan_of(folder: Path, scn) -> bool:

@@ -7,6 +7,7 @@ to run anywhere and never triggers the highspy/ortools clash it reports.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
@@ -33,25 +34,23 @@ def check_backend(name: str) -> dict:
 
     from siteplan.backends import SolveOptions, solve
     from siteplan.errors import SiteplanError
+    from siteplan.result import Termination
 
     t0 = time.perf_counter()
     try:
         res = solve(smoke_model(), name, SolveOptions(time_limit=30, isolation="process"))
     except SiteplanError as exc:
         return {"check": "failed", "check_detail": exc.message}
-    ok = res.status.value == "optimal" and res.objective is not None and abs(res.objective + 23) < 1e-6
+    ok = res.status == Termination.OPTIMAL and res.objective is not None and abs(res.objective + 23) < 1e-6
     return {"check": "ok" if ok else "failed",
             "check_detail": f"{time.perf_counter() - t0:.2f} s" if ok else
             f"{res.status.value}: {res.message}",
             "version": res.backend_version or None}
 
 
-def _rows() -> list[dict]:
-    rows = list_backends()
-    for r in rows:
-        r.setdefault("clashes", [])
-        r.setdefault("warm_start", False)
-    return rows
+def _rows() -> list[dict[str, Any]]:
+    """`list_backends` rows as plain dicts (`--check` adds its columns to them)."""
+    return [dict(r) for r in list_backends()]
 
 
 def _table(rows: list[dict]) -> str:

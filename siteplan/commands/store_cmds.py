@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from siteplan.commands.options import FiniteFloatRange, solver_limits
+from siteplan.commands.options import SOLVER_HELP, FiniteFloatRange, solver_choice, solver_limits
 from siteplan.commands.plan_cmds import parse_sets, progress_printer
 from siteplan.errors import InputError, Interrupted
 
@@ -19,25 +19,6 @@ _STORE_HELP = "Run store file (default: $SITEPLAN_STORE, else out/runs.sqlite)."
 def store_option(f):
     return click.option("--store", "store_path", type=click.Path(path_type=Path), default=None,
                         help=_STORE_HELP)(f)
-
-
-def _solver_choice(solver: str | None) -> tuple[str | None, str | None]:
-    """--solver is a backend route or a profile YAML: (backend, profile)."""
-    if not solver:
-        return None, None
-    if solver.endswith((".yaml", ".yml")) or Path(solver).exists():
-        return None, solver
-    return solver, None
-
-
-def _options(scn, backend, profile, time_limit, mip_gap, threads):
-    from siteplan.backends.base import SolveOptions
-    from siteplan.pipeline import solver_settings
-
-    name, opts = solver_settings(scn, backend, None, profile)
-    changes = {k: v for k, v in (("time_limit", time_limit), ("mip_gap", mip_gap), ("threads", threads))
-               if v is not None}
-    return name, SolveOptions(**{**opts.as_dict(), **changes})
 
 
 def _money(v) -> str:
@@ -113,7 +94,7 @@ def runs_show(run_id, store_path, as_json):
 def runs_export(run_id, out_dir, store_path, force):
     """Write a stored run's plan.json, CSV tables and inputs, as `solve` does."""
     from siteplan.outfolder import check_output_folder, staged_folder
-    from siteplan.runrecord import export_record
+    from siteplan.report.outputs import export_record
     from siteplan.store import RunStore, resolve_store_path
 
     reads = [resolve_store_path(store_path)]
@@ -134,7 +115,7 @@ _RUN_ID = re.compile(r"^#?\d+$")
 @store_option
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path), default=None, help="Also write a CSV.")
 @click.option("--md", "md_path", type=click.Path(path_type=Path), default=None, help="Also write Markdown.")
-@click.option("--solver", default=None, help="Backend route or profile YAML for scenario files.")
+@click.option("--solver", default=None, help=SOLVER_HELP + " For scenario files.")
 @solver_limits
 @click.option("--set", "sets", multiple=True, help="Override a key in every scenario file given.")
 @click.option("--quiet", is_flag=True, help="No progress lines.")
@@ -146,7 +127,8 @@ def compare_cmd(items, store_path, csv_path, md_path, solver, time_limit, mip_ga
     from siteplan.fileio import write_csv_atomic, write_text_atomic
     from siteplan.outfolder import check_output_file
     from siteplan.pipeline import solve_scenario
-    from siteplan.runrecord import failure_record, outcome_record
+    from siteplan.report.outputs import outcome_record
+    from siteplan.runrecord import failure_record
     from siteplan.scenario.load import load_scenario
     from siteplan.store import RunStore, resolve_store_path
 
@@ -158,7 +140,6 @@ def compare_cmd(items, store_path, csv_path, md_path, solver, time_limit, mip_ga
             check_output_file(path, reads, force=force, option=option)
     say = progress_printer(quiet) or (lambda msg: None)
     overrides = parse_sets(sets)
-    backend, profile = _solver_choice(solver)
     cols = []
     with RunStore(store_path) as store, _interrupt_note("runs solved before it are in the run store; "
                                                         "no table written"):
@@ -169,7 +150,7 @@ def compare_cmd(items, store_path, csv_path, md_path, solver, time_limit, mip_ga
                 for path, option in ((csv_path, "--csv"), (md_path, "--md")):
                     if path is not None:  # a table of this scenario is never overwritten
                         check_output_file(path, reads, force=force, option=option)
-                name, opts = _options(scn, backend, profile, time_limit, mip_gap, threads)
+                name, opts = solver_choice(scn, solver, time_limit=time_limit, mip_gap=mip_gap, threads=threads)
                 say(f"solving {item}")
                 try:
                     outcome = solve_scenario(scn, backend=name, options=opts, progress=say)
@@ -179,7 +160,7 @@ def compare_cmd(items, store_path, csv_path, md_path, solver, time_limit, mip_ga
                     t, comp, status = None, None, rec["status"]
                 else:
                     rid = store.add_run(outcome_record(outcome, overrides))
-                    t, comp, status = outcome.evaluation.totals, outcome.evaluation.compliance, outcome.status
+                    t, comp, status = outcome.evaluation.totals, outcome.evaluation.compliance, outcome.status.value
                 label = f"{scn.name} (#{rid})"
             elif _RUN_ID.match(item):
                 run = store.get_run(item)
@@ -221,7 +202,7 @@ def compare_cmd(items, store_path, csv_path, md_path, solver, time_limit, mip_ga
 @click.option("--id", "sweep_id", default=None, help="Name the sweep (default: a hash of scenario, grid, solver).")
 @click.option("--bind-tol", type=FiniteFloatRange(0, 1), default=0.01, show_default=True,
               help="Relative slack under which a standard counts as binding.")
-@click.option("--solver", default=None, help="Backend route or a profile YAML.")
+@click.option("--solver", default=None, help=SOLVER_HELP)
 @solver_limits
 @click.option("--set", "sets", multiple=True, help="Override a scenario key at every point.")
 @click.option("--quiet", is_flag=True, help="No progress lines.")
@@ -240,9 +221,8 @@ def sweep_cmd(scenario, vary_specs, kpi, cost, out_dir, store_path, executor, ad
 
     varies = varies_from_specs(list(vary_specs))
     overrides = parse_sets(sets)
-    backend, profile = _solver_choice(solver)
     scn = load_scenario(scenario, overrides)
-    name, opts = _options(scn, backend, profile, time_limit, mip_gap, threads)
+    name, opts = solver_choice(scn, solver, time_limit=time_limit, mip_gap=mip_gap, threads=threads)
     if kpi not in _totals_keys() or cost not in _totals_keys():
         bad = kpi if kpi not in _totals_keys() else cost
         raise InputError(f"unknown KPI {bad!r}", fix=f"use one of: {', '.join(_totals_keys())}")

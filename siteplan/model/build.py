@@ -235,7 +235,6 @@ def add_coverage_floor(model: Model, pm: PlanningModel, covered: float) -> Model
     np.add.at(c, cols, inst.horizon * vals)
     blocks = dict(model.row_blocks)
     blocks["coverage_floor"] = slice(model.n_rows, model.n_rows + 1)
-    return Model(name=model.name + "-phase2", c=c, lb=model.lb, ub=model.ub, integer=model.integer,
-                 A=A, row_lb=np.append(model.row_lb, covered - 1e-6), row_ub=np.append(model.row_ub, INF),
-                 var_blocks=model.var_blocks, row_blocks=blocks, offset=pm.capex_const, sense="min",
-                 meta=dict(model.meta, objective="min_cost_at_max_coverage"))
+    return model.replace(name=model.name + "-phase2", c=c, A=A, row_lb=np.append(model.row_lb, covered - 1e-6),
+                         row_ub=np.append(model.row_ub, INF), row_blocks=blocks, offset=pm.capex_const,
+                         sense="min", meta=dict(model.meta, objective="min_cost_at_max_coverage"))

@@ -43,14 +43,14 @@ CFLP (`CFLP`), splittable demand (OR-Library capopt), x_ij = share of client i s
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from siteplan.classic_io import LocationData, read_any
 from siteplan.errors import InfeasibleError, InputError
 from siteplan.model.ir import Model, ModelBuilder
-from siteplan.result import SolveResult, Termination, relative_gap
+from siteplan.result import SolveOptions, Solver, SolveResult, Termination, relative_gap
 
 TOL = 1e-6
 
@@ -114,38 +114,22 @@ class ClassicResult:
         }
 
 
-def _options(options):
-    from siteplan.backends.base import SolveOptions
-
+def _options(options: SolveOptions | None) -> SolveOptions:
     return options if options is not None else SolveOptions()
 
 
-def _remaining(options, t_start: float):
+def _remaining(options: SolveOptions, t_start: float) -> SolveOptions:
     """A copy of options whose time limit is what is left of the overall budget."""
-    import copy
-
-    opt = copy.copy(options)
-    if options.time_limit is not None:
-        opt.time_limit = max(1.0, options.time_limit - (time.perf_counter() - t_start))
-    return opt
+    if options.time_limit is None:
+        return replace(options)
+    return replace(options, time_limit=max(1.0, options.time_limit - (time.perf_counter() - t_start)))
 
 
-def _run(model: Model, backend, options) -> SolveResult:
-    from siteplan.backends import solve
-
-    return solve(model, backend, options)
-
-
-def _exact(options, step: float):
+def _exact(options: SolveOptions, step: float) -> SolveOptions:
     """Unless the user chose gaps, ask for a proof: gap below one objective step."""
-    import copy
-
-    opt = copy.copy(options)
-    if opt.mip_gap is None:
-        opt.mip_gap = 1e-9
-    if opt.abs_gap is None:
-        opt.abs_gap = 0.5 * step if step else 1e-6
-    return opt
+    return replace(options,
+                   mip_gap=1e-9 if options.mip_gap is None else options.mip_gap,
+                   abs_gap=(0.5 * step if step else 1e-6) if options.abs_gap is None else options.abs_gap)
 
 
 def _granularity(*arrays) -> float:
@@ -204,13 +188,15 @@ class ClassicProblem:
     def check(self, sol: ClassicSolution) -> CheckReport:  # pragma: no cover
         raise NotImplementedError
 
-    def solve(self, backend: str | None = None, options=None, method: str = "auto"):
-        """Build once, solve once, decode and check."""
+    def solve(self, solver: Solver, options: SolveOptions | None = None,
+              method: str = "auto") -> ClassicResult:
+        """Build once, solve once with `solver` (`siteplan.backends.solver_for(route)`),
+        decode and check."""
         options = _exact(_options(options), self._step())
         t0 = time.perf_counter()
         model = self.build()
         build_s = time.perf_counter() - t0
-        res = _run(model, backend, options)
+        res = solver(model, options)
         return self._finish(model, res, build_s, "compact")
 
     def _finish(self, model: Model, res: SolveResult, build_s: float, method: str,
@@ -397,12 +383,13 @@ class PMedian(ClassicProblem):
             probs.append("a client is not served by its nearest open site")
         return CheckReport(not probs, float(w @ d), probs)
 
-    def solve(self, backend: str | None = None, options=None, method: str = "auto"):
+    def solve(self, solver: Solver, options: SolveOptions | None = None,
+              method: str = "auto") -> ClassicResult:
         """Methods: 'compact' (one model), 'reduce' (bound, heuristic, fixing, one MIP on the
         surviving sites), 'auto'/'benders' (the same reduction, then Benders), 'probe' (also
         probe each surviving site with a forced-open Lagrangian before Benders)."""
         if method == "compact":
-            return super().solve(backend, options)
+            return super().solve(solver, options)
         from siteplan.model import pmedian_reduce as red
 
         options = _options(options)
@@ -426,18 +413,15 @@ class PMedian(ClassicProblem):
         proven = ub - lbound < max(step, 1e-9 * abs(ub)) if step else ub - lbound <= 1e-9 * abs(ub)
         cand = np.flatnonzero(~closed)
         if proven or cand.size < p or opened.sum() > p:
-            from siteplan.backends.registry import DEFAULT_BACKEND, get_backend
-
-            name = backend or DEFAULT_BACKEND
             return ClassicResult(
-                kind=self.kind, name=self.name, backend=name, status=Termination.OPTIMAL,
+                kind=self.kind, name=self.name, backend=solver.name, status=Termination.OPTIMAL,
                 objective=ub, bound=ub, gap=0.0, solution=incumbent,
                 check=self.check(incumbent), build_seconds=pre_s, solve_seconds=0.0,
-                method="reduce", backend_version=get_backend(name).version(), solves=0,
+                method="reduce", backend_version=solver.version(), solves=0,
                 message="bound meets heuristic: proven without branching", stats=stats)
         options = _exact(options, step)
         if method in ("auto", "benders", "probe"):
-            return self._solve_benders(backend, options, t0, cand, opened, heur, step,
+            return self._solve_benders(solver, options, t0, cand, opened, heur, step,
                                        lbound, stats, pre_s)
         t1 = time.perf_counter()
         model = self.build(candidates=cand, fixed_open=np.flatnonzero(opened))
@@ -447,9 +431,9 @@ class PMedian(ClassicProblem):
             ys = in_heur.astype(float)
             ws[model.var_blocks["y"]] = ys
             # z values implied by y: solve the chain exactly
-            model.warm_start = _pmedian_warm_z(model, ws)
+            model = model.replace(warm_start=_pmedian_warm_z(model, ws))
         build_s = time.perf_counter() - t1
-        res = _run(model, backend, _remaining(options, t0))
+        res = solver(model, _remaining(options, t0))
         out = self._finish(model, res, pre_s + build_s, "reduce", stats=stats)
         # the reduced model excludes only plans no better than the heuristic's
         if out.objective is None or out.objective > ub + TOL:
@@ -468,29 +452,32 @@ class PMedian(ClassicProblem):
             out.gap = relative_gap(out.objective, out.bound)
         return out
 
+    def _solve_benders(self, solver: Solver, options: SolveOptions, t0: float, cand: np.ndarray,
+                       opened: np.ndarray, heur: np.ndarray, step: float, lbound: float,
+                       stats: dict, pre_s: float) -> ClassicResult:
+        return _pmedian_benders_impl(self, solver, options, t0, cand, opened, heur, step, lbound,
+                                     stats, pre_s)
 
-def _pmedian_benders_impl(self, backend, options, t0, cand, opened, heur, step, lbound,
-                          stats, pre_s):
+
+def _pmedian_benders_impl(self: PMedian, solver: Solver, options: SolveOptions, t0: float,
+                          cand: np.ndarray, opened: np.ndarray, heur: np.ndarray, step: float,
+                          lbound: float, stats: dict, pre_s: float) -> ClassicResult:
     """The reduced p-median by Benders (see `pmedian_benders`)."""
-    from siteplan.backends.registry import DEFAULT_BACKEND
     from siteplan.model.pmedian_benders import BendersPMedian
 
     deadline = None if options.time_limit is None else t0 + options.time_limit
     bd = BendersPMedian(self.data.cost, self._weights(), self.p, cand,
                         np.flatnonzero(opened), heur, step)
-    status, bound = bd.run(backend, options, deadline)
+    status, bound = bd.run(solver, options, deadline)
     bound = max(bound, lbound) if status != Termination.OPTIMAL else bd.best
     sol = self.solution_from_sites(bd.best_sites)
     stats = dict(stats, benders_cuts=int(sum(c.size for c in bd.cuts_i)))
     return ClassicResult(
-        kind=self.kind, name=self.name, backend=backend or DEFAULT_BACKEND, status=status,
+        kind=self.kind, name=self.name, backend=solver.name, status=status,
         objective=bd.best, bound=bound, gap=relative_gap(bd.best, bound), solution=sol,
         check=self.check(sol), build_seconds=pre_s, solve_seconds=bd.solve_seconds,
         method="benders", backend_version=bd.version, solves=bd.solves, stats=stats,
         limit=None if status == Termination.OPTIMAL else "time")
-
-
-PMedian._solve_benders = _pmedian_benders_impl
 
 
 def _pmedian_warm_z(model: Model, ws: np.ndarray) -> np.ndarray:
@@ -575,17 +562,15 @@ class MaxCover(ClassicProblem):
         w = self._weights()
         coverable = np.unique(i)
         b = ModelBuilder(f"mclp:{self.name}")
-        y = b.add_vars("y", self.data.n_sites, ub=1.0, integer=True)
-        u = b.add_vars("u", self.data.n_clients, ub=1.0, cost=-w)
         ub_u = np.zeros(self.data.n_clients)
-        ub_u[coverable] = 1.0
+        ub_u[coverable] = 1.0  # a client no site reaches cannot be covered
+        y = b.add_vars("y", self.data.n_sites, ub=1.0, integer=True)
+        u = b.add_vars("u", self.data.n_clients, ub=ub_u, cost=-w)
         n = self.data.n_clients
         b.add_rows("cover", n, np.r_[np.arange(n), i], np.r_[u, y[j]],
                    np.r_[np.ones(n), -np.ones(i.size)], ub=0.0)
         b.add_rows("p", 1, np.zeros(y.size), y, 1.0, lb=self.p, ub=self.p)
-        model = b.finish(sense="max", meta={"kind": self.kind})
-        model.ub[u] = ub_u
-        return model
+        return b.finish(sense="max", meta={"kind": self.kind})
 
     def decode(self, model, x):
         open_sites = np.flatnonzero(model.block(x, "y") > 0.5)
@@ -646,10 +631,9 @@ class PCenter(ClassicProblem):
         r = float(_nearest_open(self.data.cost, o)[1].max())
         return CheckReport(not probs, r, probs)
 
-    def solve(self, backend: str | None = None, options=None, method: str = "auto"):
+    def solve(self, solver: Solver, options: SolveOptions | None = None,
+              method: str = "auto") -> ClassicResult:
         """Binary search on the sorted distinct distances with one set-cover MIP per probe."""
-        from siteplan.backends.registry import DEFAULT_BACKEND, get_backend
-
         options = _exact(_options(options), 0.0)
         t0 = time.perf_counter()
         cost = self.data.cost
@@ -661,7 +645,7 @@ class PCenter(ClassicProblem):
         lo, hi = 0, radii.size - 1  # radii[hi] is feasible
         best = heur
         solves, build_s, solve_s, version = 0, 0.0, 0.0, ""
-        name = backend or DEFAULT_BACKEND
+        name = solver.name
         status = Termination.OPTIMAL
         while lo < hi:
             mid = (lo + hi) // 2
@@ -669,11 +653,11 @@ class PCenter(ClassicProblem):
             model = SetCover(self.data, float(radii[mid]),
                              fixed_cost=np.ones(self.data.n_sites)).build()
             build_s += time.perf_counter() - tb
-            res = _run(model, backend, _remaining(options, t0))
+            res = solver(model, _remaining(options, t0))
             solves += 1
             solve_s += res.solve_seconds
             version = res.backend_version
-            if res.status.has_solution and res.objective is not None \
+            if res.status.has_solution and res.x is not None and res.objective is not None \
                     and res.objective <= self.p + 0.5:
                 best = np.flatnonzero(model.block(res.x, "y") > 0.5)
                 hi = mid
@@ -692,7 +676,7 @@ class PCenter(ClassicProblem):
             kind=self.kind, name=self.name, backend=name, status=status,
             objective=sol.radius, bound=bound, gap=relative_gap(sol.radius, bound),
             solution=sol, check=chk, build_seconds=build_s, solve_seconds=solve_s,
-            method="binary-search", backend_version=version or get_backend(name).version(),
+            method="binary-search", backend_version=version or solver.version(),
             solves=solves)
 
 
@@ -817,27 +801,23 @@ class CFLP(ClassicProblem):
         obj = float(self.f[o].sum() + (self.data.cost * a).sum())
         return CheckReport(not probs, obj, probs)
 
-    def solve(self, backend: str | None = None, options=None, method: str = "auto"):
+    def solve(self, solver: Solver, options: SolveOptions | None = None,
+              method: str = "auto") -> ClassicResult:
         """'lazy': LP rounds add violated x_ij <= y_j rows, then one MIP with them."""
         if self.vub != "lazy":
-            return super().solve(backend, options)
-        from siteplan.backends.base import SolveOptions  # noqa: F401
-
+            return super().solve(solver, options)
         options = _exact(_options(options), self._step())
         t0 = time.perf_counter()
         n, m = self.data.n_clients, self.data.n_sites
         vi = np.zeros(0, dtype=np.int64)
         vj = np.zeros(0, dtype=np.int64)
         rounds, lp_s, prev = 0, 0.0, None
-        import copy
-
         for rounds in range(1, 60):
             model = self.build(vub_pairs=(vi, vj))
-            lp = copy.copy(model)
-            lp.integer = np.zeros_like(model.integer)
-            res = _run(lp, backend, _remaining(options, t0))
+            lp = model.replace(integer=np.zeros_like(model.integer))
+            res = solver(lp, _remaining(options, t0))
             lp_s += res.solve_seconds
-            if not res.status.has_solution or res.x is None:
+            if not res.status.has_solution or res.x is None or res.objective is None:
                 break
             yv = model.block(res.x, "y")
             xv = model.block(res.x, "x").reshape(n, m)
@@ -856,11 +836,11 @@ class CFLP(ClassicProblem):
         t1 = time.perf_counter()
         model = self.build(vub_pairs=(vi, vj))
         build_s = time.perf_counter() - t1
-        res = _run(model, backend, _remaining(options, t0))
+        res = solver(model, _remaining(options, t0))
         return self._finish(model, res, build_s, "lazy-vub", solves=rounds + 1,
                             extra_solve_s=lp_s,
                             stats={"vub_rows": int(vi.size), "lp_rounds": rounds})
 
 
-PROBLEMS = {"pmedian": PMedian, "pcenter": PCenter, "lscp": SetCover, "mclp": MaxCover,
+PROBLEMS: dict[str, type[ClassicProblem]] = {"pmedian": PMedian, "pcenter": PCenter, "lscp": SetCover, "mclp": MaxCover,
             "uflp": UFLP, "cflp": CFLP}

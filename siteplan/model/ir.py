@@ -13,17 +13,26 @@ that `user_objective()` can turn the solver's number back into the user's.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 
 INF = float("inf")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Model:
-    """A frozen MIP in arrays. Blocks name contiguous ranges of columns and rows."""
+    """A frozen MIP in arrays. Blocks name contiguous ranges of columns and rows.
+
+    Frozen: no field can be re-assigned. A changed model is a new one, made by `replace`,
+    the one way to copy a `Model` (so a field added here is never lost by a copy site).
+    The arrays inside are still numpy arrays, which a frozen dataclass cannot protect: code
+    that changes bounds or costs copies the array first and passes the copy to `replace`.
+    """
 
     name: str
     c: np.ndarray
@@ -38,7 +47,12 @@ class Model:
     offset: float = 0.0
     sense: str = "min"  # the user's sense; the arrays always minimise
     warm_start: np.ndarray | None = None  # NaN where unknown
-    meta: dict = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def replace(self, **changes: Any) -> Model:
+        """A copy with `changes` applied; every other field is carried over as it is (arrays
+        are shared, not copied: pass a new array for any you change)."""
+        return dataclasses.replace(self, **changes)
 
     @property
     def n_vars(self) -> int:
@@ -110,7 +124,8 @@ class ModelBuilder:
         self.n_rows = 0
         self.offset = 0.0
 
-    def add_vars(self, name: str, n: int, *, lb=0.0, ub=INF, integer=False, cost=0.0) -> np.ndarray:
+    def add_vars(self, name: str, n: int, *, lb: ArrayLike = 0.0, ub: ArrayLike = INF,
+                 integer: ArrayLike = False, cost: ArrayLike = 0.0) -> np.ndarray:
         """Add a block of `n` variables; returns their column indices."""
         if name in self._var_blocks:
             raise ValueError(f"variable block {name!r} added twice")
@@ -123,7 +138,8 @@ class ModelBuilder:
         self.n_vars += n
         return idx
 
-    def add_rows(self, name: str, n: int, rows, cols, vals, *, lb=-INF, ub=INF) -> np.ndarray:
+    def add_rows(self, name: str, n: int, rows: ArrayLike, cols: ArrayLike, vals: ArrayLike, *,
+                 lb: ArrayLike = -INF, ub: ArrayLike = INF) -> np.ndarray:
         """Add `n` rows given as COO triplets with local row indices 0..n-1."""
         if name in self._row_blocks:
             raise ValueError(f"row block {name!r} added twice")
@@ -140,7 +156,7 @@ class ModelBuilder:
         self.n_rows += n
         return idx
 
-    def add_cost(self, cols, vals) -> None:
+    def add_cost(self, cols: ArrayLike, vals: ArrayLike) -> None:
         """Add objective coefficients to existing columns."""
         cols = np.asarray(cols, dtype=np.int64)
         c = self._concat(self._c, float)
@@ -148,10 +164,10 @@ class ModelBuilder:
         self._c = [c]
 
     @staticmethod
-    def _concat(parts, dtype):
+    def _concat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
         return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
 
-    def finish(self, *, sense: str = "min", meta: dict | None = None) -> Model:
+    def finish(self, *, sense: str = "min", meta: dict[str, Any] | None = None) -> Model:
         if self._rows:
             r = np.concatenate([t[0] for t in self._rows])
             c = np.concatenate([t[1] for t in self._rows])

@@ -12,18 +12,19 @@ client's closest sites reaches 1. Phase 1 solves the LP master and adds cuts unt
 violated (separating at a point between the LP optimum and the incumbent: in-out
 stabilisation). Phase 2 solves the integer master, evaluates its sites exactly, adds the
 tight cuts at that plan and repeats until the master bound meets the best plan found.
-Each master is an ordinary neutral `Model`, so every backend can run the loop.
+Each master is an ordinary neutral `Model`, so every backend can run the loop: the caller
+hands in the `Solver` (this module never imports the backends).
 """
 
 from __future__ import annotations
 
-import copy
 import time
+from dataclasses import replace
 
 import numpy as np
 
 from siteplan.model.ir import Model, ModelBuilder
-from siteplan.result import Termination
+from siteplan.result import SolveOptions, Solver, SolveResult, Termination
 
 
 class BendersPMedian:
@@ -77,11 +78,9 @@ class BendersPMedian:
         b.add_rows("p", 1, np.zeros(m), y, 1.0, lb=self.p, ub=self.p)
         return b.finish()
 
-    def _solve(self, model: Model, backend, options):
-        from siteplan.backends import solve
-
+    def _solve(self, model: Model, solver: Solver, options: SolveOptions) -> SolveResult:
         t = time.perf_counter()
-        res = solve(model, backend, options)
+        res = solver(model, options)
         self.solves += 1
         self.solve_seconds += time.perf_counter() - t
         self.version = res.backend_version
@@ -91,21 +90,23 @@ class BendersPMedian:
         open_ = np.flatnonzero(y > 0.5)
         return float(self.w @ self.d[:, open_].min(axis=1))
 
-    def run(self, backend, options, deadline: float | None):
-        """Returns (status, best value, bound, best site indices (global))."""
+    def run(self, solver: Solver, options: SolveOptions,
+            deadline: float | None) -> tuple[Termination, float]:
+        """Returns (status, bound); the best plan is in `best` and `best_sites`."""
         n = self.d.shape[0]
         # initial cuts: tight at the incumbent
         self.add(np.arange(n), self.deepest(self.core))
-        lp_opts = copy.copy(options)
+        lp_opts = replace(options)
         bound = -np.inf
         alpha = 0.5
         for _ in range(200):
             if deadline is not None and time.perf_counter() > deadline:
                 return Termination.FEASIBLE, bound
-            res = self._solve(self.master(integer=False), backend, lp_opts)
+            res = self._solve(self.master(integer=False), solver, lp_opts)
             if not res.status.has_solution:
                 return Termination.ERROR, bound
             x = res.x
+            assert x is not None and res.objective is not None  # a solution status has both
             y, th = x[: self.d.shape[1]], x[self.d.shape[1]:]
             bound = max(bound, float(res.objective))
             sep = alpha * y + (1 - alpha) * self.core
@@ -134,15 +135,15 @@ class BendersPMedian:
             yb = np.isin(self.sites, self.best_sites).astype(float)
             ws[: yb.size] = yb
             ws[yb.size:] = self.d[:, yb > 0.5].min(axis=1)
-            model.warm_start = ws
-            opts = copy.copy(options)
-            if deadline is not None:
-                opts.time_limit = max(1.0, deadline - time.perf_counter())
-            res = self._solve(model, backend, opts)
+            model = model.replace(warm_start=ws)
+            opts = options if deadline is None else replace(
+                options, time_limit=max(1.0, deadline - time.perf_counter()))
+            res = self._solve(model, solver, opts)
             if res.bound is not None:
                 bound = max(bound, float(res.bound))
             if not res.status.has_solution:
                 return Termination.FEASIBLE, bound
+            assert res.x is not None  # a solution status has a point
             y = np.round(res.x[: yb.size])
             val = self.evaluate(y)
             if val < self.best:

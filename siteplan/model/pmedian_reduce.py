@@ -74,7 +74,7 @@ def heuristic(d: np.ndarray, w: np.ndarray, p: int, max_swaps: int | None = None
         onehot[rows, a] = 1.0
         delta = G[:, None] + E.T @ onehot  # sites x open slots
         delta[open_, :] = np.inf
-        j, r = np.unravel_index(int(np.argmin(delta)), delta.shape)
+        j, r = (int(v) for v in np.unravel_index(int(np.argmin(delta)), delta.shape))
         if delta[j, r] >= -1e-9 * max(1.0, float(w @ d1)):
             break
         open_[r] = j

@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -25,6 +26,10 @@ from siteplan.report import svg
 from siteplan.report.i18n import REQUIRED_ZH, Labels, default_lang
 from siteplan.report.outputs import MAX_PLAN_BYTES
 from siteplan.report.summary import tell_apart
+from siteplan.result import Termination, has_plan
+
+if TYPE_CHECKING:
+    from siteplan.scenario.load import Scenario
 
 BINDING_FILE = "binding.json"
 MAX_CSV_BYTES = 20 << 20
@@ -102,7 +107,7 @@ class PlanView:
     """What the plan sections need, read from an output folder."""
 
     doc: dict
-    scenario: object | None  # siteplan Scenario (tables with coordinates), when loadable
+    scenario: Scenario | None  # tables with coordinates, when loadable
     folder: Path
     diagnosis: dict | None = None
     binding: dict | None = None
@@ -124,7 +129,7 @@ def load_plan_view(folder: Path) -> PlanView:
         raise InputError("plan.json lacks the scenario block", where=str(pj),
                          fix="re-run siteplan solve to rewrite the folder")
     view = PlanView(doc=doc, scenario=None, folder=folder)
-    if doc.get("status") == "infeasible":
+    if doc.get("status") == Termination.INFEASIBLE:
         view.diagnosis = doc.get("diagnosis")
         dp = folder / str(doc.get("diagnostic_plan") or "diagnostic_plan.json")
         if dp.is_file() and dp.parent.resolve() == folder.resolve():
@@ -203,7 +208,7 @@ def _header(view: PlanView, L: Labels) -> str:
             ptitle = preset
     return (f"<h1>{_e(L('title'))}</h1><div class='meta'><span>{_e(L('scenario'))}: <b>{_e(s.get('name'))}</b></span>"
             f"<span>{_e(L('preset'))}: {_e(ptitle or preset)}</span><span>{_e(L('objective'))}: {_e(L.word('obj', s.get('objective')))}</span>"
-            f"<span>{_e(L('status'))}: <b class='{'ok' if status in ('optimal', 'feasible') else 'bad'}'>"
+            f"<span>{_e(L('status'))}: <b class='{'ok' if has_plan(status) else 'bad'}'>"
             f"{_e(L.word('status', status))}</b></span>"
             f"<span>{_e(L('solver'))}: {_e(sol.get('backend'))} {_e(sol.get('version') or '')}</span></div>")
 
@@ -403,7 +408,7 @@ def _sweep(data: dict, L: Labels) -> str:
         other = ", ".join(f"{k}={fmt(_num(r.get(k)) if _num(r.get(k)) is not None else r.get(k))}"
                           for k in varied[1:])
         x, y = _num(r.get(xkey)), _num(r.get(kpi))
-        if x is not None and y is not None and str(r.get("status", "optimal")) in ("optimal", "feasible"):
+        if x is not None and y is not None and has_plan(str(r.get("status", Termination.OPTIMAL.value))):
             series.setdefault(other, []).append((x, y))
     chart = svg.line_chart([(k, sorted(v)) for k, v in series.items()], xlabel=xkey, ylabel=str(kpi))
     cols = list(rows[0].keys())
@@ -471,21 +476,23 @@ def render(view: PlanView | None, *, lang: str | None = None, sweep: dict | None
             f"<style>{CSS}</style></head><body><main>{body}</main></body></html>")
 
 
-def build_report(source: str | Path, out: str | Path, *, lang: str | None = None, sweep: str | Path | None = None,
-                 compare: str | Path | None = None, store: str | Path | None = None) -> Path:
-    """Resolve `source` (output folder, run id, sweep folder or compare CSV), write `out`."""
+def build_report(source: str | Path | PlanView, out: str | Path, *, lang: str | None = None,
+                 sweep: str | Path | None = None, compare: str | Path | None = None) -> Path:
+    """Resolve `source` (an output folder, a sweep folder, a compare CSV, or a `PlanView`
+    already loaded, e.g. of a stored run) and write `out`. Reads no run store: the command
+    layer looks a run id up and passes its view."""
     from siteplan.fileio import write_text_atomic
 
     view, sweep_data, compare_rows = None, None, None
-    src = Path(str(source))
-    if src.is_dir() and (src / "plan.json").exists():
+    src = Path(str(source.folder if isinstance(source, PlanView) else source))
+    if isinstance(source, PlanView):
+        view = source
+    elif src.is_dir() and (src / "plan.json").exists():
         view = load_plan_view(src)
     elif src.is_dir() and ((src / "sweep.json").exists() or (src / "frontier.csv").exists()):
         sweep_data = load_sweep(src)
     elif src.is_file() and src.suffix.lower() == ".csv":
         compare_rows = read_csv_rows(src)
-    elif str(source).lstrip("#").isdigit() and not src.exists():
-        view = _view_from_store(str(source), store)
     else:
         raise InputError("not a solve output folder, a sweep folder, a compare CSV or a run id", where=str(source),
                          fix="give the folder `siteplan solve --out` wrote, or a run id from `siteplan runs list`")
@@ -502,16 +509,3 @@ def build_report(source: str | Path, out: str | Path, *, lang: str | None = None
     html = render(view, lang=lang, sweep=sweep_data, compare=compare_rows)
     return write_text_atomic(Path(out), html)
 
-
-def _view_from_store(run_id: str, store) -> PlanView:
-    """A stored run, exported to a temporary folder in the layout `solve` writes."""
-    import tempfile
-
-    from siteplan.runrecord import export_record
-    from siteplan.store import RunStore
-
-    with RunStore(store, create=False) as st:
-        run = st.get_run(run_id, with_tables=True)
-    with tempfile.TemporaryDirectory(prefix="siteplan-report-") as tmp:
-        export_record(run, tmp)
-        return load_plan_view(Path(tmp))  # everything is read into memory here

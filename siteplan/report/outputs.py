@@ -1,8 +1,13 @@
-"""The output folder contract (ARCHITECTURE.md "Outputs are a contract").
+"""The output folder contract: what `solve` writes is an interface, like a file format.
 
 `solve` writes plan.json, facilities.csv, committees.csv, compliance.csv, and a copy of its
-inputs (scenario.resolved.yaml + inputs/<table>.<ext>, each table in its own format) so `siteplan check OUTDIR` can re-verify
-the plan later from the folder alone. Fields may be added, never renamed or removed.
+inputs (scenario.resolved.yaml + inputs/<table>.<ext>, each table in its own format) so
+`siteplan check OUTDIR` can re-verify the plan later from the folder alone. Fields may be added, never renamed or removed: other
+tools, the run store and older folders read them (README "Outputs and exit codes").
+
+The run store's record of a solved run (`outcome_record`) is built from the same plan
+document, and `export_record` writes a stored run back as this folder. This module uses
+`siteplan.runrecord` (the portable scenario bundle), never the other way round.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from siteplan.errors import InputError
 from siteplan.fileio import read_text_bounded, write_csv_atomic, write_json_atomic
 from siteplan.outfolder import mark_folder
 from siteplan.plan import STATED_TOTALS, Evaluation, Plan
+from siteplan.runrecord import portable_raw, table_bytes, to_json, write_bundle
 
 PLAN_FILE = "plan.json"
 SCENARIO_FILE = "scenario.resolved.yaml"
@@ -58,8 +64,6 @@ def plan_document(scn, plan: Plan, ev: Evaluation, solver: dict, status: str) ->
 
 def write_inputs(scn, out: Path) -> None:
     """Copy the tables and write the resolved scenario that points at the copies."""
-    from siteplan.runrecord import portable_raw, table_bytes, write_bundle
-
     write_bundle(portable_raw(scn), table_bytes(scn), out, SCENARIO_FILE)
 
 
@@ -82,8 +86,46 @@ def write_outputs(outcome, out_dir: str | Path) -> Path:
     except OSError as exc:
         raise InputError(f"cannot create output folder: {exc.strerror}", where=str(out))
     scn, ev = outcome.scenario, outcome.evaluation
-    doc = plan_document(scn, outcome.plan, ev, solver_block(outcome), outcome.status)
+    doc = plan_document(scn, outcome.plan, ev, solver_block(outcome), outcome.status.value)
     write_inputs(scn, out)
+    return write_plan_files(doc, out)
+
+
+def outcome_record(outcome, overrides: dict | None = None, *, with_tables: bool = True) -> dict:
+    """Everything the store keeps about a solved run, as plain data."""
+    scn, ev = outcome.scenario, outcome.evaluation
+    solver = solver_block(outcome)
+    doc = json.loads(to_json(plan_document(scn, outcome.plan, ev, solver, outcome.status.value)))
+    summary = {k: v for k, v in doc["solver"].items() if k != "phases"}
+    first = (doc["solver"].get("phases") or [{}])[0]
+    summary["warm_start"] = (first.get("extra") or {}).get("warm_start")  # accepted / rejected / None
+    return {
+        "scenario_name": scn.name, "scenario_hash": scn.content_hash(),
+        "source": str(scn.path) if scn.path else None, "objective": scn.spec.objective,
+        "status": outcome.status.value, "backend": outcome.backend, "error": None,
+        "overrides": dict(overrides or {}), "options": doc["solver"]["options"],
+        "resolved": portable_raw(scn), "tables": table_bytes(scn) if with_tables else None,
+        "summary": summary,
+        "totals": doc["totals"], "compliance": doc["compliance"], "plan": doc,
+    }
+
+
+def export_record(run: dict, out_dir: str | Path) -> Path:
+    """Write a stored run as the folder `siteplan solve` writes (same files, same layout).
+
+    The resolved scenario and its tables come from the store, so this works after the
+    original files moved; `siteplan check OUTDIR` re-verifies the result.
+    """
+    doc = run.get("plan")
+    if not doc:
+        raise InputError(f"run {run['id']} has no plan (status {run['status']}): nothing to export",
+                         fix="export a run whose status is optimal or feasible")
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create output folder: {exc.strerror}", where=str(out)) from None
+    write_bundle(run["resolved"], run.get("tables") or {}, out, SCENARIO_FILE)
     return write_plan_files(doc, out)
 
 
@@ -126,7 +168,8 @@ def plan_from_document(doc, where: str) -> Plan:
         cid = _field(c, "committee_id", at, where, _is_id, "a committee id (a string)")
         plan.assignment[cid] = _field(c, "site_id", at, where, _is_id_or_none, "a site id (a string) or null")
         workers = _field(c, "workers", at, where, _is_count, "a whole number >= 0 or null")
-        plan.workers[cid] = None if workers is None else int(workers)
+        # a missing count is kept as None for the checker to report (Plan types it as int)
+        plan.workers[cid] = None if workers is None else int(workers)  # type: ignore[assignment]
     return plan
 
 

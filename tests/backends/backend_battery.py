@@ -187,8 +187,7 @@ def empty_parts() -> Model:
 
 def with_start(model: Model, start: np.ndarray) -> Model:
     """The same model carrying a warm start (NaN = unknown entry)."""
-    model.warm_start = np.asarray(start, dtype=float)
-    return model
+    return model.replace(warm_start=np.asarray(start, dtype=float))
 
 
 def upper_only() -> Model:

@@ -21,11 +21,11 @@ def main(name: str, out: str) -> None:
     results = {}
     for case in cases():
         t0 = time.perf_counter()
-        res = backend.run(case.model, SolveOptions(time_limit=20, threads=1, seed=1))
+        res = backend.solve(case.model, SolveOptions(time_limit=20, threads=1, seed=1))
         results[case.name] = (res, time.perf_counter() - t0)
     # the same process solving again with other thread counts (HiGHS once failed on this)
     for threads in (2, None, 1):
-        res = backend.run(big_knapsack(), SolveOptions(time_limit=20, threads=threads))
+        res = backend.solve(big_knapsack(), SolveOptions(time_limit=20, threads=threads))
         results[f"threads={threads}"] = (res, 0.0)
     with open(out, "wb") as fh:
         pickle.dump(results, fh)

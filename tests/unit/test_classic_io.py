@@ -182,11 +182,12 @@ TINY = Path(__file__).resolve().parents[2] / "scenarios" / "tiny" / "tiny.yaml"
 
 @pytest.mark.skipif(not TINY.exists(), reason="scenarios/tiny not present")
 def test_scenario_adapter():
+    from siteplan.backends import solver_for
     from siteplan.model.classic import PMedian
 
     d = read_any(TINY)
     assert d.meta["format"] == "scenario"
     assert d.cost.shape == (len(d.meta["committee_ids"]), len(d.meta["site_ids"]))
     assert np.all(d.demand > 0) and np.all(d.cost > 0)
-    r = PMedian(d, p=1).solve("highs")
+    r = PMedian(d, p=1).solve(solver_for("highs"))
     assert r.check.ok and r.objective == pytest.approx(r.check.objective)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from benchdata import BENCH, needs_bench
 
-from siteplan.backends.base import SolveOptions
+from siteplan.backends import SolveOptions, solver_for
 from siteplan.errors import InfeasibleError, InputError
 from siteplan.model.classic import (
     CFLP,
@@ -23,11 +23,12 @@ from siteplan.result import Termination
 POS = np.array([0.0, 1.0, 10.0, 11.0])
 LINE = np.abs(POS[:, None] - POS[None, :])
 OPTS = SolveOptions(time_limit=60)
+HIGHS = solver_for("highs")
 
 
 @pytest.mark.parametrize("method", ["compact", "reduce", "benders", "auto"])
 def test_pmedian_line(method):
-    r = PMedian.from_cost_matrix(LINE, p=2).solve("highs", OPTS, method=method)
+    r = PMedian.from_cost_matrix(LINE, p=2).solve(HIGHS, OPTS, method=method)
     assert r.status == Termination.OPTIMAL
     assert r.objective == pytest.approx(2.0)
     assert r.check.ok and r.check.objective == pytest.approx(2.0)
@@ -39,7 +40,7 @@ def test_pmedian_weighted_and_gap_instance():
     pts = rng.random((40, 2)) * 100
     d = np.floor(np.sqrt(((pts[:, None] - pts[None]) ** 2).sum(-1)))
     w = rng.integers(1, 5, 40).astype(float)
-    vals = {m: PMedian.from_cost_matrix(d, p=4, demand=w).solve("highs", OPTS, method=m)
+    vals = {m: PMedian.from_cost_matrix(d, p=4, demand=w).solve(HIGHS, OPTS, method=m)
             for m in ("compact", "benders", "reduce")}
     objs = {m: r.objective for m, r in vals.items()}
     assert len({round(v, 6) for v in objs.values()}) == 1, objs
@@ -71,30 +72,30 @@ def test_pmedian_bad_p():
 
 
 def test_pcenter_line():
-    r = PCenter.from_cost_matrix(LINE, p=2).solve("highs", OPTS)
+    r = PCenter.from_cost_matrix(LINE, p=2).solve(HIGHS, OPTS)
     assert r.status == Termination.OPTIMAL and r.objective == 1.0 and r.check.ok
-    r1 = PCenter.from_cost_matrix(LINE, p=1).solve("highs", OPTS)
+    r1 = PCenter.from_cost_matrix(LINE, p=1).solve(HIGHS, OPTS)
     assert r1.objective == 10.0
 
 
 def test_lscp_line():
-    assert SetCover.from_cost_matrix(LINE, radius=1).solve("highs", OPTS).objective == 2
-    assert SetCover.from_cost_matrix(LINE, radius=0).solve("highs", OPTS).objective == 4
-    r = SetCover.from_cost_matrix(LINE, radius=1, fixed_cost=[1, 5, 5, 1]).solve("highs", OPTS)
+    assert SetCover.from_cost_matrix(LINE, radius=1).solve(HIGHS, OPTS).objective == 2
+    assert SetCover.from_cost_matrix(LINE, radius=0).solve(HIGHS, OPTS).objective == 4
+    r = SetCover.from_cost_matrix(LINE, radius=1, fixed_cost=[1, 5, 5, 1]).solve(HIGHS, OPTS)
     assert r.objective == 2 and set(r.solution.open_sites) == {0, 3}
     with pytest.raises(InfeasibleError, match="no site within"):
         SetCover.from_cost_matrix(LINE[:, :2], radius=1).build()
 
 
 def test_mclp_line():
-    r = MaxCover.from_cost_matrix(LINE, radius=1, p=1).solve("highs", OPTS)
+    r = MaxCover.from_cost_matrix(LINE, radius=1, p=1).solve(HIGHS, OPTS)
     assert r.objective == pytest.approx(2) and r.check.ok
-    r = MaxCover.from_cost_matrix(LINE, radius=0, p=1, demand=[1, 1, 5, 1]).solve("highs", OPTS)
+    r = MaxCover.from_cost_matrix(LINE, radius=0, p=1, demand=[1, 1, 5, 1]).solve(HIGHS, OPTS)
     assert r.objective == pytest.approx(5) and list(r.solution.open_sites) == [2]
 
 
 def test_uflp_line():
-    r = UFLP.from_cost_matrix(LINE, fixed_cost=[10] * 4).solve("highs", OPTS)
+    r = UFLP.from_cost_matrix(LINE, fixed_cost=[10] * 4).solve(HIGHS, OPTS)
     assert r.objective == pytest.approx(22) and r.check.ok and r.check.objective == 22
 
 
@@ -104,12 +105,12 @@ CF = {"cost": [[1, 10], [1, 10], [10, 1]], "fixed_cost": [1, 1], "demand": [3, 3
 
 @pytest.mark.parametrize("vub", ["all", "none", "lazy"])
 def test_cflp_split(vub):
-    r = CFLP.from_cost_matrix(vub=vub, **CF).solve("highs", OPTS)
+    r = CFLP.from_cost_matrix(vub=vub, **CF).solve(HIGHS, OPTS)
     assert r.objective == pytest.approx(8) and r.check.ok
 
 
 def test_sscflp():
-    r = CFLP.from_cost_matrix(single_source=True, **CF).solve("highs", OPTS)
+    r = CFLP.from_cost_matrix(single_source=True, **CF).solve(HIGHS, OPTS)
     assert r.objective == pytest.approx(14) and r.check.ok
 
 
@@ -125,15 +126,15 @@ def test_cflp_check_and_capacity_proof():
 @needs_bench
 def test_pmed1_optimum():
     pm = PMedian.from_file(BENCH / "orlib/pmed/pmed1.txt")
-    r = pm.solve("highs", OPTS)
+    r = pm.solve(HIGHS, OPTS)
     assert r.status == Termination.OPTIMAL and r.objective == 5819 and r.check.objective == 5819
-    rc = pm.solve("highs", OPTS, method="compact")
+    rc = pm.solve(HIGHS, OPTS, method="compact")
     assert rc.objective == pytest.approx(5819)
 
 
 @needs_bench
 def test_cap41_optimum():
-    r = CFLP.from_file(BENCH / "orlib/cap/cap41.txt").solve("highs", OPTS)
+    r = CFLP.from_file(BENCH / "orlib/cap/cap41.txt").solve(HIGHS, OPTS)
     assert r.status == Termination.OPTIMAL
     assert r.objective == pytest.approx(1040444.375, abs=1e-3)
     assert r.check.ok and r.check.objective == pytest.approx(1040444.375, abs=1e-3)
@@ -141,5 +142,5 @@ def test_cap41_optimum():
 
 @needs_bench
 def test_cap41_as_uflp():
-    r = UFLP.from_file(BENCH / "orlib/cap/cap41.txt").solve("highs", OPTS)
+    r = UFLP.from_file(BENCH / "orlib/cap/cap41.txt").solve(HIGHS, OPTS)
     assert r.objective == pytest.approx(932615.75, abs=1e-3)
