@@ -92,7 +92,9 @@ def write_bundle(raw: dict, tables: dict[str, bytes], folder: Path, scenario_fil
     outside `folder`."""
     from siteplan.errors import InputError
 
-    data = raw.get("data") if isinstance(raw.get("data"), dict) else {}
+    data = raw.get("data")
+    if not isinstance(data, dict):
+        data = {}
     for key, blob in tables.items():
         if key not in TABLE_KEYS:
             raise InputError(f"stored table name {key!r} is not one of {', '.join(TABLE_KEYS)}",

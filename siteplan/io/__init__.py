@@ -92,4 +92,4 @@ def is_bundle_name(key: str, name: str) -> bool:
     nothing else may be written from it)."""
     suffixes = {s for mod in _formats().values() for s in mod.SUFFIXES}
     m = re.fullmatch(re.escape(key) + r"(\.[a-z0-9]+)", name)
-    return bool(m) and m.group(1) in suffixes
+    return m is not None and m.group(1) in suffixes
