@@ -29,6 +29,9 @@ class AreaPer100Households(Rule):
     id = "area_per_100_households"
     order = 60
     names: ClassVar[dict] = {"area_per_100_households": ("每百户居民拥有社区综合服务设施面积", "Facility floor area per 100 households")}
+    nudge_labels: ClassVar[dict] = {
+        "area_per_100_households": ("每百户设施面积 +1 m²", "+1 m² per 100 households"),
+    }
     notes_zh: ClassVar[dict] = {r"achieved = city m² per 100 covered households": lambda m: "实现值 = 全市每百户（已覆盖）设施面积",
                 r"serves ([\d,]+) households": lambda m: f"服务{n_zh(m[1])}户",
                 r"m² of facilities in the street vs its households' need": lambda m: "街道内设施面积与其住户所需面积对比"}
@@ -117,8 +120,7 @@ class AreaPer100Households(Rule):
         rate = dict(scn.standards.area_rate)
         more = {k: x + 1 for k, x in rate.items()}
         return [Nudge("area_per_100_households", "m² per 100 households",
-                      {"standards.area_per_100_households": more}, rate, more, 1, "m²/100 hh",
-                      labels=("每百户设施面积 +1 m²", "+1 m² per 100 households"))]
+                      {"standards.area_per_100_households": more}, rate, more, 1, "m²/100 hh")]
 
     def at_limit(self, key, scn, ev):
         if scn.standards.area_scope == "street":

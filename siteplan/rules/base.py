@@ -59,6 +59,8 @@ class Rule:
     order: ClassVar[int] = 1000
     #: rule ids this rule writes in compliance rows -> (zh, en) names for the report
     names: ClassVar[dict[str, tuple[str, str]]] = {}
+    #: binding nudge keys this rule makes -> (zh, en) label for the report
+    nudge_labels: ClassVar[dict[str, tuple[str, str]]] = {}
     #: checker notes in English (a regex the whole note matches) -> its Chinese (from the match)
     notes_zh: ClassVar[dict[str, Callable[[re.Match], str]]] = {}
     #: model row blocks this rule adds (the elastic model refuses a block nobody owns)

@@ -26,6 +26,10 @@ class Budgets(Rule):
     tier = "resource"
     names: ClassVar[dict] = {"budget_capex": ("建设投资预算", "Capital budget"),
              "budget_opex": ("年运营预算", "Operating budget a year")}
+    nudge_labels: ClassVar[dict] = {
+        "budget.capex": ("建设投资预算 +100万元", "+1M CNY capex budget"),
+        "budget.opex_per_year": ("年运营预算 +100万元", "+1M CNY opex budget a year"),
+    }
     row_blocks = ("budget_capex", "budget_opex")
 
     def add_rows(self, pm):
@@ -71,12 +75,11 @@ class Budgets(Rule):
         if spec.budget.capex is not None:
             b = spec.budget.capex
             out.append(Nudge("budget.capex", "capex budget", {"budget.capex": b + 1e6}, b, b + 1e6, 1e6, "CNY",
-                             relaxes=True, labels=("建设投资预算 +100万元", "+1M CNY capex budget")))
+                             relaxes=True))
         if spec.budget.opex_per_year is not None:
             b = spec.budget.opex_per_year
             out.append(Nudge("budget.opex_per_year", "opex budget a year", {"budget.opex_per_year": b + 1e6}, b,
-                             b + 1e6, 1e6, "CNY/year", relaxes=True,
-                             labels=("年运营预算 +100万元", "+1M CNY opex budget a year")))
+                             b + 1e6, 1e6, "CNY/year", relaxes=True))
         return out
 
     def used_share(self, key, scn, totals) -> float | None:

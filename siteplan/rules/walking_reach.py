@@ -16,6 +16,9 @@ class WalkingReach(Rule):
     id = "walking_reach"
     order = 10
     names: ClassVar[dict] = {"walking_reach": ("步行可达距离", "Walking reach")}
+    nudge_labels: ClassVar[dict] = {
+        "reach.walk_m": ("步行可达范围 +100 m", "+100 m walking reach"),
+    }
     notes_zh: ClassVar[dict] = {r"achieved = worst distance / reach": lambda m: "实现值 = 最远步行距离 / 可达范围",
                 r"served by (.+)": lambda m: f"由 {m[1]} 服务"}
 
@@ -26,7 +29,7 @@ class WalkingReach(Rule):
             return []
         r = scn.spec.reach.walk_m
         return [Nudge("reach.walk_m", "walking reach", {"reach.walk_m": r + 100}, r, r + 100, 100, "m",
-                      relaxes=True, structural=True, labels=("步行可达范围 +100 m", "+100 m walking reach"))]
+                      relaxes=True, structural=True)]
 
     def check(self, ctx, chk):
         reach_ok, worst = [], 0.0

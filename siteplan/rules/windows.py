@@ -78,6 +78,8 @@ class Windows(Rule):
                 x[pm.n[sidx[sid]]] = n
 
     def shortfall(self, eb):
+        if "windows" not in eb.pm.row_keys:
+            return
         eb.group("windows", self.id, float(eb.inst.residents.sum()) or 1.0,
                  eb.slack_on_rows("windows", 1.0), eb.keys("windows"))
 

@@ -20,6 +20,9 @@ class WorkersPer10kUrban(Rule):
     id = "workers_per_10k_urban"
     order = 70
     names: ClassVar[dict] = {"workers_per_10k_urban": ("每万城镇常住人口拥有社区工作者数", "Community workers per 10,000 urban residents")}
+    nudge_labels: ClassVar[dict] = {
+        "workers_per_10k_urban": ("每万城镇常住人口社区工作者 +1", "+1 worker per 10,000 urban residents"),
+    }
     notes_zh: ClassVar[dict] = {r"([\d,]+) workers for ([\d,]+) urban residents":
                 lambda m: f"城镇常住人口{n_zh(m[2])}人，社区工作者{n_zh(m[1])}名"}
     row_blocks = ("density",)
@@ -37,6 +40,8 @@ class WorkersPer10kUrban(Rule):
                         pm.w[u], 1.0, lb=np.ceil(need - 1e-9))
 
     def shortfall(self, eb):
+        if "density" not in eb.pm.row_keys:
+            return
         eb.group("density", self.id, max(eb.inst.required_workers, 1.0), eb.slack_on_rows("density", 1.0), [0])
 
     def describe(self, words, g, vals, hit):
@@ -67,8 +72,7 @@ class WorkersPer10kUrban(Rule):
         if not urban or v <= 0:
             return []
         return [Nudge("workers_per_10k_urban", "workers per 10,000 urban residents",
-                      {"standards.workers_per_10k_urban": v + 1}, v, v + 1, 1, "worker/10k",
-                      labels=("每万城镇常住人口社区工作者 +1", "+1 worker per 10,000 urban residents"))]
+                      {"standards.workers_per_10k_urban": v + 1}, v, v + 1, 1, "worker/10k")]
 
     def at_limit(self, key, scn, ev):
         com = scn.tables.committees
