@@ -95,7 +95,9 @@ def load_preset(name: str) -> Preset:
 def resolve_standards(preset: Preset, overrides: Standards) -> ResolvedStandards:
     """Preset values with the scenario's overrides applied, each turned into its rule's
     setting by the rule (siteplan.rules); rule metadata marks overrides. A rule the preset
-    does not declare takes the rule's own default (None: off) unless the scenario sets it."""
+    does not declare takes the rule's own default (None: off) unless the scenario sets it;
+    a preset rule marked `opt_in: true` is stated but off until the scenario turns it on
+    (`standards.<id>: true`, or its own values)."""
     from siteplan.rules import registered
 
     rules = copy.deepcopy(preset.rules)
@@ -112,14 +114,21 @@ def resolve_standards(preset: Preset, overrides: Standards) -> ResolvedStandards
         r["overridden"] = False
         if r["id"] in given:
             value = given[r["id"]]
+            if value is True:  # "on": an opt-in rule with its preset's (or the rule's) values
+                value = r["value"] if r["value"] is not None else next(
+                    (x.default or x.meta.get("value") for x in registered() if x.id == r["id"]), None)
             r["value"] = None if value is False else value  # false turns a rule off
             r["overridden"] = True
     vals = {r["id"]: r["value"] for r in rules}
+    off = {r["id"] for r in rules if r.get("opt_in") and r["id"] not in given}
     settings: dict[str, Any] = {}
     for rule in registered():
         if rule.schema is None:
             continue
         value = vals.get(rule.id)
-        settings[rule.id] = None if value is None and rule.id not in declared and rule.id not in given \
-            else rule.resolve(value, given, next((r["preset_value"] for r in rules if r["id"] == rule.id), None))
+        if rule.id in off or (value is None and rule.id not in declared and rule.id not in given):
+            settings[rule.id] = None  # opt-in and not opted in, or not stated anywhere: off
+            continue
+        preset_value = next((r["preset_value"] for r in rules if r["id"] == rule.id), None)
+        settings[rule.id] = rule.resolve(value, given, preset_value)
     return ResolvedStandards(preset=preset.name, settings=settings, rules=rules)
