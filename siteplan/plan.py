@@ -129,6 +129,9 @@ class CheckContext:
         self._committees()
         #: facility records (plan.json `facilities`), one per open known site
         self.facilities: list[dict] = []
+        #: the plan's capex and opex a year by the checker's own formula (set by `evaluate`
+        #: before the rules' checks run)
+        self.capex = self.opex = 0.0
 
     def site(self, sid: str):
         return self.sit.iloc[self.site_rows[sid]]
@@ -237,8 +240,21 @@ def evaluate(scn: Scenario, plan: Plan, stated_totals: dict | None = None) -> Ev
     for r in rules:
         r.check(ctx, chk)
 
+    totals = _totals(ctx, capex, opex_area, window_staff)
+    for r in rules:
+        r.totals(ctx, totals)
+    if stated_totals:
+        _check_stated(chk, stated_totals, totals)
+    return Evaluation(facilities=ctx.facilities, committees=ctx.committees, totals=totals,
+                      compliance=chk.rows, violations=chk.violations)
+
+
+def _totals(ctx: CheckContext, capex: float, opex_area: float, window_staff: float) -> dict:
+    """The plan's totals (plan.json `totals`), from the facts and the checker's costs."""
+    spec, plan, wage = ctx.spec, ctx.plan, ctx.wage
     committees, facilities = ctx.committees, ctx.facilities
     com = ctx.com
+    all_workers = sum(c["workers"] for c in committees)
     covered = [c for c in committees if c["site_id"] is not None]
     total_area = sum(plan.areas.get(f["site_id"], 0.0) for f in facilities)
     covered_hh = sum(c["households"] for c in covered)
@@ -277,19 +293,19 @@ def evaluate(scn: Scenario, plan: Plan, stated_totals: dict | None = None) -> Ev
         "mean_walk_m": round(float(np.average(walk_d, weights=walk_w)), 1) if walks else None,
         "p95_walk_m": round(_weighted_quantile(walk_d, walk_w, 0.95), 1) if walks else None,
     }
-    for r in rules:
-        r.totals(ctx, totals)
-    if stated_totals:
-        for key in STATED_TOTALS:
-            if key in stated_totals and stated_totals[key] is not None:
-                a, b = float(stated_totals[key]), float(totals[key])
-                # counts exactly; floor area to the 2 decimals it is stated with; money within a yuan
-                tol = 0.5 if key in COUNT_TOTALS else 0.01 if key == "floor_area_m2" else MONEY_TOL + 1e-6 * abs(b)
-                if abs(a - b) > tol:
-                    chk.add("stated_totals", f"totals.{key}", b, a, False, op="=",
-                            note="plan.json states a figure that the plan does not produce")
-    return Evaluation(facilities=facilities, committees=committees, totals=totals,
-                      compliance=chk.rows, violations=chk.violations)
+    return totals
+
+
+def _check_stated(chk: _Compliance, stated: dict, totals: dict) -> None:
+    """plan.json's stated totals against what the plan produces."""
+    for key in STATED_TOTALS:
+        if key in stated and stated[key] is not None:
+            a, b = float(stated[key]), float(totals[key])
+            # counts exactly; floor area to the 2 decimals it is stated with; money within a yuan
+            tol = 0.5 if key in COUNT_TOTALS else 0.01 if key == "floor_area_m2" else MONEY_TOL + 1e-6 * abs(b)
+            if abs(a - b) > tol:
+                chk.add("stated_totals", f"totals.{key}", b, a, False, op="=",
+                        note="plan.json states a figure that the plan does not produce")
 
 
 def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
