@@ -17,8 +17,9 @@ measurable cost. Walking reach is structural: the model holds it by construction
 pairs within reach exist), so it is never called tight; its row still says what 100 m more
 would save.
 
-The default nudges: +1 worker per 10,000 urban residents, +1 m² per 100 households,
-+1M CNY capex budget, +1M CNY opex budget a year, +100 m walking reach.
+The default nudges are the rules' own (`Rule.nudges`, siteplan/rules): +1 worker per 10,000
+urban residents, +1 m² per 100 households, +1M CNY capex budget, +1M CNY opex budget a year,
++100 m walking reach, and whatever a newer rule says "a little more" means for it.
 """
 
 from __future__ import annotations
@@ -33,8 +34,6 @@ from siteplan.plan import Plan, evaluate
 from siteplan.result import Termination
 from siteplan.scenario.load import Scenario, apply_overrides, validation_error
 
-#: share of a budget a plan must use for the budget to count as on its limit
-BUDGET_USED = 0.999
 MONEY_TOL = 1.0  # CNY: below this a change is rounding, whatever the gap
 #: solve phases whose objective is money (total cost): their gap is a gap in CNY
 MONEY_PHASES = ("min_cost", "min_cost_at_max_coverage")
@@ -121,61 +120,29 @@ def rescenario(scn: Scenario, overrides: dict) -> Scenario:
 
 
 def default_nudges(scn: Scenario) -> list[Nudge]:
-    st, spec = scn.standards, scn.spec
-    out = []
-    urban = (scn.tables.committees["kind"] == "urban").any()
-    if urban and st.workers_per_10k_urban > 0:
-        v = st.workers_per_10k_urban
-        out.append(Nudge("workers_per_10k_urban", "workers per 10,000 urban residents",
-                         {"standards.workers_per_10k_urban": v + 1}, v, v + 1, 1, "worker/10k"))
-    rate = dict(st.area_rate)
-    out.append(Nudge("area_per_100_households", "m² per 100 households",
-                     {"standards.area_per_100_households": {k: x + 1 for k, x in rate.items()}},
-                     rate, {k: x + 1 for k, x in rate.items()}, 1, "m²/100 hh"))
-    if spec.budget.capex is not None:
-        b = spec.budget.capex
-        out.append(Nudge("budget.capex", "capex budget", {"budget.capex": b + 1e6}, b, b + 1e6, 1e6, "CNY",
-                         relaxes=True))
-    if spec.budget.opex_per_year is not None:
-        b = spec.budget.opex_per_year
-        out.append(Nudge("budget.opex_per_year", "opex budget a year",
-                         {"budget.opex_per_year": b + 1e6}, b, b + 1e6, 1e6, "CNY/year", relaxes=True))
-    if spec.reach.walk_m is not None:
-        r = spec.reach.walk_m
-        out.append(Nudge("reach.walk_m", "walking reach", {"reach.walk_m": r + 100}, r, r + 100, 100, "m",
-                         relaxes=True, structural=True))
-    return out
+    """Each registered rule's nudges (siteplan/rules: `Rule.nudges`), in registry order."""
+    from siteplan.rules import registered
+
+    return [n for r in registered() for n in r.nudges(scn)]
+
+
+def _owner(key: str):
+    from siteplan.rules import registered
+
+    return next((r for r in registered() if key in r.nudge_labels), None)
 
 
 def _budget_used(key: str, scn: Scenario, totals: dict) -> float | None:
     """The share of a budget the plan uses (None: not a budget, or no budget set)."""
-    budget = {"budget.capex": scn.spec.budget.capex, "budget.opex_per_year": scn.spec.budget.opex_per_year}
-    b = budget.get(key)
-    if b is None:
-        return None
-    used = totals["capex"] if key == "budget.capex" else totals["opex_per_year"]
-    return used / b if b > 0 else 1.0
+    rule = _owner(key)
+    used = getattr(rule, "used_share", None)
+    return used(key, scn, totals) if used is not None else None
 
 
 def _at_limit(key: str, scn: Scenario, ev) -> bool | None:
     """Whether the base plan sits on the rule's or budget's limit (None: cannot tell)."""
-    used = _budget_used(key, scn, ev.totals)
-    if used is not None:
-        b = scn.spec.budget.capex if key == "budget.capex" else scn.spec.budget.opex_per_year
-        return used >= BUDGET_USED or used * b >= b - MONEY_TOL
-    if key == "workers_per_10k_urban":
-        com = scn.tables.committees
-        urban_res = float(com.loc[com["kind"] == "urban", "residents"].sum())
-        need = math.ceil(scn.standards.workers_per_10k_urban * urban_res / 1e4 - 1e-9)
-        have = sum(c["workers"] for c in ev.committees if c["kind"] == "urban")
-        return have <= need
-    if key == "area_per_100_households":
-        if scn.standards.area_scope == "street":
-            rows = [r for r in ev.compliance if r["rule"] == key and r["scope"].startswith("street:")]
-            return any(float(r["achieved"]) <= float(r["required"]) * (1 + 1e-4) + 1e-3 for r in rows)
-        return any(f["area_m2"] <= f["area_need_m2"] * (1 + 1e-6) + 1e-3 and f["area_need_m2"] > 0
-                   for f in ev.facilities)
-    return None
+    rule = _owner(key)
+    return rule.at_limit(key, scn, ev) if rule is not None else None
 
 
 def _phase_gap(phase: dict, options: dict) -> float:
@@ -236,10 +203,8 @@ def _folder_base(path: Path) -> _Base | None:
 
 
 def _describe(r: BindingRow, horizon: float, objective: str = "min_cost", relaxes: bool = False) -> str:
-    label = {"workers_per_10k_urban": "+1 worker per 10,000 urban residents",
-             "area_per_100_households": "+1 m² per 100 households",
-             "budget.capex": "+1M CNY capex budget", "budget.opex_per_year": "+1M CNY opex budget a year",
-             "reach.walk_m": "+100 m walking reach"}.get(r.key, f"{r.label} +{r.step:g}")
+    rule = _owner(r.key)
+    label = rule.nudge_labels[r.key][1] if rule is not None else f"{r.label} +{r.step:g}"
     if r.structural:
         tight = "structural (the model holds it by construction, so it is never tight)"
     elif r.used_share is not None:

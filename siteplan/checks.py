@@ -13,6 +13,7 @@ import numpy as np
 
 from siteplan import distance
 from siteplan.instance import Instance
+from siteplan.model.costs import SiteCosts, window_staff
 from siteplan.scenario.load import Scenario
 
 
@@ -152,36 +153,30 @@ def _forced_sites(scn: Scenario, inst: Instance) -> np.ndarray:
 
 
 def capex_lower_bound(scn: Scenario, inst: Instance) -> float:
-    """A valid lower bound on capex: forced sites' fixed costs and minimum areas, plus new
-    floor area that every committee needs at its cheapest reachable site."""
+    """A valid lower bound on capex (siteplan.model.costs): forced sites' fixed costs and
+    minimum areas, plus new floor area that every committee needs at its cheapest reachable
+    site. Floor a rule adds (elderly care...) is left out: the bound stays valid, only weaker."""
+    costs = SiteCosts.of(inst)
     forced = _forced_sites(scn, inst)
-    new = ~inst.existing
-    lb = float(inst.fixed_cost[forced & new].sum())
-    lb += float((inst.cost_per_m2 * np.maximum(0.0, inst.min_area - inst.existing_area))[forced].sum())
+    lb = float(costs.fixed[forced].sum())
+    lb += float((costs.capex_m2 * np.maximum(0.0, inst.min_area - costs.existing))[forced].sum())
     if scn.spec.objective != "max_coverage" and scn.standards.area_scope == "facility" and inst.n_pairs:
         free = forced | inst.existing  # area there may already be paid for above
-        unit = np.where(free[inst.pair_s], 0.0, inst.cost_per_m2[inst.pair_s])
-        best = np.full(inst.n_committees, np.inf)
-        np.minimum.at(best, inst.pair_c, unit)
-        best[~np.isfinite(best)] = 0.0
-        lb += float(inst.area_need @ best)
+        lb += float(inst.area_need @ costs.cheapest_per_committee(inst, costs.capex_m2, free))
     return lb
 
 
 def opex_lower_bound(scn: Scenario, inst: Instance) -> tuple[float, int]:
     """(lower bound on opex per year, fewest workers) from staffing rules and floor area."""
+    costs = SiteCosts.of(inst)
     workers, _ = min_workers(inst)
-    lb = inst.worker_cost * workers
-    area_opex = float(inst.opex_per_m2 @ inst.existing_area)
+    lb = costs.wage * workers
+    area_opex = float(costs.opex_m2 @ costs.existing)
     if scn.spec.objective != "max_coverage" and inst.n_pairs:
-        best = np.full(inst.n_committees, np.inf)
-        np.minimum.at(best, inst.pair_c, inst.opex_per_m2[inst.pair_s])
-        best[~np.isfinite(best)] = 0.0
-        area_opex = max(area_opex, float(inst.area_need @ best))
+        area_opex = max(area_opex, float(inst.area_need @ costs.cheapest_per_committee(inst, costs.opex_m2)))
     lb += area_opex
     if inst.residents_per_window and scn.spec.objective != "max_coverage":
-        lb += inst.worker_cost * (math.ceil(inst.residents.sum() / inst.residents_per_window)
-                                  + inst.window_extra_staff)
+        lb += costs.wage * window_staff(inst.residents.sum(), inst.residents_per_window, inst.window_extra_staff)
     return lb, workers
 
 
@@ -214,12 +209,9 @@ def facility_cost_lower_bound(scn: Scenario, inst: Instance) -> float:
     """Lower bound on capex + horizon · area opex, for an absolute gap target on that part."""
     if scn.spec.objective == "max_coverage" or not inst.n_pairs:
         return 0.0
-    free = inst.existing
-    unit = np.where(free[inst.pair_s], 0.0, inst.cost_per_m2[inst.pair_s]) \
-        + inst.horizon * inst.opex_per_m2[inst.pair_s]
-    best = np.full(inst.n_committees, np.inf)
-    np.minimum.at(best, inst.pair_c, unit)
-    best[~np.isfinite(best)] = 0.0
+    costs = SiteCosts.of(inst)
     if scn.standards.area_scope == "facility":
+        unit = np.where(inst.existing, 0.0, costs.capex_m2) + costs.horizon * costs.opex_m2
+        best = costs.cheapest_per_committee(inst, unit)
         return float(inst.area_need @ best)
-    return float(inst.horizon * (inst.opex_per_m2 @ inst.existing_area))
+    return float(costs.horizon * (costs.opex_m2 @ costs.existing))

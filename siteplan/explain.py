@@ -160,8 +160,7 @@ def _lexicographic(em: ElasticModel, backend: str, opts: SolveOptions, clock: _C
     """Minimise each tier's shortfall in turn, then cost; returns (x, tier values, bounds).
 
     Each tier's optimum is kept by a cap row on its weighted sum (the previous solution, given
-    as a warm start, meets it). Rows valid only under plot caps come back once the capacity
-    tier is met: they are the strongest cuts of the facility part.
+    as a warm start, meets it).
     """
     m = em.model
     ub = m.ub.copy()
@@ -195,8 +194,6 @@ def _lexicographic(em: ElasticModel, backend: str, opts: SolveOptions, clock: _C
                 x[g.cols] = 0.0  # keeps the warm start feasible for the next solve
             else:
                 caps.append((cg, vg * (1 + 1e-6) + 1e-6))
-        if v <= 1e-6 and tier == "capacity":
-            m = em.with_cap_rows()
     mm = with_cost(m, m.c, ub=ub, extra_rows=caps)
     mm = mm.replace(warm_start=_polish(em, mm, x, backend, opts))
     res = _solve_or_raise(mm, backend, clock.options(opts, 1), "least cost")
@@ -253,10 +250,10 @@ def _price(em: ElasticModel, x: np.ndarray, target, backend, opts, clock: _Clock
 def _diagnostic_plan(scn: Scenario, em: ElasticModel, x: np.ndarray) -> Plan:
     """The elastic solution as a Plan with its own areas: short of a rule, or beyond a plot
     cap, exactly as the elastic model chose them (decode would repair them)."""
-    from siteplan.pipeline import decode
+    from siteplan.model.decode import decode
 
     pm = em.pm
-    plan = decode(pm, x, scn.standards.area_scope)
+    plan = decode(pm, x)
     inst = pm.inst
     for s, sid in enumerate(inst.site_ids):
         if sid in plan.areas:
@@ -304,132 +301,30 @@ class _Words:
                 self.facts.setdefault("limited_by", []).append([name, budget])
         return f"with {_and(parts)}, " if parts else ""
 
-    def rate(self, rates: dict) -> str:
-        vals = sorted(set(rates.values()))
-        return f"{vals[0]:g}" if len(vals) == 1 else " / ".join(f"{k} {v:g}" for k, v in rates.items())
+    def floor(self, sid: str, default: float) -> float:
+        """All floor the diagnostic plan builds on a site (its area and any rule floor)."""
+        from siteplan.rules import registered
+
+        if sid not in self.plan.areas:
+            return float(default)
+        total = float(self.plan.areas[sid])
+        for r in registered():
+            for name in r.floor_fields:
+                total += float(self.plan.extra.get(name, {}).get(sid, 0.0))
+        return total
 
     def say(self, g, vals) -> tuple[str, float, str, list[str]]:
-        """(text, amount, unit, ids); the numbers used are left in `self.facts`."""
+        """(text, amount, unit, ids) from the rule that owns the group; the numbers used are
+        left in `self.facts`."""
+        from siteplan.rules import owner
+
         self.facts = {}
-        f = self.facts
-        inst, scn, plan = self.inst, self.scn, self.plan
         hit = np.flatnonzero(vals > TOL * np.maximum(1.0, np.abs(vals)) + 1e-6)
-        keys = g.keys[hit]
-        total = float(vals.sum())
-        if g.name == "uncovered":
-            cids = [str(inst.committee_ids[k]) for k in keys]
-            lonely = keys[inst.pairs_per_committee()[keys] == 0]
-            parts = []
-            if len(lonely):
-                near = _nearest(scn, inst, lonely)
-                lids = [str(inst.committee_ids[k]) for k in lonely]
-                reach = " / ".join(sorted({f"{r:,.0f} m" for r in inst.reach_m[lonely]}))
-                noun = "committee" if len(lids) == 1 else "committees"
-                verb = "has" if len(lids) == 1 else "have"
-                if len(near) == 1:
-                    where = f"the nearest is {near[0][0]} at {near[0][1]:,.0f} m"
-                else:
-                    where = "the nearest: " + "; ".join(
-                        f"{c} → {s} at {d:,.0f} m" for c, (s, d) in list(zip(lids, near))[:6])
-                f["lonely"] = [[c, s, round(d, 1)] for c, (s, d) in zip(lids, near)]
-                f["reach_m"] = sorted({float(r) for r in inst.reach_m[lonely]})
-                parts.append(f"{noun} {_and(lids) if len(lids) <= 6 else _ids(lids)} {verb} no candidate "
-                             f"site within {reach}; {where}")
-            other = [c for c, k in zip(cids, keys) if k not in set(lonely)]
-            f["other"] = other
-            if other:
-                parts.append(f"committees {_ids(other)} are left unserved although a site is within reach "
-                             "(serving them would break a budget or plot cap)")
-            return "; ".join(parts), float(len(keys)), "committees", cids
-        if g.name == "density":
-            rate = scn.standards.workers_per_10k_urban
-            u_res = float(inst.residents[inst.urban].sum())
-            have = sum(plan.workers[c] for c, u in zip(inst.committee_ids, inst.urban) if u)
-            need = math.ceil(inst.required_workers - 1e-9)
-            ctx = self.budget_context()
-            most = int(inst.band_max[inst.urban].sum())
-            if not ctx and have >= most:
-                ctx = f"with the committee_workers bands allowing at most {most:,} urban workers, "
-                f["band_most"] = most
-            f.update(achieved=round(1e4 * have / u_res, 2), required=rate, have=have, need=need)
-            return (f"{ctx}the city reaches {1e4 * have / u_res:.1f} community workers per 10,000 urban "
-                    f"residents, not {rate:g} ({have:,} of the {need:,} workers needed)"), \
-                float(need - have), "workers", []
-        if g.name in ("band_low", "band_high"):
-            cids = [str(inst.committee_ids[k]) for k in keys]
-            items = [f"{c} {plan.workers[c]} (band {inst.band_min[k]}–{inst.band_max[k]})"
-                     for c, k in zip(cids, keys)]
-            f["items"] = [[c, plan.workers[c], int(inst.band_min[k]), int(inst.band_max[k])]
-                          for c, k in zip(cids, keys)]
-            f["total"] = round(total)
-            if g.name == "band_low":
-                one = len(cids) == 1
-                text = (f"{self.budget_context()}{len(cids)} committee{'' if one else 's'} get{'s' if one else ''} "
-                        f"fewer workers than {'its' if one else 'their'} band minimum: {_ids(items, 5)}; "
-                        f"{total:,.0f} worker{'' if round(total) == 1 else 's'} short in all")
-            else:
-                most = int(inst.band_max[inst.urban].sum())
-                u_res = float(inst.residents[inst.urban].sum()) or 1.0
-                need = math.ceil(inst.required_workers - 1e-9)
-                f.update(most=most, need=need, per10k=round(1e4 * most / u_res, 2),
-                         rate=scn.standards.workers_per_10k_urban)
-                text = (f"the committee_workers bands allow at most {most:,} urban workers "
-                        f"({1e4 * most / u_res:.1f} per 10,000 urban residents), but "
-                        f"{scn.standards.workers_per_10k_urban:g} per 10,000 needs {need:,}: band maxima "
-                        f"would have to allow {total:,.0f} more workers (e.g. {_ids(items, 3)})")
-            return text, total, "workers", cids
-        if g.name == "area":
-            rate = self.rate(scn.standards.area_rate)
-            per100 = self.ev.totals.get("area_per_100_households")
-            if scn.standards.area_scope == "street":
-                streets = [str(inst.streets[k]) for k in keys]
-                items = [f"{s} short {v:,.0f} m²" for s, v in zip(streets, vals[hit])]
-                f["items"] = [[s, round(float(v), 1)] for s, v in zip(streets, vals[hit])]
-                where, ids = f"streets: {_ids(items, 5)}", streets
-            else:
-                sids = [str(inst.site_ids[k]) for k in keys]
-                need = {fac["site_id"]: fac["area_need_m2"] for fac in self.ev.facilities}
-                items = [f"{s} {plan.areas.get(s, 0):,.0f} of {need.get(s, 0):,.0f} m²" for s in sids]
-                f["items"] = [[s, round(plan.areas.get(s, 0), 1), need.get(s, 0)] for s in sids]
-                where, ids = _ids(items, 5), sids
-            city_short = per100 is not None and per100 < min(scn.standards.area_rate.values()) - 1e-9
-            f.update(total=round(total, 1), rate=rate, per100=per100, scope=scn.standards.area_scope,
-                     city_short=city_short)
-            text = (f"{self.budget_context()}facilities get {total:,.0f} m² less floor area than {rate} m² per "
-                    f"100 households needs ({where})")
-            if city_short:
-                text += f"; the city reaches {per100:.1f} m² per 100 households, not {rate}"
-            return text, total, "m²", ids
-        if g.name == "minarea":
-            sids = [str(inst.site_ids[k]) for k in keys]
-            items = [f"{s} {plan.areas.get(s, 0):,.0f} m² (minimum {inst.min_area[k]:,.0f}, {inst.site_kind[k]})"
-                     for s, k in zip(sids, keys)]
-            f["items"] = [[s, round(plan.areas.get(s, 0), 1), float(inst.min_area[k])] for s, k in zip(sids, keys)]
-            return (f"{self.budget_context()}sites open below the minimum facility area: {_ids(items, 5)}"), \
-                total, "m²", sids
-        if g.name == "plot_cap":
-            sids = [str(inst.site_ids[k]) for k in keys]
-            cap = np.maximum(inst.max_area, inst.existing_area)
-            items = [f"{s} needs {plan.areas.get(s, cap[k] + v):,.0f} m² but its plot allows {cap[k]:,.0f} m²"
-                     for s, k, v in zip(sids, keys, vals[hit])]
-            f["items"] = [[s, round(plan.areas.get(s, cap[k] + v), 1), float(cap[k])]
-                          for s, k, v in zip(sids, keys, vals[hit])]
-            f["total"] = round(total, 1)
-            return (f"plot caps (max_area_m2) are too small: {_ids(items, 4)}; {total:,.0f} m² more floor "
-                    "area, a larger plot or another site nearby, would fix it"), total, "m²", sids
-        if g.name == "windows":
-            per = inst.residents_per_window or 1
-            sids = [str(inst.site_ids[k]) for k in keys]
-            f.update(sites=sids, windows=round(total / per, 2), per=per)
-            return (f"{self.budget_context()}facilities {_ids(sids)} have {total / per:,.1f} fewer service windows "
-                    f"than one per {per:,} residents"), total / per, "windows", sids
-        if g.name in ("capex", "opex"):
-            budget = self.pm.budget_capex if g.name == "capex" else self.pm.budget_opex
-            per = "" if g.name == "capex" else " a year"
-            f.update(budget=budget, short=round(total, 2))
-            return (f"the {g.name} budget of {mcny(budget)}{per} is {mcny(total)} short: the binding (约束性) "
-                    f"rules alone need at least {mcny(budget + total)}{per}"), total, "CNY", []
-        return f"{g.name}: {total:,.2f} short", total, "", []
+        rule = owner(g.rule)
+        if rule is None:
+            total = float(vals.sum())
+            return f"{g.name}: {total:,.2f} short", total, "", []
+        return rule.describe(self, g, vals, hit)
 
 
 def _price_text(price: dict | None) -> str:
@@ -467,7 +362,7 @@ def explain_infeasible(scenario: Scenario | str | Path, *, backend: str | None =
     proofs = prove_infeasible(scn, inst)
     spec = scn.spec
     model, pm = build_planning_model(inst, spec.objective, scn.standards.area_scope,
-                                     spec.budget.capex, spec.budget.opex_per_year)
+                                     spec.budget.capex, spec.budget.opex_per_year, scenario=scn)
     kinds = {r["id"]: r.get("kind", "default") for r in scn.standards.rules}
     em = build_elastic(model, pm, kinds)
     name, opts = solver_settings(scn, backend, options)
@@ -490,7 +385,7 @@ def explain_infeasible(scenario: Scenario | str | Path, *, backend: str | None =
                 continue
             text, amount, unit, ids = words.say(g, vals)
             facts = dict(words.facts)
-            meta = scn.standards.rule(g.rule) if g.rule not in ("budget", "max_area") else {}
+            meta = next((r for r in scn.standards.rules if r["id"] == g.rule), {})
             sf = Shortfall(group=g.name, rule=g.rule, title=meta.get("title", g.rule),
                            kind=meta.get("kind", g.tier), tier=g.tier, amount=round(amount, 4),
                            unit=unit, text=text, ids=ids, facts=facts)

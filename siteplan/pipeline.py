@@ -6,7 +6,6 @@ A plan that fails the independent checker is never returned as a solution.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,9 +20,13 @@ from siteplan.checks import facility_cost_lower_bound, prove_infeasible
 from siteplan.errors import CheckFailedError, InfeasibleError, NoSolutionError, SolverError
 from siteplan.instance import Instance, build_instance
 from siteplan.model.build import PlanningModel, add_coverage_floor, build_planning_model
-from siteplan.model.heuristic import allocate_workers, warm_start_plan
+from siteplan.model.decode import broken_rows, decode, plan_to_vector
+from siteplan.model.heuristic import HEURISTIC_IGNORES, allocate_workers, warm_start_plan
 from siteplan.model.ir import Model
 from siteplan.plan import Evaluation, Plan, evaluate
+
+__all__ = ["Outcome", "decode", "plan_to_vector", "solve_scenario", "solver_settings"]  # decode and
+# plan_to_vector live in siteplan.model.decode; re-exported for the callers that import them here
 from siteplan.result import SolveResult, Termination
 from siteplan.scenario.load import Scenario, load_scenario
 
@@ -68,57 +71,6 @@ def solver_settings(scn: Scenario, backend: str | None = None, options: SolveOpt
     return backend or name or DEFAULT_BACKEND, opts
 
 
-def plan_to_vector(pm: PlanningModel, model: Model, plan: Plan) -> np.ndarray:
-    """A warm start: the model's columns for a plan (e.g. the neighbouring sweep point)."""
-    inst = pm.inst
-    x = np.zeros(model.n_vars)
-    sidx = {s: i for i, s in enumerate(inst.site_ids)}
-    for sid, area in plan.areas.items():
-        if sid in sidx:
-            x[pm.y[sidx[sid]]] = 1.0
-            x[pm.a[sidx[sid]]] = area
-    pair_of = {(int(c), int(s)): k for k, (c, s) in enumerate(zip(inst.pair_c, inst.pair_s))}
-    for ci, cid in enumerate(inst.committee_ids):
-        sid = plan.assignment.get(cid)
-        if sid is not None and (ci, sidx.get(sid, -1)) in pair_of:
-            x[pm.x[pair_of[(ci, sidx[sid])]]] = 1.0
-        x[pm.w[ci]] = plan.workers.get(cid, inst.band_min[ci])
-    if pm.n is not None:
-        for sid, n in plan.windows.items():
-            if sid in sidx:
-                x[pm.n[sidx[sid]]] = n
-    return np.clip(x, model.lb, model.ub)
-
-
-def decode(pm: PlanningModel, x: np.ndarray, area_scope: str) -> Plan:
-    """Round the integer columns and set areas to their cheapest feasible value for them."""
-    inst = pm.inst
-    y = x[pm.y] > 0.5
-    chosen = x[pm.x] > 0.5
-    assignment: dict[str, str | None] = {c: None for c in inst.committee_ids}
-    served_need = np.zeros(inst.n_sites)
-    served_res = np.zeros(inst.n_sites)
-    for k in np.flatnonzero(chosen):
-        c, s = inst.pair_c[k], inst.pair_s[k]
-        assignment[inst.committee_ids[c]] = inst.site_ids[s]
-        served_need[s] += inst.area_need[c]
-        served_res[s] += inst.residents[c]
-        y[s] = True
-    area = np.maximum(x[pm.a], inst.existing_area)
-    area = np.maximum(area, np.where(y, inst.min_area, 0.0))
-    if area_scope == "facility":
-        area = np.maximum(area, served_need)
-    area = np.minimum(area, np.maximum(inst.max_area, inst.existing_area))
-    areas = {inst.site_ids[s]: float(area[s]) for s in np.flatnonzero(y)}
-    windows: dict[str, int] = {}
-    if inst.residents_per_window:
-        for s in np.flatnonzero(y):
-            windows[inst.site_ids[s]] = int(max(round(x[pm.n[s]]),
-                                                math.ceil(served_res[s] / inst.residents_per_window - 1e-9)))
-    workers = {c: round(v) for c, v in zip(inst.committee_ids, x[pm.w])}
-    return Plan(areas=areas, windows=windows, assignment=assignment, workers=workers)
-
-
 def fix_workers(scn: Scenario, inst: Instance, model: Model, pm: PlanningModel) -> Model:
     """With no opex budget, workers do not interact with sites: fix the fair allocation.
 
@@ -138,14 +90,20 @@ def fix_workers(scn: Scenario, inst: Instance, model: Model, pm: PlanningModel) 
     return model.replace(lb=lb, ub=ub)
 
 
+#: share of the run's time limit the warm start's LP relaxation may take (no limit: 60 s)
+LP_SHARE = 0.25
+
+
 def heuristic_start(scn: Scenario, inst: Instance, model: Model, pm: PlanningModel, backend: str,
                     say, time_limit: float | None = None) -> Plan | None:
     """LP-guided greedy + local search plan (min_cost, facility scope), or None.
 
     Solvers prune far better from a good first incumbent: on a 5,000-committee city HiGHS
-    otherwise spends its whole time limit at the root with only a trivial solution.
+    otherwise spends its whole time limit at the root with only a trivial solution. The LP
+    relaxation gets a share of the run's time limit (`LP_SHARE`), never more.
     """
     from siteplan.backends.registry import get_backend, lp_backend
+    from siteplan.rules import registered
 
     if (scn.spec.objective != "min_cost" or scn.standards.area_scope != "facility"
             or not get_backend(backend).supports_warm_start):
@@ -154,13 +112,38 @@ def heuristic_start(scn: Scenario, inst: Instance, model: Model, pm: PlanningMod
     if workers is None:
         return None
     say("computing a first plan (LP relaxation, greedy, local search)")
+    extra = [f for f in (r.committee_floor(pm) for r in registered()) if f is not None]
     lp = model.replace(integer=np.zeros_like(model.integer), warm_start=None)
-    res = solve(lp, lp_backend(backend), SolveOptions(time_limit=60))
+    limit = time_limit or 60.0
+    res = solve(lp, lp_backend(backend), SolveOptions(time_limit=min(60.0, LP_SHARE * limit)))
     lp_open = res.x[pm.y] if res.x is not None else None
     lp_assign = res.x[pm.x] if res.x is not None else None
-    limit = time_limit or 60.0
-    return warm_start_plan(inst, workers, lp_open, seconds=min(0.1 * limit, 2.0 + inst.n_committees / 1000),
-                           lp_assign=lp_assign)
+    plan = warm_start_plan(inst, workers, lp_open, seconds=min(0.1 * limit, 2.0 + inst.n_committees / 1000),
+                           lp_assign=lp_assign, extra_floor=sum(extra) if extra else None)
+    if plan is None:
+        say("no first plan (the greedy found none that fits every plot); solving without one")
+    return plan
+
+
+def start_vector(pm: PlanningModel, model: Model, plan: Plan, *, own: bool, say) -> np.ndarray | None:
+    """The warm-start vector of `plan`, checked against every row of the model.
+
+    `own`: the plan is siteplan's own heuristic start, which meets every row but the budgets
+    by construction (`HEURISTIC_IGNORES`): one that breaks another row is a bug, raised with
+    the rows it breaks. A start that breaks a budget, or a given plan (a sweep neighbour, the
+    base of a --binding nudge) that breaks the changed scenario's rows, is left out and the
+    progress line says which rows: never silently.
+    """
+    vec = plan_to_vector(pm, model, plan)
+    broken = broken_rows(model, vec)
+    if not broken:
+        return vec
+    what = ", ".join(f"{name} ({n} row{'s' if n > 1 else ''}, by up to {amount:,.6g})" for name, n, amount in broken)
+    if own and any(name not in HEURISTIC_IGNORES for name, _, _ in broken):
+        raise SolverError(f"the warm-start heuristic's plan breaks model rows: {what}",
+                          fix="this is a bug in siteplan.model.heuristic or a rule's warm_start; please report it")
+    say(f"the {'first plan' if own else 'given warm start'} breaks {what}; solving without it")
+    return None
 
 
 def solver_progress(say: Callable[[str], None], model: Model, backend: str) -> Callable[[dict], None]:
@@ -221,7 +204,7 @@ def solve_scenario(scenario: Scenario | str | Path, *, backend: str | None = Non
     t2 = time.perf_counter()
     spec = scn.spec
     model, pm = build_planning_model(inst, spec.objective, scn.standards.area_scope,
-                                     spec.budget.capex, spec.budget.opex_per_year)
+                                     spec.budget.capex, spec.budget.opex_per_year, scenario=scn)
     t_build = time.perf_counter() - t2
     name, opts = solver_settings(scn, backend, options, profile)
     if spec.objective == "min_cost" and opts.mip_gap:
@@ -231,12 +214,11 @@ def solve_scenario(scenario: Scenario | str | Path, *, backend: str | None = Non
             opts = SolveOptions(**{**opts.as_dict(), "abs_gap": opts.mip_gap * f_lb, "mip_gap": 1e-9})
     t4 = time.perf_counter()
     model = fix_workers(scn, inst, model, pm)
-    if warm_start is None:
+    own = warm_start is None
+    if own:
         warm_start = heuristic_start(scn, inst, model, pm, name, say, opts.time_limit)
     if warm_start is not None:
-        vec = plan_to_vector(pm, model, warm_start)
-        if model.violation(vec) <= 1e-6:  # a start that breaks a row (a budget) helps no one
-            model = model.replace(warm_start=vec)
+        model = model.replace(warm_start=start_vector(pm, model, warm_start, own=own, say=say))
     t_heur = time.perf_counter() - t4
     if opts.time_limit is not None and t_heur > 0.5:
         # the time limit is for the whole run: the solver gets what the heuristic left
@@ -267,7 +249,7 @@ def solve_scenario(scenario: Scenario | str | Path, *, backend: str | None = Non
     if not res.status.has_solution:
         raise NoSolutionError(f"no plan found within the limits ({res.limit or 'limit'} after "
                               f"{res.solve_seconds:.0f} s)", fix="raise solver.time_limit or try another backend")
-    plan = decode(pm, res.x, scn.standards.area_scope)
+    plan = decode(pm, res.x)
     t3 = time.perf_counter()
     ev = evaluate(scn, plan)
     t_eval = time.perf_counter() - t3

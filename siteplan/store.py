@@ -303,10 +303,14 @@ def record_outcome(outcome, store_path: str | Path | None = None, *, overrides: 
 def plan_from_doc(doc: dict):
     """The `Plan` a stored plan.json document describes (for warm starts and checks)."""
     from siteplan.plan import Plan
+    from siteplan.rules import registered
 
+    fields = [name for r in registered() for name in r.floor_fields]
     return Plan(
         areas={f["site_id"]: float(f["area_m2"]) for f in doc["facilities"]},
         windows={f["site_id"]: int(f.get("windows") or 0) for f in doc["facilities"]},
         assignment={c["committee_id"]: c.get("site_id") for c in doc["committees"]},
         workers={c["committee_id"]: c.get("workers") for c in doc["committees"]},
+        extra={name: {f["site_id"]: float(f[name]) for f in doc["facilities"] if f.get(name) is not None}
+               for name in fields},
     )

@@ -9,7 +9,7 @@ file is edited. A mutant is "killed" when at least one test fails, "survived" ot
     PYTHONPATH=$PWD python tests/checker_mutation.py [--mode pass|drop|both] [MUTANT ...]
 
 Prints a table; exits 1 if a mutant survives, the unmutated run fails, or a literal rule id
-in siteplan/plan.py has no mutant. Not collected by pytest (its name does not start with test_).
+in siteplan/plan.py or siteplan/rules/*.py has no mutant. Not collected by pytest (its name does not start with test_).
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = ROOT / "tests" / "unit" / "test_checker_rules.py"
 PLAN = ROOT / "siteplan" / "plan.py"
+#: the checker's rule checks live in the rule modules (siteplan/rules/*.py), next to their rows
+RULES = ROOT / "siteplan" / "rules"
 
 
 def mutants() -> list[str]:
@@ -35,9 +37,13 @@ def mutants() -> list[str]:
 
 
 def rule_ids_in_checker() -> set[str]:
-    """Rule ids written as literals in `chk.add(...)` / `chk.summary(...)` calls."""
-    text = PLAN.read_text(encoding="utf-8")
-    return set(re.findall(r"chk\.(?:add|summary)\(\s*\"(\w+)\"", text))
+    """Rule ids written as literals in `chk.add(...)` / `chk.summary(...)` calls of the checker
+    (siteplan/plan.py) and of every rule module's `check` (siteplan/rules/*.py)."""
+    ids: set[str] = set()
+    for path in [PLAN, *sorted(RULES.glob("*.py"))]:
+        text = path.read_text(encoding="utf-8")
+        ids |= set(re.findall(r"chk\.(?:add|summary)\(\s*\"(\w+)\"", text))
+    return ids
 
 
 def run(mutant: str | None, mode: str) -> tuple[int, list[str], float]:
@@ -63,7 +69,7 @@ def main() -> int:
     bad = False
     uncovered = sorted(rule_ids_in_checker() - set(names))
     if uncovered:
-        print(f"rule ids in siteplan/plan.py without a mutant: {', '.join(uncovered)}")
+        print(f"rule ids in the checker (siteplan/plan.py, siteplan/rules) without a mutant: {', '.join(uncovered)}")
         bad = True
     code, failed, secs = run(None, "pass")
     print(f"unmutated run: exit {code}, {len(failed)} failing tests ({secs:.1f} s)")

@@ -1,8 +1,10 @@
 r"""The planning model: which sites open, how large, who they serve, how many workers.
 
 Built from sparse arrays of the reachable (committee, site) pairs P only; no dense
-committee x site matrix is ever formed. Each `add_*` function below adds one block; the
-list in `build_planning_model` is the formulation.
+committee x site matrix is ever formed. This module adds the structural part (sites,
+assignments, costs, objective); each policy rule adds its own columns and rows from its
+module in siteplan/rules (`add_vars`, then `add_rows`, in registry order), and its
+docstring there is that block's formulation. The summary below is the whole model.
 
 Sets and data
     C committees (households h_c, residents r_c, urban or rural), S candidate sites,
@@ -49,22 +51,59 @@ from __future__ import annotations
 import numpy as np
 
 from siteplan.instance import Instance
+from siteplan.model.costs import SiteCosts
 from siteplan.model.ir import INF, Model, ModelBuilder
 
 
 class PlanningModel:
-    """The built model plus the column indices needed to decode a solution."""
+    """The built model plus the column indices needed to decode a solution.
 
-    def __init__(self, inst: Instance, objective: str, budget_capex, budget_opex):
+    Rules add their columns through `b` (the builder) and their rows through `add_rows`,
+    which records what each row is about (site, committee, street or city index), so the
+    elastic model and the diagnosis never re-derive a rule's selection of rows.
+    """
+
+    def __init__(self, inst: Instance, objective: str, budget_capex, budget_opex, *,
+                 area_scope: str = "facility", scenario=None):
         self.inst = inst
         self.objective = objective
+        self.area_scope = area_scope
+        self.scenario = scenario
         self.budget_capex = budget_capex
         self.budget_opex = budget_opex
         self.b = ModelBuilder(f"siteplan-{objective}")
-        self.y = self.a = self.x = self.w = self.n = None
+        #: column indices of open, area, assignment and worker variables (set by the add_* blocks)
+        empty = np.empty(0, dtype=np.int64)
+        self.y: np.ndarray = empty
+        self.a: np.ndarray = empty
+        self.x: np.ndarray = empty
+        self.w: np.ndarray = empty
+        #: window columns, only with a window rule
+        self.n: np.ndarray | None = None
+        #: per-site columns of floor area a rule adds (counts towards the plot, costed like a_s)
+        self.floor_cols: list[np.ndarray] = []
+        #: (columns, staff per unit) paid at the worker wage besides the committees' workers
+        self.staff_terms: list[tuple[np.ndarray, np.ndarray]] = []
+        #: columns a rule adds, by name (decode and warm starts read them by name)
+        self.vars: dict[str, np.ndarray] = {}
+        #: row block -> (what a row is about: "site" | "committee" | "street" | "city", indices)
+        self.row_keys: dict[str, tuple[str, np.ndarray]] = {}
         self.capex_terms: tuple[np.ndarray, np.ndarray] | None = None
         self.opex_terms: tuple[np.ndarray, np.ndarray] | None = None
         self.capex_const = 0.0
+
+    def setting(self, rule_id: str):
+        """A rule's resolved setting (None without a scenario, or when the rule is off)."""
+        if self.scenario is None:
+            return None
+        return self.scenario.standards.settings.get(rule_id)
+
+    def add_rows(self, name: str, keys: tuple[str, np.ndarray], rows, cols, vals, *, lb=-INF, ub=INF) -> np.ndarray:
+        """A row block whose i-th row is about `keys[1][i]` (a `keys[0]` index)."""
+        kind, idx = keys
+        idx = np.asarray(idx, dtype=np.int64)
+        self.row_keys[name] = (kind, idx)
+        return self.b.add_rows(name, len(idx), rows, cols, vals, lb=lb, ub=ub)
 
 
 def useful_sites(inst: Instance) -> np.ndarray:
@@ -87,93 +126,17 @@ def add_assignments(pm: PlanningModel) -> None:
     inst = pm.inst
     pm.x = pm.b.add_vars("assign", inst.n_pairs, lb=0.0, ub=1.0, integer=True)
     eq = 1.0 if pm.objective != "max_coverage" else -INF
-    pm.b.add_rows("assign", inst.n_committees, inst.pair_c, pm.x, 1.0, lb=eq, ub=1.0)
+    pm.add_rows("assign", ("committee", np.arange(inst.n_committees)), inst.pair_c, pm.x, 1.0, lb=eq, ub=1.0)
     k = np.arange(inst.n_pairs)
-    pm.b.add_rows("link", inst.n_pairs, np.concatenate([k, k]),
-                  np.concatenate([pm.x, pm.y[inst.pair_s]]),
-                  np.concatenate([np.ones(inst.n_pairs), -np.ones(inst.n_pairs)]), ub=0.0)
-
-
-def add_area_bounds(pm: PlanningModel) -> None:
-    inst = pm.inst
-    s = np.flatnonzero((inst.min_area > inst.existing_area) & useful_sites(inst))
-    i = np.arange(len(s))
-    pm.b.add_rows("minarea", len(s), np.concatenate([i, i]), np.concatenate([pm.a[s], pm.y[s]]),
-                  np.concatenate([np.ones(len(s)), -inst.min_area[s]]), lb=0.0)
-    s = np.flatnonzero(useful_sites(inst) & ~(inst.existing | inst.required))
-    i = np.arange(len(s))
-    pm.b.add_rows("maxarea", len(s), np.concatenate([i, i]), np.concatenate([pm.a[s], pm.y[s]]),
-                  np.concatenate([np.ones(len(s)), -inst.max_area[s]]), ub=0.0)
-
-
-def add_area_rule(pm: PlanningModel, scope: str) -> None:
-    inst = pm.inst
-    need_p = inst.area_need[inst.pair_c]
-    if scope == "facility":
-        s_rows = np.arange(inst.n_sites)
-        pm.b.add_rows("area", inst.n_sites, np.concatenate([s_rows, inst.pair_s]),
-                      np.concatenate([pm.a, pm.x]),
-                      np.concatenate([np.ones(inst.n_sites), -need_p]), lb=0.0)
-        return
-    n_t = len(inst.streets)
-    rows = [inst.site_street]
-    cols = [pm.a]
-    vals = [np.ones(inst.n_sites)]
-    if pm.objective == "max_coverage":
-        rows.append(inst.committee_street[inst.pair_c])
-        cols.append(pm.x)
-        vals.append(-need_p)
-        rhs = np.zeros(n_t)
-    else:
-        rhs = np.bincount(inst.committee_street, weights=inst.area_need, minlength=n_t)
-    pm.b.add_rows("area_street", n_t, np.concatenate(rows), np.concatenate(cols),
-                  np.concatenate(vals), lb=rhs)
-
-
-def add_workers(pm: PlanningModel) -> None:
-    inst = pm.inst
-    pm.w = pm.b.add_vars("workers", inst.n_committees, lb=inst.band_min.astype(float),
-                         ub=inst.band_max.astype(float), integer=True)
-    u = np.flatnonzero(inst.urban)
-    need = inst.required_workers
-    if need > 0 and len(u):
-        pm.b.add_rows("density", 1, np.zeros(len(u), dtype=np.int64), pm.w[u], 1.0,
-                      lb=np.ceil(need - 1e-9))
-
-
-def add_windows(pm: PlanningModel) -> None:
-    inst = pm.inst
-    if not inst.residents_per_window:
-        return
-    pm.n = pm.b.add_vars("windows", inst.n_sites, lb=0.0,
-                         ub=np.where(useful_sites(inst), INF, 0.0), integer=True)
-    s_rows = np.arange(inst.n_sites)
-    pm.b.add_rows("windows", inst.n_sites, np.concatenate([s_rows, inst.pair_s]),
-                  np.concatenate([pm.n, pm.x]),
-                  np.concatenate([np.full(inst.n_sites, float(inst.residents_per_window)),
-                                  -inst.residents[inst.pair_c].astype(float)]), lb=0.0)
+    pm.add_rows("link", ("pair", k), np.concatenate([k, k]), np.concatenate([pm.x, pm.y[inst.pair_s]]),
+                np.concatenate([np.ones(inst.n_pairs), -np.ones(inst.n_pairs)]), ub=0.0)
 
 
 def add_costs(pm: PlanningModel) -> None:
-    """Capex and opex as linear expressions (columns, coefficients) and their budget rows."""
-    inst = pm.inst
-    fixed = np.where(inst.existing, 0.0, inst.fixed_cost)
-    pm.capex_terms = (np.concatenate([pm.y, pm.a]), np.concatenate([fixed, inst.cost_per_m2]))
-    pm.capex_const = -float(inst.cost_per_m2 @ inst.existing_area)
-    cols = [pm.a, pm.w]
-    vals = [inst.opex_per_m2, np.full(inst.n_committees, inst.worker_cost)]
-    if pm.n is not None:
-        cols += [pm.n, pm.y]
-        vals += [np.full(inst.n_sites, inst.worker_cost),
-                 np.full(inst.n_sites, inst.worker_cost * inst.window_extra_staff)]
-    pm.opex_terms = (np.concatenate(cols), np.concatenate(vals))
-    if pm.budget_capex is not None:
-        c, v = pm.capex_terms
-        pm.b.add_rows("budget_capex", 1, np.zeros(len(c), dtype=np.int64), c, v,
-                      ub=pm.budget_capex - pm.capex_const)
-    if pm.budget_opex is not None:
-        c, v = pm.opex_terms
-        pm.b.add_rows("budget_opex", 1, np.zeros(len(c), dtype=np.int64), c, v, ub=pm.budget_opex)
+    """Capex and opex as linear expressions (columns, coefficients): siteplan.model.costs."""
+    costs = SiteCosts.of(pm.inst)
+    pm.capex_terms, pm.capex_const = costs.capex_terms(pm.y, [pm.a, *pm.floor_cols])
+    pm.opex_terms = costs.opex_terms([pm.a, *pm.floor_cols], pm.w, pm.staff_terms)
 
 
 def add_objective(pm: PlanningModel) -> str:
@@ -198,21 +161,28 @@ def facility_cost_vector(pm: PlanningModel) -> tuple[np.ndarray, float]:
     c = np.zeros(pm.b.n_vars)
     cols, vals = pm.capex_terms
     np.add.at(c, cols, vals)
-    np.add.at(c, pm.a, inst.horizon * inst.opex_per_m2)
+    for floor in [pm.a, *pm.floor_cols]:
+        np.add.at(c, floor, inst.horizon * inst.opex_per_m2)
     return c, pm.capex_const
 
 
 def build_planning_model(inst: Instance, objective: str, area_scope: str,
-                         budget_capex: float | None, budget_opex: float | None) -> tuple[Model, PlanningModel]:
-    """The formulation in the module docstring, block by block."""
-    pm = PlanningModel(inst, objective, budget_capex, budget_opex)
+                         budget_capex: float | None, budget_opex: float | None, *,
+                         scenario=None) -> tuple[Model, PlanningModel]:
+    """The structural blocks, then every registered rule's columns and rows, then costs and
+    the objective. `scenario` gives the rules their settings (without it, only the rules
+    the instance arrays describe are built)."""
+    from siteplan.rules import registered
+
+    pm = PlanningModel(inst, objective, budget_capex, budget_opex, area_scope=area_scope, scenario=scenario)
+    rules = registered()
     add_sites(pm)
     add_assignments(pm)
-    add_area_bounds(pm)
-    add_area_rule(pm, area_scope)
-    add_workers(pm)
-    add_windows(pm)
+    for rule in rules:
+        rule.add_vars(pm)
     add_costs(pm)
+    for rule in rules:
+        rule.add_rows(pm)
     sense = add_objective(pm)
     fc, fconst = facility_cost_vector(pm)
     model = pm.b.finish(sense=sense, meta={"facility_cost": fc, "facility_const": fconst,

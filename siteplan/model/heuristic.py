@@ -22,7 +22,13 @@ import time
 
 import numpy as np
 
+from siteplan.decisions import Plan
 from siteplan.instance import Instance
+from siteplan.model.costs import SiteCosts, window_staff
+
+#: row blocks the heuristic's plans may break (it does not know budgets); any other row a
+#: plan of it breaks is a bug (siteplan.pipeline.start_vector raises it)
+HEURISTIC_IGNORES = ("budget_capex", "budget_opex")
 
 
 def allocate_workers(inst: Instance) -> np.ndarray | None:
@@ -45,29 +51,30 @@ def allocate_workers(inst: Instance) -> np.ndarray | None:
 
 
 class _Costs:
-    """Facility cost of a site as a function of the floor area its committees need."""
+    """Facility cost of a site as a function of the floor area its committees need: the
+    formula of siteplan.model.costs for one site (fixed, floor, window staff)."""
 
     def __init__(self, inst: Instance):
         self.inst = inst
-        self.fixed = np.where(inst.existing, 0.0, inst.fixed_cost)
+        self.costs = SiteCosts.of(inst)
         self.floor = np.maximum(inst.min_area, inst.existing_area)
-        self.unit = inst.cost_per_m2 + inst.horizon * inst.opex_per_m2
-        self.const = -inst.cost_per_m2 * inst.existing_area
-        win = inst.residents_per_window
-        self.win_cost = inst.horizon * inst.worker_cost if win else 0.0
+        self.fixed = self.costs.fixed - self.costs.capex_m2 * self.costs.existing
+        self.unit = self.costs.unit()
+        self.win_cost = self.costs.horizon * self.costs.wage if inst.residents_per_window else 0.0
 
     def cost(self, s: int, load: float, residents: float) -> float:
-        area = max(self.floor[s], load)
-        c = self.fixed[s] + self.const[s] + self.unit[s] * area
+        c = self.fixed[s] + self.unit[s] * max(self.floor[s], load)
         if self.win_cost:
-            c += self.win_cost * (math.ceil(residents / self.inst.residents_per_window - 1e-9)
-                                  + self.inst.window_extra_staff)
+            c += self.win_cost * window_staff(residents, self.inst.residents_per_window, self.inst.window_extra_staff)
         return c
 
 
 def greedy_plan(inst: Instance, lp_open: np.ndarray | None = None, seconds: float = 10.0,
-                lp_assign: np.ndarray | None = None):
-    """(open mask, assigned site per committee) or None; facility scope, everyone served."""
+                lp_assign: np.ndarray | None = None, extra_floor: np.ndarray | None = None):
+    """(open mask, assigned site per committee) or None; facility scope, everyone served.
+
+    `extra_floor`: m² a rule adds at the serving site for each committee (elderly care...),
+    counted with the area need towards the plot and the cost."""
     t_end = time.perf_counter() + seconds
     cst = _Costs(inst)
     forced = inst.existing | inst.required
@@ -78,6 +85,8 @@ def greedy_plan(inst: Instance, lp_open: np.ndarray | None = None, seconds: floa
     for k in range(inst.n_pairs):
         by_s[inst.pair_s[k]].append(int(inst.pair_c[k]))
     need, res, cap = inst.area_need, inst.residents.astype(float), inst.max_area
+    if extra_floor is not None:
+        need = need + extra_floor
     score = lp_open if lp_open is not None else np.zeros(inst.n_sites)
     is_open = forced | (score > 0.5)
     is_open &= ~inst.excluded
@@ -286,18 +295,22 @@ def greedy_plan(inst: Instance, lp_open: np.ndarray | None = None, seconds: floa
 
 
 def warm_start_plan(inst: Instance, workers: np.ndarray, lp_open: np.ndarray | None, seconds: float,
-                    lp_assign: np.ndarray | None = None):
-    """A complete Plan from `greedy_plan` (facility scope, min_cost), or None."""
-    from siteplan.plan import Plan
-
-    got = greedy_plan(inst, lp_open=lp_open, seconds=seconds, lp_assign=lp_assign)
+                    lp_assign: np.ndarray | None = None, extra_floor: np.ndarray | None = None) -> Plan | None:
+    """A complete Plan from `greedy_plan` (facility scope, min_cost), or None. Rule floor
+    (`extra_floor`) is left to the rules' warm starts, which size it from the assignment;
+    a plan whose floor would not fit a plot is None (the greedy packs by the sum)."""
+    got = greedy_plan(inst, lp_open=lp_open, seconds=seconds, lp_assign=lp_assign, extra_floor=extra_floor)
     if got is None:
         return None
     is_open, where = got
     load = np.bincount(where, weights=inst.area_need, minlength=inst.n_sites)
     res = np.bincount(where, weights=inst.residents, minlength=inst.n_sites)
-    areas = {inst.site_ids[s]: float(max(inst.min_area[s], inst.existing_area[s], load[s]))
-             for s in np.flatnonzero(is_open)}
+    area = np.maximum(np.maximum(inst.min_area, inst.existing_area), load)
+    if extra_floor is not None:
+        more = np.bincount(where, weights=extra_floor, minlength=inst.n_sites)
+        if np.any(is_open & (area + more > np.maximum(inst.max_area, inst.existing_area) + 1e-6)):
+            return None
+    areas = {inst.site_ids[s]: float(area[s]) for s in np.flatnonzero(is_open)}
     windows = {}
     if inst.residents_per_window:
         windows = {inst.site_ids[s]: math.ceil(res[s] / inst.residents_per_window - 1e-9)
@@ -305,4 +318,3 @@ def warm_start_plan(inst: Instance, workers: np.ndarray, lp_open: np.ndarray | N
     return Plan(areas=areas, windows=windows,
                 assignment={inst.committee_ids[c]: inst.site_ids[where[c]] for c in range(inst.n_committees)},
                 workers={inst.committee_ids[c]: int(workers[c]) for c in range(inst.n_committees)})
-

@@ -98,11 +98,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "compare": ("方案对比", "Side by side"),
     "offline": ("本报告为单一文件，离线可读，不需要网络。", "This report is one self-contained file: it works offline."),
     "scale": ("比例尺", "scale"),
-    "nudge_workers_per_10k_urban": ("每万城镇常住人口社区工作者 +1", "+1 worker per 10,000 urban residents"),
-    "nudge_area_per_100_households": ("每百户设施面积 +1 m²", "+1 m² per 100 households"),
-    "nudge_budget.capex": ("建设投资预算 +100万元", "+1M CNY capex budget"),
-    "nudge_budget.opex_per_year": ("年运营预算 +100万元", "+1M CNY opex budget a year"),
-    "nudge_reach.walk_m": ("步行可达范围 +100 m", "+100 m walking reach"),
     "no_plan": ("无可行方案", "no plan"),
     "capex_short": ("建设投资", "capex"),
     "opex_short": ("年运营", "opex a year"),
@@ -132,33 +127,21 @@ LABELS: dict[str, tuple[str, str]] = {
     "preset_panzhihua": ("攀枝花市\"十三五\"城乡社区服务体系建设规划", "Panzhihua 13th Five-Year community services plan"),
 }
 
-#: rule id -> (zh, en) name. The Chinese name a preset gives a rule wins in Chinese reports
-#: (it is that document's own wording); checker-only rules get theirs from here.
-RULE_NAMES: dict[str, tuple[str, str]] = {
-    "area_per_100_households": ("每百户居民拥有社区综合服务设施面积", "Facility floor area per 100 households"),
-    "area_scope": ("面积核算范围", "Where floor area is counted"),
-    "min_facility_area_m2": ("单个设施最小建筑面积", "Minimum floor area of one facility"),
-    "coverage": ("社区综合服务设施覆盖率", "Committees with a facility within reach"),
-    "workers_per_10k_urban": ("每万城镇常住人口拥有社区工作者数", "Community workers per 10,000 urban residents"),
-    "committee_workers": ("居委会社区工作者配备", "Community workers per committee"),
-    "windows": ("综合服务窗口", "Service windows"),
-    "open_hours_per_day": ("社区服务设施开放时间", "Facility opening hours a day"),
-    "activity_share": ("居民活动区域面积占比", "Residents' activity space share of floor area"),
-    "certified_share": ("社区工作者持证比例", "Share of workers with a social-work certificate"),
-    "commercial_share": ("社区商业和综合服务设施面积占比", "Commercial and service space share of community floor area"),
-    "outdoor_square_per_resident": ("室外活动广场", "Outdoor activity square per resident"),
-    "walking_reach": ("步行可达距离", "Walking reach"),
-    "every_committee_served": ("每个居委会都有服务设施", "Every committee served"),
-    "budget_capex": ("建设投资预算", "Capital budget"),
-    "budget_opex": ("年运营预算", "Operating budget a year"),
-    "plan_integrity": ("方案数据完整性", "Plan integrity"),
-    "served_by_open_site": ("由开放设施服务", "Served by an open site"),
-    "max_area": ("地块面积上限", "Plot area limit"),
-    "existing_kept": ("既有面积不减少", "Existing floor area kept"),
-    "site_excluded": ("排除地块不开放", "Excluded site stays closed"),
-    "must_stay_open": ("既有和指定设施保持开放", "Existing and required sites open"),
-    "stated_totals": ("方案汇总数与重算一致", "Stated totals match the plan"),
-}
+def _from_rules():
+    """Rule names, nudge labels and Chinese notes that each rule module carries."""
+    from siteplan.rules import registered, rule_names
+
+    labels, notes = {}, []
+    for r in registered():
+        labels.update({f"nudge_{k}": v for k, v in r.nudge_labels.items()})
+        notes += [(re.compile(pattern), repl) for pattern, repl in r.notes_zh.items()]
+    return rule_names(), labels, notes
+
+
+#: rule id -> (zh, en) name, from the rule modules (siteplan/rules). The Chinese name a
+#: preset gives a rule wins in Chinese reports (it is that document's own wording).
+RULE_NAMES, _NUDGE_LABELS, _RULE_NOTES_ZH = _from_rules()
+LABELS.update(_NUDGE_LABELS)
 
 
 def default_lang(preset: str | None) -> str:
@@ -237,32 +220,11 @@ SCOPES_ZH: list[tuple[re.Pattern, Callable[[re.Match], str]]] = [
     (re.compile(r"street:(.+)"), lambda m: f"街道 {m[1]}"),
 ]
 
+#: notes the checker itself writes (`_Compliance.summary`); each rule carries its own
 NOTES_ZH: list[tuple[re.Pattern, Callable[[re.Match], str]]] = [
-    (re.compile(r"achieved = worst distance / reach"), lambda m: "实现值 = 最远步行距离 / 可达范围"),
-    (re.compile(r"achieved = city m² per 100 covered households"), lambda m: "实现值 = 全市每百户（已覆盖）设施面积"),
-    (re.compile(r"([\d,]+) workers for ([\d,]+) urban residents"),
-     lambda m: f"城镇常住人口{_n(m[2])}人，社区工作者{_n(m[1])}名"),
-    (re.compile(r"share of (urban|rural) committees served within reach"),
-     lambda m: f"步行范围内有设施的{_KIND_ZH[m[1]]}居委会比例"),
-    (re.compile(r"declared by the scenario"), lambda m: "由情景声明"),
-    (re.compile(r"not declared by the scenario \((\d+) of (\d+) facilities without hours; .*\)"),
-     lambda m: f"情景未声明（{m[2]}处设施中{m[1]}处未声明开放时间；可设置 facilities.open_hours_per_day 或地块表列）"),
-    (re.compile(r"not declared by the scenario \(set (facilities\.\w+)\)"),
-     lambda m: f"情景未声明（可设置 {m[1]}）"),
-    (re.compile(r"not assessed by siteplan"), lambda m: "siteplan 不评估此项"),
     (re.compile(r"(\d+) (facilities|committees|served committees) fail"),
      lambda m: f"{_n(m[1])}{_ENTITY_ZH[m[2]]}不符合"),
-    (re.compile(r"served by (.+)"), lambda m: f"由 {m[1]} 服务"),
-    (re.compile(r"serves ([\d,]+) households"), lambda m: f"服务{_n(m[1])}户"),
-    (re.compile(r"([\d,]+) residents served"), lambda m: f"服务居民{_n(m[1])}人"),
-    (re.compile(r"existing area may not shrink"), lambda m: "既有面积不得减少"),
-    (re.compile(r"existing facilities stay open; required sites must open"),
-     lambda m: "既有设施保持开放，指定地块必须开放"),
-    (re.compile(r"m² of facilities in the street vs its households' need"),
-     lambda m: "街道内设施面积与其住户所需面积对比"),
-    (re.compile(r"uncovered: (.+)"), lambda m: f"未覆盖：{m[1]}"),
-    (re.compile(r"plan.json states a figure that the plan does not produce"),
-     lambda m: "plan.json 中的汇总数与方案重算结果不一致"),
+    *_RULE_NOTES_ZH,
 ]
 
 #: requirement texts the checker writes in words

@@ -43,10 +43,16 @@ def solver_block(outcome) -> dict:
 
 
 def plan_document(scn, plan: Plan, ev: Evaluation, solver: dict, status: str) -> dict:
+    from siteplan.rules import registered
+
+    fields = [name for r in registered() for name in r.floor_fields]
     facilities = []
     for f in ev.facilities:
         f = dict(f)
         f["area_m2"] = plan.areas[f["site_id"]]  # full precision: the checker re-reads it
+        for name in fields:  # a rule's decisions too (e.g. elderly-care floor area)
+            if f["site_id"] in plan.extra.get(name, {}):
+                f[name] = plan.extra[name][f["site_id"]]
         facilities.append(f)
     return {
         "siteplan_version": __version__,
@@ -163,6 +169,10 @@ def plan_from_document(doc, where: str) -> Plan:
         sid = _field(f, "site_id", at, where, _is_id, "a site id (a string)")
         plan.areas[sid] = float(_field(f, "area_m2", at, where, _is_area, "a finite number >= 0"))
         plan.windows[sid] = int(_field(f, "windows", at, where, _is_count, "a whole number >= 0 or null") or 0)
+        for name in _rule_fields():  # a rule's decisions, when the plan has them
+            if f.get(name) is not None:
+                plan.extra.setdefault(name, {})[sid] = float(_field(f, name, at, where, _is_area,
+                                                                    "a finite number >= 0"))
     for i, c in enumerate(_records(doc, "committees", where)):
         at = f"committees[{i}]"
         cid = _field(c, "committee_id", at, where, _is_id, "a committee id (a string)")
@@ -171,6 +181,13 @@ def plan_from_document(doc, where: str) -> Plan:
         # a missing count is kept as None for the checker to report (Plan types it as int)
         plan.workers[cid] = None if workers is None else int(workers)  # type: ignore[assignment]
     return plan
+
+
+def _rule_fields() -> list[str]:
+    """plan.json facility fields that hold a rule's decisions (siteplan/rules: floor_fields)."""
+    from siteplan.rules import registered
+
+    return [name for r in registered() for name in r.floor_fields]
 
 
 def _bad_field(where: str, name: str, value, want: str) -> InputError:

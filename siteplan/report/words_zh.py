@@ -2,7 +2,8 @@
 
 Why rebuild sentences instead of translating text: the English sentences are composed from
 `Shortfall.facts`; composing Chinese ones from the same numbers keeps both exact, and uses
-the units bureaus read (万元 for money, 平方米 for area).
+the units bureaus read (万元 for money, 平方米 for area). Each rule writes its own sentence
+(`Rule.describe_zh` in siteplan/rules); this module holds the shared pieces.
 """
 
 from __future__ import annotations
@@ -60,51 +61,10 @@ def shortfall_zh(s: dict) -> str:
 
 
 def _sentence(g: str, f: dict, s: dict) -> str | None:
-    pre = _prefix(f)
-    if g == "uncovered":
-        parts = []
-        lonely = f.get("lonely") or []
-        if lonely:
-            reach = "/".join(f"{r:,.0f}" for r in f.get("reach_m", []))
-            ids = _ids([c for c, _, _ in lonely])
-            if len(lonely) == 1:
-                near = f"最近的是{lonely[0][1]}，距离{lonely[0][2]:,.0f}米"
-            else:
-                near = "最近：" + "；".join(f"{c} → {sid} {d:,.0f}米" for c, sid, d in lonely[:6])
-            parts.append(f"居委会{ids}在{reach}米步行范围内没有候选设施点；{near}")
-        if f.get("other"):
-            parts.append(f"居委会{_ids(f['other'])}虽在步行范围内有站点，但受预算或用地上限限制未能覆盖")
-        return "；".join(parts)
-    if g == "density":
-        return (f"{pre}每万城镇常住人口社区工作者为{f['achieved']:.1f}名，未达到{f['required']:g}名"
-                f"（需{f['need']:,}名，方案为{f['have']:,}名）")
-    if g == "band_low":
-        items = [f"{c} {w}名（应为{lo}–{hi}名）" for c, w, lo, hi in f["items"]]
-        return f"{pre}{len(items)}个居委会的社区工作者少于配备下限：{_ids(items, 5)}；共缺{f['total']:,}名"
-    if g == "band_high":
-        return (f"居委会社区工作者配备上限合计最多{f['most']:,}名城镇社区工作者（每万人{f['per10k']:.1f}名），"
-                f"达到每万人{f['rate']:g}名需要{f['need']:,}名：配备上限需再增加{round(s['amount']):,}名")
-    if g == "area":
-        f = dict(f, rate=str(f["rate"]).replace("urban", "城镇").replace("rural", "农村"))
-        if f.get("scope") == "street":
-            items = [f"{t}缺{v:,.0f}平方米" for t, v in f["items"]]
-        else:
-            items = [f"{sid} {have:,.0f}/{need:,.0f}平方米" for sid, have, need in f["items"]]
-        text = (f"{pre}设施面积比每百户{f['rate']}平方米的要求少{f['total']:,.0f}平方米（{_ids(items, 5)}）")
-        if f.get("per100") is not None and s.get("amount", 0) > 0 and f.get("city_short"):
-            text += f"；全市每百户{f['per100']:.1f}平方米，未达到{f['rate']}"
-        return text
-    if g == "minarea":
-        items = [f"{sid} {a:,.0f}平方米（最小{m:,.0f}）" for sid, a, m in f["items"]]
-        return f"{pre}以下设施面积低于单个设施最小面积：{_ids(items, 5)}"
-    if g == "plot_cap":
-        items = [f"{sid}需要{need:,.0f}平方米，但地块最多{cap:,.0f}平方米" for sid, need, cap in f["items"]]
-        return (f"用地上限（max_area_m2）不足：{_ids(items, 4)}；需再增加{f['total']:,.0f}平方米建筑面积，"
-                "或改用更大地块、在附近增设站点")
-    if g == "windows":
-        return f"{pre}设施{_ids(f['sites'])}比每{f['per']:,}名居民一个综合服务窗口的要求少{f['windows']:.1f}个窗口"
-    if g in ("capex", "opex"):
-        what = "建设投资预算" if g == "capex" else "年运营预算"
-        return (f"{what}{wan(f['budget'])}缺口{wan(f['short'])}：仅满足约束性指标就至少需要"
-                f"{wan(f['budget'] + f['short'])}")
-    return None
+    """The owning rule's Chinese sentence (siteplan/rules: `Rule.describe_zh`)."""
+    from siteplan.rules import owner
+
+    rule = owner(str(s.get("rule") or ""))
+    if rule is None:
+        return None
+    return rule.describe_zh(g, f, s, _prefix(f))

@@ -10,11 +10,13 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from importlib import resources
+from typing import Any
 
 import yaml
+from pydantic import BaseModel
 
 from siteplan.errors import InputError
-from siteplan.scenario.schema import SITE_KINDS, Standards, WindowRule, WorkerBand
+from siteplan.scenario.schema import WorkerBand
 
 PRESET_NAMES = ("national", "shanghai", "shenyang", "panzhihua")
 
@@ -35,22 +37,34 @@ class Preset:
         raise KeyError(rule_id)
 
 
+def _setting(rule_id: str) -> property:
+    """A named view of one rule's setting (read and write)."""
+    return property(lambda self: self.settings[rule_id],
+                    lambda self, value: self.settings.__setitem__(rule_id, value))
+
+
 @dataclass
 class ResolvedStandards:
-    """The numbers the model enforces and the checker verifies, after overrides."""
+    """The numbers the model enforces and the checker verifies, after overrides.
+
+    `settings` holds each registered rule's resolved setting by rule id (None: the rule is
+    off); the named properties are typed views of the built-in rules' settings.
+    """
 
     preset: str
-    area_rate: dict[str, float]  # committee kind -> m² per 100 households
-    area_scope: str
-    min_area: dict[str, float]  # site kind -> m²
-    workers_per_10k_urban: float
-    bands: list[WorkerBand]
-    windows: WindowRule | None
-    coverage: dict[str, float]
-    open_hours_per_day: float
-    activity_share: float
-    certified_share: float
+    settings: dict[str, Any]
     rules: list[dict] = field(default_factory=list)
+
+    area_rate = _setting("area_per_100_households")  # committee kind -> m² per 100 households
+    area_scope = _setting("area_scope")
+    min_area = _setting("min_facility_area_m2")  # site kind -> m²
+    workers_per_10k_urban = _setting("workers_per_10k_urban")
+    bands = _setting("committee_workers")
+    windows = _setting("windows")
+    coverage = _setting("coverage")
+    open_hours_per_day = _setting("open_hours_per_day")
+    activity_share = _setting("activity_share")
+    certified_share = _setting("certified_share")
 
     def rule(self, rule_id: str) -> dict:
         for r in self.rules:
@@ -79,50 +93,43 @@ def load_preset(name: str) -> Preset:
                   year=int(raw["year"]), reach_m=float(raw["reach_m"]), rules=raw["rules"])
 
 
-def _by_kind(value, keys) -> dict[str, float]:
-    if isinstance(value, dict):
-        return {k: float(value.get(k, 0.0)) for k in keys}
-    return {k: float(value) for k in keys}
+def resolve_standards(preset: Preset, overrides: BaseModel) -> ResolvedStandards:
+    """Preset values with the scenario's overrides applied, each turned into its rule's
+    setting by the rule (siteplan.rules); rule metadata marks overrides. A rule the preset
+    does not declare takes the rule's own default (None: off) unless the scenario sets it;
+    a preset rule marked `opt_in: true` is stated but off until the scenario turns it on
+    (`standards.<id>: true`, or its own values)."""
+    from siteplan.rules import registered
 
-
-def resolve_standards(preset: Preset, overrides: Standards) -> ResolvedStandards:
-    """Preset values with the scenario's overrides applied; rule metadata marks overrides."""
     rules = copy.deepcopy(preset.rules)
     given = overrides.model_dump(exclude_none=True)
+    declared = {r["id"] for r in rules}
+    for rule in registered():
+        if rule.schema is None or rule.id in declared:
+            continue
+        if rule.id in given or rule.default is not None:
+            rules.append(dict(copy.deepcopy(rule.meta), id=rule.id, value=rule.default))
     for r in rules:
         r.setdefault("assessed", True)
         r["preset_value"] = r["value"]
         r["overridden"] = False
         if r["id"] in given:
             value = given[r["id"]]
-            if r["id"] == "windows" and value is False:
-                value = None
-            r["value"] = value
+            if value is True:  # "on": an opt-in rule with its preset's (or the rule's) values
+                value = r["value"] if r["value"] is not None else next(
+                    (x.default or x.meta.get("value") for x in registered() if x.id == r["id"]), None)
+            r["value"] = None if value is False else value  # false turns a rule off
             r["overridden"] = True
     vals = {r["id"]: r["value"] for r in rules}
-    windows = vals.get("windows")
-    area_rate = _by_kind(vals["area_per_100_households"], ("urban", "rural"))
-    # a partial by-kind override keeps the preset's value for the kind it does not name
-    for key, pv, keys in (("area_per_100_households", "area_rate", ("urban", "rural")),):
-        if isinstance(given.get(key), dict):
-            base = _by_kind(preset.rule(key)["value"], keys)
-            area_rate = {k: float(given[key].get(k, base[k])) for k in keys}
-    min_area = _by_kind(vals["min_facility_area_m2"], SITE_KINDS)
-    if isinstance(given.get("min_facility_area_m2"), dict):
-        base = _by_kind(preset.rule("min_facility_area_m2")["value"], SITE_KINDS)
-        min_area = {k: float(given["min_facility_area_m2"].get(k, base[k])) for k in SITE_KINDS}
-    coverage = _by_kind(vals["coverage"], ("urban", "rural"))
-    return ResolvedStandards(
-        preset=preset.name,
-        area_rate=area_rate,
-        area_scope=str(vals["area_scope"]),
-        min_area=min_area,
-        workers_per_10k_urban=float(vals["workers_per_10k_urban"]),
-        bands=[b if isinstance(b, WorkerBand) else WorkerBand(**b) for b in vals["committee_workers"]],
-        windows=None if not windows else (windows if isinstance(windows, WindowRule) else WindowRule(**windows)),
-        coverage=coverage,
-        open_hours_per_day=float(vals["open_hours_per_day"]),
-        activity_share=float(vals["activity_share"]),
-        certified_share=float(vals["certified_share"]),
-        rules=rules,
-    )
+    off = {r["id"] for r in rules if r.get("opt_in") and r["id"] not in given}
+    settings: dict[str, Any] = {}
+    for rule in registered():
+        if rule.schema is None:
+            continue
+        value = vals.get(rule.id)
+        if rule.id in off or (value is None and rule.id not in declared and rule.id not in given):
+            settings[rule.id] = None  # opt-in and not opted in, or not stated anywhere: off
+            continue
+        preset_value = next((r["preset_value"] for r in rules if r["id"] == rule.id), None)
+        settings[rule.id] = rule.resolve(value, given, preset_value)
+    return ResolvedStandards(preset=preset.name, settings=settings, rules=rules)

@@ -8,10 +8,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
+
+from siteplan.rules.base import SITE_KINDS, ByKind, BySiteKind
+from siteplan.rules.committee_workers import WorkerBand
+from siteplan.rules.windows import WindowRule
+
+__all__ = ["KINDS", "SITE_KINDS", "ByKind", "BySiteKind", "ScenarioSpec", "Standards", "WindowRule", "WorkerBand"]
 
 KINDS = ("urban", "rural")
-SITE_KINDS = ("urban", "rural", "centre")
 
 
 class Strict(BaseModel):
@@ -71,78 +76,16 @@ class ReachSpec(Strict):
         return float(self.minutes) * float(self.speed_m_per_min)
 
 
-class WorkerBand(Strict):
-    households: tuple[int, int | None]
-    min: int = Field(ge=0, le=1000)
-    max: int = Field(ge=0, le=1000)
-    kind: Literal["urban", "rural"] | None = None
+def _standards_model() -> type[BaseModel]:
+    """`standards:` takes one optional key per registered rule (siteplan.rules), typed by it."""
+    from siteplan.rules import registered
 
-    @model_validator(mode="after")
-    def ordered(self):
-        lo, hi = self.households
-        if lo < 0 or (hi is not None and hi < lo):
-            raise ValueError(f"households range [{lo}, {hi}] is not ordered")
-        if self.max < self.min:
-            raise ValueError(f"max {self.max} is below min {self.min}")
-        return self
-
-    def covers(self, households: int, kind: str) -> bool:
-        lo, hi = self.households
-        return lo <= households and (hi is None or households <= hi) and self.kind in (None, kind)
-
-    def overlaps(self, other: WorkerBand) -> bool:
-        """Some committee would fall in both (bands of different kinds never share one)."""
-        if self.kind is not None and other.kind is not None and self.kind != other.kind:
-            return False
-        (a, b), (c, d) = self.households, other.households
-        return (b is None or c <= b) and (d is None or a <= d)
-
-    def label(self) -> str:
-        lo, hi = self.households
-        return f"[{lo}, {'null' if hi is None else hi}]" + (f" ({self.kind})" if self.kind else "")
+    fields = {r.id: (r.schema | None, None) for r in registered() if r.schema is not None}
+    return create_model("Standards", __base__=Strict, __module__=__name__, **fields)
 
 
-class WindowRule(Strict):
-    residents_per_window: int = Field(5000, gt=0)
-    extra_staff: int = Field(1, ge=0)
-
-
-ByKind = dict[Literal["urban", "rural"], float]
-BySiteKind = dict[Literal["urban", "rural", "centre"], float]
-
-
-class Standards(Strict):
-    """Every value is optional here: missing ones come from the preset."""
-
-    area_per_100_households: float | ByKind | None = None
-    area_scope: Literal["facility", "street"] | None = None
-    min_facility_area_m2: float | BySiteKind | None = None
-    workers_per_10k_urban: float | None = Field(None, ge=0, le=1000)
-    committee_workers: list[WorkerBand] | None = None
-    windows: WindowRule | None | Literal[False] = None
-    coverage: ByKind | None = None
-    open_hours_per_day: float | None = Field(None, ge=0, le=24)
-    activity_share: float | None = Field(None, ge=0, le=1)
-    certified_share: float | None = Field(None, ge=0, le=1)
-
-    @field_validator("committee_workers")
-    @classmethod
-    def bands_apart(cls, bands):
-        """A committee in two bands would get whichever comes first: say so instead."""
-        for i, a in enumerate(bands or []):
-            for b in bands[i + 1:]:
-                if a.overlaps(b):
-                    raise ValueError(f"bands {a.label()} and {b.label()} overlap; a committee must fall "
-                                     "in one band (bands of different kind: may overlap)")
-        return bands
-
-    @field_validator("area_per_100_households", "min_facility_area_m2")
-    @classmethod
-    def non_negative(cls, v):
-        vals = v.values() if isinstance(v, dict) else [v]
-        if any(x is not None and x < 0 for x in vals):
-            raise ValueError("must not be negative")
-        return v
+#: Every value is optional here: missing ones come from the preset.
+Standards = _standards_model()
 
 
 class Costs(Strict):

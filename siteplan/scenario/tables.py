@@ -198,6 +198,11 @@ def read_committees(path: str, method: str) -> tuple[pd.DataFrame, bytes]:
     cx, cy = _coords(df, path, "committees", method)
     out[cx], out[cy] = df[cx].to_numpy(float), df[cy].to_numpy(float)
     out["name"] = df["name"].astype(str) if "name" in df.columns else out["id"]
+    from siteplan.rules import table_columns
+
+    for col, allowed in table_columns("committees").items():  # optional columns a rule reads
+        if col in df.columns:
+            out[col] = _choice(df, col, (*allowed, ""), path)
     return out, blob
 
 

@@ -45,7 +45,8 @@ MUTANTS = {rule: _is(rule) for rule in (
     "area_per_100_households", "budget_capex", "budget_opex", "committee_workers", "coverage",
     "every_committee_served", "existing_kept", "max_area", "min_facility_area_m2", "must_stay_open",
     "open_hours_per_day", "plan_integrity", "served_by_open_site", "site_excluded", "stated_totals",
-    "walking_reach", "windows", "workers_per_10k_urban", "activity_share", "certified_share")}
+    "walking_reach", "windows", "workers_per_10k_urban", "activity_share", "certified_share",
+    "elderly_care_area_per_100_households")}
 MUTANTS.update({
     "area_per_100_households@facility": lambda r, scope, required:
         r == "area_per_100_households" and not scope.startswith("street:"),
@@ -97,6 +98,15 @@ S5,hill,2900,100,rural,900000,9000,900,500,0,false,false,6
 # 1,200 rural in street hill) with richer sites: S2 an existing 500 m² facility, S3 required,
 # S4 excluded (and cheap), S5 open only 6 hours a day (and dear); windows 1 per 2,000 residents
 
+ELDERLY_COMMITTEES = """\
+id,street,x,y,households,residents,kind,residential
+A,east,0,0,1000,2600,urban,new
+B,east,800,0,500,1300,urban,
+C,hill,3000,0,400,1200,rural,new
+"""
+# tiny's committees with the elderly-care rule on (Shenyang 专栏4 #5): A in a new residential
+# area needs 35 m² per 100 households = 350 m², B (built, the default) 25 = 125 m², C rural 0
+
 VARIANTS = {  # name -> (scenario folder or None for tiny, overrides)
     "tiny": (None, {}),
     "street": (None, {"standards.area_scope": "street"}),
@@ -107,6 +117,7 @@ VARIANTS = {  # name -> (scenario folder or None for tiny, overrides)
         {"households": [0, None], "min": 4, "max": 11, "kind": "urban"},
         {"households": [0, None], "min": 0, "max": 6, "kind": "rural"}]}),
     "rich": ("rich", {"standards.windows": {"residents_per_window": 2000, "extra_staff": 1}}),
+    "elderly": ("elderly", {"standards.elderly_care_area_per_100_households": True}),
 }
 # the plans the solver finds (checked in `test_good_plan_is_the_expected_one`), which the
 # tampers below are written against
@@ -118,6 +129,7 @@ EXPECTED = {
     "density": ({"S1": 450, "S3": 120}, {"A": "S1", "B": "S1", "C": "S3"}),
     "rural_band_from_0": ({"S1": 450, "S3": 120}, {"A": "S1", "B": "S1", "C": "S3"}),
     "rich": ({"S2": 500, "S3": 120}, {"A": "S2", "B": "S2", "C": "S3"}),
+    "elderly": ({"S1": 450, "S3": 120}, {"A": "S1", "B": "S1", "C": "S3"}),  # S1 also 475 m² of care
 }
 
 
@@ -136,7 +148,8 @@ def _clean(plan: Plan) -> Plan:
     return Plan(areas={str(k): float(v) for k, v in plan.areas.items()},
                 windows={str(k): int(v) for k, v in plan.windows.items()},
                 assignment={str(k): None if v is None else str(v) for k, v in plan.assignment.items()},
-                workers={str(k): int(v) for k, v in plan.workers.items()})
+                workers={str(k): int(v) for k, v in plan.workers.items()},
+                extra={str(f): {str(k): float(v) for k, v in vals.items()} for f, vals in plan.extra.items()})
 
 
 @pytest.fixture(scope="module")
@@ -149,11 +162,14 @@ def solved(tmp_path_factory):
         if name not in cache:
             folder, overrides = VARIANTS[name]
             src = TINY
-            if folder == "rich":
-                src = base / "rich-src"
+            if folder in ("rich", "elderly"):
+                src = base / f"{folder}-src"
                 if not src.exists():
                     shutil.copytree(TINY, src)
-                    (src / "sites.csv").write_text(RICH_SITES, encoding="utf-8")
+                    if folder == "rich":
+                        (src / "sites.csv").write_text(RICH_SITES, encoding="utf-8")
+                    else:
+                        (src / "committees.csv").write_text(ELDERLY_COMMITTEES, encoding="utf-8")
             outcome = solve_scenario(src / "tiny.yaml", overrides=overrides)
             cache[name] = Solved(write_outputs(outcome, base / name), outcome)
         return cache[name]
@@ -266,6 +282,14 @@ def one_urban_worker_fewer(p):
     p.workers[cid] -= 1
 
 
+def shrink_elderly_care_at_s1(p):
+    p.extra["elderly_care_area_m2"]["S1"] = 400.0  # A (new) 350 + B (built) 125 = 475 m²
+
+
+def elderly_care_beyond_the_plot(p):
+    p.extra["elderly_care_area_m2"]["S1"] = 600.0  # enough care, but 450 + 600 > the 1,000 m² plot
+
+
 CASES = [  # (rule, variant, tamper, scope of the failing row)
     ("area_per_100_households", "tiny", shrink_s1_below_need, "facility:S1"),
     ("area_per_100_households", "street", shrink_s1_below_need, "street:east"),
@@ -286,6 +310,8 @@ CASES = [  # (rule, variant, tamper, scope of the failing row)
     ("walking_reach", "tiny", serve_c_from_s1_3km_away, "committee:C"),
     ("windows", "rich", too_few_windows_at_s2, "facility:S2"),
     ("workers_per_10k_urban", "density", one_urban_worker_fewer, "city"),
+    ("elderly_care_area_per_100_households", "elderly", shrink_elderly_care_at_s1, "facility:S1"),
+    ("max_area", "elderly", elderly_care_beyond_the_plot, "facility:S1"),
 ]
 
 

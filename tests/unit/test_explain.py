@@ -99,16 +99,20 @@ def test_diagnosis_reads_in_chinese_from_the_same_numbers(tmp_path):
 @pytest.mark.parametrize("preset, standards", [("national", {}), ("shanghai", {}), ("panzhihua", {}),
                                                ("shenyang", {"area_scope": "street"})])
 def test_every_row_block_of_the_planning_model_is_classified(tmp_path, preset, standards):
-    """A new row block in build.py must be classified in siteplan.elastic on purpose."""
-    from siteplan.elastic import KNOWN_ROW_BLOCKS
+    """A row block belongs to the structure or to the rule that adds it (its row_blocks), and
+    says what each of its rows is about, so the elastic model never re-derives it."""
+    from siteplan.elastic import unowned_row_blocks
     from siteplan.instance import build_instance
     from siteplan.model.build import build_planning_model
     from siteplan.scenario.load import load_scenario
 
     scn = load_scenario(four_committees(tmp_path, preset=preset, standards=standards,
                                         budget={"capex": 1e8, "opex_per_year": 1e8}))
-    model, _ = build_planning_model(build_instance(scn), "min_cost", scn.standards.area_scope, 1e8, 1e8)
-    assert set(model.row_blocks) <= set(KNOWN_ROW_BLOCKS)
+    model, pm = build_planning_model(build_instance(scn), "min_cost", scn.standards.area_scope, 1e8, 1e8,
+                                     scenario=scn)
+    assert unowned_row_blocks(model) == []
+    for block, sl in model.row_blocks.items():
+        assert len(pm.row_keys[block][1]) == sl.stop - sl.start, block
 
 
 def test_diagnose_into_is_the_one_call_solve_needs(tmp_path):

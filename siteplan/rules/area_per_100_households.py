@@ -1,0 +1,186 @@
+"""Floor area per 100 households: a facility (or, with area_scope street, each street's
+facilities together) has at least rate_kind / 100 m² for each household it serves
+(national 专栏1 #3: ≥30; Shenyang 五(十一): urban 40, rural 30).
+
+Model, facility scope (rows `area`, one per site):
+    a_s ≥ Σ_{p∋s} need_c · x_p                 need_c = rate_kind(c) / 100 · h_c
+street scope (rows `area_street`, one per street t):
+    Σ_{s∈t} a_s ≥ Σ_{c∈t} need_c              (max_coverage: need of the covered c only)
+Elastic: one shortfall per row. The checker recomputes each facility's need from the
+committees it serves (facility scope) or each street's need from its committees.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar, Literal
+
+import numpy as np
+from pydantic import AfterValidator
+
+from siteplan.rules.base import AREA_TOL, ByKind, Rule, by_kind_override, leq, n_zh, non_negative
+
+
+def _rate_text(rates: dict) -> str:
+    vals = sorted(set(rates.values()))
+    return f"{vals[0]:g}" if len(vals) == 1 else " / ".join(f"{k} {v:g}" for k, v in rates.items())
+
+
+class AreaPer100Households(Rule):
+    id = "area_per_100_households"
+    order = 60
+    names: ClassVar[dict] = {"area_per_100_households": ("每百户居民拥有社区综合服务设施面积", "Facility floor area per 100 households")}
+    nudge_labels: ClassVar[dict] = {
+        "area_per_100_households": ("每百户设施面积 +1 m²", "+1 m² per 100 households"),
+    }
+    notes_zh: ClassVar[dict] = {r"achieved = city m² per 100 covered households": lambda m: "实现值 = 全市每百户（已覆盖）设施面积",
+                r"serves ([\d,]+) households": lambda m: f"服务{n_zh(m[1])}户",
+                r"m² of facilities in the street vs its households' need": lambda m: "街道内设施面积与其住户所需面积对比"}
+    row_blocks = ("area", "area_street")
+    schema = Annotated[float | ByKind, AfterValidator(non_negative)]
+
+    def resolve(self, value, given, preset_value):
+        return by_kind_override(value, given, preset_value, self.id, ("urban", "rural"))
+
+    # ---------------------------------------------------------------- model
+
+    def add_rows(self, pm):
+        inst = pm.inst
+        need_p = inst.area_need[inst.pair_c]
+        if pm.area_scope == "facility":
+            s_rows = np.arange(inst.n_sites)
+            pm.add_rows("area", ("site", s_rows), np.concatenate([s_rows, inst.pair_s]),
+                        np.concatenate([pm.a, pm.x]), np.concatenate([np.ones(inst.n_sites), -need_p]), lb=0.0)
+            return
+        n_t = len(inst.streets)
+        rows, cols, vals = [inst.site_street], [pm.a], [np.ones(inst.n_sites)]
+        if pm.objective == "max_coverage":
+            rows.append(inst.committee_street[inst.pair_c])
+            cols.append(pm.x)
+            vals.append(-need_p)
+            rhs = np.zeros(n_t)
+        else:
+            rhs = np.bincount(inst.committee_street, weights=inst.area_need, minlength=n_t)
+        pm.add_rows("area_street", ("street", np.arange(n_t)), np.concatenate(rows), np.concatenate(cols),
+                    np.concatenate(vals), lb=rhs)
+
+    def shortfall(self, eb):
+        total_need = float(eb.inst.area_need.sum()) or 1.0
+        for block in ("area", "area_street"):
+            if block in eb.pm.row_keys:
+                eb.group("area", self.id, total_need, eb.slack_on_rows(block, 1.0), eb.keys(block))
+
+    # ---------------------------------------------------------------- words
+
+    def describe(self, words, g, vals, hit):
+        from siteplan.explain import _ids
+
+        inst, scn, plan, f = words.inst, words.scn, words.plan, words.facts
+        keys = g.keys[hit]
+        total = float(vals.sum())
+        rate = _rate_text(scn.standards.area_rate)
+        per100 = words.ev.totals.get("area_per_100_households")
+        if scn.standards.area_scope == "street":
+            streets = [str(inst.streets[k]) for k in keys]
+            items = [f"{s} short {v:,.0f} m²" for s, v in zip(streets, vals[hit])]
+            f["items"] = [[s, round(float(v), 1)] for s, v in zip(streets, vals[hit])]
+            where, ids = f"streets: {_ids(items, 5)}", streets
+        else:
+            sids = [str(inst.site_ids[k]) for k in keys]
+            need = {fac["site_id"]: fac["area_need_m2"] for fac in words.ev.facilities}
+            items = [f"{s} {plan.areas.get(s, 0):,.0f} of {need.get(s, 0):,.0f} m²" for s in sids]
+            f["items"] = [[s, round(plan.areas.get(s, 0), 1), need.get(s, 0)] for s in sids]
+            where, ids = _ids(items, 5), sids
+        city_short = per100 is not None and per100 < min(scn.standards.area_rate.values()) - 1e-9
+        f.update(total=round(total, 1), rate=rate, per100=per100, scope=scn.standards.area_scope,
+                 city_short=city_short)
+        text = (f"{words.budget_context()}facilities get {total:,.0f} m² less floor area than {rate} m² per "
+                f"100 households needs ({where})")
+        if city_short:
+            text += f"; the city reaches {per100:.1f} m² per 100 households, not {rate}"
+        return text, total, "m²", ids
+
+    def describe_zh(self, group, f, s, pre):
+        from siteplan.report.words_zh import _ids
+
+        f = dict(f, rate=str(f["rate"]).replace("urban", "城镇").replace("rural", "农村"))
+        if f.get("scope") == "street":
+            items = [f"{t}缺{v:,.0f}平方米" for t, v in f["items"]]
+        else:
+            items = [f"{sid} {have:,.0f}/{need:,.0f}平方米" for sid, have, need in f["items"]]
+        text = f"{pre}设施面积比每百户{f['rate']}平方米的要求少{f['total']:,.0f}平方米（{_ids(items, 5)}）"
+        if f.get("per100") is not None and s.get("amount", 0) > 0 and f.get("city_short"):
+            text += f"；全市每百户{f['per100']:.1f}平方米，未达到{f['rate']}"
+        return text
+
+    # ---------------------------------------------------------------- binding
+
+    def nudges(self, scn):
+        from siteplan.binding import Nudge
+
+        rate = dict(scn.standards.area_rate)
+        more = {k: x + 1 for k, x in rate.items()}
+        return [Nudge("area_per_100_households", "m² per 100 households",
+                      {"standards.area_per_100_households": more}, rate, more, 1, "m²/100 hh")]
+
+    def at_limit(self, key, scn, ev):
+        if scn.standards.area_scope == "street":
+            rows = [r for r in ev.compliance if r["rule"] == key and r["scope"].startswith("street:")]
+            return any(float(r["achieved"]) <= float(r["required"]) * (1 + 1e-4) + 1e-3 for r in rows)
+        return any(f["area_m2"] <= f["area_need_m2"] * (1 + 1e-6) + 1e-3 and f["area_need_m2"] > 0
+                   for f in ev.facilities)
+
+    # ---------------------------------------------------------------- checker
+
+    @staticmethod
+    def _need(ctx, rows) -> float:
+        need = 0.0
+        for row in rows:
+            need += ctx.st.area_rate[row.kind] * row.households / 100.0
+        return need
+
+    def facility_facts(self, ctx, f):
+        f["area_need_m2"] = round(self._need(ctx, ctx.members[f["site_id"]]), 3)
+
+    def check(self, ctx, chk):
+        st, plan = ctx.st, ctx.plan
+        if st.area_scope == "street":
+            street_area: dict[str, float] = {}
+            for f in ctx.facilities:
+                street_area[f["street"]] = street_area.get(f["street"], 0.0) + f["area_m2"]
+            street_need: dict[str, float] = {}
+            for c in ctx.committees:
+                if c["site_id"] is not None:
+                    street_need[c["street"]] = (street_need.get(c["street"], 0.0)
+                                                + st.area_rate[c["kind"]] * c["households"] / 100)
+            for street, need in sorted(street_need.items()):
+                have = street_area.get(street, 0.0)
+                chk.add("area_per_100_households", f"street:{street}", round(need, 2), round(have, 2),
+                        leq(need, have, AREA_TOL), note="m² of facilities in the street vs its households' need")
+            return
+        for f in ctx.facilities:
+            sid = f["site_id"]
+            need = self._need(ctx, ctx.members[sid])
+            if not leq(need, plan.areas[sid], AREA_TOL):
+                chk.add("area_per_100_households", f"facility:{sid}", round(need, 3), plan.areas[sid], False,
+                        note=f"serves {f['served_households']:,} households")
+        covered_hh = sum(c["households"] for c in ctx.committees if c["site_id"] is not None)
+        total_area = sum(plan.areas.get(f["site_id"], 0.0) for f in ctx.facilities)
+        fac_ok = [leq(f["area_need_m2"], f["area_m2"], AREA_TOL) for f in ctx.facilities]
+        chk.summary("area_per_100_households", "facilities", fac_ok,
+                    round(100 * total_area / covered_hh, 2) if covered_hh else None,
+                    st.area_rate, note="achieved = city m² per 100 covered households")
+
+
+class AreaScope(Rule):
+    """Where the area rule is counted: per facility, or per street (Shanghai 三(三)1 以街镇为单位)."""
+
+    id = "area_scope"
+    order = 61
+    names: ClassVar[dict] = {"area_scope": ("面积核算范围", "Where floor area is counted")}
+    schema = Literal["facility", "street"]
+
+    def resolve(self, value, given, preset_value):
+        return str(value)
+
+
+RULES = [AreaPer100Households(), AreaScope()]
