@@ -12,11 +12,12 @@ committees it serves (facility scope) or each street's need from its committees.
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, ClassVar
 
 import numpy as np
 from pydantic import AfterValidator
 
+from siteplan.kinds import AreaScope, Objective
 from siteplan.rules.base import AREA_TOL, ByKind, Rule, by_kind_override, leq, n_zh, non_negative
 
 
@@ -46,14 +47,14 @@ class AreaPer100Households(Rule):
     def add_rows(self, pm):
         inst = pm.inst
         need_p = inst.area_need[inst.pair_c]
-        if pm.area_scope == "facility":
+        if pm.area_scope == AreaScope.FACILITY:
             s_rows = np.arange(inst.n_sites)
             pm.add_rows("area", ("site", s_rows), np.concatenate([s_rows, inst.pair_s]),
                         np.concatenate([pm.a, pm.x]), np.concatenate([np.ones(inst.n_sites), -need_p]), lb=0.0)
             return
         n_t = len(inst.streets)
         rows, cols, vals = [inst.site_street], [pm.a], [np.ones(inst.n_sites)]
-        if pm.objective == "max_coverage":
+        if pm.objective == Objective.MAX_COVERAGE:
             rows.append(inst.committee_street[inst.pair_c])
             cols.append(pm.x)
             vals.append(-need_p)
@@ -79,7 +80,7 @@ class AreaPer100Households(Rule):
         total = float(vals.sum())
         rate = _rate_text(scn.standards.area_rate)
         per100 = words.ev.totals.get("area_per_100_households")
-        if scn.standards.area_scope == "street":
+        if scn.standards.area_scope == AreaScope.STREET:
             streets = [str(inst.streets[k]) for k in keys]
             items = [f"{s} short {v:,.0f} m²" for s, v in zip(streets, vals[hit])]
             f["items"] = [[s, round(float(v), 1)] for s, v in zip(streets, vals[hit])]
@@ -103,7 +104,7 @@ class AreaPer100Households(Rule):
         from siteplan.report.words_zh import _ids
 
         f = dict(f, rate=str(f["rate"]).replace("urban", "城镇").replace("rural", "农村"))
-        if f.get("scope") == "street":
+        if f.get("scope") == AreaScope.STREET:
             items = [f"{t}缺{v:,.0f}平方米" for t, v in f["items"]]
         else:
             items = [f"{sid} {have:,.0f}/{need:,.0f}平方米" for sid, have, need in f["items"]]
@@ -123,7 +124,7 @@ class AreaPer100Households(Rule):
                       {"standards.area_per_100_households": more}, rate, more, 1, "m²/100 hh")]
 
     def at_limit(self, key, scn, ev):
-        if scn.standards.area_scope == "street":
+        if scn.standards.area_scope == AreaScope.STREET:
             rows = [r for r in ev.compliance if r["rule"] == key and r["scope"].startswith("street:")]
             return any(float(r["achieved"]) <= float(r["required"]) * (1 + 1e-4) + 1e-3 for r in rows)
         return any(f["area_m2"] <= f["area_need_m2"] * (1 + 1e-6) + 1e-3 and f["area_need_m2"] > 0
@@ -143,7 +144,7 @@ class AreaPer100Households(Rule):
 
     def check(self, ctx, chk):
         st, plan = ctx.st, ctx.plan
-        if st.area_scope == "street":
+        if st.area_scope == AreaScope.STREET:
             street_area: dict[str, float] = {}
             for f in ctx.facilities:
                 street_area[f["street"]] = street_area.get(f["street"], 0.0) + f["area_m2"]
@@ -171,16 +172,16 @@ class AreaPer100Households(Rule):
                     st.area_rate, note="achieved = city m² per 100 covered households")
 
 
-class AreaScope(Rule):
+class AreaScopeRule(Rule):
     """Where the area rule is counted: per facility, or per street (Shanghai 三(三)1 以街镇为单位)."""
 
     id = "area_scope"
     order = 61
     names: ClassVar[dict] = {"area_scope": ("面积核算范围", "Where floor area is counted")}
-    schema = Literal["facility", "street"]
+    schema = AreaScope
 
     def resolve(self, value, given, preset_value):
-        return str(value)
+        return AreaScope(value)
 
 
-RULES = [AreaPer100Households(), AreaScope()]
+RULES = [AreaPer100Households(), AreaScopeRule()]

@@ -6,10 +6,9 @@ here override the preset's values; the compliance report marks them as overridde
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
+from siteplan.kinds import Objective
 from siteplan.rules.base import SITE_KINDS, ByKind, BySiteKind
 from siteplan.rules.committee_workers import WorkerBand
 from siteplan.rules.windows import WindowRule
@@ -137,7 +136,7 @@ class ScenarioSpec(Strict):
     costs: Costs = Costs()
     budget: Budget = Budget()
     facilities: FacilityProgram = FacilityProgram()
-    objective: Literal["min_cost", "max_coverage", "min_distance"] = "min_cost"
+    objective: Objective = Objective.MIN_COST
     solver: SolverSpec = SolverSpec()
 
     @field_validator("distance")
