@@ -30,13 +30,12 @@ from pathlib import Path
 
 from siteplan.backends import SolveOptions
 from siteplan.errors import InfeasibleError, NoSolutionError, SiteplanError
+from siteplan.kinds import MONEY_PHASES, Objective, Phase
 from siteplan.plan import Plan, evaluate
 from siteplan.result import Termination
 from siteplan.scenario.load import Scenario, apply_overrides, validation_error
 
 MONEY_TOL = 1.0  # CNY: below this a change is rounding, whatever the gap
-#: solve phases whose objective is money (total cost): their gap is a gap in CNY
-MONEY_PHASES = ("min_cost", "min_cost_at_max_coverage")
 
 
 @dataclass
@@ -80,7 +79,7 @@ class BindingRow:
 @dataclass
 class BindingReport:
     scenario: str
-    objective: str
+    objective: Objective
     base_totals: dict
     rows: list[BindingRow] = field(default_factory=list)
     base_source: str = "plan"  # plan: the given plan; solve: solved here (no plan was given)
@@ -163,7 +162,7 @@ def solve_gaps(phases: list[dict], options: dict) -> tuple[float | None, float |
     for p in phases:
         if p.get("phase") in MONEY_PHASES:
             money = _phase_gap(p, options)
-        elif p.get("phase") == "max_coverage":
+        elif p.get("phase") == Phase.MAX_COVERAGE:
             covered = _phase_gap(p, options)
     return money, covered
 
@@ -202,7 +201,8 @@ def _folder_base(path: Path) -> _Base | None:
     return _Base(scn, plan, ev, solver.get("objective"), money, covered, solver.get("backend"), "plan")
 
 
-def _describe(r: BindingRow, horizon: float, objective: str = "min_cost", relaxes: bool = False) -> str:
+def _describe(r: BindingRow, horizon: float, objective: Objective = Objective.MIN_COST,
+              relaxes: bool = False) -> str:
     rule = _owner(r.key)
     label = rule.nudge_labels[r.key][1] if rule is not None else f"{r.label} +{r.step:g}"
     if r.structural:
@@ -216,7 +216,7 @@ def _describe(r: BindingRow, horizon: float, objective: str = "min_cost", relaxe
     if r.status != "solved":
         return f"{label}: no plan ({r.status}){tail}"
     d = r.delta_total or 0.0
-    if objective == "max_coverage" and r.measurable and r.delta_covered:
+    if objective == Objective.MAX_COVERAGE and r.measurable and r.delta_covered:
         more = "more" if r.delta_covered > 0 else "fewer"
         return f"{label}: covers {abs(r.delta_covered):,} {more} residents (total cost {d / 1e6:+,.2f}M CNY){tail}"
     if not r.measurable:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from siteplan.kinds import Phase
 from siteplan.model.build import PlanningModel
 from siteplan.model.ir import INF, Model
 
@@ -149,7 +150,7 @@ class ElasticBuilder:
         return m.replace(name=m.name + "-elastic", c=c, lb=self.lb, ub=self.ub, integer=self.integer, A=A,
                          row_lb=self.rlb, row_ub=self.rub, var_blocks=self.var_blocks,
                          row_blocks=self.row_blocks, sense="min", warm_start=None,
-                         meta=dict(m.meta, objective="elastic"))
+                         meta=dict(m.meta, objective=Phase.ELASTIC))
 
 
 def unowned_row_blocks(model: Model) -> list[str]:

@@ -19,6 +19,7 @@ from siteplan.backends.registry import DEFAULT_BACKEND
 from siteplan.checks import facility_cost_lower_bound, prove_infeasible
 from siteplan.errors import CheckFailedError, InfeasibleError, NoSolutionError, SolverError
 from siteplan.instance import Instance, build_instance
+from siteplan.kinds import MONEY_PHASES, AreaScope, Objective, Phase
 from siteplan.model.build import PlanningModel, add_coverage_floor, build_planning_model
 from siteplan.model.decode import broken_rows, decode, plan_to_vector
 from siteplan.model.heuristic import HEURISTIC_IGNORES, allocate_workers, warm_start_plan
@@ -105,7 +106,7 @@ def heuristic_start(scn: Scenario, inst: Instance, model: Model, pm: PlanningMod
     from siteplan.backends.registry import get_backend, lp_backend
     from siteplan.rules import registered
 
-    if (scn.spec.objective != "min_cost" or scn.standards.area_scope != "facility"
+    if (scn.spec.objective != Objective.MIN_COST or scn.standards.area_scope != AreaScope.FACILITY
             or not get_backend(backend).supports_warm_start):
         return None
     workers = allocate_workers(inst)
@@ -149,7 +150,7 @@ def start_vector(pm: PlanningModel, model: Model, plan: Plan, *, own: bool, say)
 def solver_progress(say: Callable[[str], None], model: Model, backend: str) -> Callable[[dict], None]:
     """A progress line per solver event: best plan and bound in the user's terms, and for
     min_cost the gap on the facility part (the part the gap target is about)."""
-    money = model.meta.get("objective") in ("min_cost", "min_cost_at_max_coverage")
+    money = model.meta.get("objective") in MONEY_PHASES
     rest = None  # the objective's non-facility part, when every column in it is fixed
     fc = model.meta.get("facility_cost")
     if money and fc is not None:
@@ -207,7 +208,7 @@ def solve_scenario(scenario: Scenario | str | Path, *, backend: str | None = Non
                                      spec.budget.capex, spec.budget.opex_per_year, scenario=scn)
     t_build = time.perf_counter() - t2
     name, opts = solver_settings(scn, backend, options, profile)
-    if spec.objective == "min_cost" and opts.mip_gap:
+    if spec.objective == Objective.MIN_COST and opts.mip_gap:
         # the gap target applies to the facility part: workers' large cost would hide gaps
         f_lb = facility_cost_lower_bound(scn, inst)
         if f_lb > 0:
@@ -226,8 +227,8 @@ def solve_scenario(scenario: Scenario | str | Path, *, backend: str | None = Non
                                                                    0.25 * opts.time_limit)})
     say(f"solving {model.n_vars:,} variables x {model.n_rows:,} rows with {name}")
     res = _run(model, name, opts, progress)
-    phases = [dict(res.summary(), phase=spec.objective)]
-    if spec.objective == "max_coverage" and res.status.has_solution:
+    phases = [dict(res.summary(), phase=Phase(spec.objective))]
+    if spec.objective == Objective.MAX_COVERAGE and res.status.has_solution:
         covered = -res.objective
         say(f"phase 2: least cost covering {covered:,.0f} residents")
         model2 = add_coverage_floor(model, pm, covered).replace(warm_start=res.x)
@@ -236,7 +237,7 @@ def solve_scenario(scenario: Scenario | str | Path, *, backend: str | None = Non
             opts2 = SolveOptions(**{**opts.as_dict(), "time_limit": max(opts.time_limit - res.solve_seconds,
                                                                         0.25 * opts.time_limit)})
         res2 = _run(model2, name, opts2, progress)
-        phases.append(dict(res2.summary(), phase="min_cost_at_max_coverage"))
+        phases.append(dict(res2.summary(), phase=Phase.MIN_COST_AT_MAX_COVERAGE))
         if res2.status.has_solution:
             res2.extra["coverage_phase"] = phases[0]
             res, model = res2, model2
@@ -260,7 +261,7 @@ def solve_scenario(scenario: Scenario | str | Path, *, backend: str | None = Non
             f"(required {v['required']}, got {v['achieved']}); {len(ev.violations)} violation(s)",
             fix="this is a bug or a numerical problem in the solver; try another backend and report it")
     fgap = None
-    if spec.objective == "min_cost" and res.bound is not None:
+    if spec.objective == Objective.MIN_COST and res.bound is not None:
         fvalue = float(model.meta["facility_cost"] @ res.x + model.meta["facility_const"])
         fgap = max(0.0, res.objective - res.bound) / max(abs(fvalue), 1e-9)
     return Outcome(scenario=scn, instance=inst, model=model, result=res, plan=plan, evaluation=ev,

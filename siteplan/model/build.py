@@ -51,6 +51,7 @@ from __future__ import annotations
 import numpy as np
 
 from siteplan.instance import Instance
+from siteplan.kinds import AreaScope, Objective, Phase
 from siteplan.model.costs import SiteCosts
 from siteplan.model.ir import INF, Model, ModelBuilder
 
@@ -63,8 +64,8 @@ class PlanningModel:
     elastic model and the diagnosis never re-derive a rule's selection of rows.
     """
 
-    def __init__(self, inst: Instance, objective: str, budget_capex, budget_opex, *,
-                 area_scope: str = "facility", scenario=None):
+    def __init__(self, inst: Instance, objective: Objective, budget_capex, budget_opex, *,
+                 area_scope: AreaScope = AreaScope.FACILITY, scenario=None):
         self.inst = inst
         self.objective = objective
         self.area_scope = area_scope
@@ -125,7 +126,7 @@ def add_sites(pm: PlanningModel) -> None:
 def add_assignments(pm: PlanningModel) -> None:
     inst = pm.inst
     pm.x = pm.b.add_vars("assign", inst.n_pairs, lb=0.0, ub=1.0, integer=True)
-    eq = 1.0 if pm.objective != "max_coverage" else -INF
+    eq = 1.0 if pm.objective != Objective.MAX_COVERAGE else -INF
     pm.add_rows("assign", ("committee", np.arange(inst.n_committees)), inst.pair_c, pm.x, 1.0, lb=eq, ub=1.0)
     k = np.arange(inst.n_pairs)
     pm.add_rows("link", ("pair", k), np.concatenate([k, k]), np.concatenate([pm.x, pm.y[inst.pair_s]]),
@@ -141,14 +142,14 @@ def add_costs(pm: PlanningModel) -> None:
 
 def add_objective(pm: PlanningModel) -> str:
     inst = pm.inst
-    if pm.objective == "min_cost":
+    if pm.objective == Objective.MIN_COST:
         c, v = pm.capex_terms
         pm.b.add_cost(c, v)
         c, v = pm.opex_terms
         pm.b.add_cost(c, inst.horizon * v)
         pm.b.offset = pm.capex_const
         return "min"
-    if pm.objective == "min_distance":
+    if pm.objective == Objective.MIN_DISTANCE:
         pm.b.add_cost(pm.x, inst.residents[inst.pair_c] * inst.pair_d)
         return "min"
     pm.b.add_cost(pm.x, -inst.residents[inst.pair_c].astype(float))
@@ -166,7 +167,7 @@ def facility_cost_vector(pm: PlanningModel) -> tuple[np.ndarray, float]:
     return c, pm.capex_const
 
 
-def build_planning_model(inst: Instance, objective: str, area_scope: str,
+def build_planning_model(inst: Instance, objective: Objective, area_scope: AreaScope,
                          budget_capex: float | None, budget_opex: float | None, *,
                          scenario=None) -> tuple[Model, PlanningModel]:
     """The structural blocks, then every registered rule's columns and rows, then costs and
@@ -186,7 +187,7 @@ def build_planning_model(inst: Instance, objective: str, area_scope: str,
     sense = add_objective(pm)
     fc, fconst = facility_cost_vector(pm)
     model = pm.b.finish(sense=sense, meta={"facility_cost": fc, "facility_const": fconst,
-                                           "objective": objective})
+                                           "objective": Phase(objective)})
     return model, pm
 
 
@@ -207,4 +208,4 @@ def add_coverage_floor(model: Model, pm: PlanningModel, covered: float) -> Model
     blocks["coverage_floor"] = slice(model.n_rows, model.n_rows + 1)
     return model.replace(name=model.name + "-phase2", c=c, A=A, row_lb=np.append(model.row_lb, covered - 1e-6),
                          row_ub=np.append(model.row_ub, INF), row_blocks=blocks, offset=pm.capex_const,
-                         sense="min", meta=dict(model.meta, objective="min_cost_at_max_coverage"))
+                         sense="min", meta=dict(model.meta, objective=Phase.MIN_COST_AT_MAX_COVERAGE))

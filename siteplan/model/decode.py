@@ -9,11 +9,12 @@ from __future__ import annotations
 import numpy as np
 
 from siteplan.decisions import Plan
+from siteplan.kinds import AreaScope
 from siteplan.model.build import PlanningModel
 from siteplan.model.ir import Model
 
 
-def decode(pm: PlanningModel, x: np.ndarray, area_scope: str | None = None) -> Plan:
+def decode(pm: PlanningModel, x: np.ndarray, area_scope: AreaScope | None = None) -> Plan:
     """Round the integer columns and set areas to their cheapest feasible value for them."""
     from siteplan.rules import registered
 
@@ -32,7 +33,7 @@ def decode(pm: PlanningModel, x: np.ndarray, area_scope: str | None = None) -> P
         y[s] = True
     area = np.maximum(x[pm.a], inst.existing_area)
     area = np.maximum(area, np.where(y, inst.min_area, 0.0))
-    if area_scope == "facility":
+    if area_scope == AreaScope.FACILITY:
         area = np.maximum(area, served_need)
     area = np.minimum(area, np.maximum(inst.max_area, inst.existing_area))
     areas = {inst.site_ids[s]: float(area[s]) for s in np.flatnonzero(y)}
