@@ -13,6 +13,7 @@ import numpy as np
 
 from siteplan import distance
 from siteplan.instance import Instance
+from siteplan.kinds import AreaScope, Objective
 from siteplan.model.costs import SiteCosts, window_staff
 from siteplan.scenario.load import Scenario
 
@@ -29,7 +30,7 @@ def _names(ids, limit=5) -> str:
 
 
 def check_reach(scn: Scenario, inst: Instance) -> list[str]:
-    if scn.spec.objective == "max_coverage":
+    if scn.spec.objective == Objective.MAX_COVERAGE:
         return []
     lonely = np.flatnonzero(inst.pairs_per_committee() == 0)
     if not len(lonely):
@@ -77,7 +78,7 @@ def check_area_caps(scn: Scenario, inst: Instance) -> list[str]:
         reasons.append(f"site{'s' if len(bad) > 1 else ''} {_names(inst.site_ids[bad])} must be open but "
                        f"max_area_m2 {inst.max_area[bad[0]]:,.0f} is below the minimum facility area "
                        f"{inst.min_area[bad[0]]:,.0f} m²")
-    if scn.standards.area_scope == "facility" and inst.n_pairs and scn.spec.objective != "max_coverage":
+    if scn.standards.area_scope == AreaScope.FACILITY and inst.n_pairs and scn.spec.objective != Objective.MAX_COVERAGE:
         cap = np.full(inst.n_committees, -1.0)
         np.maximum.at(cap, inst.pair_c, inst.max_area[inst.pair_s])
         short = np.flatnonzero((cap >= 0) & (inst.area_need > cap + 1e-9))
@@ -86,7 +87,7 @@ def check_area_caps(scn: Scenario, inst: Instance) -> list[str]:
             reasons.append(f"committee{'s' if len(short) > 1 else ''} {_names(inst.committee_ids[short])} "
                            f"need{'s' if len(short) == 1 else ''} {inst.area_need[c]:,.0f} m² (for {inst.households[c]:,} "
                            f"households) but no site within reach allows more than {cap[c]:,.0f} m²")
-    if scn.standards.area_scope == "street" and scn.spec.objective != "max_coverage":
+    if scn.standards.area_scope == AreaScope.STREET and scn.spec.objective != Objective.MAX_COVERAGE:
         n_t = len(inst.streets)
         need = np.bincount(inst.committee_street, weights=inst.area_need, minlength=n_t)
         usable = ~inst.excluded
@@ -104,7 +105,7 @@ def check_capacity_flow(scn: Scenario, inst: Instance) -> list[str]:
     floor area that plots in reach allow must cover every committee's need. The committees
     left on the source side of a minimum cut are a set that provably cannot be housed.
     """
-    if scn.standards.area_scope != "facility" or scn.spec.objective == "max_coverage" or not inst.n_pairs:
+    if scn.standards.area_scope != AreaScope.FACILITY or scn.spec.objective == Objective.MAX_COVERAGE or not inst.n_pairs:
         return []
     import scipy.sparse as sp
     from scipy.sparse.csgraph import maximum_flow
@@ -144,7 +145,7 @@ def check_capacity_flow(scn: Scenario, inst: Instance) -> list[str]:
 
 def _forced_sites(scn: Scenario, inst: Instance) -> np.ndarray:
     forced = inst.existing | inst.required
-    if scn.spec.objective != "max_coverage":
+    if scn.spec.objective != Objective.MAX_COVERAGE:
         counts = inst.pairs_per_committee()
         sole = np.isin(inst.pair_c, np.flatnonzero(counts == 1))
         forced = forced.copy()
@@ -160,7 +161,7 @@ def capex_lower_bound(scn: Scenario, inst: Instance) -> float:
     forced = _forced_sites(scn, inst)
     lb = float(costs.fixed[forced].sum())
     lb += float((costs.capex_m2 * np.maximum(0.0, inst.min_area - costs.existing))[forced].sum())
-    if scn.spec.objective != "max_coverage" and scn.standards.area_scope == "facility" and inst.n_pairs:
+    if scn.spec.objective != Objective.MAX_COVERAGE and scn.standards.area_scope == AreaScope.FACILITY and inst.n_pairs:
         free = forced | inst.existing  # area there may already be paid for above
         lb += float(inst.area_need @ costs.cheapest_per_committee(inst, costs.capex_m2, free))
     return lb
@@ -172,10 +173,10 @@ def opex_lower_bound(scn: Scenario, inst: Instance) -> tuple[float, int]:
     workers, _ = min_workers(inst)
     lb = costs.wage * workers
     area_opex = float(costs.opex_m2 @ costs.existing)
-    if scn.spec.objective != "max_coverage" and inst.n_pairs:
+    if scn.spec.objective != Objective.MAX_COVERAGE and inst.n_pairs:
         area_opex = max(area_opex, float(inst.area_need @ costs.cheapest_per_committee(inst, costs.opex_m2)))
     lb += area_opex
-    if inst.residents_per_window and scn.spec.objective != "max_coverage":
+    if inst.residents_per_window and scn.spec.objective != Objective.MAX_COVERAGE:
         lb += costs.wage * window_staff(inst.residents.sum(), inst.residents_per_window, inst.window_extra_staff)
     return lb, workers
 
@@ -207,10 +208,10 @@ def prove_infeasible(scn: Scenario, inst: Instance) -> list[str]:
 
 def facility_cost_lower_bound(scn: Scenario, inst: Instance) -> float:
     """Lower bound on capex + horizon · area opex, for an absolute gap target on that part."""
-    if scn.spec.objective == "max_coverage" or not inst.n_pairs:
+    if scn.spec.objective == Objective.MAX_COVERAGE or not inst.n_pairs:
         return 0.0
     costs = SiteCosts.of(inst)
-    if scn.standards.area_scope == "facility":
+    if scn.standards.area_scope == AreaScope.FACILITY:
         unit = np.where(inst.existing, 0.0, costs.capex_m2) + costs.horizon * costs.opex_m2
         best = costs.cheapest_per_committee(inst, unit)
         return float(inst.area_need @ best)

@@ -23,6 +23,7 @@ import numpy as np
 
 from siteplan import distance
 from siteplan.decisions import Plan
+from siteplan.kinds import Objective
 from siteplan.rules.base import AREA_TOL, MONEY_TOL, NOT_ASSESSED, NOT_DECLARED, REL_TOL, leq
 from siteplan.scenario.load import Scenario
 
@@ -197,7 +198,7 @@ def evaluate(scn: Scenario, plan: Plan, stated_totals: dict | None = None) -> Ev
 
     rules = registered()
     spec = scn.spec
-    chk = _Compliance(scn, enforce_coverage=spec.objective != "max_coverage")
+    chk = _Compliance(scn, enforce_coverage=spec.objective != Objective.MAX_COVERAGE)
     ctx = CheckContext(scn, plan)
     capex = opex_area = window_staff = 0.0
     for sid, area in plan.areas.items():

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from siteplan.errors import InputError, SolverError
+from siteplan.kinds import Objective
 from siteplan.result import has_plan
 
 MAX_POINTS = 10_000
@@ -290,7 +291,7 @@ def _headline(res: dict) -> str:
         return f" - {rec.get('error') or res.get('error')}"
     phases = ((rec.get("plan") or {}).get("solver") or {}).get("phases") or [{}]
     inc, bound = phases[0].get("objective"), phases[0].get("bound")
-    if rec.get("objective") == "max_coverage":  # the model minimises uncovered-negative residents
+    if rec.get("objective") == Objective.MAX_COVERAGE:  # the model minimises uncovered-negative residents
         inc, bound = (None if v is None else -v for v in (inc, bound))
     solver = "" if inc is None else f", incumbent {inc:.6g}" + ("" if bound is None else f" bound {bound:.6g}")
     ws = (rec.get("summary") or {}).get("warm_start")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from siteplan.kinds import Objective
 from siteplan.rules.base import KIND_ZH, ByKind, Rule, by_kind
 
 
@@ -27,7 +28,7 @@ class Coverage(Rule):
         return by_kind(value, ("urban", "rural"))
 
     def shortfall(self, eb):
-        if eb.pm.objective != "max_coverage":
+        if eb.pm.objective != Objective.MAX_COVERAGE:
             eb.group("uncovered", self.id, eb.inst.n_committees, eb.slack_on_rows("assign", 1.0), eb.keys("assign"))
 
     def describe(self, words, g, vals, hit):
