@@ -95,7 +95,7 @@ def _autogroup() -> str | None:
 
 def _one(mode: str, rnd: int, city: Path, varies, overrides: dict, tmp: Path) -> dict:
     """One timed sweep from an empty store."""
-    from siteplan.sweep import run_sweep
+    from siteplan.sweep import SweepRequest, run_sweep
 
     load = round(os.getloadavg()[0], 2)  # other work on the machine skews the parallel modes
     kw: dict = {"executor": "local", "workers": 2 if mode == "2" else 1}
@@ -109,8 +109,9 @@ def _one(mode: str, rnd: int, city: Path, varies, overrides: dict, tmp: Path) ->
         kw = {"executor": "ray"}
     t0 = time.perf_counter()
     try:
-        run = run_sweep(city, varies, store_path=tmp / f"runs-{mode}-{rnd}.sqlite", overrides=overrides,
-                        progress=lambda m: print("  ", m, flush=True), **kw)
+        run = run_sweep(SweepRequest(city, varies, store_path=tmp / f"runs-{mode}-{rnd}.sqlite",
+                                     overrides=overrides, **kw),
+                        progress=lambda m: print("  ", m, flush=True))
     finally:
         if mode == "ray":
             ray.shutdown()

@@ -23,10 +23,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from siteplan.errors import InputError, SolverError
 from siteplan.kinds import Objective
 from siteplan.result import has_plan
+
+if TYPE_CHECKING:
+    from siteplan.backends import SolveOptions
+    from siteplan.scenario.load import Scenario
 
 MAX_POINTS = 10_000
 HEARTBEAT_SECONDS = 20.0  # a progress line at least this often while points are solving
@@ -132,138 +137,239 @@ class SweepRun:
     cpu_seconds: float = 0.0  # summed over solved points, in the processes that solved them
 
 
-def run_sweep(scenario, varies: list[Vary], *, store_path=None, executor: str = "local",
-              workers: int | None = None, address: str | None = None, backend: str | None = None,
-              profile: str | None = None, options=None, overrides: dict | None = None,
-              sweep_id: str | None = None, progress: Callable[[str], None] | None = None,
-              stop_after: int | None = None) -> SweepRun:
-    """Solve every missing point of the grid and commit each one to the store as it ends.
+@dataclass(frozen=True)
+class SweepRequest:
+    """What a sweep needs: the scenario and its grid, where the points are stored, how they
+    are run (executor, workers, cluster address) and solved (backend, profile, options)."""
 
-    `stop_after` (tests, benchmarks) stops submitting after that many points.
-    """
+    scenario: str | Path
+    varies: list[Vary]
+    store_path: str | Path | None = None
+    executor: str = "local"
+    workers: int | None = None
+    address: str | None = None
+    backend: str | None = None
+    profile: str | None = None
+    options: SolveOptions | None = None
+    overrides: dict | None = None  # scenario keys set at every point (--set)
+    sweep_id: str | None = None
+    stop_after: int | None = None  # tests, benchmarks: stop submitting after that many points
+
+
+@dataclass
+class _Points:
+    """A sweep resolved before anything is solved: the base scenario, every point and its
+    place in the grid, the solver settings, the bundle the workers solve from and the id."""
+
+    scn: Scenario
+    base: dict  # the overrides every point starts from
+    points: list[dict]
+    grid_idx: list[tuple]  # each point's index along each key
+    by_idx: dict[tuple, int]
+    shape: tuple
+    backend: str
+    options: dict
+    bundle: dict
+    sweep_id: str
+    spec: dict  # what the store records about the sweep
+
+    def neighbours(self, i: int) -> list[int]:
+        """Point i's grid neighbours, nearest first."""
+        return [self.by_idx[g] for g in _neighbours(self.grid_idx[i], self.shape)]
+
+
+def plan_points(req: SweepRequest) -> _Points:
+    """Load the scenario, lay out the grid and settle solver settings and the sweep id, so a
+    wrong key, a non-numeric value or a bad id fails before a store or worker is touched."""
     from siteplan.pipeline import solver_settings
     from siteplan.runrecord import bundle as make_bundle
     from siteplan.scenario.load import load_scenario
-    from siteplan.store import RunStore, plan_from_doc
-    from siteplan.sweep_exec import InlineExecutor, make_executor, solve_point
+
+    base = dict(req.overrides or {})
+    scn = load_scenario(req.scenario, base)
+    points = grid(req.varies)
+    for probe in {0, len(points) - 1}:  # a wrong key or a non-numeric one fails here, once
+        load_scenario(req.scenario, {**base, **points[probe]})
+    name, opts = solver_settings(scn, req.backend, req.options, req.profile)
+    bndl = make_bundle(scn)
+    opt_dict = opts.as_dict()
+    if req.sweep_id is not None and not _ID.match(req.sweep_id):
+        raise InputError(f"sweep id {req.sweep_id!r} is not a plain name",
+                         fix="use letters, digits, '.', '_' or '-' (at most 64), e.g. --id capex-2025")
+    sid = req.sweep_id or sweep_identity(bndl["hash"], req.varies, name, opt_dict)
+    grid_idx = [tuple(v.values.index(p[v.key]) for v in req.varies) for p in points]
+    spec = {"scenario": str(scn.path), "vary": [v.spec for v in req.varies], "backend": name,
+            "options": {k: v for k, v in opt_dict.items() if k != "extra"}, "overrides": base}
+    return _Points(scn=scn, base=base, points=points, grid_idx=grid_idx,
+                   by_idx={g: i for i, g in enumerate(grid_idx)}, shape=tuple(len(v.values) for v in req.varies),
+                   backend=name, options=opt_dict, bundle=bndl, sweep_id=sid, spec=spec)
+
+
+def _open_in_store(store, pts: _Points) -> tuple[bool, dict]:
+    """(new sweep?, stored points by key). Registers the sweep, refuses an id already used
+    by another scenario or grid, and forgets crashed points so they are solved again."""
+    scn, sid = pts.scn, pts.sweep_id
+    fresh = store.ensure_sweep(sid, scn.name, scn.content_hash(), pts.spec, len(pts.points))
+    old = store.get_sweep(sid)
+    if old["spec"]["vary"] != pts.spec["vary"] or old["scenario_hash"] != scn.content_hash():
+        raise InputError(f"sweep {sid} exists with another scenario or grid "
+                         f"({old['spec']['scenario']}: {'; '.join(old['spec']['vary'])})",
+                         fix="use another --id (or none) for a new sweep, or repeat that sweep's inputs")
+    store.forget_errors(sid)
+    return fresh, store.sweep_points(sid)
+
+
+class _WarmStarts:
+    """Each point's warm start: the plan of its nearest finished neighbour, solved in this
+    run or read from the store (for a budget sweep, the previous budget's plan is feasible)."""
+
+    def __init__(self, pts: _Points, store, done: dict):
+        self.pts, self.store, self.done = pts, store, done
+        self.plans: dict[int, dict] = {}
+
+    def add(self, i: int, plan: dict) -> None:
+        self.plans[i] = plan
+
+    def for_point(self, i: int) -> dict | None:
+        from siteplan.store import plan_from_doc
+
+        for j in self.pts.neighbours(i):
+            if j in self.plans:
+                return self.plans[j]
+            stored = self.done.get(point_key(self.pts.points[j]))
+            if stored and has_plan(stored["status"]):
+                doc = self.store.run_plan(stored["id"])
+                if doc:
+                    self.plans[j] = plan_from_doc(doc).__dict__
+                    return self.plans[j]
+        return None
+
+
+class _Dispatch:
+    """Points in flight on an executor. Each worker slot walks one contiguous run of points
+    in order, so every point can start from the one before; a slot whose run ends takes the
+    back half of the longest remaining run."""
+
+    def __init__(self, ex, pts: _Points, warm: _WarmStarts, say, live: bool):
+        self.ex, self.pts, self.warm, self.say, self.live = ex, pts, warm, say, live
+        self.shared = ex.put(pts.bundle)
+        self.inflight: dict = {}  # future -> (point index, the rest of its run)
+
+    def start(self, missing: list[int]) -> None:
+        """Cut the missing points into one run per worker slot and submit each run's first."""
+        n_slots = max(1, min(self.ex.workers, len(missing)))
+        size = math.ceil(len(missing) / n_slots)
+        for k in range(0, len(missing), size):
+            self.submit(missing[k:k + size])
+
+    def submit(self, seq: list[int]) -> None:
+        """Submit the first point of `seq`, warm-started from its nearest finished neighbour."""
+        from siteplan.sweep_exec import solve_point
+
+        pts = self.pts
+        i = seq.pop(0)
+        task = {"key": point_key(pts.points[i]), "overrides": {**pts.base, **pts.points[i]},
+                "backend": pts.backend, "options": pts.options, "warm_start": self.warm.for_point(i)}
+        args = (self.shared, task)
+        if self.live:  # live lines from the running solve
+            args += (lambda msg, p=pts.points[i]: self.say(f"  {point_label(p)}: {msg}"),)
+        self.inflight[self.ex.submit(solve_point, *args)] = (i, seq)
+
+    def ready(self) -> list:
+        return [f for f in self.inflight if f.done()]
+
+    def take(self, fut) -> tuple[int, dict, list[int]]:
+        """(point index, its result, the rest of its run) of a finished future."""
+        i, seq = self.inflight.pop(fut)
+        try:
+            return i, fut.result(), seq
+        except Exception as exc:  # noqa: BLE001 - a worker died (crash, out of memory, lost node)
+            raise SolverError(
+                f"a worker died while solving {point_label(self.pts.points[i])}: {type(exc).__name__}: {exc}",
+                fix="re-run the same command: finished points are kept, only the missing are solved",
+            ) from None
+
+    def carry_on(self, seq: list[int]) -> None:
+        """Submit the next point of a slot's run; an empty run steals the back half of the
+        longest remaining one."""
+        if not seq:
+            longest = max((s for _, s in self.inflight.values()), key=len, default=[])
+            if len(longest) >= 2:
+                half = len(longest) // 2
+                seq = longest[-half:]
+                del longest[-half:]
+        if seq:
+            self.submit(seq)
+
+
+def _collect(dispatch: _Dispatch, store, run: SweepRun, say, heartbeats: bool, t0: float) -> None:
+    """Wait for points as they finish, commit each to the store at once, report it and keep
+    its worker slot busy; a heartbeat line while nothing finishes (`heartbeats`)."""
+    pts = dispatch.pts
+    heartbeat = time.monotonic()
+    while dispatch.inflight:
+        ready = dispatch.ready()
+        if not ready:
+            time.sleep(0.05)
+            if heartbeats and time.monotonic() - heartbeat > HEARTBEAT_SECONDS:
+                heartbeat = time.monotonic()
+                say(f"[{run.skipped + run.solved}/{run.total}] {len(dispatch.inflight)} point(s) solving, "
+                    f"{time.perf_counter() - t0:.0f} s elapsed")
+            continue
+        heartbeat = time.monotonic()
+        for fut in ready:
+            i, res, seq = dispatch.take(fut)
+            status = _commit(store, pts.sweep_id, pts.points[i], res, pts.bundle, pts.scn)
+            if res.get("plan"):
+                dispatch.warm.add(i, res["plan"])
+            run.solved += 1
+            run.cpu_seconds += res.get("cpu_seconds", 0.0)
+            run.failed += not has_plan(status)
+            say(f"[{run.skipped + run.solved}/{run.total}] {point_label(pts.points[i])}: {status}"
+                + _headline(res) + f" ({res.get('seconds', 0):.1f} s)")
+            dispatch.carry_on(seq)
+
+
+def _solve_missing(req: SweepRequest, pts: _Points, store, done: dict, missing: list[int], run: SweepRun,
+                   progress: Callable[[str], None] | None, t0: float) -> None:
+    """Solve the missing points on the requested executor; stops its workers (cancelling
+    what runs) on any error or Ctrl-C."""
+    from siteplan.sweep_exec import InlineExecutor, make_executor
+
+    say = progress or (lambda msg: None)
+    ex = make_executor(req.executor, workers=req.workers, address=req.address)
+    try:
+        dispatch = _Dispatch(ex, pts, _WarmStarts(pts, store, done), say,
+                             live=bool(progress) and isinstance(ex, InlineExecutor))
+        dispatch.start(missing)
+        _collect(dispatch, store, run, say, heartbeats=bool(progress), t0=t0)
+    except BaseException:
+        ex.close(cancel=True)
+        raise
+    ex.close()
+
+
+def run_sweep(req: SweepRequest, progress: Callable[[str], None] | None = None) -> SweepRun:
+    """Solve every missing point of the grid and commit each one to the store as it ends."""
+    from siteplan.store import RunStore
 
     say = progress or (lambda msg: None)
     t0 = time.perf_counter()
-    base = dict(overrides or {})
-    scn = load_scenario(scenario, base)
-    points = grid(varies)
-    for probe in {0, len(points) - 1}:  # a wrong key or a non-numeric one fails here, once
-        load_scenario(scenario, {**base, **points[probe]})
-    name, opts = solver_settings(scn, backend, options, profile)
-    bndl = make_bundle(scn)
-    opt_dict = opts.as_dict()
-    if sweep_id is not None and not _ID.match(sweep_id):
-        raise InputError(f"sweep id {sweep_id!r} is not a plain name",
-                         fix="use letters, digits, '.', '_' or '-' (at most 64), e.g. --id capex-2025")
-    sid = sweep_id or sweep_identity(bndl["hash"], varies, name, opt_dict)
-    shape = tuple(len(v.values) for v in varies)
-    grid_idx = [tuple(v.values.index(p[v.key]) for v in varies) for p in points]
-    by_idx = {g: i for i, g in enumerate(grid_idx)}
-    spec = {"scenario": str(scn.path), "vary": [v.spec for v in varies], "backend": name,
-            "options": {k: v for k, v in opt_dict.items() if k != "extra"}, "overrides": base}
-
-    store = RunStore(store_path)
+    pts = plan_points(req)
+    n = len(pts.points)
+    store = RunStore(req.store_path)
     try:
-        fresh = store.ensure_sweep(sid, scn.name, scn.content_hash(), spec, len(points))
-        old = store.get_sweep(sid)
-        if old["spec"]["vary"] != spec["vary"] or old["scenario_hash"] != scn.content_hash():
-            raise InputError(f"sweep {sid} exists with another scenario or grid "
-                             f"({old['spec']['scenario']}: {'; '.join(old['spec']['vary'])})",
-                             fix="use another --id (or none) for a new sweep, or repeat that sweep's inputs")
-        store.forget_errors(sid)
-        done = store.sweep_points(sid)
-        missing = [i for i, p in enumerate(points) if point_key(p) not in done]
-        run = SweepRun(sid, not fresh, len(points), len(points) - len(missing), 0, 0, 0.0)
-        if stop_after is not None:
-            missing = missing[:stop_after]
+        fresh, done = _open_in_store(store, pts)
+        missing = [i for i, p in enumerate(pts.points) if point_key(p) not in done]
+        run = SweepRun(pts.sweep_id, not fresh, n, n - len(missing), 0, 0, 0.0)
+        if req.stop_after is not None:
+            missing = missing[:req.stop_after]
         if not missing:
-            say(f"sweep {sid}: all {len(points)} points already in the store")
-            run.seconds = time.perf_counter() - t0
-            return run
-        say(f"sweep {sid}: {len(missing)} of {len(points)} points to solve"
-            + (f" ({run.skipped} already stored)" if run.skipped else ""))
-
-        plans: dict[int, dict] = {}
-
-        def warm_plan(i: int) -> dict | None:
-            for g in _neighbours(grid_idx[i], shape):
-                j = by_idx[g]
-                if j in plans:
-                    return plans[j]
-                stored = done.get(point_key(points[j]))
-                if stored and has_plan(stored["status"]):
-                    doc = store.run_plan(stored["id"])
-                    if doc:
-                        plans[j] = plan_from_doc(doc).__dict__
-                        return plans[j]
-            return None
-
-        ex = make_executor(executor, workers=workers, address=address)
-        try:
-            shared = ex.put(bndl)
-            n_slots = max(1, min(ex.workers, len(missing)))
-            size = math.ceil(len(missing) / n_slots)
-            runs = [missing[k:k + size] for k in range(0, len(missing), size)]
-            inflight: dict = {}
-
-            def submit(seq: list[int]) -> None:
-                i = seq.pop(0)
-                task = {"key": point_key(points[i]), "overrides": {**base, **points[i]}, "backend": name,
-                        "options": opt_dict, "warm_start": warm_plan(i)}
-                args = (shared, task)
-                if progress and isinstance(ex, InlineExecutor):  # live lines from the running solve
-                    args += (lambda msg, p=points[i]: say(f"  {point_label(p)}: {msg}"),)
-                inflight[ex.submit(solve_point, *args)] = (i, seq)
-
-            for seq in runs:
-                submit(seq)
-            finished = 0
-            heartbeat = time.monotonic()
-            while inflight:
-                ready = [f for f in inflight if f.done()]
-                if not ready:
-                    time.sleep(0.05)
-                    if progress and time.monotonic() - heartbeat > HEARTBEAT_SECONDS:
-                        heartbeat = time.monotonic()
-                        say(f"[{run.skipped + finished}/{len(points)}] {len(inflight)} point(s) solving, "
-                            f"{time.perf_counter() - t0:.0f} s elapsed")
-                    continue
-                heartbeat = time.monotonic()
-                for fut in ready:
-                    i, seq = inflight.pop(fut)
-                    try:
-                        res = fut.result()
-                    except Exception as exc:  # noqa: BLE001 - a worker died (crash, out of memory, lost node)
-                        raise SolverError(
-                            f"a worker died while solving {point_label(points[i])}: {type(exc).__name__}: {exc}",
-                            fix="re-run the same command: finished points are kept, only the missing are solved",
-                        ) from None
-                    finished += 1
-                    status = _commit(store, sid, points[i], res, bndl, scn)
-                    if res.get("plan"):
-                        plans[i] = res["plan"]
-                    run.solved += 1
-                    run.cpu_seconds += res.get("cpu_seconds", 0.0)
-                    run.failed += not has_plan(status)
-                    say(f"[{run.skipped + finished}/{len(points)}] {point_label(points[i])}: {status}"
-                        + _headline(res) + f" ({res.get('seconds', 0):.1f} s)")
-                    if not seq:  # steal the back half of the longest remaining run
-                        longest = max((s for _, s in inflight.values()), key=len, default=[])
-                        if len(longest) >= 2:
-                            half = len(longest) // 2
-                            seq = longest[-half:]
-                            del longest[-half:]
-                    if seq:
-                        submit(seq)
-        except BaseException:
-            ex.close(cancel=True)
-            raise
-        ex.close()
+            say(f"sweep {pts.sweep_id}: all {n} points already in the store")
+        else:
+            say(f"sweep {pts.sweep_id}: {len(missing)} of {n} points to solve"
+                + (f" ({run.skipped} already stored)" if run.skipped else ""))
+            _solve_missing(req, pts, store, done, missing, run, progress, t0)
         run.seconds = time.perf_counter() - t0
         return run
     finally:

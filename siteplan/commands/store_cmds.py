@@ -216,7 +216,7 @@ def sweep_cmd(scenario, vary_specs, kpi, cost, out_dir, store_path, executor, ad
     from siteplan.outfolder import check_output_folder, staged_folder
     from siteplan.scenario.load import load_scenario
     from siteplan.store import RunStore, resolve_store_path
-    from siteplan.sweep import default_out, run_sweep, varies_from_specs
+    from siteplan.sweep import SweepRequest, default_out, run_sweep, varies_from_specs
     from siteplan.sweep_report import terminal_table, write_sweep_outputs
 
     varies = varies_from_specs(list(vary_specs))
@@ -230,9 +230,9 @@ def sweep_cmd(scenario, vary_specs, kpi, cost, out_dir, store_path, executor, ad
     if out_dir is not None:  # before any point is solved
         check_output_folder(out_dir, reads, force=force)
     try:
-        run = run_sweep(scenario, varies, store_path=store_path, executor=executor, workers=workers,
-                        address=address, backend=name, options=opts, overrides=overrides, sweep_id=sweep_id,
-                        progress=progress_printer(quiet))
+        req = SweepRequest(scenario, varies, store_path=store_path, executor=executor, workers=workers,
+                           address=address, backend=name, options=opts, overrides=overrides, sweep_id=sweep_id)
+        run = run_sweep(req, progress=progress_printer(quiet))
     except KeyboardInterrupt:  # run_sweep stopped its workers; each finished point is committed
         raise Interrupted("points finished before it are in the run store; "
                           "run the same command again to solve only the rest") from None

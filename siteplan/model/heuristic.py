@@ -11,7 +11,9 @@ room by moving one committee on when all are full), then improves by moving and 
 committees and by dropping and adding sites while the total facility cost falls. Exchanges
 matter because the cheap sites fill to their plot's limit, where no single move fits. It
 gives solvers a good incumbent at once, so they prune from the start instead of spending
-the time limit on a trivial first solution.
+the time limit on a trivial first solution. The steps: `_first_packing` (which sites, which
+order, `_pack` with `_make_room` as the last resort), `_LocalSearch` (the moves), then
+`warm_start_plan` sizes areas and windows.
 """
 
 from __future__ import annotations
@@ -69,125 +71,230 @@ class _Costs:
         return c
 
 
-def greedy_plan(inst: Instance, lp_open: np.ndarray | None = None, seconds: float = 10.0,
-                lp_assign: np.ndarray | None = None, extra_floor: np.ndarray | None = None):
-    """(open mask, assigned site per committee) or None; facility scope, everyone served.
+class _Sites:
+    """What the greedy reads of an instance, in the shape it reads it: the sites each
+    committee reaches and the committees each site reaches, each committee's floor need (with
+    any rule's extra floor, which takes room on the plot too), residents, plot limits, the
+    LP's lean towards each site and the per-site cost formula."""
 
-    `extra_floor`: m² a rule adds at the serving site for each committee (elderly care...),
-    counted with the area need towards the plot and the cost."""
-    t_end = time.perf_counter() + seconds
-    cst = _Costs(inst)
-    forced = inst.existing | inst.required
-    by_c = [[] for _ in range(inst.n_committees)]
-    for k in range(inst.n_pairs):
-        by_c[inst.pair_c[k]].append(int(inst.pair_s[k]))
-    by_s = [[] for _ in range(inst.n_sites)]
-    for k in range(inst.n_pairs):
-        by_s[inst.pair_s[k]].append(int(inst.pair_c[k]))
-    need, res, cap = inst.area_need, inst.residents.astype(float), inst.max_area
-    if extra_floor is not None:
-        need = need + extra_floor
-    score = lp_open if lp_open is not None else np.zeros(inst.n_sites)
-    is_open = forced | (score > 0.5)
-    is_open &= ~inst.excluded
+    def __init__(self, inst: Instance, lp_open: np.ndarray | None, extra_floor: np.ndarray | None):
+        self.inst = inst
+        self.cst = _Costs(inst)
+        self.forced = inst.existing | inst.required
+        self.by_c: list[list[int]] = [[] for _ in range(inst.n_committees)]
+        for k in range(inst.n_pairs):
+            self.by_c[inst.pair_c[k]].append(int(inst.pair_s[k]))
+        self.by_s: list[list[int]] = [[] for _ in range(inst.n_sites)]
+        for k in range(inst.n_pairs):
+            self.by_s[inst.pair_s[k]].append(int(inst.pair_c[k]))
+        self.reach_of = [set(x) for x in self.by_c]
+        self.need = inst.area_need if extra_floor is None else inst.area_need + extra_floor
+        self.res = inst.residents.astype(float)
+        self.cap = inst.max_area
+        self.score = lp_open if lp_open is not None else np.zeros(inst.n_sites)
 
-    reach_of = [set(x) for x in by_c]
-    order = np.lexsort((-need, np.array([len(x) for x in by_c])))
-    no_pref = np.full(inst.n_committees, -1)
-    pref = no_pref.copy()
-    if lp_assign is not None:  # the site the LP relaxation serves each committee from, mostly
-        best_x = np.zeros(inst.n_committees)
-        for k in np.argsort(lp_assign, kind="stable"):
-            pref[inst.pair_c[k]], best_x[inst.pair_c[k]] = inst.pair_s[k], lp_assign[k]
-        pref[best_x < 0.5] = -1
-        # the LP's sure choices first, then the rest most constrained and largest first
-        lp_order = order[np.argsort(best_x[order] < 0.999, kind="stable")]
+    def fits(self, s, load) -> bool:
+        """Whether a load of `load` m² fits site s's plot."""
+        return bool(load <= self.cap[s] + 1e-9)
 
-    def eject(c, open_mask, where, load, rsum) -> int:
-        """Make room for c at a full open site by moving one of its committees to another
-        open site with room; the site made free, or -1."""
-        for s in by_c[c]:
-            if not open_mask[s]:
-                continue
-            for c2 in np.flatnonzero(where == s):
-                if load[s] - need[c2] + need[c] > cap[s] + 1e-9:
-                    continue
-                for t in by_c[c2]:
-                    if t != s and open_mask[t] and load[t] + need[c2] <= cap[t] + 1e-9:
-                        where[c2] = t
-                        load[s] -= need[c2]
-                        rsum[s] -= res[c2]
-                        load[t] += need[c2]
-                        rsum[t] += res[c2]
-                        return s
+    def added_cost(self, s, load, rsum, c) -> float:
+        """What serving c at s adds to s's cost, given s's current load and residents."""
+        return self.cst.cost(s, load + self.need[c], rsum + self.res[c]) - self.cst.cost(s, load, rsum)
+
+
+class _Packing:
+    """Where each committee is served, and each site's floor load and residents."""
+
+    def __init__(self, sites: _Sites):
+        inst = sites.inst
+        self.sites = sites
+        self.where = np.full(inst.n_committees, -1)
+        self.load = np.zeros(inst.n_sites)
+        self.rsum = np.zeros(inst.n_sites)
+
+    def put(self, c, s) -> None:
+        """Serve c (not yet served) at s."""
+        self.where[c] = s
+        self.load[s] += self.sites.need[c]
+        self.rsum[s] += self.sites.res[c]
+
+    def shift(self, c, to) -> None:
+        """Serve c at `to` instead of where it is served now."""
+        frm = self.where[c]
+        self.load[frm] -= self.sites.need[c]
+        self.rsum[frm] -= self.sites.res[c]
+        self.put(c, to)
+
+
+def _lp_open_sites(sites: _Sites) -> np.ndarray:
+    """The sites to start from: the forced ones (existing, required) and those the LP
+    relaxation opens more than half; never an excluded one."""
+    inst = sites.inst
+    return (sites.forced | (sites.score > 0.5)) & ~inst.excluded
+
+
+def _packing_order(sites: _Sites) -> np.ndarray:
+    """Committees with the fewest reachable sites first, then the largest: the ones that
+    are hardest to place get their pick before the plots fill up."""
+    return np.lexsort((-sites.need, np.array([len(x) for x in sites.by_c])))
+
+
+def _lp_preference(inst: Instance, lp_assign: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(preferred site per committee, packing order) from the LP relaxation's assignment.
+
+    The preferred site is the one the LP serves the committee from, mostly (-1 where no site
+    gets half of it: the LP has no opinion worth following). The LP's sure choices are packed
+    first, then the rest in `order`, so an uncertain committee cannot take the room a sure
+    one needs."""
+    pref = np.full(inst.n_committees, -1)
+    best_x = np.zeros(inst.n_committees)
+    for k in np.argsort(lp_assign, kind="stable"):
+        pref[inst.pair_c[k]], best_x[inst.pair_c[k]] = inst.pair_s[k], lp_assign[k]
+    pref[best_x < 0.5] = -1
+    return pref, order[np.argsort(best_x[order] < 0.999, kind="stable")]
+
+
+def _cheapest_open_site(sites: _Sites, packing: _Packing, open_mask: np.ndarray, c) -> int:
+    """The open site with room where c adds least to the cost, or -1."""
+    best, best_d = -1, math.inf
+    for s in sites.by_c[c]:
+        if open_mask[s] and sites.fits(s, packing.load[s] + sites.need[c]):
+            d = sites.added_cost(s, packing.load[s], packing.rsum[s], c)
+            if d < best_d:
+                best, best_d = s, d
+    return best
+
+
+def _open_a_site_for(sites: _Sites, open_mask: np.ndarray, c) -> int:
+    """Open the closed site c reaches whose plot holds it, the one the LP leans on most
+    (then the cheapest for c alone), and return it; -1 when there is none."""
+    inst, need = sites.inst, sites.need
+    closed = [s for s in sites.by_c[c] if not open_mask[s] and not inst.excluded[s]
+              and sites.fits(s, need[c])]
+    if not closed:
         return -1
+    best = min(closed, key=lambda s: sites.cst.cost(s, need[c], sites.res[c]) - 1e12 * sites.score[s])
+    open_mask[best] = True
+    return best
 
-    def assign(open_mask, order, pref):
-        """One pass: each committee to its preferred site (pref, -1 for none) if it has room,
-        else its cheapest open site with room, else the cheapest closed reachable site, else
-        one made free by moving a committee on; None when even that fails."""
-        load = np.zeros(inst.n_sites)
-        rsum = np.zeros(inst.n_sites)
-        where = np.full(inst.n_committees, -1)
-        for c in order:  # most constrained committees first, then the largest
-            best, best_d = -1, math.inf
-            p = pref[c]
-            if p >= 0 and open_mask[p] and load[p] + need[c] <= cap[p] + 1e-9:
-                best, best_d = p, -math.inf
-            for s in by_c[c] if best < 0 else ():
-                if open_mask[s] and load[s] + need[c] <= cap[s] + 1e-9:
-                    d = cst.cost(s, load[s] + need[c], rsum[s] + res[c]) - cst.cost(s, load[s], rsum[s])
-                    if d < best_d:
-                        best, best_d = s, d
+
+def _make_room(sites: _Sites, packing: _Packing, open_mask: np.ndarray, c) -> int:
+    """Make room for c at a full open site by moving one of its committees to another open
+    site with room: the last resort when every site c reaches is full or excluded. The site
+    made free, or -1."""
+    need = sites.need
+    for s in sites.by_c[c]:
+        if not open_mask[s]:
+            continue
+        for c2 in np.flatnonzero(packing.where == s):
+            if not sites.fits(s, packing.load[s] - need[c2] + need[c]):
+                continue
+            for t in sites.by_c[c2]:
+                if t != s and open_mask[t] and sites.fits(t, packing.load[t] + need[c2]):
+                    packing.shift(c2, t)
+                    return s
+    return -1
+
+
+def _pack(sites: _Sites, open_mask: np.ndarray, order: np.ndarray, pref: np.ndarray) -> _Packing | None:
+    """One pass over the committees in `order`: each to its preferred site (`pref`, -1 for
+    none) if it has room, else its cheapest open site with room, else a closed site it
+    reaches (opened, in `open_mask`), else one made free by moving a committee on; None when
+    even that fails."""
+    packing = _Packing(sites)
+    for c in order:
+        p = pref[c]
+        if p >= 0 and open_mask[p] and sites.fits(p, packing.load[p] + sites.need[c]):
+            best = p
+        else:
+            best = _cheapest_open_site(sites, packing, open_mask, c)
             if best < 0:
-                closed = [s for s in by_c[c] if not open_mask[s] and not inst.excluded[s]
-                          and need[c] <= cap[s] + 1e-9]
-                if closed:
-                    best = min(closed, key=lambda s: cst.cost(s, need[c], res[c]) - 1e12 * score[s])
-                    open_mask[best] = True
-                else:
-                    best = eject(c, open_mask, where, load, rsum)
-                    if best < 0:
-                        return None
-            where[c] = best
-            load[best] += need[c]
-            rsum[best] += res[c]
-        return where, load, rsum
+                best = _open_a_site_for(sites, open_mask, c)
+            if best < 0:
+                best = _make_room(sites, packing, open_mask, c)
+            if best < 0:
+                return None
+        packing.put(c, best)
+    return packing
 
-    opened = is_open.copy()
-    got = assign(opened, lp_order, pref) if lp_assign is not None else None
-    if got is None:  # no LP assignment, or its choices packed a committee out: plain greedy
+
+def _first_packing(sites: _Sites, lp_assign: np.ndarray | None) -> tuple[np.ndarray, _Packing] | None:
+    """(open mask, packing) to improve on, or None when no committee order packs everyone.
+
+    Follows the LP relaxation's assignment when there is one (a cheaper start: see
+    tests/unit/test_heuristic.py); when its choices pack a committee out, packs again
+    greedily from the same open sites."""
+    is_open = _lp_open_sites(sites)
+    order = _packing_order(sites)
+    if lp_assign is not None:
+        pref, lp_order = _lp_preference(sites.inst, lp_assign, order)
         opened = is_open.copy()
-        got = assign(opened, order, no_pref)
-    is_open = opened
-    if got is None:
-        return None
-    where, load, rsum = got
-    members = [set() for _ in range(inst.n_sites)]
-    for c, s in enumerate(where):
-        members[s].add(c)
+        got = _pack(sites, opened, lp_order, pref)
+        if got is not None:
+            return opened, got
+    opened = is_open.copy()
+    got = _pack(sites, opened, order, np.full(sites.inst.n_committees, -1))
+    return None if got is None else (opened, got)
 
-    def move(c, to):
-        frm = where[c]
-        members[frm].discard(c)
-        load[frm] -= need[c]
-        rsum[frm] -= res[c]
-        members[to].add(c)
-        load[to] += need[c]
-        rsum[to] += res[c]
-        where[c] = to
 
-    def try_drop(s) -> bool:
+class _LocalSearch:
+    """Improves a packing by moves that lower the total facility cost: single committees to
+    another site (1-opt), exchanges of two committees (2-opt), closing a site and opening
+    one. Stops at a local optimum or at `t_end`."""
+
+    def __init__(self, sites: _Sites, is_open: np.ndarray, packing: _Packing, t_end: float):
+        self.sites, self.is_open, self.packing, self.t_end = sites, is_open, packing, t_end
+        self.members: list[set[int]] = [set() for _ in range(sites.inst.n_sites)]
+        for c, s in enumerate(packing.where):
+            self.members[s].add(c)
+
+    def cost(self, s, dl=0.0, dr=0.0) -> float:
+        """Site s's cost with its load and residents changed by dl and dr."""
+        p = self.packing
+        return self.sites.cst.cost(s, p.load[s] + dl, p.rsum[s] + dr)
+
+    def move(self, c, to) -> None:
+        """Serve c at `to` (members, loads and residents follow)."""
+        self.members[self.packing.where[c]].discard(c)
+        self.members[to].add(c)
+        self.packing.shift(c, to)
+
+    def improve(self) -> None:
+        """Rounds of every kind of move until one round changes nothing or time runs out."""
+        sites, inst = self.sites, self.sites.inst
+        improved = True
+        while improved and time.perf_counter() < self.t_end:
+            improved = self.try_reassign()
+            improved |= self.try_swap()
+            for s in np.flatnonzero(self.is_open & ~sites.forced):
+                if time.perf_counter() > self.t_end:
+                    break
+                improved |= self.try_drop(int(s))
+            for s in np.flatnonzero(~self.is_open & ~inst.excluded):
+                if time.perf_counter() > self.t_end:
+                    break
+                if sites.by_s[s]:
+                    improved |= self.try_add(int(s))
+
+    def close_empty_sites(self) -> None:
+        """Close non-forced sites nobody is served at: their fixed cost buys nothing."""
+        for s in np.flatnonzero(self.is_open & ~self.sites.forced):
+            if not self.members[s]:
+                self.is_open[s] = False
+
+    def try_drop(self, s) -> bool:
         """Close s if its committees fit elsewhere for less than s costs."""
+        sites, p = self.sites, self.packing
+        need, res, cst = sites.need, sites.res, sites.cst
         plan, extra_load, extra_res = [], {}, {}
-        delta = -cst.cost(s, load[s], rsum[s])
-        for c in sorted(members[s], key=lambda c: -need[c]):
+        delta = -self.cost(s)
+        for c in sorted(self.members[s], key=lambda c: -need[c]):
             best, best_d = -1, math.inf
-            for t in by_c[c]:
-                if t == s or not is_open[t]:
+            for t in sites.by_c[c]:
+                if t == s or not self.is_open[t]:
                     continue
-                lt, rt = load[t] + extra_load.get(t, 0.0), rsum[t] + extra_res.get(t, 0.0)
-                if lt + need[c] <= cap[t] + 1e-9:
+                lt, rt = p.load[t] + extra_load.get(t, 0.0), p.rsum[t] + extra_res.get(t, 0.0)
+                if sites.fits(t, lt + need[c]):
                     d = cst.cost(t, lt + need[c], rt + res[c]) - cst.cost(t, lt, rt)
                     if d < best_d:
                         best, best_d = t, d
@@ -200,19 +307,21 @@ def greedy_plan(inst: Instance, lp_open: np.ndarray | None = None, seconds: floa
         if delta >= -1e-6:
             return False
         for c, t in plan:
-            move(c, t)
-        is_open[s] = False
+            self.move(c, t)
+        self.is_open[s] = False
         return True
 
-    def try_add(s) -> bool:
+    def try_add(self, s) -> bool:
         """Open s if committees that move to it save more than it costs."""
+        sites, p = self.sites, self.packing
+        need, res, cst = sites.need, sites.res, sites.cst
         movers, l_s, r_s, delta = [], 0.0, 0.0, 0.0
         freed: dict[int, tuple[float, float]] = {}
-        for c in sorted(by_s[s], key=lambda c: -need[c]):
-            t = where[c]
-            if l_s + need[c] > cap[s] + 1e-9:
+        for c in sorted(sites.by_s[s], key=lambda c: -need[c]):
+            t = p.where[c]
+            if l_s + need[c] > sites.cap[s] + 1e-9:
                 continue
-            lt, rt = freed.get(t, (load[t], rsum[t]))
+            lt, rt = freed.get(t, (p.load[t], p.rsum[t]))
             save = cst.cost(t, lt, rt) - cst.cost(t, lt - need[c], rt - res[c])
             add = cst.cost(s, l_s + need[c], r_s + res[c]) - (cst.cost(s, l_s, r_s) if movers else 0.0)
             if add < save:
@@ -222,76 +331,101 @@ def greedy_plan(inst: Instance, lp_open: np.ndarray | None = None, seconds: floa
                 delta += add - save
         if not movers or delta >= -1e-6:
             return False
-        is_open[s] = True
+        self.is_open[s] = True
         for c in movers:
-            move(c, s)
+            self.move(c, s)
         return True
 
-    def try_reassign() -> bool:
+    def try_reassign(self) -> bool:
         """Move single committees to a cheaper open site with room (1-opt)."""
+        sites, p = self.sites, self.packing
+        need, res = sites.need, sites.res
         moved = False
-        for c in range(inst.n_committees):
-            t = where[c]
-            save = cst.cost(t, load[t], rsum[t]) - cst.cost(t, load[t] - need[c], rsum[t] - res[c])
+        for c in range(sites.inst.n_committees):
+            t = p.where[c]
+            save = self.cost(t) - self.cost(t, -need[c], -res[c])
             best, best_gain = -1, 1e-6
-            for s2 in by_c[c]:
-                if s2 == t or not is_open[s2] or load[s2] + need[c] > cap[s2] + 1e-9:
+            for s2 in sites.by_c[c]:
+                if s2 == t or not self.is_open[s2] or not sites.fits(s2, p.load[s2] + need[c]):
                     continue
-                gain = save - (cst.cost(s2, load[s2] + need[c], rsum[s2] + res[c]) - cst.cost(s2, load[s2], rsum[s2]))
+                gain = save - sites.added_cost(s2, p.load[s2], p.rsum[s2], c)
                 if gain > best_gain:
                     best, best_gain = s2, gain
             if best >= 0:
-                move(c, best)
+                self.move(c, best)
                 moved = True
         return moved
 
-    def try_swap() -> bool:
+    def try_swap(self) -> bool:
         """Exchange two committees between their sites (2-opt): with sites full, single
         moves are blocked and only an exchange frees or uses the last square metres."""
+        sites, p = self.sites, self.packing
+        need, res = sites.need, sites.res
         swapped = False
-        for c in range(inst.n_committees):
-            if time.perf_counter() > t_end:
+        for c in range(sites.inst.n_committees):
+            if time.perf_counter() > self.t_end:
                 break
-            s1 = where[c]
+            s1 = p.where[c]
             best, best_gain = None, 1e-6
-            for s2 in by_c[c]:
-                if s2 == s1 or not is_open[s2]:
+            for s2 in sites.by_c[c]:
+                if s2 == s1 or not self.is_open[s2]:
                     continue
-                for c2 in members[s2]:
-                    if s1 not in reach_of[c2]:
+                for c2 in self.members[s2]:
+                    if s1 not in sites.reach_of[c2]:
                         continue
                     dn, dr = need[c2] - need[c], res[c2] - res[c]
-                    if load[s1] + dn > cap[s1] + 1e-9 or load[s2] - dn > cap[s2] + 1e-9:
+                    if not sites.fits(s1, p.load[s1] + dn) or not sites.fits(s2, p.load[s2] - dn):
                         continue
-                    gain = (cst.cost(s1, load[s1], rsum[s1]) + cst.cost(s2, load[s2], rsum[s2])
-                            - cst.cost(s1, load[s1] + dn, rsum[s1] + dr) - cst.cost(s2, load[s2] - dn, rsum[s2] - dr))
+                    gain = self.cost(s1) + self.cost(s2) - self.cost(s1, dn, dr) - self.cost(s2, -dn, -dr)
                     if gain > best_gain:
                         best, best_gain = (s2, c2), gain
             if best is not None:
                 s2, c2 = best
-                move(c, s2)
-                move(c2, s1)
+                self.move(c, s2)
+                self.move(c2, s1)
                 swapped = True
         return swapped
 
-    improved = True
-    while improved and time.perf_counter() < t_end:
-        improved = try_reassign()
-        improved |= try_swap()
-        for s in np.flatnonzero(is_open & ~forced):
-            if time.perf_counter() > t_end:
-                break
-            improved |= try_drop(int(s))
-        for s in np.flatnonzero(~is_open & ~inst.excluded):
-            if time.perf_counter() > t_end:
-                break
-            if by_s[s]:
-                improved |= try_add(int(s))
-    # empty non-forced sites close (their fixed cost buys nothing)
-    for s in np.flatnonzero(is_open & ~forced):
-        if not members[s]:
-            is_open[s] = False
-    return is_open, where
+
+def greedy_plan(inst: Instance, lp_open: np.ndarray | None = None, seconds: float = 10.0,
+                lp_assign: np.ndarray | None = None, extra_floor: np.ndarray | None = None):
+    """(open mask, assigned site per committee) or None; facility scope, everyone served.
+
+    `extra_floor`: m² a rule adds at the serving site for each committee (elderly care...),
+    counted with the area need towards the plot and the cost."""
+    t_end = time.perf_counter() + seconds
+    sites = _Sites(inst, lp_open, extra_floor)
+    first = _first_packing(sites, lp_assign)
+    if first is None:
+        return None
+    search = _LocalSearch(sites, *first, t_end=t_end)
+    search.improve()
+    search.close_empty_sites()
+    return search.is_open, search.packing.where
+
+
+def _site_areas(inst: Instance, is_open: np.ndarray, where: np.ndarray,
+                extra_floor: np.ndarray | None) -> np.ndarray | None:
+    """Floor area per site: its floor (minimum, existing) or its committees' need, whichever
+    is more; None when a rule's extra floor on top would not fit an open site's plot (the
+    greedy packs by the sum, the plan states the two apart)."""
+    load = np.bincount(where, weights=inst.area_need, minlength=inst.n_sites)
+    area = np.maximum(np.maximum(inst.min_area, inst.existing_area), load)
+    if extra_floor is not None:
+        more = np.bincount(where, weights=extra_floor, minlength=inst.n_sites)
+        if np.any(is_open & (area + more > np.maximum(inst.max_area, inst.existing_area) + 1e-6)):
+            return None
+    return area
+
+
+def _site_windows(inst: Instance, is_open: np.ndarray, where: np.ndarray) -> dict[str, int]:
+    """Service windows per open site for the residents it serves (none when the standards
+    set no residents per window)."""
+    if not inst.residents_per_window:
+        return {}
+    res = np.bincount(where, weights=inst.residents, minlength=inst.n_sites)
+    return {inst.site_ids[s]: math.ceil(res[s] / inst.residents_per_window - 1e-9)
+            for s in np.flatnonzero(is_open)}
 
 
 def warm_start_plan(inst: Instance, workers: np.ndarray, lp_open: np.ndarray | None, seconds: float,
@@ -303,18 +437,10 @@ def warm_start_plan(inst: Instance, workers: np.ndarray, lp_open: np.ndarray | N
     if got is None:
         return None
     is_open, where = got
-    load = np.bincount(where, weights=inst.area_need, minlength=inst.n_sites)
-    res = np.bincount(where, weights=inst.residents, minlength=inst.n_sites)
-    area = np.maximum(np.maximum(inst.min_area, inst.existing_area), load)
-    if extra_floor is not None:
-        more = np.bincount(where, weights=extra_floor, minlength=inst.n_sites)
-        if np.any(is_open & (area + more > np.maximum(inst.max_area, inst.existing_area) + 1e-6)):
-            return None
-    areas = {inst.site_ids[s]: float(area[s]) for s in np.flatnonzero(is_open)}
-    windows = {}
-    if inst.residents_per_window:
-        windows = {inst.site_ids[s]: math.ceil(res[s] / inst.residents_per_window - 1e-9)
-                   for s in np.flatnonzero(is_open)}
-    return Plan(areas=areas, windows=windows,
+    area = _site_areas(inst, is_open, where, extra_floor)
+    if area is None:
+        return None
+    return Plan(areas={inst.site_ids[s]: float(area[s]) for s in np.flatnonzero(is_open)},
+                windows=_site_windows(inst, is_open, where),
                 assignment={inst.committee_ids[c]: inst.site_ids[where[c]] for c in range(inst.n_committees)},
                 workers={inst.committee_ids[c]: int(workers[c]) for c in range(inst.n_committees)})

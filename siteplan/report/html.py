@@ -341,18 +341,35 @@ def _costs(doc: dict, L: Labels) -> str:
     # a category the plan does not have (no windows, no expansions) gets no bar and no legend entry
     parts = [(label, [(k, v) for k, v in row if v > 0]) for label, row in parts]
     chart = svg.bar_chart(parts, unit="元" if L.lang == "zh" else " CNY", fmt=lambda v: mny(v, L))
-    top = sorted(fac, key=lambda f: -float(f.get("capex") or 0))
-    head = "".join(f"<th>{_e(L(k))}</th>" for k in ("site", "street", "facility_status", "area", "served", "capex", "opex"))
-    rows = "".join(
-        f"<tr><td>{_e(f.get('site_id'))}</td><td>{_e(f.get('street'))}</td><td>{_e(L.word('fs', f.get('status')))}</td>"
-        f"<td class='num'>{fmt(float(f.get('area_m2') or 0))}</td><td class='num'>{fmt(f.get('served_residents'))}</td>"
-        f"<td class='num'>{mny(f.get('capex'), L)}</td><td class='num'>{mny(f.get('opex_per_year'), L)}</td></tr>"
-        for f in top)
     return (f"<section id='costs'><h2>{_e(L('costs'))}</h2>{chart}"
             f"<p class='note'>{_e(L('total'))}: {money(t.get('total_cost'), L)} = {_e(L('capex'))} "
             f"{money(t.get('capex'), L)} + {fmt(t.get('horizon_years'))} × {_e(L('opex'))} "
             f"{money(t.get('opex_per_year'), L)}</p>"
-            f"<h2>{_e(L('facilities'))}</h2><table><tr>{head}</tr>{rows}</table></section>")
+            f"<h2>{_e(L('facilities'))}</h2>{_facilities_table(fac, L)}</section>")
+
+
+def _rule_columns(fac: list[dict]) -> list[str]:
+    """The rules' floor fields (elderly-care area...) some facility of the plan has: a plan
+    without a rule's decisions keeps the table it had before the rule existed."""
+    from siteplan.rules import registered
+
+    return [name for r in registered() for name in r.floor_fields if any(name in f for f in fac)]
+
+
+def _facilities_table(fac: list[dict], L: Labels) -> str:
+    """Open facilities, largest capex first: area (and each rule's floor area after it),
+    residents served, capex and opex."""
+    extra = _rule_columns(fac)
+    keys = ["site", "street", "facility_status", "area", *(f"field_{n}" for n in extra), "served", "capex", "opex"]
+    head = "".join(f"<th>{_e(L(k))}</th>" for k in keys)
+    rows = "".join(
+        f"<tr><td>{_e(f.get('site_id'))}</td><td>{_e(f.get('street'))}</td><td>{_e(L.word('fs', f.get('status')))}</td>"
+        f"<td class='num'>{fmt(float(f.get('area_m2') or 0))}</td>"
+        + "".join(f"<td class='num'>{fmt(_num(f.get(n)))}</td>" for n in extra)
+        + f"<td class='num'>{fmt(f.get('served_residents'))}</td>"
+        f"<td class='num'>{mny(f.get('capex'), L)}</td><td class='num'>{mny(f.get('opex_per_year'), L)}</td></tr>"
+        for f in sorted(fac, key=lambda f: -float(f.get("capex") or 0)))
+    return f"<table><tr>{head}</tr>{rows}</table>"
 
 
 def _binding(view: PlanView, L: Labels) -> str:

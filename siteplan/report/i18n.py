@@ -128,12 +128,14 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 def _from_rules():
-    """Rule names, nudge labels and Chinese notes that each rule module carries."""
+    """Rule names, nudge labels, facility column headers and Chinese notes that each rule
+    module carries."""
     from siteplan.rules import registered, rule_names
 
     labels, notes = {}, []
     for r in registered():
         labels.update({f"nudge_{k}": v for k, v in r.nudge_labels.items()})
+        labels.update({f"field_{k}": v for k, v in r.field_labels.items()})
         notes += [(re.compile(pattern), repl) for pattern, repl in r.notes_zh.items()]
     return rule_names(), labels, notes
 

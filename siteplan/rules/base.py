@@ -72,6 +72,8 @@ class Rule:
     #: per-facility decisions it adds to plan.json (`Plan.extra[field]` = {site id: value});
     #: floor areas here count towards the plot and are costed like floor area
     floor_fields: ClassVar[tuple[str, ...]] = ()
+    #: floor field -> (zh, en) header of its column in the report's facilities table
+    field_labels: ClassVar[dict[str, tuple[str, str]]] = {}
 
     # ------------------------------------------------------------------ preset and schema
 

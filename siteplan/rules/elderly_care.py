@@ -61,6 +61,7 @@ class ElderlyCare(Rule):
     row_blocks = ("elderly_care",)
     committee_columns: ClassVar[dict] = {COLUMN: ("new", "built")}
     floor_fields = (FIELD,)
+    field_labels: ClassVar[dict] = {FIELD: ("养老服务面积 m²", "Elderly-care area m²")}
     schema = bool | Annotated[dict[Literal["new", "built"], float], AfterValidator(non_negative)]
     default = None  # off where a preset does not state it
     meta: ClassVar[dict] = {

@@ -22,7 +22,7 @@ import pytest
 from siteplan.cli import main
 from siteplan.generate import CityShape, write_city
 from siteplan.store import RunStore
-from siteplan.sweep import parse_vary, point_key, run_sweep
+from siteplan.sweep import SweepRequest, parse_vary, point_key, run_sweep
 from siteplan.sweep_report import frontier_rows
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -130,7 +130,7 @@ def test_sweep_killed_midway_resumes_without_loss_or_duplicates(city, tmp_path):
 
 def test_frontier_is_monotone_at_every_point(city, tmp_path):
     varies = [parse_vary("budget.capex=0:3.2e6:9")]
-    run = run_sweep(city, varies, store_path=tmp_path / "r.sqlite", workers=1, overrides=MAXCOV)
+    run = run_sweep(SweepRequest(city, varies, store_path=tmp_path / "r.sqlite", workers=1, overrides=MAXCOV))
     assert run.solved == 9 and run.failed == 0
     with RunStore(tmp_path / "r.sqlite") as store:
         from siteplan.sweep import points_in_order
@@ -206,7 +206,8 @@ def _covered_by_point(store_path: Path, sweep_id: str) -> dict:
 def reference(city, tmp_path_factory):
     """The 4-point sweep solved locally, to check what the clusters return."""
     db = tmp_path_factory.mktemp("ref") / "r.sqlite"
-    run = run_sweep(city, [parse_vary("budget.capex=0:3e6:4")], store_path=db, workers=1, overrides=MAXCOV)
+    run = run_sweep(SweepRequest(city, [parse_vary("budget.capex=0:3e6:4")], store_path=db, workers=1,
+                                 overrides=MAXCOV))
     return _covered_by_point(db, run.sweep_id)
 
 
@@ -215,8 +216,8 @@ def test_ray_executor_on_a_local_cluster(city, tmp_path, reference):
     ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
     try:
         db = tmp_path / "r.sqlite"
-        run = run_sweep(city, [parse_vary("budget.capex=0:3e6:4")], store_path=db, executor="ray",
-                        overrides=MAXCOV)
+        run = run_sweep(SweepRequest(city, [parse_vary("budget.capex=0:3e6:4")], store_path=db, executor="ray",
+                                     overrides=MAXCOV))
     finally:
         ray.shutdown()
     assert run.solved == 4 and _covered_by_point(db, run.sweep_id) == reference
@@ -227,7 +228,7 @@ def test_dask_executor_on_a_local_cluster(city, tmp_path, reference):
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:
         db = tmp_path / "r.sqlite"
-        run = run_sweep(city, [parse_vary("budget.capex=0:3e6:4")], store_path=db, executor="dask",
-                        address=cluster.scheduler_address, overrides=MAXCOV)
+        run = run_sweep(SweepRequest(city, [parse_vary("budget.capex=0:3e6:4")], store_path=db, executor="dask",
+                                     address=cluster.scheduler_address, overrides=MAXCOV))
     assert run.solved == 4 and _covered_by_point(db, run.sweep_id) == reference
     assert point_key({"budget.capex": 0}) in reference

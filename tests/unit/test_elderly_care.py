@@ -117,3 +117,36 @@ def test_binding_nudges_and_report_names_come_from_the_rule(tmp_path):
     assert RULE in keys
     assert RULE_NAMES[RULE][0] == "每百户配建社区居家养老服务设施建筑面积"
     assert Labels("zh").note("elderly care for 1,500 households") == "服务1,500户的居家养老服务设施"
+
+
+def _facility_table(html: str) -> tuple[list[str], list[list[str]]]:
+    """(headers, rows of cell texts) of the report's facilities table."""
+    import re
+
+    table = html[html.index("id='costs'"):]
+    table = table[table.index("<table>"):table.index("</table>")]
+    rows = re.findall(r"<tr>(.*?)</tr>", table)
+    cells = [re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r) for r in rows]
+    return cells[0], cells[1:]
+
+
+@pytest.mark.parametrize("lang, header", [("en", "Elderly-care area m²"), ("zh", "养老服务面积 m²")])
+def test_report_facilities_table_shows_the_care_area(tmp_path, lang, header):
+    from siteplan.report.html import build_report
+
+    out = write_outputs(solve_scenario(TINY / "tiny_elderly.yaml"), tmp_path / "out")
+    head, rows = _facility_table(build_report(out, tmp_path / "r.html", lang=lang).read_text(encoding="utf-8"))
+    assert head.index(header) == head.index("Area m²" if lang == "en" else "面积 m²") + 1
+    care = {r[0]: r[head.index(header)] for r in rows}
+    assert care == {"S1": "475", "S3": "0"}  # A (new) 350 + B (built) 125 at S1; C rural
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_report_without_the_rule_has_no_care_column(tmp_path, lang):
+    from siteplan.report.html import build_report
+
+    out = write_outputs(solve_scenario(TINY / "tiny.yaml"), tmp_path / "out")
+    html = build_report(out, tmp_path / "r.html", lang=lang).read_text(encoding="utf-8")
+    head, rows = _facility_table(html)
+    assert len(head) == 7 and all(len(r) == 7 for r in rows)
+    assert "Elderly-care area" not in html and "养老服务面积" not in html

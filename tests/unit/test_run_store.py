@@ -159,13 +159,14 @@ def test_compare_table_deltas():
 
 def test_sweep_id_must_be_a_plain_name(tmp_path):
     from siteplan.generate import CityShape, write_city
-    from siteplan.sweep import run_sweep
+    from siteplan.sweep import SweepRequest, run_sweep
 
     city = write_city(tmp_path / "c", CityShape(30, 20, 1, 0.2, 1000))
     with pytest.raises(InputError, match="not a plain name"):
-        run_sweep(city, [parse_vary("budget.capex=1,2")], store_path=tmp_path / "r.sqlite", sweep_id="../../etc")
+        run_sweep(SweepRequest(city, [parse_vary("budget.capex=1,2")], store_path=tmp_path / "r.sqlite",
+                               sweep_id="../../etc"))
     with pytest.raises(InputError, match="capexx"):
-        run_sweep(city, [parse_vary("budget.capexx=1,2")], store_path=tmp_path / "r.sqlite")
+        run_sweep(SweepRequest(city, [parse_vary("budget.capexx=1,2")], store_path=tmp_path / "r.sqlite"))
 
 
 def test_cli_errors_are_one_clean_line(tmp_path, run_cli):
