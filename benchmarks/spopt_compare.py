@@ -60,7 +60,7 @@ def side(which: str, model: str, n: int, p: int, radius: float, seed: int, limit
     else:
         method = "compact" if which == "siteplan-compact" else "auto"
         from siteplan.backends import SolveOptions, solver_for
-        from siteplan.model.classic import MaxCover, PMedian
+        from siteplan.classic.models import MaxCover, PMedian
 
         imports = time.perf_counter() - t_imp
         t0 = time.perf_counter()

@@ -39,8 +39,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=HERE / "results")
     args = ap.parse_args()
 
+    from siteplan.analysis.sweep import parse_vary
     from siteplan.generate import CityShape, write_city
-    from siteplan.sweep import parse_vary
 
     tmp = Path(tempfile.mkdtemp(prefix="sweep-bench-"))
     city = write_city(tmp / "city", CityShape(args.committees, args.sites, args.seed, 0.2, 1000))
@@ -95,7 +95,7 @@ def _autogroup() -> str | None:
 
 def _one(mode: str, rnd: int, city: Path, varies, overrides: dict, tmp: Path) -> dict:
     """One timed sweep from an empty store."""
-    from siteplan.sweep import SweepRequest, run_sweep
+    from siteplan.analysis.sweep import SweepRequest, run_sweep
 
     load = round(os.getloadavg()[0], 2)  # other work on the machine skews the parallel modes
     kw: dict = {"executor": "local", "workers": 2 if mode == "2" else 1}

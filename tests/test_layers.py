@@ -27,8 +27,8 @@ def _imports(path: Path) -> set[str]:
     return out
 
 
-@pytest.mark.parametrize("module", ["siteplan.model.classic", "siteplan.model.pmedian_benders",
-                                    "siteplan.model.pmedian_reduce", "siteplan.model.ir"])
+@pytest.mark.parametrize("module", ["siteplan.classic.models", "siteplan.classic.pmedian_benders",
+                                    "siteplan.classic.pmedian_reduce", "siteplan.model.ir"])
 def test_model_code_imports_no_backend(module):
     code = (f"import sys, {module}\n"
             "print(sorted(m for m in sys.modules if m.startswith('siteplan.backends')))")
@@ -43,13 +43,13 @@ def test_model_package_never_mentions_the_backends():
 
 def test_runrecord_does_not_import_the_report():
     """report/outputs uses runrecord (bundles); the other way round would be a circle."""
-    assert not any(m.startswith("siteplan.report") for m in _imports(ROOT / "runrecord.py"))
+    assert not any(m.startswith("siteplan.report") for m in _imports(ROOT / "runs" / "runrecord.py"))
 
 
 def test_report_renders_what_it_is_given():
     """The HTML report opens no run store: the command looks a run id up."""
     for path in (ROOT / "report").glob("*.py"):
-        banned = ("siteplan.store",) if path.name == "outputs.py" else ("siteplan.store", "siteplan.runrecord")
+        banned = ("siteplan.runs.store",) if path.name == "outputs.py" else ("siteplan.runs.store", "siteplan.runs.runrecord")
         assert not any(m.startswith(banned) for m in _imports(path)), path.name
 
 

@@ -1,4 +1,4 @@
-"""`siteplan bench SUITE`: run a benchmark suite over backends (see `siteplan.bench`)."""
+"""`siteplan bench SUITE`: run a benchmark suite over backends (see `siteplan.classic.bench`)."""
 
 from __future__ import annotations
 
@@ -31,8 +31,8 @@ def bench_cmd(suite, solvers, time_limit, out, resume, data, only, threads, meth
     Rows whose plan fails the independent check, or whose "optimal" value differs from a
     proven published optimum, are flagged loudly (and the command exits with code 6).
     """
-    from siteplan import bench
     from siteplan.backends.registry import DEFAULT_BACKEND, get_backend
+    from siteplan.classic import bench
     from siteplan.errors import CheckFailedError, InputError
 
     names = [s.strip() for s in (solvers or DEFAULT_BACKEND).split(",") if s.strip()]

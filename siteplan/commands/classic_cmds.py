@@ -1,6 +1,6 @@
 """`siteplan classic ...`: the classic location models on a file, one command per model.
 
-Thin: options in, `siteplan.model.classic` out. Prints one summary, optionally writes the
+Thin: options in, `siteplan.classic.models` out. Prints one summary, optionally writes the
 plan as JSON (atomically). Exit codes follow `siteplan.errors`: 0 when the plan passes the
 independent check, 5 when no plan was found, 6 when the check fails.
 """
@@ -137,7 +137,7 @@ def classic_group():
                    "compact: the full distance-level MIP.")
 def pmedian_cmd(file, fmt, solver, time_limit, threads, out, as_json, p, method):
     """p-median: open p sites, minimise total (weighted) distance."""
-    from siteplan.model.classic import PMedian
+    from siteplan.classic.models import PMedian
 
     _run(PMedian, file, fmt, solver, time_limit, threads, as_json, out, method=method, p=p)
 
@@ -147,7 +147,7 @@ def pmedian_cmd(file, fmt, solver, time_limit, threads, out, as_json, p, method)
 @click.option("--p", "p", type=int, default=None, help="Sites to open.")
 def pcenter_cmd(file, fmt, solver, time_limit, threads, out, as_json, p):
     """p-center: open p sites, minimise the largest client distance."""
-    from siteplan.model.classic import PCenter
+    from siteplan.classic.models import PCenter
 
     _run(PCenter, file, fmt, solver, time_limit, threads, as_json, out, p=p)
 
@@ -157,7 +157,7 @@ def pcenter_cmd(file, fmt, solver, time_limit, threads, out, as_json, p):
 @click.option("--radius", type=float, required=True, help="Coverage distance.")
 def lscp_cmd(file, fmt, solver, time_limit, threads, out, as_json, radius):
     """Set covering: fewest (cheapest) sites that cover every client within the radius."""
-    from siteplan.model.classic import SetCover
+    from siteplan.classic.models import SetCover
 
     _run(SetCover, file, fmt, solver, time_limit, threads, as_json, out, radius=radius)
 
@@ -168,7 +168,7 @@ def lscp_cmd(file, fmt, solver, time_limit, threads, out, as_json, radius):
 @click.option("--p", "p", type=int, required=True, help="Sites to open.")
 def mclp_cmd(file, fmt, solver, time_limit, threads, out, as_json, radius, p):
     """Maximal covering: open p sites to cover the most demand within the radius."""
-    from siteplan.model.classic import MaxCover
+    from siteplan.classic.models import MaxCover
 
     _run(MaxCover, file, fmt, solver, time_limit, threads, as_json, out, radius=radius, p=p)
 
@@ -177,7 +177,7 @@ def mclp_cmd(file, fmt, solver, time_limit, threads, out, as_json, radius, p):
 @_common
 def uflp_cmd(file, fmt, solver, time_limit, threads, out, as_json):
     """Uncapacitated facility location (capacities in cap files are ignored)."""
-    from siteplan.model.classic import UFLP
+    from siteplan.classic.models import UFLP
 
     _run(UFLP, file, fmt, solver, time_limit, threads, as_json, out, capacity=0.0)
 
@@ -192,7 +192,7 @@ def uflp_cmd(file, fmt, solver, time_limit, threads, out, as_json):
 def cflp_cmd(file, fmt, solver, time_limit, threads, out, as_json, capacity, single_source,
              vub):
     """Capacitated facility location (splittable demand unless --single-source)."""
-    from siteplan.model.classic import CFLP
+    from siteplan.classic.models import CFLP
 
     _run(CFLP, file, fmt, solver, time_limit, threads, as_json, out, capacity=capacity,
          single_source=single_source, vub=vub)

@@ -88,7 +88,7 @@ def solve_cmd(scenario, out_dir, solver, time_limit, mip_gap, threads, sets, as_
     scn = load_scenario(scenario, parse_sets(sets))
     store = None
     if not no_store:  # a bad --store is found now, not after the solve
-        from siteplan.store import check_store
+        from siteplan.runs.store import check_store
 
         store = check_store(store_path)  # the same rule `runs`, `compare` and `sweep` use
     name, opts = solver_choice(scn, solver, time_limit=time_limit, mip_gap=mip_gap, threads=threads)
@@ -111,7 +111,7 @@ def solve_cmd(scenario, out_dir, solver, time_limit, mip_gap, threads, sets, as_
             write_outputs(outcome, stage.path)
             out = stage.commit()
             if store is not None:
-                from siteplan.store import record_outcome
+                from siteplan.runs.store import record_outcome
 
                 run_id = record_outcome(outcome, store, overrides=parse_sets(sets) or None)
     if held:
@@ -131,8 +131,8 @@ def solve_cmd(scenario, out_dir, solver, time_limit, mip_gap, threads, sets, as_
 def write_diagnosis_for(scn, folder: Path, backend: str, opts, exc, shown_as: Path) -> bool:
     """Explain an infeasible scenario into `folder` (elastic model); the error still stands.
     True when a diagnosis was written (`shown_as` is the folder's name for the user)."""
+    from siteplan.analysis.explain import diagnose_into
     from siteplan.errors import SiteplanError
-    from siteplan.explain import diagnose_into
 
     try:
         diag = diagnose_into(scn, folder, backend=backend, options=opts)

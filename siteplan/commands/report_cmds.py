@@ -49,7 +49,7 @@ def explain_cmd(target, out_dir, binding, solver, sets, time_budget, as_json, fo
     # --solver as in solve/compare/sweep; without it the scenario's (or the solved folder's) own
     backend, options = solver_choice(scn, solver) if solver else (None, None)
     if binding:
-        from siteplan.binding import binding_report
+        from siteplan.analysis.binding import binding_report
 
         dest = out_dir or (target if target.is_dir() else None)
         joins = dest is not None and _holds_plan_of(dest, scn)  # binding.json joins that run
@@ -72,7 +72,7 @@ def explain_cmd(target, out_dir, binding, solver, sets, time_budget, as_json, fo
         if dest is not None and not as_json:
             click.echo(f"  written   {Path(dest) / 'binding.json'} (siteplan report picks it up)")
         return
-    from siteplan.explain import explain_infeasible, write_diagnosis
+    from siteplan.analysis.explain import explain_infeasible, write_diagnosis
 
     dest = out_dir or (None if target.is_dir() else Path("out") / scn.name)
     if dest is not None:  # before the elastic solves, not after
@@ -139,7 +139,7 @@ def _stored_view(run_id: str, store):
 
     from siteplan.report.html import load_plan_view
     from siteplan.report.outputs import export_record
-    from siteplan.store import RunStore
+    from siteplan.runs.store import RunStore
 
     with RunStore(store, create=False) as st:
         run = st.get_run(run_id, with_tables=True)

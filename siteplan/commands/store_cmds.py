@@ -37,7 +37,7 @@ def runs_group():
 @click.option("--json", "as_json", is_flag=True)
 def runs_list(store_path, sweep_id, limit, as_json):
     """Stored runs, newest first."""
-    from siteplan.store import RunStore
+    from siteplan.runs.store import RunStore
 
     with RunStore(store_path, create=False) as store:
         rows = store.list_runs(sweep_id=sweep_id, limit=limit)
@@ -64,7 +64,7 @@ def runs_list(store_path, sweep_id, limit, as_json):
 def runs_show(run_id, store_path, as_json):
     """One run: scenario, overrides, solver options, result summary, KPIs and compliance."""
     from siteplan.report.summary import summary_text
-    from siteplan.store import RunStore
+    from siteplan.runs.store import RunStore
 
     with RunStore(store_path, create=False) as store:
         run = store.get_run(run_id)
@@ -95,7 +95,7 @@ def runs_export(run_id, out_dir, store_path, force):
     """Write a stored run's plan.json, CSV tables and inputs, as `solve` does."""
     from siteplan.outfolder import check_output_folder, staged_folder
     from siteplan.report.outputs import export_record
-    from siteplan.store import RunStore, resolve_store_path
+    from siteplan.runs.store import RunStore, resolve_store_path
 
     reads = [resolve_store_path(store_path)]
     check_output_folder(out_dir, reads, force=force)
@@ -122,15 +122,15 @@ _RUN_ID = re.compile(r"^#?\d+$")
 @click.option("--force", is_flag=True, help="Overwrite existing --csv/--md files.")
 def compare_cmd(items, store_path, csv_path, md_path, solver, time_limit, mip_gap, threads, sets, quiet, force):
     """KPIs of ITEMS side by side; each is a scenario file (solved and recorded) or a run id."""
-    from siteplan import compare
+    from siteplan.analysis import compare
     from siteplan.errors import InfeasibleError, NoSolutionError
     from siteplan.fileio import write_csv_atomic, write_text_atomic
     from siteplan.outfolder import check_output_file
     from siteplan.pipeline import solve_scenario
     from siteplan.report.outputs import outcome_record
-    from siteplan.runrecord import failure_record
+    from siteplan.runs.runrecord import failure_record
+    from siteplan.runs.store import RunStore, resolve_store_path
     from siteplan.scenario.load import load_scenario
-    from siteplan.store import RunStore, resolve_store_path
 
     if len(items) < 2:
         raise InputError("compare needs at least two scenarios or run ids", fix="e.g. siteplan compare a.yaml b.yaml")
@@ -213,11 +213,11 @@ def sweep_cmd(scenario, vary_specs, kpi, cost, out_dir, store_path, executor, ad
 
     Re-running the same command resumes an interrupted sweep: only missing points are solved.
     """
+    from siteplan.analysis.sweep import SweepRequest, default_out, run_sweep, varies_from_specs
+    from siteplan.analysis.sweep_report import terminal_table, write_sweep_outputs
     from siteplan.outfolder import check_output_folder, staged_folder
+    from siteplan.runs.store import RunStore, resolve_store_path
     from siteplan.scenario.load import load_scenario
-    from siteplan.store import RunStore, resolve_store_path
-    from siteplan.sweep import SweepRequest, default_out, run_sweep, varies_from_specs
-    from siteplan.sweep_report import terminal_table, write_sweep_outputs
 
     varies = varies_from_specs(list(vary_specs))
     overrides = parse_sets(sets)

@@ -7,7 +7,7 @@ tools, the run store and older folders read them (README "Outputs and exit codes
 
 The run store's record of a solved run (`outcome_record`) is built from the same plan
 document, and `export_record` writes a stored run back as this folder. This module uses
-`siteplan.runrecord` (the portable scenario bundle), never the other way round.
+`siteplan.runs.runrecord` (the portable scenario bundle), never the other way round.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from siteplan.errors import InputError
 from siteplan.fileio import read_text_bounded, write_csv_atomic, write_json_atomic
 from siteplan.outfolder import mark_folder
 from siteplan.plan import STATED_TOTALS, Evaluation, Plan
-from siteplan.runrecord import portable_raw, table_bytes, to_json, write_bundle
+from siteplan.runs.runrecord import portable_raw, table_bytes, to_json, write_bundle
 
 PLAN_FILE = "plan.json"
 SCENARIO_FILE = "scenario.resolved.yaml"

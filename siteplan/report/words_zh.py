@@ -1,4 +1,4 @@
-"""The infeasibility diagnosis in Chinese, from the numbers `siteplan.explain` records.
+"""The infeasibility diagnosis in Chinese, from the numbers `siteplan.analysis.explain` records.
 
 Why rebuild sentences instead of translating text: the English sentences are composed from
 `Shortfall.facts`; composing Chinese ones from the same numbers keeps both exact, and uses

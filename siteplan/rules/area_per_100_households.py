@@ -73,7 +73,7 @@ class AreaPer100Households(Rule):
     # ---------------------------------------------------------------- words
 
     def describe(self, words, g, vals, hit):
-        from siteplan.explain import _ids
+        from siteplan.analysis.explain import _ids
 
         inst, scn, plan, f = words.inst, words.scn, words.plan, words.facts
         keys = g.keys[hit]
@@ -116,7 +116,7 @@ class AreaPer100Households(Rule):
     # ---------------------------------------------------------------- binding
 
     def nudges(self, scn):
-        from siteplan.binding import Nudge
+        from siteplan.analysis.binding import Nudge
 
         rate = dict(scn.standards.area_rate)
         more = {k: x + 1 for k, x in rate.items()}

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
-    from siteplan.elastic import ElasticBuilder, SlackGroup
+    from siteplan.analysis.elastic import ElasticBuilder, SlackGroup
     from siteplan.model.build import PlanningModel
     from siteplan.plan import CheckContext, _Compliance
     from siteplan.scenario.load import Scenario
@@ -126,7 +126,7 @@ class Rule:
         return None
 
     def nudges(self, scn: Scenario) -> list:
-        """`siteplan.binding.Nudge`s: what "a little more" of this rule means."""
+        """`siteplan.analysis.binding.Nudge`s: what "a little more" of this rule means."""
         return []
 
     def at_limit(self, key: str, scn: Scenario, ev) -> bool | None:

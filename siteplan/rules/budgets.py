@@ -52,7 +52,7 @@ class Budgets(Rule):
                      [0], 1e6)
 
     def describe(self, words, g, vals, hit):
-        from siteplan.explain import mcny
+        from siteplan.analysis.explain import mcny
 
         total = float(vals.sum())
         budget = words.pm.budget_capex if g.name == "capex" else words.pm.budget_opex
@@ -69,7 +69,7 @@ class Budgets(Rule):
                 f"{wan(f['budget'] + f['short'])}")
 
     def nudges(self, scn):
-        from siteplan.binding import Nudge
+        from siteplan.analysis.binding import Nudge
 
         out, spec = [], scn.spec
         if spec.budget.capex is not None:

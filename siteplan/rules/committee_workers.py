@@ -99,7 +99,7 @@ class CommitteeWorkers(Rule):
     def describe(self, words, g, vals, hit):
         import math
 
-        from siteplan.explain import _ids
+        from siteplan.analysis.explain import _ids
 
         inst, plan, f, scn = words.inst, words.plan, words.facts, words.scn
         keys = g.keys[hit]

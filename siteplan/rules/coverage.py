@@ -32,7 +32,7 @@ class Coverage(Rule):
             eb.group("uncovered", self.id, eb.inst.n_committees, eb.slack_on_rows("assign", 1.0), eb.keys("assign"))
 
     def describe(self, words, g, vals, hit):
-        from siteplan.explain import _and, _ids, _nearest
+        from siteplan.analysis.explain import _and, _ids, _nearest
 
         inst, f = words.inst, words.facts
         keys = g.keys[hit]

@@ -144,7 +144,7 @@ class ElderlyCare(Rule):
     # ---------------------------------------------------------------- words
 
     def describe(self, words, g, vals, hit):
-        from siteplan.explain import _ids
+        from siteplan.analysis.explain import _ids
 
         inst, plan = words.inst, words.plan
         total = float(vals.sum())
@@ -167,7 +167,7 @@ class ElderlyCare(Rule):
                 f"{r['built']:g}平方米的要求少{f['total']:,.0f}平方米（{_ids(items, 5)}）")
 
     def nudges(self, scn):
-        from siteplan.binding import Nudge
+        from siteplan.analysis.binding import Nudge
 
         rates = scn.standards.settings.get(self.id)
         if not rates:

@@ -48,7 +48,7 @@ class MinFacilityArea(Rule):
                  eb.slack_on_rows("minarea", 1.0), keys)
 
     def describe(self, words, g, vals, hit):
-        from siteplan.explain import _ids
+        from siteplan.analysis.explain import _ids
 
         inst, plan = words.inst, words.plan
         keys = g.keys[hit]

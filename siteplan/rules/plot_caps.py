@@ -66,7 +66,7 @@ class PlotCaps(Rule):
         eb.group("plot_cap", self.id, float(cap[useful].sum()) or 1.0, cols, keys)
 
     def describe(self, words, g, vals, hit):
-        from siteplan.explain import _ids
+        from siteplan.analysis.explain import _ids
 
         inst = words.inst
         keys = g.keys[hit]

@@ -1,6 +1,6 @@
 """Walking reach: every committee is served by a site within its reach (urban / rural metres).
 
-Model: structural. Only pairs within reach exist in the instance (`siteplan.geo`), so the
+Model: structural. Only pairs within reach exist in the instance (`siteplan.distance`), so the
 model holds the rule by construction and adds no rows. Checker: the distance of each
 served committee with the checker's own formula, and the site must not be excluded.
 """
@@ -23,7 +23,7 @@ class WalkingReach(Rule):
                 r"served by (.+)": lambda m: f"由 {m[1]} 服务"}
 
     def nudges(self, scn):
-        from siteplan.binding import Nudge
+        from siteplan.analysis.binding import Nudge
 
         if scn.spec.reach.walk_m is None:
             return []

@@ -86,7 +86,7 @@ class Windows(Rule):
     # ---------------------------------------------------------------- words
 
     def describe(self, words, g, vals, hit):
-        from siteplan.explain import _ids
+        from siteplan.analysis.explain import _ids
 
         inst = words.inst
         total = float(vals.sum())

@@ -65,7 +65,7 @@ class WorkersPer10kUrban(Rule):
                 f"（需{f['need']:,}名，方案为{f['have']:,}名）")
 
     def nudges(self, scn):
-        from siteplan.binding import Nudge
+        from siteplan.analysis.binding import Nudge
 
         urban = (scn.tables.committees["kind"] == "urban").any()
         v = scn.standards.workers_per_10k_urban

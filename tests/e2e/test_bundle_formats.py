@@ -14,7 +14,7 @@ import yaml
 from siteplan import io as tableio
 from siteplan.errors import InputError
 from siteplan.fileio import read_bounded
-from siteplan.runrecord import write_bundle
+from siteplan.runs.runrecord import write_bundle
 
 
 def _read_tsv(path, what, limit, fix="check the path"):

@@ -232,9 +232,9 @@ def private_tmp(tmp_path, monkeypatch):
 
 
 def test_a_sweep_point_leaves_no_bundle_folder(tiny_dir, private_tmp):
-    from siteplan.runrecord import bundle
+    from siteplan.analysis.sweep_exec import solve_point
+    from siteplan.runs.runrecord import bundle
     from siteplan.scenario.load import load_scenario
-    from siteplan.sweep_exec import solve_point
 
     b = bundle(load_scenario(tiny_dir / "tiny.yaml"))
     res = solve_point(b, {"key": "k", "overrides": {}, "options": {"time_limit": 30}, "backend": "highs"})

@@ -70,7 +70,7 @@ def test_plan_report_renders_map_and_charts_offline(browser, city, tmp_path):
 
 
 def test_diagnostic_report_is_marked_and_drawn(browser, city, tmp_path):
-    from siteplan.explain import explain_infeasible, write_diagnosis
+    from siteplan.analysis.explain import explain_infeasible, write_diagnosis
 
     diag = explain_infeasible(city, overrides={"budget.capex": 5e6})
     out = write_diagnosis(diag, tmp_path / "out")

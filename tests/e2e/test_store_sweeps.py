@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 
+from siteplan.analysis.sweep import SweepRequest, parse_vary, point_key, run_sweep
+from siteplan.analysis.sweep_report import frontier_rows
 from siteplan.cli import main
 from siteplan.generate import CityShape, write_city
-from siteplan.store import RunStore
-from siteplan.sweep import SweepRequest, parse_vary, point_key, run_sweep
-from siteplan.sweep_report import frontier_rows
+from siteplan.runs.store import RunStore
 
 ROOT = Path(__file__).resolve().parents[2]
 MAXCOV = {"objective": "max_coverage", "solver.mip_gap": 0, "solver.time_limit": 60}
@@ -56,7 +56,7 @@ def _shipped_pair() -> list[Path]:
 def test_solve_recorded_and_exported_like_solve(city, tmp_path):
     from siteplan.pipeline import solve_scenario
     from siteplan.report.outputs import write_outputs
-    from siteplan.store import record_outcome
+    from siteplan.runs.store import record_outcome
 
     store = tmp_path / "runs.sqlite"
     outcome = solve_scenario(city, overrides={**MAXCOV, "budget.capex": 2e6})
@@ -133,7 +133,7 @@ def test_frontier_is_monotone_at_every_point(city, tmp_path):
     run = run_sweep(SweepRequest(city, varies, store_path=tmp_path / "r.sqlite", workers=1, overrides=MAXCOV))
     assert run.solved == 9 and run.failed == 0
     with RunStore(tmp_path / "r.sqlite") as store:
-        from siteplan.sweep import points_in_order
+        from siteplan.analysis.sweep import points_in_order
 
         rows = frontier_rows(points_in_order(store, run.sweep_id, varies), varies)
     covered = [r["residents_covered"] for r in rows]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from benchdata import BENCH, needs_bench
 
-from siteplan import bench
+from siteplan.classic import bench
 from siteplan.cli import main
 
 

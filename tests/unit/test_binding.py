@@ -16,7 +16,7 @@ from __future__ import annotations
 import pytest
 from tinycity import write_city
 
-from siteplan.binding import binding_report
+from siteplan.analysis.binding import binding_report
 
 
 @pytest.fixture(scope="module")

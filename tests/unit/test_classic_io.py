@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from benchdata import BENCH, needs_bench
 
-from siteplan.classic_io import (
+from siteplan.classic.io import (
     floor_euclidean,
     guess_format,
     read_any,
@@ -183,7 +183,7 @@ TINY = Path(__file__).resolve().parents[2] / "scenarios" / "tiny" / "tiny.yaml"
 @pytest.mark.skipif(not TINY.exists(), reason="scenarios/tiny not present")
 def test_scenario_adapter():
     from siteplan.backends import solver_for
-    from siteplan.model.classic import PMedian
+    from siteplan.classic.models import PMedian
 
     d = read_any(TINY)
     assert d.meta["format"] == "scenario"

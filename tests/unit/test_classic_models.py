@@ -7,8 +7,7 @@ import pytest
 from benchdata import BENCH, needs_bench
 
 from siteplan.backends import SolveOptions, solver_for
-from siteplan.errors import InfeasibleError, InputError
-from siteplan.model.classic import (
+from siteplan.classic.models import (
     CFLP,
     UFLP,
     ClassicSolution,
@@ -17,6 +16,7 @@ from siteplan.model.classic import (
     PMedian,
     SetCover,
 )
+from siteplan.errors import InfeasibleError, InputError
 from siteplan.result import Termination
 
 # four clients/sites on a line at 0, 1, 10, 11

@@ -91,7 +91,7 @@ def test_a_bad_residential_value_names_the_column(tmp_path):
 
 
 def test_diagnosis_says_the_care_area_short_in_english_and_chinese(tmp_path):
-    from siteplan.explain import explain_infeasible
+    from siteplan.analysis.explain import explain_infeasible
     from siteplan.report.words_zh import shortfall_zh
 
     # A alone needs 300 + 350 m², but no plot holds more than 500: the binding area rule and the
@@ -110,7 +110,7 @@ S3,hill,3000,200,rural,200000,2500,100,500
 
 
 def test_binding_nudges_and_report_names_come_from_the_rule(tmp_path):
-    from siteplan.binding import default_nudges
+    from siteplan.analysis.binding import default_nudges
     from siteplan.report.i18n import RULE_NAMES, Labels
 
     keys = [n.key for n in default_nudges(load_scenario(city(tmp_path), ON))]

@@ -7,7 +7,7 @@ import json
 import pytest
 from tinycity import four_committees
 
-from siteplan.explain import explain_infeasible, write_diagnosis
+from siteplan.analysis.explain import explain_infeasible, write_diagnosis
 
 
 def _one(diag, group):
@@ -101,7 +101,7 @@ def test_diagnosis_reads_in_chinese_from_the_same_numbers(tmp_path):
 def test_every_row_block_of_the_planning_model_is_classified(tmp_path, preset, standards):
     """A row block belongs to the structure or to the rule that adds it (its row_blocks), and
     says what each of its rows is about, so the elastic model never re-derives it."""
-    from siteplan.elastic import unowned_row_blocks
+    from siteplan.analysis.elastic import unowned_row_blocks
     from siteplan.instance import build_instance
     from siteplan.model.build import build_planning_model
     from siteplan.scenario.load import load_scenario
@@ -116,7 +116,7 @@ def test_every_row_block_of_the_planning_model_is_classified(tmp_path, preset, s
 
 
 def test_diagnose_into_is_the_one_call_solve_needs(tmp_path):
-    from siteplan.explain import diagnose_into
+    from siteplan.analysis.explain import diagnose_into
     from siteplan.scenario.load import load_scenario
 
     ok = load_scenario(four_committees(tmp_path / "a"))

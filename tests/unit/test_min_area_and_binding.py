@@ -118,7 +118,7 @@ def _slack_budget_city(folder: Path, capex: float) -> Path:
 
 
 def test_a_budget_the_plan_uses_little_of_is_not_tight(tmp_path):
-    from siteplan.binding import binding_report
+    from siteplan.analysis.binding import binding_report
 
     # capex 1.0M: B (1.2M) is out of reach, the plan builds A for 0.3M (30% of the budget).
     # +1M lets B in and saves 0.6M: a real effect, but the plan is far from the budget.
@@ -131,7 +131,7 @@ def test_a_budget_the_plan_uses_little_of_is_not_tight(tmp_path):
 
 
 def test_a_fully_used_budget_that_relaxing_does_not_improve_is_not_tight(tmp_path):
-    from siteplan.binding import binding_report
+    from siteplan.analysis.binding import binding_report
 
     # capex 1.2M: B fits exactly (100% used) and is the optimum; +1M cannot improve on it, so
     # the budget is on its limit but does not bind
@@ -159,7 +159,7 @@ def _suboptimal_tiny(tmp_path):
 
 
 def test_binding_base_is_the_plan(tmp_path):
-    from siteplan.binding import binding_report
+    from siteplan.analysis.binding import binding_report
     from siteplan.report.outputs import write_outputs
 
     sub = _suboptimal_tiny(tmp_path)
@@ -171,7 +171,7 @@ def test_binding_base_is_the_plan(tmp_path):
 
 
 def test_a_change_within_the_solvers_gap_is_no_measurable_effect(tmp_path):
-    from siteplan.binding import binding_report
+    from siteplan.analysis.binding import binding_report
 
     # +1 m² per 100 households: the optimum becomes S1 465 m² + S3 124 m² = 8.397M, 37,000
     # above the 8.36M plan: less than the plan's 50,000 gap, so not a measured cost.
@@ -197,7 +197,7 @@ def test_the_cli_binding_on_a_solved_folder_reports_the_plans_total(tmp_path, ru
 
 
 def test_walking_reach_is_structural_in_the_binding_report():
-    from siteplan.binding import binding_report
+    from siteplan.analysis.binding import binding_report
 
     rep = binding_report(solve_scenario(TINY))
     reach = next(r for r in rep.rows if r.key == "reach.walk_m")
@@ -205,7 +205,7 @@ def test_walking_reach_is_structural_in_the_binding_report():
 
 
 def test_the_sweep_report_never_lists_walking_reach_as_binding():
-    from siteplan.sweep_report import binding_rows
+    from siteplan.analysis.sweep_report import binding_rows
 
     # reach 400 m: A and B walk exactly 400 m to S1, so the worst distance / reach is 1.0
     points = []

@@ -6,11 +6,11 @@ import sqlite3
 
 import pytest
 
-from siteplan import compare
+from siteplan.analysis import compare
+from siteplan.analysis.sweep import grid, parse_vary, point_key, sweep_identity
+from siteplan.analysis.sweep_report import binding_rows, frontier_rows, is_monotone, slack
 from siteplan.errors import InputError
-from siteplan.store import RunStore, resolve_store_path
-from siteplan.sweep import grid, parse_vary, point_key, sweep_identity
-from siteplan.sweep_report import binding_rows, frontier_rows, is_monotone, slack
+from siteplan.runs.store import RunStore, resolve_store_path
 
 
 def _record(status="optimal", covered=100, capex=1e6, tables=None):
@@ -158,8 +158,8 @@ def test_compare_table_deltas():
 
 
 def test_sweep_id_must_be_a_plain_name(tmp_path):
+    from siteplan.analysis.sweep import SweepRequest, run_sweep
     from siteplan.generate import CityShape, write_city
-    from siteplan.sweep import SweepRequest, run_sweep
 
     city = write_city(tmp_path / "c", CityShape(30, 20, 1, 0.2, 1000))
     with pytest.raises(InputError, match="not a plain name"):
@@ -188,8 +188,8 @@ def test_cli_errors_are_one_clean_line(tmp_path, run_cli):
 
 
 def test_cluster_address_is_checked_before_joining():
+    from siteplan.analysis.sweep_exec import _reachable, make_executor
     from siteplan.errors import SolverError
-    from siteplan.sweep_exec import _reachable, make_executor
 
     with pytest.raises(InputError, match="not HOST:PORT"):
         _reachable("nonsense", "Ray", "head:6379")

@@ -1,4 +1,4 @@
-"""One benchmark solve in its own process: `python -m siteplan.bench_worker SPEC.json OUT.json`.
+"""One benchmark solve in its own process: `python -m siteplan.classic.bench_worker SPEC.json OUT.json`.
 
 A fresh interpreter per (instance, backend) keeps native solver libraries apart, lets the
 parent kill a run that ignores its time limit, and makes the peak-memory figure (ru_maxrss
@@ -54,7 +54,7 @@ def run_city(spec: dict) -> dict:
 
 def run_spec(spec: dict) -> dict:
     from siteplan.backends import SolveOptions, solver_for
-    from siteplan.bench import make_problem
+    from siteplan.classic.bench import make_problem
 
     if spec["kind"] == "city":
         return run_city(spec)

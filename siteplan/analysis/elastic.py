@@ -171,7 +171,7 @@ def build_elastic(model: Model, pm: PlanningModel, kinds: dict[str, str]) -> Ela
     stray = unowned_row_blocks(model)
     if stray:
         raise ValueError(f"row blocks {stray} belong to no rule: give them to the rule that adds them "
-                         "(its row_blocks), or to siteplan.elastic.STRUCTURAL_ROWS")
+                         "(its row_blocks), or to siteplan.analysis.elastic.STRUCTURAL_ROWS")
     eb = ElasticBuilder(model, pm, kinds)
     for rule in registered():
         eb._rule = rule

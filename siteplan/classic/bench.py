@@ -136,7 +136,7 @@ def instances(suite: str, root: Path) -> list[Instance]:
 
 def make_problem(spec: dict):
     """The classic problem object for a worker spec (see `Instance`)."""
-    from siteplan.model import classic
+    from siteplan.classic import models as classic
 
     params = dict(spec.get("params", {}))
     capacity = params.pop("capacity", None)
@@ -199,7 +199,7 @@ def run_one(inst: Instance, backend: str, time_limit: float | None, threads: int
         sp, op = Path(tmp) / "spec.json", Path(tmp) / "row.json"
         sp.write_text(json.dumps(spec), encoding="utf-8")
         t0 = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "siteplan.bench_worker", str(sp), str(op)],
+        proc = subprocess.Popen([sys.executable, "-m", "siteplan.classic.bench_worker", str(sp), str(op)],
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE)
         try:

@@ -1,10 +1,10 @@
 """Why a scenario has no plan, in plain words with numbers, and what binds in one that does.
 
-`explain_infeasible` solves the elastic model (siteplan.elastic) tier by tier: first the
+`explain_infeasible` solves the elastic model (siteplan.analysis.elastic) tier by tier: first the
 smallest shortfall of the binding (约束性) rules, then of budgets and plot caps, then of
 standard, expected and default rules, then the least cost. What is left short is the
 diagnosis; each rule shortfall is then priced: the least extra budget that would meet it
-with every other shortfall kept as it is. `binding_report` (siteplan.binding) measures
+with every other shortfall kept as it is. `binding_report` (siteplan.analysis.binding) measures
 what the tight rules and budgets of a solved plan cost by re-solving with each nudged.
 """
 
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from siteplan.analysis.elastic import TIERS, WEIGHT, ElasticModel, build_elastic, with_cost
 from siteplan.backends import SolveOptions, solve
-from siteplan.elastic import TIERS, WEIGHT, ElasticModel, build_elastic, with_cost
 from siteplan.errors import NoSolutionError, SolverError
 from siteplan.instance import Instance, build_instance
 from siteplan.model.build import build_planning_model
@@ -447,8 +447,8 @@ def write_diagnosis(diag: Diagnosis, out_dir: str | Path) -> Path:
 
 
 def binding_report(outcome_or_scenario, **kw):
-    """See `siteplan.binding.binding_report` (kept here as the documented entry point)."""
-    from siteplan.binding import binding_report as run
+    """See `siteplan.analysis.binding.binding_report` (kept here as the documented entry point)."""
+    from siteplan.analysis.binding import binding_report as run
 
     return run(outcome_or_scenario, **kw)
 

@@ -4,7 +4,7 @@ Every executor offers the same three calls: `put` (share a large object once), `
 (returns a future with `done()` / `result()`), `close`. Workers run `solve_point` and return
 plain records; only the driver writes the run store. Ray and Dask are optional extras,
 imported only when chosen. On a remote cluster, siteplan must be installed on the workers;
-the scenario itself travels with the task (see `siteplan.runrecord.bundle`), so workers need
+the scenario itself travels with the task (see `siteplan.runs.runrecord.bundle`), so workers need
 no shared filesystem.
 """
 
@@ -29,7 +29,7 @@ def solve_point(bndl: dict, task: dict, say=None) -> dict:
     from siteplan.pipeline import solve_scenario
     from siteplan.plan import Plan
     from siteplan.report.outputs import outcome_record
-    from siteplan.runrecord import failure_record, materialised, plan_dict
+    from siteplan.runs.runrecord import failure_record, materialised, plan_dict
     from siteplan.scenario.load import load_scenario
 
     t0, c0 = time.perf_counter(), time.process_time()

@@ -26,7 +26,7 @@ from pathlib import Path
 from siteplan.errors import InputError
 from siteplan.fileio import check_regular
 from siteplan.outfolder import check_creatable
-from siteplan.runrecord import to_json
+from siteplan.runs.runrecord import to_json
 
 ENV_VAR = "SITEPLAN_STORE"
 DEFAULT_PATH = Path("out") / "runs.sqlite"

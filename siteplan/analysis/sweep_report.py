@@ -28,8 +28,8 @@ import json
 import re
 from pathlib import Path
 
+from siteplan.analysis.sweep import Vary, fmt_value, point_label
 from siteplan.fileio import write_csv_atomic, write_json_atomic, write_text_atomic
-from siteplan.sweep import Vary, fmt_value, point_label
 
 MONEY_PREFIXES = ("budget.", "costs.")
 SOLVED = ("optimal", "feasible")
@@ -181,7 +181,7 @@ def frontier_chart(rows: list[dict], varies: list[Vary], kpi: str, cost: str, pn
 def write_sweep_outputs(store, sweep_id: str, varies: list[Vary], out_dir: str | Path, *,
                         kpi: str = "residents_covered", cost: str = "capex", tol: float = 0.01) -> dict:
     """frontier.csv, standards.csv, frontier.png/.svg and sweep.json in `out_dir`."""
-    from siteplan.sweep import points_in_order
+    from siteplan.analysis.sweep import points_in_order
 
     out = Path(out_dir)
     points = points_in_order(store, sweep_id, varies)

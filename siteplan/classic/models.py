@@ -47,7 +47,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from siteplan.classic_io import LocationData, read_any
+from siteplan.classic.io import LocationData, read_any
 from siteplan.errors import InfeasibleError, InputError
 from siteplan.model.ir import Model, ModelBuilder
 from siteplan.result import SolveOptions, Solver, SolveResult, Termination, relative_gap
@@ -390,7 +390,7 @@ class PMedian(ClassicProblem):
         probe each surviving site with a forced-open Lagrangian before Benders)."""
         if method == "compact":
             return super().solve(solver, options)
-        from siteplan.model import pmedian_reduce as red
+        from siteplan.classic import pmedian_reduce as red
 
         options = _options(options)
         t0 = time.perf_counter()
@@ -463,7 +463,7 @@ def _pmedian_benders_impl(self: PMedian, solver: Solver, options: SolveOptions, 
                           cand: np.ndarray, opened: np.ndarray, heur: np.ndarray, step: float,
                           lbound: float, stats: dict, pre_s: float) -> ClassicResult:
     """The reduced p-median by Benders (see `pmedian_benders`)."""
-    from siteplan.model.pmedian_benders import BendersPMedian
+    from siteplan.classic.pmedian_benders import BendersPMedian
 
     deadline = None if options.time_limit is None else t0 + options.time_limit
     bd = BendersPMedian(self.data.cost, self._weights(), self.p, cand,

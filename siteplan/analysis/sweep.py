@@ -182,7 +182,7 @@ def plan_points(req: SweepRequest) -> _Points:
     """Load the scenario, lay out the grid and settle solver settings and the sweep id, so a
     wrong key, a non-numeric value or a bad id fails before a store or worker is touched."""
     from siteplan.pipeline import solver_settings
-    from siteplan.runrecord import bundle as make_bundle
+    from siteplan.runs.runrecord import bundle as make_bundle
     from siteplan.scenario.load import load_scenario
 
     base = dict(req.overrides or {})
@@ -231,7 +231,7 @@ class _WarmStarts:
         self.plans[i] = plan
 
     def for_point(self, i: int) -> dict | None:
-        from siteplan.store import plan_from_doc
+        from siteplan.runs.store import plan_from_doc
 
         for j in self.pts.neighbours(i):
             if j in self.plans:
@@ -264,7 +264,7 @@ class _Dispatch:
 
     def submit(self, seq: list[int]) -> None:
         """Submit the first point of `seq`, warm-started from its nearest finished neighbour."""
-        from siteplan.sweep_exec import solve_point
+        from siteplan.analysis.sweep_exec import solve_point
 
         pts = self.pts
         i = seq.pop(0)
@@ -334,7 +334,7 @@ def _solve_missing(req: SweepRequest, pts: _Points, store, done: dict, missing: 
                    progress: Callable[[str], None] | None, t0: float) -> None:
     """Solve the missing points on the requested executor; stops its workers (cancelling
     what runs) on any error or Ctrl-C."""
-    from siteplan.sweep_exec import InlineExecutor, make_executor
+    from siteplan.analysis.sweep_exec import InlineExecutor, make_executor
 
     say = progress or (lambda msg: None)
     ex = make_executor(req.executor, workers=req.workers, address=req.address)
@@ -351,7 +351,7 @@ def _solve_missing(req: SweepRequest, pts: _Points, store, done: dict, missing: 
 
 def run_sweep(req: SweepRequest, progress: Callable[[str], None] | None = None) -> SweepRun:
     """Solve every missing point of the grid and commit each one to the store as it ends."""
-    from siteplan.store import RunStore
+    from siteplan.runs.store import RunStore
 
     say = progress or (lambda msg: None)
     t0 = time.perf_counter()
