@@ -123,4 +123,4 @@ def coordinates(tables: Tables, which: str) -> np.ndarray:
 
 
 # the built-in kinds register themselves on import
-from siteplan.distance import euclidean, haversine, matrix  # noqa: F401
+from siteplan.distance import euclidean, haversine, matrix, network  # noqa: F401

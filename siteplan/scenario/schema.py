@@ -27,6 +27,8 @@ class DataTables(Strict):
     sites: str
     #: optional sparse walking distances: committee,site,metres (method: matrix)
     distances: str | None = None
+    #: optional street network, an OpenStreetMap .osm.pbf (method: network)
+    roads: str | None = None
 
 
 def _known_distance(v: str) -> str:
