@@ -42,8 +42,10 @@ def check_reach(scn: Scenario, inst: Instance) -> list[str]:
         spec = scn.spec.distance_spec
         idx, d = distance.get(spec.method).nearest(t, lonely, np.flatnonzero(usable), spec.circuity)
         sids = inst.site_ids[usable][idx]
-        parts = [f"{inst.committee_ids[c]} → {sids[k]} at {d[k]:,.0f} m" for k, c in enumerate(lonely[:5])
-                 if idx[k] >= 0]
+        # a committee with no site at any distance: no distances given for it (matrix), or
+        # its streets connect to no site (network: an island, e.g. across a river)
+        parts = [f"{inst.committee_ids[c]} → {sids[k]} at {d[k]:,.0f} m" if idx[k] >= 0 else
+                 f"{inst.committee_ids[c]} → no site at any distance" for k, c in enumerate(lonely[:5])]
         detail = "; nearest: " + ", ".join(parts) if parts else ""
     reach = sorted({f"{r:,.0f} m" for r in inst.reach_m[lonely]})
     verb = "has" if len(lonely) == 1 else "have"

@@ -68,6 +68,9 @@ def read_roads(path: str) -> tuple[pd.DataFrame, bytes]:
 
     what = "roads file (data.roads)"
     check_regular(path, what, fix="check data.roads in the scenario (paths are relative to the YAML file)")
+    if not str(path).endswith(".pbf"):  # pyrosm opens only *.pbf
+        raise InputError(f"{what} must be an OpenStreetMap .osm.pbf file", where=path,
+                         fix="give an .osm.pbf extract (named *.osm.pbf)")
     size = os.stat(path).st_size
     if size > MAX_ROADS_BYTES:
         raise InputError(f"{what} is {size / (1 << 20):,.0f} MiB; the limit is "
@@ -94,7 +97,7 @@ def read_roads(path: str) -> tuple[pd.DataFrame, bytes]:
                          fix="pip install 'siteplan[geo]'") from None
     try:
         got = pyrosm.OSM(str(path)).get_network(network_type="walking", nodes=True)
-    except Exception as exc:  # a damaged file fails deep inside the protobuf decoder
+    except Exception as exc:  # noqa: BLE001 - a damaged file fails deep in pyrosm's decoder, any type
         raise InputError(f"{what} could not be read as an OpenStreetMap .pbf: {exc}", where=path,
                          fix="re-export the extract; check it with `osmium fileinfo`") from None
     if got is None or got[0] is None or got[1] is None or len(got[1]) == 0:
@@ -216,7 +219,7 @@ class Network(DistanceKind):
                     f"{what} {df['id'].iloc[i]!r} at lon {df['lon'].iloc[i]:.6f}, lat "
                     f"{df['lat'].iloc[i]:.6f} is {snap[i]:,.0f} m from the nearest walkable street "
                     f"(the limit is {MAX_SNAP_M:,.0f} m){more}", where=path,
-                    fix=f"check its lon/lat (WGS 84, lon first), or use a roads extract that covers it")
+                    fix="check its lon/lat (WGS 84, lon first), or use a roads extract that covers it")
         _GRAPHS.insert(0, (roads, g))
         del _GRAPHS[2:]
         return roads, digest

