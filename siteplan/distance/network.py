@@ -162,10 +162,15 @@ class Graph:
         self.tree = cKDTree(_unit(self.lonlat))
 
     def snap(self, lonlat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(node position, metres to it) of each point's nearest street node."""
+        """(node position, metres to it) of each point's nearest street node; of nodes at one
+        spot (OSM has some: a bridge over a street), the lowest OSM id, as the checker."""
         if not len(lonlat):
             return np.zeros(0, dtype=np.int64), np.zeros(0)
-        node = np.asarray(self.tree.query(_unit(lonlat))[1], dtype=np.int64)
+        k = min(4, self.n_nodes)
+        chord, near = self.tree.query(_unit(lonlat), k=k)
+        chord, near = chord.reshape(len(lonlat), k), near.reshape(len(lonlat), k)
+        tied = chord == chord[:, :1]  # positions follow sorted OSM ids: the lowest id wins
+        node = np.where(tied, near, np.iinfo(np.int64).max).min(axis=1).astype(np.int64)
         return node, _haversine(lonlat, self.lonlat[node])
 
     def from_nodes(self, sources: np.ndarray, limit: float = np.inf):
@@ -330,8 +335,7 @@ class NetworkChecker:
             lon, lat = math.radians(point[0]), math.radians(point[1])
             h = (np.sin((self.node_lat - lat) / 2) ** 2
                  + math.cos(lat) * np.cos(self.node_lat) * np.sin((self.node_lon - lon) / 2) ** 2)
-            k = int(np.argmin(h))
-            node = int(self.node_ids[k])
+            node = int(self.node_ids[h == h.min()].min())  # nodes at one spot: the lowest id
             self._snaps[point] = node, _arc(point[0], point[1], *self.where[node])
         return self._snaps[point]
 

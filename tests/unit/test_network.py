@@ -105,6 +105,28 @@ def test_the_model_side_and_the_checker_side_agree(roads, graph):
     assert n_finite > 250
 
 
+def test_nodes_at_one_spot_snap_alike_on_both_sides(roads, graph):
+    """A bridge over a street: two OSM nodes at one spot, on networks that do not meet there.
+    Both sides snap to the lower id, so they agree (not one on the bridge, one below)."""
+    rng = np.random.default_rng(9)
+    x = int(rng.integers(0, len(roads)))
+    a = roads.iloc[x]
+    far = roads.iloc[(x + len(roads) // 2) % len(roads)]
+    lo_id = int(roads[["u", "v"]].to_numpy().min()) - 1  # a lower id than every node
+    bridge = pd.DataFrame({"u": [lo_id], "v": [int(far["u"])], "u_lon": [a["u_lon"]], "u_lat": [a["u_lat"]],
+                           "v_lon": [far["u_lon"]], "v_lat": [far["u_lat"]]})
+    both = pd.concat([roads, bridge], ignore_index=True)
+    t = _tables(both, np.array([[a["u_lon"], a["u_lat"]]]), _near_nodes(graph, rng, 30))
+    kind = distance.get("network")
+    check = kind.checker(t)
+    g = network.Graph(both)
+    assert g.ids[g.snap(np.array([[a["u_lon"], a["u_lat"]]]))[0][0]] == lo_id
+    model = kind.between(t, np.zeros(30, dtype=np.int64), np.arange(30))
+    for s, m in enumerate(model):
+        want = check("C0", f"S{s}")
+        assert (math.isinf(m) and math.isinf(want)) or abs(m - want) <= 1e-6 * max(want, 1.0)
+
+
 def test_a_point_far_from_any_street_is_refused(tmp_path):
     kind = distance.get("network")
     com = pd.DataFrame({"id": ["near", "湖心"], "lon": [26.9431, 27.10], "lat": [60.5258, 60.53]})
