@@ -238,17 +238,22 @@ class Network(DistanceKind):
             return empty, empty, np.zeros(0)
         limit = float(np.max(reach)) / circuity * (1 + 1e-12) + 1e-9
         sources, row = np.unique(cnode, return_inverse=True)
+        order = np.argsort(row, kind="stable")  # committees grouped by their street node
+        starts = np.searchsorted(row[order], np.arange(len(sources) + 1))
         out_c, out_s, out_d = [], [], []
-        by_source = [np.flatnonzero(row == k) for k in range(len(sources))]
         for first, dist in g.from_nodes(sources, limit):
-            at_sites = dist[:, snode]  # batch x sites
-            for k in range(dist.shape[0]):
-                for c in by_source[first + k]:
-                    d = csnap[c] + at_sites[k] + ssnap
-                    ok = np.flatnonzero(d * circuity <= reach[c] + 1e-9)
-                    out_c.append(np.full(len(ok), c, dtype=np.int64))
-                    out_s.append(ok.astype(np.int64))
-                    out_d.append(d[ok] * circuity)
+            at_sites = dist[:, snode]  # batch x sites, inf beyond the limit
+            r, j = np.nonzero(np.isfinite(at_sites))
+            base = at_sites[r, j] + ssnap[j]
+            lo, hi = starts[first + r], starts[first + r + 1]
+            rep = np.repeat(np.arange(len(r)), hi - lo)  # each (source, site) once per committee
+            offset = np.arange(len(rep)) - np.repeat(np.cumsum(hi - lo) - (hi - lo), hi - lo)
+            c = order[lo[rep] + offset]
+            d = (csnap[c] + base[rep]) * circuity
+            ok = d <= reach[c] + 1e-9
+            out_c.append(c[ok].astype(np.int64))
+            out_s.append(j[rep][ok].astype(np.int64))
+            out_d.append(d[ok])
         return sort_pairs(np.concatenate(out_c), np.concatenate(out_s), np.concatenate(out_d), reach)
 
     def between(self, tables, committees, sites):
