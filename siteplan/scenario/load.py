@@ -118,7 +118,7 @@ def parse_value(text: str) -> Any:
 
 
 #: keys of which a scenario may give only one: overriding one drops the other
-_EITHER = {("reach", "walk_m"): "minutes", ("reach", "minutes"): "walk_m"}
+_EITHER: dict[tuple[str, ...], str] = {("reach", "walk_m"): "minutes", ("reach", "minutes"): "walk_m"}
 
 
 def apply_overrides(raw: dict, overrides: dict[str, Any] | None, where: str) -> dict:
