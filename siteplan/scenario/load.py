@@ -12,6 +12,7 @@ import copy
 import difflib
 import hashlib
 import json
+import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -233,7 +234,7 @@ class Scenario:
         return h.hexdigest()[:16]
 
 
-def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+def load_scenario(path: str | os.PathLike[str], overrides: dict[str, Any] | None = None) -> Scenario:
     """Load, merge, override, validate and read tables; raise `InputError` on any problem."""
     path = Path(path)
     if path.is_dir():
