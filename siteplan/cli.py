@@ -8,6 +8,7 @@ clean `error:` line and its exit code (see `siteplan.errors`); `--debug` shows t
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import sys
 

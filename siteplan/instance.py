@@ -14,6 +14,8 @@ import numpy as np
 from siteplan import distance
 from siteplan.errors import InputError
 from siteplan.scenario.load import Scenario
+from siteplan.scenario.presets import ResolvedStandards
+from siteplan.scenario.schema import WorkerBand
 
 MAX_PAIRS = 50_000_000
 
@@ -67,6 +69,13 @@ class Instance:
         return np.bincount(self.pair_c, minlength=self.n_committees)
 
 
+def _band(st: ResolvedStandards, households: int, kind: str) -> WorkerBand:
+    """A committee's worker band; loading the tables already refused a committee without one."""
+    band = st.band_for(households, kind)
+    assert band is not None, f"no worker band for {households} households ({kind})"
+    return band
+
+
 def build_instance(scn: Scenario) -> Instance:
     t, st, spec = scn.tables, scn.standards, scn.spec
     com, sit = t.committees, t.sites
@@ -76,7 +85,7 @@ def build_instance(scn: Scenario) -> Instance:
     urban = (com["kind"] == "urban").to_numpy()
     hh = com["households"].to_numpy(np.int64)
     rate = np.where(urban, st.area_rate["urban"], st.area_rate["rural"])
-    bands = [st.band_for(int(h), k) for h, k in zip(hh, com["kind"])]
+    bands = [_band(st, int(h), k) for h, k in zip(hh, com["kind"])]
     reach = np.where(urban, spec.reach.metres("urban"), spec.reach.metres("rural"))
     excluded = sit["excluded"].to_numpy(bool)
     kind = distance.get(spec.distance_spec.method)

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -28,7 +28,7 @@ from siteplan.plan import Evaluation, Plan, evaluate
 
 __all__ = ["Outcome", "decode", "plan_to_vector", "solve_scenario", "solver_settings"]  # decode and
 # plan_to_vector live in siteplan.model.decode; re-exported for the callers that import them here
-from siteplan.result import SolveResult, Termination
+from siteplan.result import ProgressEvent, SolveResult, Termination
 from siteplan.scenario.load import Scenario, load_scenario
 
 
@@ -120,7 +120,7 @@ def heuristic_start(scn: Scenario, inst: Instance, model: Model, pm: PlanningMod
     lp_open = res.x[pm.y] if res.x is not None else None
     lp_assign = res.x[pm.x] if res.x is not None else None
     plan = warm_start_plan(inst, workers, lp_open, seconds=min(0.1 * limit, 2.0 + inst.n_committees / 1000),
-                           lp_assign=lp_assign, extra_floor=sum(extra) if extra else None)
+                           lp_assign=lp_assign, extra_floor=cast(np.ndarray, sum(extra)) if extra else None)
     if plan is None:
         say("no first plan (the greedy found none that fits every plot); solving without one")
     return plan
@@ -147,7 +147,7 @@ def start_vector(pm: PlanningModel, model: Model, plan: Plan, *, own: bool, say)
     return None
 
 
-def solver_progress(say: Callable[[str], None], model: Model, backend: str) -> Callable[[dict], None]:
+def solver_progress(say: Callable[[str], None], model: Model, backend: str) -> Callable[[ProgressEvent], None]:
     """A progress line per solver event: best plan and bound in the user's terms, and for
     min_cost the gap on the facility part (the part the gap target is about)."""
     money = model.meta.get("objective") in MONEY_PHASES
@@ -159,10 +159,11 @@ def solver_progress(say: Callable[[str], None], model: Model, backend: str) -> C
             rest = float((model.c - fc)[other] @ model.lb[other] + model.offset - model.meta["facility_const"])
 
     def show(v: float) -> str:
-        v = model.user_objective(v)
-        return f"{v / 1e6:,.2f}M" if money else f"{v:,.0f}"
+        u = model.user_objective(v)
+        assert u is not None  # a number in, a number out
+        return f"{u / 1e6:,.2f}M" if money else f"{u:,.0f}"
 
-    def report(ev: dict) -> None:
+    def report(ev: ProgressEvent) -> None:
         inc, bnd = ev.get("incumbent"), ev.get("bound")
         parts = [f"{backend} {ev['seconds']:.0f} s", f"best plan {show(inc)}" if inc is not None else "no plan yet"]
         if bnd is not None:
@@ -229,6 +230,7 @@ def solve_scenario(scenario: Scenario | str | Path, *, backend: str | None = Non
     res = _run(model, name, opts, progress)
     phases = [dict(res.summary(), phase=Phase(spec.objective))]
     if spec.objective == Objective.MAX_COVERAGE and res.status.has_solution:
+        assert res.objective is not None  # a solution has an objective value
         covered = -res.objective
         say(f"phase 2: least cost covering {covered:,.0f} residents")
         model2 = add_coverage_floor(model, pm, covered).replace(warm_start=res.x)
@@ -250,6 +252,7 @@ def solve_scenario(scenario: Scenario | str | Path, *, backend: str | None = Non
     if not res.status.has_solution:
         raise NoSolutionError(f"no plan found within the limits ({res.limit or 'limit'} after "
                               f"{res.solve_seconds:.0f} s)", fix="raise solver.time_limit or try another backend")
+    assert res.x is not None  # has_solution: the backend returned the point
     plan = decode(pm, res.x)
     t3 = time.perf_counter()
     ev = evaluate(scn, plan)
@@ -261,7 +264,7 @@ def solve_scenario(scenario: Scenario | str | Path, *, backend: str | None = Non
             f"(required {v['required']}, got {v['achieved']}); {len(ev.violations)} violation(s)",
             fix="this is a bug or a numerical problem in the solver; try another backend and report it")
     fgap = None
-    if spec.objective == Objective.MIN_COST and res.bound is not None:
+    if spec.objective == Objective.MIN_COST and res.bound is not None and res.objective is not None:
         fvalue = float(model.meta["facility_cost"] @ res.x + model.meta["facility_const"])
         fgap = max(0.0, res.objective - res.bound) / max(abs(fvalue), 1e-9)
     return Outcome(scenario=scn, instance=inst, model=model, result=res, plan=plan, evaluation=ev,

@@ -213,9 +213,9 @@ def evaluate(scn: Scenario, plan: Plan, stated_totals: dict | None = None) -> Ev
         window_staff += f["staff"]
         ctx.facilities.append(f)
     counts: dict[str, int] = {}
-    for c in ctx.committees:
-        if c["site_id"] is not None:
-            counts[c["site_id"]] = counts.get(c["site_id"], 0) + 1
+    for com in ctx.committees:
+        if com["site_id"] is not None:
+            counts[com["site_id"]] = counts.get(com["site_id"], 0) + 1
     for f in ctx.facilities:
         f["served_committees"] = counts.get(f["site_id"], 0)
     wage = spec.costs.worker_per_year

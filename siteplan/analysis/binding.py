@@ -31,7 +31,7 @@ from pathlib import Path
 from siteplan.backends import SolveOptions
 from siteplan.errors import InfeasibleError, NoSolutionError, SiteplanError
 from siteplan.kinds import MONEY_PHASES, Objective, Phase
-from siteplan.plan import Plan, evaluate
+from siteplan.plan import Evaluation, Plan, evaluate
 from siteplan.result import Termination
 from siteplan.scenario.load import Scenario, apply_overrides, validation_error
 
@@ -171,7 +171,7 @@ def solve_gaps(phases: list[dict], options: dict) -> tuple[float | None, float |
 class _Base:
     scn: Scenario
     plan: Plan
-    evaluation: object
+    evaluation: Evaluation
     objective: float | None
     money_gap: float | None
     covered_gap: float | None
@@ -231,6 +231,7 @@ def _describe(r: BindingRow, horizon: float, objective: Objective = Objective.MI
     if relaxes:
         what = f"saves {-d / 1e6:,.2f}M CNY over {horizon:g} years"
     else:
+        assert r.delta_capex is not None and r.delta_opex is not None  # a solved row has its deltas
         what = (f"costs {d / 1e6:,.2f}M CNY more over {horizon:g} years "
                 f"(capex {r.delta_capex / 1e6:+,.2f}M, opex {r.delta_opex / 1e6:+,.2f}M a year)")
     return f"{label}: {what}{tail}"
@@ -315,4 +316,5 @@ def _measure(row: BindingRow, n: Nudge, base: _Base, out) -> None:
     cgaps = [g for g in (base.covered_gap, covered) if g is not None]
     ctol = max(max(cgaps) if cgaps else 0.0, 0.5)
     sign = -1.0 if n.relaxes else 1.0  # a relaxation can only save; a tightening only cost
+    assert row.delta_total is not None and row.delta_covered is not None  # set from the solve first
     row.measurable = bool(sign * row.delta_total > tol or sign * -row.delta_covered > ctol)

@@ -27,6 +27,7 @@ rows are appended, existing column indices (y, a, x, w, n) stay valid for decodi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
@@ -34,6 +35,9 @@ import scipy.sparse as sp
 from siteplan.kinds import Phase
 from siteplan.model.build import PlanningModel
 from siteplan.model.ir import INF, Model
+
+if TYPE_CHECKING:  # pragma: no cover
+    from siteplan.rules.base import Rule
 
 TIERS = ("binding", "capacity", "resource", "standard", "expected", "default")
 #: tier objectives are in thousandths of a relative shortfall: keeps every cost coefficient
@@ -96,7 +100,7 @@ class ElasticBuilder:
         self.var_blocks, self.row_blocks = dict(model.var_blocks), dict(model.row_blocks)
         self.model, self.pm, self.inst, self.kinds = model, pm, pm.inst, kinds
         self.groups: list[SlackGroup] = []
-        self._rule = None  # the rule whose hook is running (for its tier)
+        self._rule: Rule | None = None  # the rule whose hook is running (for its tier)
 
     def keys(self, block: str) -> np.ndarray:
         """What each row of a block is about, as the rule recorded it when adding the rows."""

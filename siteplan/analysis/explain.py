@@ -14,6 +14,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -80,8 +81,8 @@ class Diagnosis:
     feasible: bool
     shortfalls: list[Shortfall]
     proofs: list[str]
-    plan: Plan | None
-    evaluation: Evaluation | None
+    plan: Plan  # the elastic model's least-bad plan (not compliant when infeasible)
+    evaluation: Evaluation
     tier_values: dict
     solver: dict
 
@@ -165,7 +166,8 @@ def _lexicographic(em: ElasticModel, backend: str, opts: SolveOptions, clock: _C
     m = em.model
     ub = m.ub.copy()
     caps: list[tuple[np.ndarray, float]] = []
-    values, x = {}, None
+    values: dict[str, Any] = {}  # tier -> weighted shortfall; "limits" -> the limits hit
+    x: np.ndarray | None = None
     tiers = [t for t in TIERS if em.tier_cost(t).any()]
     for i, tier in enumerate(tiers):
         c = em.tier_cost(tier)
@@ -176,6 +178,7 @@ def _lexicographic(em: ElasticModel, backend: str, opts: SolveOptions, clock: _C
         if not res.status.has_solution:
             raise NoSolutionError(f"the elastic model found no plan ({res.status.value}, tier {tier})",
                                   fix="raise the solver time limit (solver.time_limit)")
+        assert res.objective is not None and res.x is not None  # has_solution
         v = max(0.0, float(res.objective))
         values[tier] = v
         if res.limit:
@@ -231,7 +234,8 @@ def _price(em: ElasticModel, x: np.ndarray, target, backend, opts, clock: _Clock
     res = solve(mm, backend, clock.options(opts, 2, mip_gap=TIER_GAP, abs_gap=TIER_GAP))
     if not res.status.has_solution:
         return {"possible": False}
-    out = {"possible": True}
+    assert res.x is not None  # has_solution
+    out: dict[str, bool | float] = {"possible": True}
     for g in budgets:
         amount = float(g.amounts(res.x).sum())
         # below 0.1% of the budget is the solver's rounding, not a price worth reading
@@ -318,7 +322,7 @@ class _Words:
         left in `self.facts`."""
         from siteplan.rules import owner
 
-        self.facts = {}
+        self.facts: dict[str, Any] = {}
         hit = np.flatnonzero(vals > TOL * np.maximum(1.0, np.abs(vals)) + 1e-6)
         rule = owner(g.rule)
         if rule is None:

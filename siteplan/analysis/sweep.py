@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from siteplan.errors import InputError, SolverError
 from siteplan.kinds import Objective
@@ -253,7 +253,7 @@ class _Dispatch:
     def __init__(self, ex, pts: _Points, warm: _WarmStarts, say, live: bool):
         self.ex, self.pts, self.warm, self.say, self.live = ex, pts, warm, say, live
         self.shared = ex.put(pts.bundle)
-        self.inflight: dict = {}  # future -> (point index, the rest of its run)
+        self.inflight: dict[Any, tuple[int, list[int]]] = {}  # future -> (point index, the rest of its run)
 
     def start(self, missing: list[int]) -> None:
         """Cut the missing points into one run per worker slot and submit each run's first."""
@@ -270,7 +270,7 @@ class _Dispatch:
         i = seq.pop(0)
         task = {"key": point_key(pts.points[i]), "overrides": {**pts.base, **pts.points[i]},
                 "backend": pts.backend, "options": pts.options, "warm_start": self.warm.for_point(i)}
-        args = (self.shared, task)
+        args: tuple[Any, ...] = (self.shared, task)
         if self.live:  # live lines from the running solve
             args += (lambda msg, p=pts.points[i]: self.say(f"  {point_label(p)}: {msg}"),)
         self.inflight[self.ex.submit(solve_point, *args)] = (i, seq)

@@ -15,6 +15,8 @@ import multiprocessing
 import os
 import signal
 import time
+from collections.abc import Callable
+from typing import Any
 
 from siteplan.errors import InputError, SiteplanError, SolverError
 
@@ -165,13 +167,15 @@ class RayExecutor:
             # "local": a new local cluster, even if `ray start` left one running on this machine
             kw = {"address": address} if address else {"address": "local", "num_cpus": workers or 2}
             try:
-                ray.init(**kw, log_to_driver=False, logging_level="ERROR")
+                # ray annotates logging_level as int but takes a level name too (its own default is "info");
+                # unused-ignore: a ray release that fixes the annotation, or no ray installed
+                ray.init(**kw, log_to_driver=False, logging_level="ERROR")  # type: ignore[arg-type, unused-ignore]
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 raise SolverError(f"cannot join the Ray cluster at {address or 'local'}: {exc}",
                                   fix="check --address (e.g. ray://head:10001 or head:6379)") from None
             self.started = not address
         self.workers = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
-        self._fn = {}
+        self._fn: dict[Callable[..., Any], Any] = {}  # function -> its ray remote function
 
     def put(self, obj):
         return self.ray.put(obj)

@@ -54,7 +54,8 @@ def frontier_rows(points: list[dict], varies: list[Vary], kpi: str = "residents_
     """The frontier table (see the module docstring); `points` in grid order."""
     first = varies[0].key
     per_key = first.startswith(MONEY_PREFIXES)
-    rows, prev_of = [], {}
+    rows: list[dict] = []
+    prev_of: dict[tuple, dict] = {}  # the other keys' values -> the point before along `first`
     for p in points:
         t = p.get("totals") or {}
         others = tuple((k, v) for k, v in p["point"].items() if k != first)
@@ -84,7 +85,8 @@ def _num(v):
 def slack(row: dict) -> float | None:
     """Relative slack of a compliance row, or None when it is not a one-number rule."""
     req, ach = row.get("required"), row.get("achieved")
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (req, ach)):
+    if not (isinstance(req, (int, float)) and not isinstance(req, bool)
+            and isinstance(ach, (int, float)) and not isinstance(ach, bool)):
         return None
     scale = max(abs(float(req)), 1e-9)
     if row.get("op") == ">=":

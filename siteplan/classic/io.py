@@ -16,6 +16,7 @@ Costs are stored clients x sites: `cost[i, j]` is serving all of client i from s
 
 from __future__ import annotations
 
+import builtins
 import io
 import math
 import os
@@ -128,7 +129,7 @@ class _Tokens:
                         self.line())
         return v
 
-    def floats(self, n: int, what: str) -> np.ndarray:
+    def floats(self, n: builtins.int, what: str) -> np.ndarray:  # builtins: see rest()
         """Read n numbers at once (fast path), falling back to per-token errors."""
         if self.pos + n > len(self.toks):
             self.pos = len(self.toks)
@@ -148,7 +149,7 @@ class _Tokens:
         self.pos += n
         return arr
 
-    def rest(self) -> int:
+    def rest(self) -> builtins.int:  # in this class body `int` names the method _Tokens.int
         return len(self.toks) - self.pos
 
 

@@ -248,7 +248,7 @@ class _LocalSearch:
         for c, s in enumerate(packing.where):
             self.members[s].add(c)
 
-    def cost(self, s, dl=0.0, dr=0.0) -> float:
+    def cost(self, s: int, dl: float = 0.0, dr: float = 0.0) -> float:
         """Site s's cost with its load and residents changed by dl and dr."""
         p = self.packing
         return self.sites.cst.cost(s, p.load[s] + dl, p.rsum[s] + dr)
@@ -282,11 +282,13 @@ class _LocalSearch:
             if not self.members[s]:
                 self.is_open[s] = False
 
-    def try_drop(self, s) -> bool:
+    def try_drop(self, s: int) -> bool:
         """Close s if its committees fit elsewhere for less than s costs."""
         sites, p = self.sites, self.packing
         need, res, cst = sites.need, sites.res, sites.cst
-        plan, extra_load, extra_res = [], {}, {}
+        plan: list[tuple[int, int]] = []
+        extra_load: dict[int, float] = {}
+        extra_res: dict[int, float] = {}
         delta = -self.cost(s)
         for c in sorted(self.members[s], key=lambda c: -need[c]):
             best, best_d = -1, math.inf
@@ -311,11 +313,12 @@ class _LocalSearch:
         self.is_open[s] = False
         return True
 
-    def try_add(self, s) -> bool:
+    def try_add(self, s: int) -> bool:
         """Open s if committees that move to it save more than it costs."""
         sites, p = self.sites, self.packing
         need, res, cst = sites.need, sites.res, sites.cst
-        movers, l_s, r_s, delta = [], 0.0, 0.0, 0.0
+        movers: list[int] = []
+        l_s, r_s, delta = 0.0, 0.0, 0.0
         freed: dict[int, tuple[float, float]] = {}
         for c in sorted(sites.by_s[s], key=lambda c: -need[c]):
             t = p.where[c]

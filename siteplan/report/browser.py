@@ -19,6 +19,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -119,8 +120,8 @@ class Chromium:
 
     def wait_event(self, method: str, timeout: float | None = None) -> dict | None:
         deadline = time.monotonic() + (timeout or self.timeout)
-        for i, m in enumerate(self.events):
-            if m.get("method") == method:
+        for i, ev in enumerate(self.events):
+            if ev.get("method") == method:
                 return self.events.pop(i)
         while True:
             m = self._read_message(deadline)
@@ -169,10 +170,11 @@ class Chromium:
             res = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True}, session=sid)
             rep.evaluated = res.get("result", {}).get("value")
         if screenshot is not None:
-            params = {"format": "png"}
+            params: dict[str, Any] = {"format": "png"}
             if full_page:
                 m = self.send("Page.getLayoutMetrics", session=sid)
                 size = m.get("cssContentSize") or m.get("contentSize")
+                assert size is not None, "Chromium's layout metrics carry one of the two sizes"
                 params.update(captureBeyondViewport=True,
                               clip={"x": 0, "y": 0, "width": width, "height": min(size["height"], 12000),
                                     "scale": 1})

@@ -72,7 +72,7 @@ def compliance_lines(rows: list[dict], *, all_rows: bool = False) -> list[str]:
     """City-level and summary rows (plus every failing row); `all_rows` shows everything."""
     shown = [r for r in rows if all_rows or not r["scope"].startswith(("facility:", "committee:"))
              or r["ok"] is False]
-    cells = []
+    cells: list[tuple[str, ...]] = []
     for r in shown:
         mark = row_status(r)
         flag = " *" if r.get("overridden") else ""
@@ -84,7 +84,8 @@ def compliance_lines(rows: list[dict], *, all_rows: bool = False) -> list[str]:
     return out
 
 
-_NOT = {">=": "<", "<=": ">", "=": "≠", "in": "not in"}
+# looked up with a row's op, which a row may lack (None: shown as ✗)
+_NOT: dict[str | None, str] = {">=": "<", "<=": ">", "=": "≠", "in": "not in"}
 
 
 def _compact(v) -> str:

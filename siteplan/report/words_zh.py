@@ -8,8 +8,9 @@ the units bureaus read (万元 for money, 平方米 for area). Each rule writes 
 
 from __future__ import annotations
 
-KIND_ZH = {"binding": "约束性", "expected": "预期性", "standard": "规范性", "default": "默认假设",
-           "capacity": "用地", "resource": "预算"}
+# keyed by a shortfall's kind, which a stored shortfall may lack (None: shown as is)
+KIND_ZH: dict[str | None, str] = {"binding": "约束性", "expected": "预期性", "standard": "规范性",
+                                  "default": "默认假设", "capacity": "用地", "resource": "预算"}
 
 
 def wan(v: float) -> str:
@@ -47,7 +48,7 @@ def _price(p: dict | None) -> str:
 
 def shortfall_zh(s: dict) -> str:
     """One shortfall as a Chinese sentence; the English text when its facts are missing."""
-    f, g = s.get("facts") or {}, s.get("group")
+    f, g = s.get("facts") or {}, str(s.get("group") or "")  # rules compare the group by name
     try:
         text = _sentence(g, f, s)
     except (KeyError, TypeError, ValueError, IndexError):

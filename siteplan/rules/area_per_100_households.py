@@ -26,6 +26,81 @@ def _rate_text(rates: dict) -> str:
     return f"{vals[0]:g}" if len(vals) == 1 else " / ".join(f"{k} {v:g}" for k, v in rates.items())
 
 
+def _need_over_caps(scn, inst) -> list[str]:
+    """A committee (facility scope) or a street (street scope) needs more floor area than the
+    plots in reach allow."""
+    from siteplan.checks import names
+
+    reasons = []
+    if scn.standards.area_scope == AreaScope.FACILITY and inst.n_pairs and scn.spec.objective != Objective.MAX_COVERAGE:
+        cap = np.full(inst.n_committees, -1.0)
+        np.maximum.at(cap, inst.pair_c, inst.max_area[inst.pair_s])
+        short = np.flatnonzero((cap >= 0) & (inst.area_need > cap + 1e-9))
+        if len(short):
+            c = short[0]
+            reasons.append(f"committee{'s' if len(short) > 1 else ''} {names(inst.committee_ids[short])} "
+                           f"need{'s' if len(short) == 1 else ''} {inst.area_need[c]:,.0f} m² (for {inst.households[c]:,} "
+                           f"households) but no site within reach allows more than {cap[c]:,.0f} m²")
+    if scn.standards.area_scope == AreaScope.STREET and scn.spec.objective != Objective.MAX_COVERAGE:
+        n_t = len(inst.streets)
+        need = np.bincount(inst.committee_street, weights=inst.area_need, minlength=n_t)
+        usable = ~inst.excluded
+        cap = np.bincount(inst.site_street[usable], weights=inst.max_area[usable], minlength=n_t)
+        for t in np.flatnonzero(need > cap + 1e-9)[:5]:
+            reasons.append(f"street {inst.streets[t]} needs {need[t]:,.0f} m² of facilities but its sites "
+                           f"allow at most {cap[t]:,.0f} m²")
+    return reasons
+
+
+
+
+def _capacity_flow(scn, inst) -> list[str]:
+    """Max-flow proof: committees whose reachable plots cannot hold their need together.
+
+    Even splitting committees across sites (weaker than the model's single site), the
+    floor area that plots in reach allow must cover every committee's need. The committees
+    left on the source side of a minimum cut are a set that provably cannot be housed.
+    """
+    if scn.standards.area_scope != AreaScope.FACILITY or scn.spec.objective == Objective.MAX_COVERAGE or not inst.n_pairs:
+        return []
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import maximum_flow
+
+    from siteplan.checks import names
+
+    n_c, n_s = inst.n_committees, inst.n_sites
+    src, sink = n_c + n_s, n_c + n_s + 1
+    demand = np.floor(inst.area_need).astype(np.int64)  # rounding down keeps the proof valid
+    cap = np.ceil(np.where(inst.excluded, 0.0, inst.max_area)).astype(np.int64)
+    big = int(demand.sum()) + 1
+    rows = np.concatenate([np.full(n_c, src), inst.pair_c, n_c + np.arange(n_s)])
+    cols = np.concatenate([np.arange(n_c), n_c + inst.pair_s, np.full(n_s, sink)])
+    caps = np.concatenate([demand, np.full(inst.n_pairs, big), cap])
+    g = sp.csr_matrix((caps.astype(np.int32) if big < 2**31 else caps, (rows, cols)),
+                      shape=(n_c + n_s + 2, n_c + n_s + 2))
+    g.sum_duplicates()
+    res = maximum_flow(g, src, sink)
+    short = int(demand.sum()) - int(res.flow_value)
+    if short <= 0:
+        return []
+    # committees still reachable from the source in the residual graph form the deficient set
+    flow = res.flow.tocsr()
+    resid = (g - flow).tocsr()
+    resid.data = np.where(resid.data > 0, 1, 0)
+    resid.eliminate_zeros()
+    back = (-flow).tocsr()
+    back.data = np.where(back.data > 0, 1, 0)
+    back.eliminate_zeros()
+    from scipy.sparse.csgraph import breadth_first_order
+
+    reach_set = breadth_first_order((resid + back).tocsr(), src, return_predecessors=False)
+    deficient = np.array(sorted(int(v) for v in reach_set if v < n_c), dtype=np.int64)
+    sites = np.unique(inst.pair_s[np.isin(inst.pair_c, deficient)])
+    return [(f"committees {names(inst.committee_ids[deficient])} need {inst.area_need[deficient].sum():,.0f} m² "
+            f"together, but the plots within their reach ({names(inst.site_ids[sites])}) allow only "
+            f"{inst.max_area[sites].sum():,.0f} m² (short by at least {short:,} m²)")]
+
+
 class AreaPer100Households(Rule):
     id = "area_per_100_households"
     order = 60
@@ -170,6 +245,12 @@ class AreaPer100Households(Rule):
         chk.summary("area_per_100_households", "facilities", fac_ok,
                     round(100 * total_area / covered_hh, 2) if covered_hh else None,
                     st.area_rate, note="achieved = city m² per 100 covered households")
+
+
+    proof_stages = (0, 1)
+
+    def prove_infeasible(self, scn, inst, stage=0):
+        return _need_over_caps(scn, inst) if stage == 0 else _capacity_flow(scn, inst)
 
 
 class AreaScopeRule(Rule):

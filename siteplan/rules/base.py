@@ -113,6 +113,17 @@ class Rule:
     def shortfall(self, eb: ElasticBuilder) -> None:
         """Add its shortfall columns to the elastic model (`eb.group(...)`)."""
 
+    # ------------------------------------------------------------------ proofs
+
+    #: the stages its proofs run in: 0 first; 1 only if no stage-0 proof fired (a proof that
+    #: subsumes cheaper ones, e.g. the max-flow one); 2 always, last (budgets)
+    proof_stages: ClassVar[tuple[int, ...]] = (0,)
+
+    def prove_infeasible(self, scn: Scenario, inst, stage: int = 0) -> list[str]:
+        """Cheap proofs that no plan can meet this rule, in plain words with the numbers
+        (run by `validate` and before every solve; `siteplan.checks` has shared helpers)."""
+        return []
+
     # ------------------------------------------------------------------ words
 
     def describe(self, words, g: SlackGroup, vals: np.ndarray, hit: np.ndarray) -> tuple[str, float, str, list]:

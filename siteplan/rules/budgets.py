@@ -20,6 +20,26 @@ from siteplan.rules.base import MONEY_TOL, Rule, leq
 BUDGET_USED = 0.999
 
 
+def _budgets_below_bounds(scn, inst) -> list[str]:
+    """A budget below what the cheapest conceivable plan must spend."""
+    from siteplan.checks import capex_lower_bound, money, opex_lower_bound
+
+    reasons = []
+    b = scn.spec.budget
+    if b.capex is not None:
+        lb = capex_lower_bound(scn, inst)
+        if lb > b.capex * (1 + 1e-9) + 1:
+            reasons.append(f"capex budget {money(b.capex)} is below the {money(lb)} that the minimum "
+                           "floor area and the sites that must open alone need")
+    if b.opex_per_year is not None:
+        lb, workers = opex_lower_bound(scn, inst)
+        if lb > b.opex_per_year * (1 + 1e-9) + 1:
+            reasons.append(f"opex budget {money(b.opex_per_year)} a year is below the {money(lb)} a year that "
+                           f"the minimum staffing ({workers:,} workers at {inst.worker_cost:,.0f}) and floor "
+                           "area alone need")
+    return reasons
+
+
 class Budgets(Rule):
     id = "budget"
     order = 90
@@ -106,6 +126,12 @@ class Budgets(Rule):
         if budget.opex_per_year is not None:
             chk.add("budget_opex", "city", budget.opex_per_year, round(ctx.opex, 2),
                     leq(ctx.opex, budget.opex_per_year, MONEY_TOL), op="<=")
+
+
+    proof_stages = (2,)
+
+    def prove_infeasible(self, scn, inst, stage=0):
+        return _budgets_below_bounds(scn, inst)
 
 
 RULES = [Budgets()]

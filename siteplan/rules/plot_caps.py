@@ -18,6 +18,19 @@ import numpy as np
 from siteplan.rules.base import AREA_TOL, INF, Rule, leq
 
 
+def _forced_too_small(inst) -> list[str]:
+    """A site that must open whose plot cannot take the minimum facility area."""
+    from siteplan.checks import names
+
+    forced = inst.existing | inst.required
+    bad = np.flatnonzero(forced & (inst.min_area > inst.max_area))
+    if not len(bad):
+        return []
+    return [(f"site{'s' if len(bad) > 1 else ''} {names(inst.site_ids[bad])} must be open but "
+             f"max_area_m2 {inst.max_area[bad[0]]:,.0f} is below the minimum facility area "
+             f"{inst.min_area[bad[0]]:,.0f} m²")]
+
+
 class PlotCaps(Rule):
     id = "max_area"
     order = 50
@@ -105,6 +118,10 @@ class PlotCaps(Rule):
             if sid not in ctx.plan.areas:
                 chk.add("must_stay_open", f"facility:{sid}", "open", "closed", False, op="=",
                         note="existing facilities stay open; required sites must open")
+
+
+    def prove_infeasible(self, scn, inst, stage=0):
+        return _forced_too_small(inst)
 
 
 RULES = [PlotCaps()]

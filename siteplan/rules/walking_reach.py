@@ -9,7 +9,38 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+import numpy as np
+
+from siteplan.kinds import Objective
 from siteplan.rules.base import Rule, leq
+
+
+def _no_site_in_reach(scn, inst) -> list[str]:
+    """Committees with no candidate site within reach, with the nearest one."""
+    from siteplan import distance
+    from siteplan.checks import names
+
+    if scn.spec.objective == Objective.MAX_COVERAGE:
+        return []
+    lonely = np.flatnonzero(inst.pairs_per_committee() == 0)
+    if not len(lonely):
+        return []
+    t = scn.tables
+    usable = ~inst.excluded
+    detail = ""
+    if usable.any():
+        spec = scn.spec.distance_spec
+        idx, d = distance.get(spec.method).nearest(t, lonely, np.flatnonzero(usable), spec.circuity)
+        sids = inst.site_ids[usable][idx]
+        # a committee with no site at any distance: no distances given for it (matrix), or
+        # its streets connect to no site (network: an island, e.g. across a river)
+        parts = [f"{inst.committee_ids[c]} → {sids[k]} at {d[k]:,.0f} m" if idx[k] >= 0 else
+                 f"{inst.committee_ids[c]} → no site at any distance" for k, c in enumerate(lonely[:5])]
+        detail = "; nearest: " + ", ".join(parts) if parts else ""
+    reach = sorted({f"{r:,.0f} m" for r in inst.reach_m[lonely]})
+    verb = "has" if len(lonely) == 1 else "have"
+    return [(f"committee{'s' if len(lonely) > 1 else ''} {names(inst.committee_ids[lonely])} "
+            f"{verb} no candidate site within {' / '.join(reach)}{detail}")]
 
 
 class WalkingReach(Rule):
@@ -45,6 +76,10 @@ class WalkingReach(Rule):
         # achieved keeps its precision: a rounded worst case could print exactly as the limit it fails
         chk.summary("walking_reach", "served committees", reach_ok, worst, 1.0, op="<=",
                     note="achieved = worst distance / reach")
+
+
+    def prove_infeasible(self, scn, inst, stage=0):
+        return _no_site_in_reach(scn, inst)
 
 
 RULES = [WalkingReach()]

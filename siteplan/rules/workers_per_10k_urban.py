@@ -16,6 +16,20 @@ from pydantic import Field
 from siteplan.rules.base import Rule, n_zh
 
 
+def _bands_below_density(scn, inst) -> list[str]:
+    """The bands' most urban workers fall short of the density's need."""
+    from siteplan.checks import min_workers
+
+    need = math.ceil(inst.required_workers - 1e-9)
+    _, most = min_workers(inst)
+    if most < need:
+        rate = scn.standards.workers_per_10k_urban
+        return [(f"the committee_workers bands allow at most {most:,} urban workers "
+                f"({1e4 * most / max(1, inst.residents[inst.urban].sum()):.1f} per 10,000 urban residents), "
+                f"but {rate:g} per 10,000 needs {need:,}")]
+    return []
+
+
 class WorkersPer10kUrban(Rule):
     id = "workers_per_10k_urban"
     order = 70
@@ -90,6 +104,10 @@ class WorkersPer10kUrban(Rule):
         chk.add("workers_per_10k_urban", "city", st.workers_per_10k_urban, density,
                 urban_res == 0 or urban_workers >= math.ceil(need_workers - 1e-9),
                 note=f"{urban_workers:,} workers for {urban_res:,} urban residents")
+
+
+    def prove_infeasible(self, scn, inst, stage=0):
+        return _bands_below_density(scn, inst)
 
 
 RULES = [WorkersPer10kUrban()]

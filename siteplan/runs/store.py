@@ -158,6 +158,7 @@ class RunStore:
         marks = ", ".join("?" for _ in values)
         with self._transaction():
             cur = self.conn.execute(f"INSERT INTO runs ({cols}) VALUES ({marks})", list(values.values()))
+            assert cur.lastrowid is not None  # an INSERT sets it
             run_id = int(cur.lastrowid)
             for name, blob in (record.get("tables") or {}).items():
                 sha = hashlib.sha256(blob).hexdigest()

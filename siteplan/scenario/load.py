@@ -12,6 +12,7 @@ import copy
 import difflib
 import hashlib
 import json
+import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,7 +119,7 @@ def parse_value(text: str) -> Any:
 
 
 #: keys of which a scenario may give only one: overriding one drops the other
-_EITHER = {("reach", "walk_m"): "minutes", ("reach", "minutes"): "walk_m"}
+_EITHER: dict[tuple[str, ...], str] = {("reach", "walk_m"): "minutes", ("reach", "minutes"): "walk_m"}
 
 
 def apply_overrides(raw: dict, overrides: dict[str, Any] | None, where: str) -> dict:
@@ -233,7 +234,7 @@ class Scenario:
         return h.hexdigest()[:16]
 
 
-def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+def load_scenario(path: str | os.PathLike[str], overrides: dict[str, Any] | None = None) -> Scenario:
     """Load, merge, override, validate and read tables; raise `InputError` on any problem."""
     path = Path(path)
     if path.is_dir():

@@ -236,8 +236,8 @@ def test_the_nearest_site_in_a_reach_message_comes_from_the_kind(tmp_path):
     and nothing was said when a matrix scenario had no coordinates)."""
     from tinycity import four_committees
 
-    from siteplan.checks import check_reach
     from siteplan.instance import build_instance
+    from siteplan.rules.walking_reach import _no_site_in_reach as check_reach
     from siteplan.scenario.load import load_scenario
 
     path = four_committees(tmp_path / "city")
