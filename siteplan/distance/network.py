@@ -38,9 +38,9 @@ import numpy as np
 import pandas as pd
 
 from siteplan.distance import DistanceKind, coordinates, register, sort_pairs
+from siteplan.distance.haversine import metres, unit_vectors
 from siteplan.errors import InputError
 
-EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG), as the haversine kind
 MAX_ROADS_BYTES = 200 << 20  # a district's extract is a few MB; a country is gigabytes
 MAX_SNAP_M = 500.0  # a committee or site this far from any street is misplaced
 MIN_EDGE_M = 1e-9  # two OSM nodes at one spot: an edge of (almost) zero length, kept an edge
@@ -118,18 +118,6 @@ def read_roads(path: str) -> tuple[pd.DataFrame, bytes]:
 
 
 # ------------------------------------------------------------------ model side
-def _unit(lonlat: np.ndarray) -> np.ndarray:
-    lon, lat = np.radians(lonlat[:, 0]), np.radians(lonlat[:, 1])
-    return np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
-
-
-def _haversine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    lon1, lat1 = np.radians(a[:, 0]), np.radians(a[:, 1])
-    lon2, lat2 = np.radians(b[:, 0]), np.radians(b[:, 1])
-    h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
-
-
 class Graph:
     """The walking network as a symmetric scipy CSR matrix over node positions 0..n-1, with
     each node's lon/lat and a KD-tree for snapping."""
@@ -146,7 +134,7 @@ class Graph:
         b = roads[["v_lon", "v_lat"]].to_numpy(float)
         self.lonlat = np.zeros((len(ids), 2))
         self.lonlat[iu], self.lonlat[iv] = a, b
-        w = np.maximum(_haversine(a, b), MIN_EDGE_M)
+        w = np.maximum(metres(a, b), MIN_EDGE_M)
         # parallel segments: keep the shortest (a CSR build would add them up)
         lo, hi = np.minimum(iu, iv), np.maximum(iu, iv)
         order = np.lexsort((w, hi, lo))
@@ -159,7 +147,7 @@ class Graph:
                               shape=(n, n)).tocsr()
         self.ids = ids
         self.n_nodes, self.n_edges = n, len(w)
-        self.tree = cKDTree(_unit(self.lonlat))
+        self.tree = cKDTree(unit_vectors(self.lonlat))
 
     def snap(self, lonlat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(node position, metres to it) of each point's nearest street node; of nodes at one
@@ -167,11 +155,11 @@ class Graph:
         if not len(lonlat):
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         k = min(4, self.n_nodes)
-        chord, near = self.tree.query(_unit(lonlat), k=k)
+        chord, near = self.tree.query(unit_vectors(lonlat), k=k)
         chord, near = chord.reshape(len(lonlat), k), near.reshape(len(lonlat), k)
         tied = chord == chord[:, :1]  # positions follow sorted OSM ids: the lowest id wins
         node = np.where(tied, near, np.iinfo(np.int64).max).min(axis=1).astype(np.int64)
-        return node, _haversine(lonlat, self.lonlat[node])
+        return node, metres(lonlat, self.lonlat[node])
 
     def from_nodes(self, sources: np.ndarray, limit: float = np.inf):
         """Yield (first row, path metres from sources[first:first+k] to every node), the
