@@ -1,0 +1,1 @@
+"""Coordinate reference systems siteplan meets in Chinese planning data (see `gcj02`)."""
