@@ -10,11 +10,12 @@ The run bundle copies each input in its own format: `bundle_name(key, path)` is 
 name it gets in an output folder's `inputs/` (`committees.csv`; a GIS layer would keep its
 own extension), and `is_bundle_name` is what a bundle may contain.
 
-Adding a format (GeoPackage, GeoJSON via pyogrio) is one module with `NAME`, `SUFFIXES`
+GIS layers (GeoPackage, GeoJSON, Shapefile) are `siteplan.io.gis`. Adding a format is one module with `NAME`, `SUFFIXES`
 (lower case, with the dot; the first is the one bundles use) and
 `read(path, what, limit, fix) -> RawTable`, plus its name in `BUILT_IN` (or a `register`
-call). A format made of several files (a shapefile's .shp/.dbf/.prj) needs the bundle to
-carry a folder per table; today a table is one file.
+call). A format made of several files (a shapefile's .shp/.dbf/.prj) would need the bundle to
+carry a folder per table; today a table is one file, so such suffixes are listed in the
+module's `NOT_BUNDLED`: read in place, refused by `bundle_name` with the fix to convert.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class RawTable:
 
 
 #: the format modules shipped in this package, imported when first needed
-BUILT_IN = ("csv", "pbf")
+BUILT_IN = ("csv", "pbf", "gis")
 _FORMATS: dict[str, ModuleType] = {}
 
 
@@ -84,12 +85,19 @@ def bundle_name(key: str, path: str | Path) -> str:
     """The file name table `key` read from `path` gets in a bundle's `inputs/` folder."""
     suffix = Path(path).suffix.lower()
     mod = format_for(path)
+    if suffix in getattr(mod, "NOT_BUNDLED", ()):
+        from siteplan.errors import InputError
+
+        raise InputError(f"the {key} table {Path(path).name} is made of several files and a run keeps "
+                         "one file per table", where=str(path),
+                         fix="convert it to a GeoPackage (QGIS: Export > Save Features As > GPKG)")
     return f"{key}{suffix if suffix in mod.SUFFIXES else mod.SUFFIXES[0]}"
 
 
 def is_bundle_name(key: str, name: str) -> bool:
     """Whether `name` is a file name `bundle_name(key, ...)` can produce (a store is input:
     nothing else may be written from it)."""
-    suffixes = {s for mod in _formats().values() for s in mod.SUFFIXES}
+    suffixes = {s for mod in _formats().values() for s in mod.SUFFIXES
+                if s not in getattr(mod, "NOT_BUNDLED", ())}
     m = re.fullmatch(re.escape(key) + r"(\.[a-z0-9]+)", name)
     return m is not None and m.group(1) in suffixes

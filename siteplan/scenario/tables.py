@@ -184,6 +184,7 @@ def _start_table(path: str, what: str, columns, limit: int, fix: str):
     if len(df) > limit:
         raise InputError(f"{what} table has {len(df)} rows; the limit is {limit}", where=path)
     out = pd.DataFrame({"id": _ids(df, path, what[:-1])})
+    out.attrs.update(df.attrs)  # a GIS layer's metric CRS (siteplan.io.gis.METRIC_CRS)
     out["street"] = df["street"].astype(str).str.strip()
     return df, out, blob
 
@@ -261,12 +262,26 @@ def read_distances(path: str, committee_ids, site_ids) -> tuple[pd.DataFrame, by
     return df[["committee", "site", "metres"]], blob
 
 
+def _same_plane(spec, committees: pd.DataFrame, sites: pd.DataFrame, cols) -> None:
+    """x, y metres from two GIS layers must lie on one plane (a CSV's x, y are taken to be on
+    the plane of the other table)."""
+    from siteplan.io.gis import METRIC_CRS
+
+    a, b = committees.attrs.get(METRIC_CRS), sites.attrs.get(METRIC_CRS)
+    if tuple(cols) == ("x", "y") and a and b and a != b:
+        raise InputError(f"the committees layer gives metres in {a} and the sites layer in {b}",
+                         where=f"{spec.data.committees}, {spec.data.sites}",
+                         fix="save both layers in one projected CRS (e.g. the same Gauss-Krüger "
+                             "zone), or use distance: haversine")
+
+
 def read_tables(spec, standards, where: str) -> Tables:
     """Both tables (and the distance matrix); a committee must fall in a worker band."""
     method = spec.distance_spec.method
     dist = distance.get(method)
     committees, b1 = read_committees(spec.data.committees, method)
     sites, b2 = read_sites(spec.data.sites, method)
+    _same_plane(spec, committees, sites, dist.columns)
     extra, b3 = {}, b""
     for key, holds in dist.needs.items():
         path = getattr(spec.data, key, None)
