@@ -130,14 +130,14 @@ def _coordinates(gdf, what: str, layer: str):
     if not (np.isfinite(lon).all() and np.isfinite(lat).all()):
         raise InputError(f"{what}: some coordinates fall outside the layer's CRS ({src.to_string()})",
                          where=layer, fix="check the layer's CRS is the one its coordinates are in")
-    if _is_transverse_mercator_metres(src):
+    if is_transverse_mercator_metres(src):
         return lon, lat, px, py, src.to_string()
     metric = utm_for(float(np.median(lon)), float(np.median(lat)))
     x, y = Transformer.from_crs(src, metric, always_xy=True).transform(px, py)
     return lon, lat, np.asarray(x, dtype=float), np.asarray(y, dtype=float), metric
 
 
-def _is_transverse_mercator_metres(crs) -> bool:
+def is_transverse_mercator_metres(crs) -> bool:
     if not crs.is_projected:
         return False
     op = crs.coordinate_operation

@@ -52,6 +52,21 @@ class DistanceSpec(Strict):
         return _known_distance(v)
 
 
+class CoordinatesSpec(Strict):
+    """The coordinate system of CSV tables' coordinates (a GIS layer's own CRS wins): gcj02,
+    wgs84, cgcs2000, or an EPSG code (siteplan.geo.convert). Geographic ones are read from
+    lon, lat columns, projected ones from x, y; the distance kind gets what it needs."""
+
+    crs: str
+
+    @field_validator("crs")
+    @classmethod
+    def _known_crs(cls, v: str) -> str:
+        from siteplan.geo.convert import check_crs
+
+        return check_crs(v)
+
+
 class ReachSpec(Strict):
     walk_m: float | None = Field(None, gt=0, le=50_000)
     minutes: float | None = Field(None, gt=0, le=600)
@@ -133,6 +148,7 @@ class ScenarioSpec(Strict):
     preset: str = "national"
     data: DataTables
     distance: str | DistanceSpec = "euclidean"
+    coordinates: CoordinatesSpec | None = None
     reach: ReachSpec = ReachSpec(walk_m=1000)
     standards: Standards = Standards()
     costs: Costs = Costs()

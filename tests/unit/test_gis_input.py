@@ -188,3 +188,78 @@ def test_gpkg_committees_solve_and_check(tmp_path):
     assert main(["solve", str(scen), "--out", str(out), "--no-store", "--quiet"]) == 0
     assert (out / "inputs" / "committees.gpkg").is_file()
     assert main(["check", str(out)]) == 0
+
+
+# ---------------------------------------------------------------- CSV with a declared CRS
+
+def _csv_city(folder, head: str, committees, sites, **scenario):
+    """committees/sites as (id, a, b) in the columns of `head` ("lon,lat" or "x,y")."""
+    import yaml
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "committees.csv").write_text(
+        f"id,street,kind,{head},households,residents\n"
+        + "".join(f"{i},东街道,urban,{float(a)!r},{float(b)!r},1000,2500\n" for i, a, b in committees), encoding="utf-8")
+    (folder / "sites.csv").write_text(
+        f"id,street,{head},kind,fixed_cost,cost_per_m2,opex_per_m2_year,max_area_m2\n"
+        + "".join(f"{i},东街道,{float(a)!r},{float(b)!r},urban,0,1000,0,1000\n" for i, a, b in sites), encoding="utf-8")
+    doc = {"name": "crs", "data": {"committees": "committees.csv", "sites": "sites.csv"}, **scenario}
+    (folder / "scenario.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    return folder / "scenario.yaml"
+
+
+def test_csv_gcj02_is_undone_for_haversine_and_warns(tmp_path):
+    from siteplan.errors import SiteplanWarning
+    from siteplan.scenario.load import load_scenario
+
+    lon, lat = np.array([116.397, 116.407, 116.417]), np.array([39.909, 39.915, 39.905])
+    g_lon, g_lat = to_gcj02(lon, lat)
+    scen = _csv_city(tmp_path, "lon,lat", list(zip(["C1", "C2", "C3"], g_lon, g_lat)),
+                     [("S1", float(g_lon[1]), float(g_lat[1]))],
+                     distance="haversine", coordinates={"crs": "gcj02"})
+    with pytest.warns(SiteplanWarning, match=r"GCJ-02 to WGS84 moved the points by a median 5\d\d m") as rec:
+        tables = load_scenario(scen).tables
+    assert not any("nearest-neighbour" in str(w.message) for w in rec)  # ~850 m apart > ~560 m
+    got = tables.committees[["lon", "lat"]].to_numpy(float)
+    assert np.max(GEOD.inv(got[:, 0], got[:, 1], lon, lat)[2]) < 0.01
+
+
+def test_gcj02_warning_when_points_are_closer_than_the_shift(tmp_path):
+    from siteplan.errors import SiteplanWarning
+    from siteplan.scenario.load import load_scenario
+
+    lon, lat = 116.397 + np.arange(4) * 0.001, np.full(4, 39.909)  # ~85 m apart
+    scen = _csv_city(tmp_path, "lon,lat", [(f"C{i}", a, b) for i, (a, b) in enumerate(zip(lon, lat))],
+                     [("S1", float(lon[0]), float(lat[0]))], distance="haversine",
+                     coordinates={"crs": "gcj02"})
+    with pytest.warns(SiteplanWarning) as rec:
+        load_scenario(scen)
+    assert any("nearest-neighbour spacing" in str(w.message) for w in rec)
+
+
+def test_csv_gauss_kruger_metres_to_lonlat_and_geographic_to_metres(tmp_path):
+    from siteplan.scenario.load import load_scenario
+
+    x0, y0 = Transformer.from_crs("EPSG:4490", "EPSG:4526", always_xy=True).transform(LON0, LAT0)
+    pts = [("C1", x0, y0), ("C2", x0 + 300.0, y0 + 200.0)]
+    scen = _csv_city(tmp_path / "a", "x,y", pts, [("S1", x0 + 100.0, y0)], distance="haversine",
+                     coordinates={"crs": "EPSG:4526"})
+    got = load_scenario(scen).tables.committees[["lon", "lat"]].to_numpy(float)
+    lon, lat = Transformer.from_crs("EPSG:4526", "EPSG:4326", always_xy=True).transform(
+        [p[1] for p in pts], [p[2] for p in pts])
+    assert np.max(GEOD.inv(got[:, 0], got[:, 1], lon, lat)[2]) < 0.01
+    # the same places as CGCS2000 lon/lat, euclidean: metres in the UTM zone of their centre
+    scen = _csv_city(tmp_path / "b", "lon,lat", [("C1", lon[0], lat[0]), ("C2", lon[1], lat[1])],
+                     [("S1", float(lon[0]), float(lat[0]))], coordinates={"crs": "cgcs2000"})
+    got = load_scenario(scen).tables.committees[["x", "y"]].to_numpy(float)
+    x, y = Transformer.from_crs("EPSG:4490", "EPSG:32650", always_xy=True).transform(lon, lat)
+    assert np.max(np.hypot(got[:, 0] - x, got[:, 1] - y)) < 0.01
+
+
+def test_unknown_crs_is_a_scenario_error(tmp_path):
+    from siteplan.scenario.load import load_scenario
+
+    scen = _csv_city(tmp_path, "x,y", [("C1", 0.0, 0.0)], [("S1", 0.0, 0.0)],
+                     coordinates={"crs": "mars"})
+    with pytest.raises(InputError, match="unknown coordinate system"):
+        load_scenario(scen)
