@@ -84,8 +84,9 @@ def write_plan_files(doc: dict, out: Path) -> Path:
     return out
 
 
-def write_outputs(outcome, out_dir: str | Path) -> Path:
-    """Write the whole output folder; every file lands atomically."""
+def write_outputs(outcome, out_dir: str | Path, *, geojson: bool = False) -> Path:
+    """Write the whole output folder; every file lands atomically. plan.gpkg holds the plan's
+    GIS layers (`siteplan.report.gis`); `geojson` adds them as EPSG:4326 GeoJSON files."""
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -94,6 +95,11 @@ def write_outputs(outcome, out_dir: str | Path) -> Path:
     scn, ev = outcome.scenario, outcome.evaluation
     doc = plan_document(scn, outcome.plan, ev, solver_block(outcome), outcome.status.value)
     write_inputs(scn, out)
+    from siteplan.report import gis
+
+    gis.write_gpkg(scn, doc, out)
+    if geojson:
+        gis.write_geojson(scn, doc, out)
     return write_plan_files(doc, out)
 
 
