@@ -115,7 +115,7 @@ def test_haversine_layers_are_epsg_4326_and_geojson_on_request(tiny_dir, tmp_pat
         assert meta["crs"] == "EPSG:4326" and meta["geometry_type"] == kind
     assert len(pyogrio.raw.read(str(out / "plan.facilities.geojson"))[2]) == len(doc["facilities"])
     # the circle is the reach in metres, not in degrees: ~1 km radius at Beijing
-    geoms, cols = _read(out / "plan.gpkg", "walksheds")[1:]
+    geoms = _read(out / "plan.gpkg", "walksheds")[1]
     ring = np.array(geoms[0].exterior.coords)
     assert 0.005 < np.ptp(ring[:, 1]) < 0.05
     code, stdout, stderr = run_cli("check", out)
