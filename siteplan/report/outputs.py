@@ -138,7 +138,23 @@ def export_record(run: dict, out_dir: str | Path) -> Path:
     except OSError as exc:
         raise InputError(f"cannot create output folder: {exc.strerror}", where=str(out)) from None
     write_bundle(run["resolved"], run.get("tables") or {}, out, SCENARIO_FILE)
+    _export_gpkg(out, doc)
     return write_plan_files(doc, out)
+
+
+def _export_gpkg(out: Path, doc: dict) -> None:
+    """plan.gpkg for an exported run, drawn from the bundle just written (as `solve` draws it).
+    A record whose bundle no longer loads (older store, changed schema) is exported without it:
+    `siteplan check` says what is wrong with that bundle."""
+    from siteplan.errors import SiteplanError
+    from siteplan.report import gis
+    from siteplan.scenario.load import load_scenario
+
+    try:
+        scn = load_scenario(out / SCENARIO_FILE)
+    except SiteplanError:
+        return
+    gis.write_gpkg(scn, doc, out)
 
 
 MAX_PLAN_BYTES = 1 << 30
