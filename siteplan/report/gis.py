@@ -37,6 +37,8 @@ LAYERS = ("facilities", "committees", "assignments", "walksheds")
 GEOJSON_FILES = {layer: f"plan.{layer}.geojson" for layer in LAYERS}
 LONLAT_KINDS = ("haversine", "network")
 _QUAD_SEGS = 16
+#: gpkg_contents.last_change of every layer (GDAL stamps the wall clock otherwise)
+FIXED_DATE = "2000-01-01T00:00:00.000Z"
 
 
 def layer_crs(scn) -> str | None:
@@ -159,12 +161,18 @@ def write_gpkg(scn, doc: dict, out: Path) -> Path | None:
     layers = build_layers(scn, doc)
     crs = layer_crs(scn)
     tmp = _tmp(out, GPKG_FILE)
+    from pyogrio import get_gdal_config_option, set_gdal_config_options
+
+    before = get_gdal_config_option("OGR_CURRENT_DATE")
+    # a fixed timestamp: the same plan gives the same bytes (`runs export` == `solve`)
+    set_gdal_config_options({"OGR_CURRENT_DATE": FIXED_DATE})
     try:
         for i, layer in enumerate(LAYERS):
             geoms, records = layers[layer]
             _write_layer(tmp, layer, geoms, records, crs, "GPKG", append=i > 0)
         os.replace(tmp, out / GPKG_FILE)
     finally:
+        set_gdal_config_options({"OGR_CURRENT_DATE": before})
         tmp.unlink(missing_ok=True)
     return out / GPKG_FILE
 
