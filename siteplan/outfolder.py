@@ -34,7 +34,8 @@ OWNED_NAMES = frozenset({
     MARKER, "plan.json", "facilities.csv", "committees.csv", "compliance.csv", "totals.csv",
     "scenario.resolved.yaml", "inputs", "diagnostic_plan.json", "diagnosis.txt", "binding.json",
     "report.html", "frontier.csv", "frontier.md", "frontier.png", "frontier.svg", "standards.csv",
-    "sweep.json", "scenario.yaml",
+    "sweep.json", "scenario.yaml", "plan.gpkg", "plan.facilities.geojson", "plan.committees.geojson",
+    "plan.assignments.geojson", "plan.walksheds.geojson",
 })
 
 

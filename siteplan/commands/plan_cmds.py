@@ -72,8 +72,10 @@ def interrupts_held():
 @click.option("--no-explain", is_flag=True, help="On infeasibility, skip the elastic diagnosis (fast exit 4).")
 @click.option("--force", is_flag=True, help="Write into a non-empty --out folder siteplan did not write "
               "(its other files are kept).")
+@click.option("--geojson", is_flag=True, help="Also write the plan's GIS layers as EPSG:4326 GeoJSON, one "
+              "plan.<layer>.geojson per layer (lon/lat scenarios only).")
 def solve_cmd(scenario, out_dir, solver, time_limit, mip_gap, threads, sets, as_json, quiet, store_path,
-              no_store, no_explain, force):
+              no_store, no_explain, force, geojson):
     """Solve SCENARIO and write plan.json, CSV tables and a summary to --out.
 
     When no plan can meet every rule, the folder gets a diagnosis instead (plan.json with
@@ -86,6 +88,10 @@ def solve_cmd(scenario, out_dir, solver, time_limit, mip_gap, threads, sets, as_
     from siteplan.scenario.load import load_scenario
 
     scn = load_scenario(scenario, parse_sets(sets))
+    if geojson:  # refused before solving: x,y metres with no CRS cannot become lon/lat
+        from siteplan.report.gis import check_geojson
+
+        check_geojson(scn)
     store = None
     if not no_store:  # a bad --store is found now, not after the solve
         from siteplan.runs.store import check_store
@@ -108,7 +114,7 @@ def solve_cmd(scenario, out_dir, solver, time_limit, mip_gap, threads, sets, as_
         except KeyboardInterrupt:
             raise Interrupted("nothing saved") from None
         with interrupts_held() as held:  # from here on the plan is saved whole, then Ctrl-C counts
-            write_outputs(outcome, stage.path)
+            write_outputs(outcome, stage.path, geojson=geojson)
             out = stage.commit()
             if store is not None:
                 from siteplan.runs.store import record_outcome
@@ -123,7 +129,8 @@ def solve_cmd(scenario, out_dir, solver, time_limit, mip_gap, threads, sets, as_
                               ensure_ascii=False, indent=1))
     else:
         click.echo(summary_text(doc))
-        click.echo(f"  outputs     {out}/plan.json, facilities.csv, committees.csv, compliance.csv")
+        click.echo(f"  outputs     {out}/plan.json, facilities.csv, committees.csv, compliance.csv"
+                   + (", plan.gpkg" if (out / "plan.gpkg").is_file() else ""))
         if store is not None:
             click.echo(f"  run store   run {run_id} in {store}")
 

@@ -84,8 +84,9 @@ def write_plan_files(doc: dict, out: Path) -> Path:
     return out
 
 
-def write_outputs(outcome, out_dir: str | Path) -> Path:
-    """Write the whole output folder; every file lands atomically."""
+def write_outputs(outcome, out_dir: str | Path, *, geojson: bool = False) -> Path:
+    """Write the whole output folder; every file lands atomically. plan.gpkg holds the plan's
+    GIS layers (`siteplan.report.gis`); `geojson` adds them as EPSG:4326 GeoJSON files."""
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -94,6 +95,11 @@ def write_outputs(outcome, out_dir: str | Path) -> Path:
     scn, ev = outcome.scenario, outcome.evaluation
     doc = plan_document(scn, outcome.plan, ev, solver_block(outcome), outcome.status.value)
     write_inputs(scn, out)
+    from siteplan.report import gis
+
+    gis.write_gpkg(scn, doc, out)
+    if geojson:
+        gis.write_geojson(scn, doc, out)
     return write_plan_files(doc, out)
 
 
@@ -132,7 +138,23 @@ def export_record(run: dict, out_dir: str | Path) -> Path:
     except OSError as exc:
         raise InputError(f"cannot create output folder: {exc.strerror}", where=str(out)) from None
     write_bundle(run["resolved"], run.get("tables") or {}, out, SCENARIO_FILE)
+    _export_gpkg(out, doc)
     return write_plan_files(doc, out)
+
+
+def _export_gpkg(out: Path, doc: dict) -> None:
+    """plan.gpkg for an exported run, drawn from the bundle just written (as `solve` draws it).
+    A record whose bundle no longer loads (older store, changed schema) is exported without it:
+    `siteplan check` says what is wrong with that bundle."""
+    from siteplan.errors import SiteplanError
+    from siteplan.report import gis
+    from siteplan.scenario.load import load_scenario
+
+    try:
+        scn = load_scenario(out / SCENARIO_FILE)
+    except SiteplanError:
+        return
+    gis.write_gpkg(scn, doc, out)
 
 
 MAX_PLAN_BYTES = 1 << 30

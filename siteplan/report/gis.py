@@ -1,0 +1,208 @@
+"""GIS layers of a plan: `plan.gpkg` beside plan.json, and GeoJSON on request.
+
+Four layers, built from the plan document and the scenario's own tables:
+
+- `facilities` (points): every plan.json facility attribute, one row per open facility;
+- `committees` (points): every plan.json committee attribute (assigned `site_id`, walk
+  `distance_m`), one row per committee;
+- `assignments` (lines): committee -> its site, one row per served committee. Straight lines
+  for every kind, `network` included (the walking path is not drawn yet);
+- `walksheds` (polygons): per open facility, a circle of the walking reach around the site
+  (the largest reach among the committees it serves, else the reach of the site's kind).
+  For `haversine` and `network` the circle is built in an azimuthal equidistant projection
+  on the same sphere the distances use, centred on the site; for `network` it is the
+  straight-line bound of the area reachable on the streets, not the street area itself.
+  The polygon circumscribes the circle, so a point within reach always lies inside it.
+
+CRS: lon/lat kinds are EPSG:4326. x,y metre data has no declared CRS (the scenario has no CRS
+field), so its layers carry none and GeoJSON (always EPSG:4326) is refused for it. The
+`matrix` kind and tables without coordinates get no layers.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from siteplan import distance
+from siteplan.errors import InputError
+
+GPKG_FILE = "plan.gpkg"
+LAYERS = ("facilities", "committees", "assignments", "walksheds")
+#: `solve --geojson` writes one file per layer (GeoJSON holds one layer a file)
+GEOJSON_FILES = {layer: f"plan.{layer}.geojson" for layer in LAYERS}
+LONLAT_KINDS = ("haversine", "network")
+_QUAD_SEGS = 16
+#: gpkg_contents.last_change of every layer (GDAL stamps the wall clock otherwise)
+FIXED_DATE = "2000-01-01T00:00:00.000Z"
+
+
+def layer_crs(scn) -> str | None:
+    """The CRS the layers are written in: EPSG:4326 for lon/lat kinds, else None (unknown)."""
+    return "EPSG:4326" if scn.spec.distance_spec.method in LONLAT_KINDS else None
+
+
+def has_layers(scn) -> bool:
+    """Whether this scenario's plan can be drawn: a coordinate kind with finite coordinates."""
+    method = scn.spec.distance_spec.method
+    if method == "matrix":
+        return False
+    t = scn.tables
+    return bool(np.isfinite(distance.coordinates(t, "committees")).all()
+                and np.isfinite(distance.coordinates(t, "sites")).all())
+
+
+def _circle(x: float, y: float, r: float, lonlat: bool):
+    import shapely
+
+    r_out = r / math.cos(math.pi / (4 * _QUAD_SEGS))  # circumscribe: every point within r is inside
+    if not lonlat:
+        return shapely.Point(x, y).buffer(r_out, quad_segs=_QUAD_SEGS)
+    from pyproj import Transformer
+
+    from siteplan.distance.haversine import EARTH_RADIUS_M
+
+    aeqd = f"+proj=aeqd +lat_0={y} +lon_0={x} +R={EARTH_RADIUS_M} +units=m +no_defs"
+    back = Transformer.from_crs(aeqd, f"+proj=longlat +R={EARTH_RADIUS_M} +no_defs", always_xy=True)
+    ring = shapely.Point(0.0, 0.0).buffer(r_out, quad_segs=_QUAD_SEGS)
+    return shapely.transform(ring, lambda xy: np.column_stack(back.transform(xy[:, 0], xy[:, 1])))
+
+
+def build_layers(scn, doc: dict) -> dict[str, tuple[list, list[dict]]]:
+    """layer name -> (shapely geometries, attribute records), from a plan document."""
+    import shapely
+
+    t, spec = scn.tables, scn.spec
+    lonlat = spec.distance_spec.method in LONLAT_KINDS
+    cxy = dict(zip(t.committees["id"].astype(str), distance.coordinates(t, "committees")))
+    sxy = dict(zip(t.sites["id"].astype(str), distance.coordinates(t, "sites")))
+    site_kind = dict(zip(t.sites["id"].astype(str), t.sites["kind"].astype(str)))
+    com_kind = dict(zip(t.committees["id"].astype(str), t.committees["kind"].astype(str)))
+
+    facilities = list(doc["facilities"])
+    committees = list(doc["committees"])
+    open_ids = {f["site_id"] for f in facilities}
+    served = [c for c in committees if c["site_id"] is not None and c["site_id"] in open_ids]
+
+    reach: dict[str, float] = {}
+    for c in served:
+        r = spec.reach.metres("rural" if com_kind[c["committee_id"]] == "rural" else "urban")
+        reach[c["site_id"]] = max(reach.get(c["site_id"], 0.0), r)
+    sheds = []
+    for f in facilities:
+        sid = f["site_id"]
+        r = reach.get(sid) or spec.reach.metres("rural" if site_kind[sid] == "rural" else "urban")
+        x, y = sxy[sid]
+        sheds.append((_circle(float(x), float(y), r, lonlat),
+                      {"site_id": sid, "reach_m": r, "shape": "circle"}))
+    return {
+        "facilities": ([shapely.Point(*sxy[f["site_id"]]) for f in facilities], facilities),
+        "committees": ([shapely.Point(*cxy[c["committee_id"]]) for c in committees], committees),
+        "assignments": ([shapely.LineString([cxy[c["committee_id"]], sxy[c["site_id"]]]) for c in served],
+                        [{"committee_id": c["committee_id"], "site_id": c["site_id"],
+                          "distance_m": c["distance_m"], "path": "straight"} for c in served]),
+        "walksheds": ([g for g, _ in sheds], [a for _, a in sheds]),
+    }
+
+
+def _columns(records: list[dict]) -> tuple[list[str], list[np.ndarray]]:
+    """Field names and arrays: numbers (None -> NaN, written as null) or text."""
+    names: list[str] = []
+    for r in records:
+        names += [k for k in r if k not in names]
+    arrays = []
+    for k in names:
+        vals = [r.get(k) for r in records]
+        present = [v for v in vals if v is not None]
+        if present and all(isinstance(v, bool) for v in present) and len(present) == len(vals):
+            arrays.append(np.array(vals, dtype=np.int32))
+        elif present and all(isinstance(v, int) and not isinstance(v, bool) for v in present) \
+                and len(present) == len(vals):
+            arrays.append(np.array(vals, dtype=np.int64))
+        elif all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+            arrays.append(np.array([np.nan if v is None else float(v) for v in vals], dtype=np.float64))
+        else:
+            arrays.append(np.array([None if v is None else str(v) for v in vals], dtype=object))
+    return names, arrays
+
+
+_GEOM_TYPE = {"facilities": "Point", "committees": "Point", "assignments": "LineString",
+              "walksheds": "Polygon"}
+
+
+def _write_layer(path: Path, layer: str, geoms: list, records: list[dict], crs: str | None,
+                 driver: str, append: bool) -> None:
+    import shapely
+    from pyogrio.raw import write
+
+    names, arrays = _columns(records)
+    with warnings.catch_warnings():  # x,y metres have no known CRS: written without one on purpose
+        warnings.filterwarnings("ignore", message=".*'crs' was not provided", category=UserWarning)
+        write(str(path), shapely.to_wkb(np.array(geoms, dtype=object)), arrays, names,
+              layer=layer, driver=driver, geometry_type=_GEOM_TYPE[layer], crs=crs, encoding="UTF-8",
+              append=append)
+
+
+def _tmp(out: Path, name: str) -> Path:
+    stem, ext = name.rsplit(".", 1)
+    tmp = out / f".{stem}.tmp.{ext}"  # GDAL wants the real extension
+    tmp.unlink(missing_ok=True)
+    return tmp
+
+
+def write_gpkg(scn, doc: dict, out: Path) -> Path | None:
+    """Write `plan.gpkg` into `out` atomically (temp name, then rename); None when not drawable."""
+    if not has_layers(scn):
+        return None
+    layers = build_layers(scn, doc)
+    crs = layer_crs(scn)
+    tmp = _tmp(out, GPKG_FILE)
+    from pyogrio import get_gdal_config_option, set_gdal_config_options
+
+    before = get_gdal_config_option("OGR_CURRENT_DATE")
+    # a fixed timestamp: the same plan gives the same bytes (`runs export` == `solve`)
+    set_gdal_config_options({"OGR_CURRENT_DATE": FIXED_DATE})
+    try:
+        for i, layer in enumerate(LAYERS):
+            geoms, records = layers[layer]
+            _write_layer(tmp, layer, geoms, records, crs, "GPKG", append=i > 0)
+        os.replace(tmp, out / GPKG_FILE)
+    finally:
+        set_gdal_config_options({"OGR_CURRENT_DATE": before})
+        tmp.unlink(missing_ok=True)
+    return out / GPKG_FILE
+
+
+def check_geojson(scn) -> None:
+    """Refuse `--geojson` before solving when the layers cannot be put in EPSG:4326."""
+    method = scn.spec.distance_spec.method
+    if method == "matrix" or not has_layers(scn):
+        raise InputError(f"--geojson needs site and committee coordinates; distance kind {method!r} "
+                         "with these tables has none to draw", fix="drop --geojson")
+    if layer_crs(scn) is None:
+        raise InputError("--geojson writes EPSG:4326 (lon/lat), but this scenario's x,y metres have no "
+                         "known CRS to convert from",
+                         fix="drop --geojson and use plan.gpkg (x,y metres, no CRS), or use lon/lat "
+                             "tables with distance: haversine")
+
+
+def write_geojson(scn, doc: dict, out: Path) -> list[Path]:
+    """One EPSG:4326 GeoJSON file per layer (`plan.<layer>.geojson`), each written atomically."""
+    check_geojson(scn)
+    layers = build_layers(scn, doc)
+    written = []
+    for layer in LAYERS:
+        geoms, records = layers[layer]
+        name = GEOJSON_FILES[layer]
+        tmp = _tmp(out, name)
+        try:
+            _write_layer(tmp, layer, geoms, records, "EPSG:4326", "GeoJSON", append=False)
+            os.replace(tmp, out / name)
+        finally:
+            tmp.unlink(missing_ok=True)
+        written.append(out / name)
+    return written
