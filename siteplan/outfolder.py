@@ -77,6 +77,11 @@ def is_siteplan_folder(folder: Path) -> bool:
     return False
 
 
+def is_foreign(folder: Path) -> bool:
+    """A non-empty folder that siteplan did not write."""
+    return folder.is_dir() and any(folder.iterdir()) and not is_siteplan_folder(folder)
+
+
 def check_creatable(path: Path, what: str) -> None:
     """`path` is, or can become, a folder we may write in (no file in the way, writable).
     A path that cannot work is an input error (exit 3); one that would destroy something is
@@ -105,7 +110,7 @@ def check_output_folder(dest: str | Path, reads: Iterable[str | Path | None] = (
     if hit is not None:
         raise UsageError(f"{option} {dest} would overwrite {hit}, which this command reads",
                          fix="write the outputs to another folder, e.g. out/<name>")
-    if dest_p.is_dir() and any(dest_p.iterdir()) and not is_siteplan_folder(dest_p) and not force:
+    if is_foreign(dest_p) and not force:
         raise UsageError(f"{option} {dest} is a non-empty folder that siteplan did not write",
                          fix="give a new or empty folder, or add --force to write into it anyway "
                              "(its other files are kept)")
@@ -170,7 +175,7 @@ def staged_folder(dest: str | Path, reads: Iterable[str | Path | None] = (), *,
     to keep (a plan, a diagnosis); an exception or Ctrl-C before that leaves `dest` as it was.
     """
     dest_p = check_output_folder(dest, reads, force=force, option=option)
-    foreign = dest_p.is_dir() and any(dest_p.iterdir()) and not is_siteplan_folder(dest_p)
+    foreign = is_foreign(dest_p)
     try:
         stage = StagedFolder(dest_p, foreign)
     except OSError as exc:

@@ -93,15 +93,13 @@ def runs_show(run_id, store_path, as_json):
 @click.option("--force", is_flag=True, help="Write into a non-empty folder siteplan did not write.")
 def runs_export(run_id, out_dir, store_path, force):
     """Write a stored run's plan.json, CSV tables and inputs, as `solve` does."""
-    from siteplan.outfolder import check_output_folder, staged_folder
+    from siteplan.outfolder import staged_folder
     from siteplan.report.outputs import export_record
     from siteplan.runs.store import RunStore, resolve_store_path
 
-    reads = [resolve_store_path(store_path)]
-    check_output_folder(out_dir, reads, force=force)
-    with RunStore(store_path, create=False) as store:
-        run = store.get_run(run_id, with_tables=True)
-    with staged_folder(out_dir, reads, force=force) as stage:
+    with staged_folder(out_dir, [resolve_store_path(store_path)], force=force) as stage:  # checked first
+        with RunStore(store_path, create=False) as store:
+            run = store.get_run(run_id, with_tables=True)
         export_record(run, stage.path)
         out = stage.commit()
     click.echo(f"exported run {run['id']} to {out} (verify with: siteplan check {out})")

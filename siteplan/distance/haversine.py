@@ -18,6 +18,15 @@ def unit_vectors(lonlat: np.ndarray) -> np.ndarray:
     return np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
 
 
+def equirectangular(xy) -> np.ndarray:
+    """Lon/lat drawn in metres: an equirectangular projection around the points' mean latitude."""
+    xy = np.asarray(xy, dtype=float)
+    if not len(xy):
+        return xy
+    lat0 = math.radians(float(np.mean(xy[:, 1])))
+    return np.column_stack([xy[:, 0] * 111_320.0 * math.cos(lat0), xy[:, 1] * 110_540.0])
+
+
 def metres(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Element-wise haversine distance in metres between rows of `a` and `b` (lon, lat)."""
     lon1, lat1 = np.radians(a[:, 0]), np.radians(a[:, 1])
@@ -49,12 +58,7 @@ class Haversine(DistanceKind):
         return idx, metres(cxy, sxy[idx]) * circuity
 
     def planar(self, xy):
-        """An equirectangular projection around the points' mean latitude."""
-        xy = np.asarray(xy, dtype=float)
-        if not len(xy):
-            return xy
-        lat0 = math.radians(float(np.mean(xy[:, 1])))
-        return np.column_stack([xy[:, 0] * 111_320.0 * math.cos(lat0), xy[:, 1] * 110_540.0])
+        return equirectangular(xy)
 
     def checker(self, tables):
         return SphereChecker(tables, *self.columns)

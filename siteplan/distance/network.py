@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from siteplan.distance import DistanceKind, coordinates, register, sort_pairs
-from siteplan.distance.haversine import metres, unit_vectors
+from siteplan.distance.haversine import EARTH_RADIUS_M, equirectangular, metres, unit_vectors
 from siteplan.errors import InputError
 
 MAX_ROADS_BYTES = 200 << 20  # a district's extract is a few MB; a country is gigabytes
@@ -277,12 +277,7 @@ class Network(DistanceKind):
         return idx, best
 
     def planar(self, xy):
-        """An equirectangular projection around the points' mean latitude (for drawing)."""
-        xy = np.asarray(xy, dtype=float)
-        if not len(xy):
-            return xy
-        lat0 = math.radians(float(np.mean(xy[:, 1])))
-        return np.column_stack([xy[:, 0] * 111_320.0 * math.cos(lat0), xy[:, 1] * 110_540.0])
+        return equirectangular(xy)
 
     def checker(self, tables):
         return NetworkChecker(tables)
@@ -293,7 +288,7 @@ def _arc(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     """Great-circle metres, one pair, with the math module."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
     h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    return 2 * 6_371_008.8 * math.asin(min(1.0, math.sqrt(h)))
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
 class NetworkChecker:

@@ -89,31 +89,10 @@ class PlanningModel:
         self.vars: dict[str, np.ndarray] = {}
         #: row block -> (what a row is about: "site" | "committee" | "street" | "city", indices)
         self.row_keys: dict[str, tuple[str, np.ndarray]] = {}
-        self._capex_terms: tuple[np.ndarray, np.ndarray] | None = None
-        self._opex_terms: tuple[np.ndarray, np.ndarray] | None = None
+        #: (columns, coefficients) of capex and of opex a year, set by `add_costs`
+        self.capex_terms: tuple[np.ndarray, np.ndarray] = (empty, np.empty(0))
+        self.opex_terms: tuple[np.ndarray, np.ndarray] = (empty, np.empty(0))
         self.capex_const = 0.0
-
-    @property
-    def capex_terms(self) -> tuple[np.ndarray, np.ndarray]:
-        """(columns, coefficients) of capex, set by `add_costs`."""
-        if self._capex_terms is None:
-            raise RuntimeError("capex terms read before add_costs")
-        return self._capex_terms
-
-    @capex_terms.setter
-    def capex_terms(self, terms: tuple[np.ndarray, np.ndarray]) -> None:
-        self._capex_terms = terms
-
-    @property
-    def opex_terms(self) -> tuple[np.ndarray, np.ndarray]:
-        """(columns, coefficients) of opex a year, set by `add_costs`."""
-        if self._opex_terms is None:
-            raise RuntimeError("opex terms read before add_costs")
-        return self._opex_terms
-
-    @opex_terms.setter
-    def opex_terms(self, terms: tuple[np.ndarray, np.ndarray]) -> None:
-        self._opex_terms = terms
 
     def setting(self, rule_id: str):
         """A rule's resolved setting (None without a scenario, or when the rule is off)."""
