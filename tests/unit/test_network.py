@@ -336,6 +336,46 @@ def test_a_committee_on_an_island_is_named(tmp_path, graph):
     assert "C2 → no site at any distance" in str(e.value)
 
 
+def _island_nodes(graph, count):
+    """Nodes of `count` different small components (islands), one each."""
+    label = graph.components()
+    big = label[_largest_component(graph)[0]]
+    firsts = [int(np.flatnonzero(label == k)[0]) for k in np.unique(label) if k != big]
+    assert len(firsts) >= count
+    return np.array(firsts[:count])
+
+
+def test_islands_are_reported_by_id(tmp_path, graph):
+    from siteplan.errors import SiteplanWarning
+    from siteplan.scenario.load import load_scenario
+
+    rng = np.random.default_rng(8)
+    big = _largest_component(graph)
+    isle = _island_nodes(graph, 2)
+    committees = np.vstack([_near_nodes(graph, rng, 3, big, 0.0), graph.lonlat[isle[:1]]])  # C3 on an island
+    sites = np.vstack([_near_nodes(graph, rng, 3, big, 0.0), graph.lonlat[isle[1:]]])  # S3 on another
+    path = _write_scenario(tmp_path / "city", graph, committees, sites)
+    with pytest.warns(SiteplanWarning) as got:
+        scn = load_scenario(path)
+    said = [str(w.message) for w in got]
+    assert any("1 committee on street islands" in m and "'C3'" in m for m in said), said
+    assert any("1 candidate site on street islands" in m and "'S3'" in m for m in said), said
+    found = network.islands(scn.tables)
+    assert found["unreachable_committees"] == ["C3"] and found["useless_sites"] == ["S3"]
+    assert {(tuple(i["committees"]), tuple(i["sites"])) for i in found["islands"]} == {(("C3",), ()), ((), ("S3",))}
+    assert found["components"] == int(graph.components().max()) + 1 > 2
+    assert found["nodes"] == graph.n_nodes and found["snapped"]["committees"]["count"] == 4
+    # an excluded site is no candidate: a committee beside only that one is stuck too
+    sites_csv = (tmp_path / "city" / "sites.csv")
+    rows = sites_csv.read_text(encoding="utf-8").splitlines()
+    rows[0] += ",excluded"
+    rows[1:] = [r + (",true" if i == 3 else ",false") for i, r in enumerate(rows[1:])]
+    sites_csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.warns(SiteplanWarning):
+        scn = load_scenario(path)
+    assert network.islands(scn.tables)["useless_sites"] == []
+
+
 def test_a_network_scenario_without_roads_says_so(tmp_path, graph):
     import yaml
 
