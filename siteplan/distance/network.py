@@ -39,7 +39,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from siteplan.distance import DistanceKind, coordinates, register, sort_pairs
+from siteplan.distance import DistanceKind, coordinates, register, sort_pairs, walkshapes
 from siteplan.distance.haversine import equirectangular
 from siteplan.distance.walkcheck import NetworkChecker
 from siteplan.distance.walkgraph import BATCH_CELLS, MIN_EDGE_M, Graph, Walks
@@ -328,6 +328,23 @@ class Network(DistanceKind):
 
     def checker(self, tables):
         return NetworkChecker(tables)
+
+    # ---------------------------------------------------------------- shapes, for the outputs
+    def walk_paths(self, tables, committees, sites, limit: float = np.inf) -> list[np.ndarray]:
+        """The walk of each (committees[k], sites[k]): its lon/lat vertices, committee first,
+        snap legs included (empty when no walk of at most `limit` metres joins them)."""
+        committees, sites = np.asarray(committees, dtype=np.int64), np.asarray(sites, dtype=np.int64)
+        cnode, _ = _ends(tables, "committees", committees)
+        snode, _ = _ends(tables, "sites", sites)
+        return walkshapes.paths(walks_of(tables), cnode, coordinates(tables, "committees")[committees],
+                                snode, coordinates(tables, "sites")[sites], limit)
+
+    def walkshed(self, tables, site: int, reach_m: float):
+        """The streets site `site` reaches within a walk of `reach_m` metres (before circuity),
+        buffered by `walkshapes.WALKSHED_WIDTH_M`: a shapely polygon in lon/lat."""
+        node, snap = _ends(tables, "sites", np.array([site]))
+        return walkshapes.walkshed(walks_of(tables), int(node[0]), coordinates(tables, "sites")[site],
+                                   float(snap[0]), reach_m)
 
 
 register(Network())
