@@ -122,6 +122,47 @@ def test_haversine_layers_are_epsg_4326_and_geojson_on_request(tiny_dir, tmp_pat
     assert code == 0 and "check passed" in stdout, stderr
 
 
+def _to_gauss_kruger(folder: Path, crs="EPSG:4547") -> Path:
+    """The tiny scenario's x,y moved into a CGCS2000 Gauss-Krüger zone (3-degree, 114°E:
+    Wuhan), declared in the scenario: still distance: euclidean on x,y metres."""
+    import yaml
+
+    for name in ("committees.csv", "sites.csv"):
+        df = pd.read_csv(folder / name)
+        df["x"] += 500_000.0  # the zone's false easting: on the central meridian
+        df["y"] += 3_380_000.0  # ~30.5°N
+        df.to_csv(folder / name, index=False)
+    doc = yaml.safe_load((folder / "tiny.yaml").read_text(encoding="utf-8"))
+    doc["coordinates"] = {"crs": crs}
+    path = folder / "tiny_gk.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_declared_metric_crs_layers_carry_it_and_geojson_is_lonlat(tiny_dir, tmp_path, run_cli):
+    from pyproj import Transformer
+
+    path = _to_gauss_kruger(tiny_dir)
+    out = tmp_path / "out"
+    code, _, stderr = run_cli("solve", path, "--out", out, "--no-store", "--quiet", "--geojson")
+    assert code == 0, stderr
+    doc = _check_layers(out, "EPSG:4547")
+    back = Transformer.from_crs("EPSG:4547", "EPSG:4326", always_xy=True)
+    gk = dict(zip(_read(out / "plan.gpkg", "facilities")[2]["site_id"], _read(out / "plan.gpkg", "facilities")[1]))
+    meta, _, geoms, fields = pyogrio.raw.read(str(out / "plan.facilities.geojson"))
+    assert meta["crs"] == "EPSG:4326" and len(geoms) == len(doc["facilities"])
+    for sid, g in zip(fields[meta["fields"].tolist().index("site_id")], geoms):
+        p = shapely.from_wkb(g)
+        lon, lat = back.transform(gk[sid].x, gk[sid].y)
+        assert (p.x, p.y) == pytest.approx((lon, lat), abs=1e-9)
+        assert 113.9 < p.x < 114.2 and 30.4 < p.y < 30.6
+    for layer, kind in LAYERS.items():
+        meta, _, geoms, _ = pyogrio.raw.read(str(out / f"plan.{layer}.geojson"))
+        assert meta["crs"] == "EPSG:4326" and meta["geometry_type"] == kind
+    code, stdout, stderr = run_cli("check", out)
+    assert code == 0 and "check passed" in stdout, stderr
+
+
 def _network_helpers():
     pytest.importorskip("pyrosm")
     here = Path(__file__).resolve().parents[1] / "unit" / "test_network.py"
