@@ -86,21 +86,30 @@ def test_geojson_is_refused_for_xy_metres_before_solving(tiny_dir, tmp_path, run
     assert not out.exists()
 
 
-def _to_lonlat(folder: Path, lon0=116.40, lat0=39.90) -> Path:
-    """The tiny scenario moved to lon/lat near Beijing, distance: haversine."""
+def _moved(folder: Path, name: str, changes: dict, move) -> Path:
+    """The tiny scenario with its tables' coordinates rewritten by `move` (a DataFrame ->
+    DataFrame) and `changes` made to its YAML, saved as `name`."""
     import yaml
 
-    r = 6_371_008.8
-    for name in ("committees.csv", "sites.csv"):
-        df = pd.read_csv(folder / name)
-        df["lon"] = lon0 + np.degrees(df.pop("x") / (r * math.cos(math.radians(lat0))))
-        df["lat"] = lat0 + np.degrees(df.pop("y") / r)
-        df.to_csv(folder / name, index=False)
+    for table in ("committees.csv", "sites.csv"):
+        move(pd.read_csv(folder / table)).to_csv(folder / table, index=False)
     doc = yaml.safe_load((folder / "tiny.yaml").read_text(encoding="utf-8"))
-    doc["distance"] = "haversine"
-    path = folder / "tiny_lonlat.yaml"
+    doc.update(changes)
+    path = folder / name
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     return path
+
+
+def _to_lonlat(folder: Path, lon0=116.40, lat0=39.90) -> Path:
+    """The tiny scenario moved to lon/lat near Beijing, distance: haversine."""
+    r = 6_371_008.8
+
+    def move(df):
+        df["lon"] = lon0 + np.degrees(df.pop("x") / (r * math.cos(math.radians(lat0))))
+        df["lat"] = lat0 + np.degrees(df.pop("y") / r)
+        return df
+
+    return _moved(folder, "tiny_lonlat.yaml", {"distance": "haversine"}, move)
 
 
 def test_haversine_layers_are_epsg_4326_and_geojson_on_request(tiny_dir, tmp_path, run_cli):
@@ -125,18 +134,9 @@ def test_haversine_layers_are_epsg_4326_and_geojson_on_request(tiny_dir, tmp_pat
 def _to_gauss_kruger(folder: Path, crs="EPSG:4547") -> Path:
     """The tiny scenario's x,y moved into a CGCS2000 Gauss-Krüger zone (3-degree, 114°E:
     Wuhan), declared in the scenario: still distance: euclidean on x,y metres."""
-    import yaml
-
-    for name in ("committees.csv", "sites.csv"):
-        df = pd.read_csv(folder / name)
-        df["x"] += 500_000.0  # the zone's false easting: on the central meridian
-        df["y"] += 3_380_000.0  # ~30.5°N
-        df.to_csv(folder / name, index=False)
-    doc = yaml.safe_load((folder / "tiny.yaml").read_text(encoding="utf-8"))
-    doc["coordinates"] = {"crs": crs}
-    path = folder / "tiny_gk.yaml"
-    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
-    return path
+    return _moved(folder, "tiny_gk.yaml", {"coordinates": {"crs": crs}},
+                  lambda df: df.assign(x=df["x"] + 500_000.0,  # the zone's false easting
+                                       y=df["y"] + 3_380_000.0))  # ~30.5°N
 
 
 def test_declared_metric_crs_layers_carry_it_and_geojson_is_lonlat(tiny_dir, tmp_path, run_cli):
