@@ -29,6 +29,7 @@ MIN_EDGE_M = 1e-9  # two OSM nodes at one spot: an edge of (almost) zero length,
 BATCH_CELLS = 8_000_000  # Dijkstra rows x nodes per batch (64 MB of float64)
 TIE_M = 1e-6  # snaps this close are one snap (the two sides round differently)
 SAMPLE_M = 40.0  # spacing of the points along each edge that the snap's KD-tree holds
+SNAP_CHUNK = 2048  # points snapped at a time
 DEG_M = EARTH_RADIUS_M * math.pi / 180.0  # metres per degree of latitude on the sphere
 
 
@@ -102,11 +103,16 @@ class Graph:
         return self._tree
 
     def snap(self, lonlat: np.ndarray) -> Snap:
-        """Each point's nearest edge (see the module docstring)."""
+        """Each point's nearest edge (see the module docstring), in chunks of SNAP_CHUNK
+        points so the candidate (point, edge) lists stay bounded."""
         lonlat = np.asarray(lonlat, dtype=float).reshape(-1, 2)
-        n = len(lonlat)
-        if not n:
+        parts = [self._snap(lonlat[i:i + SNAP_CHUNK]) for i in range(0, len(lonlat), SNAP_CHUNK)]
+        if not parts:
             return Snap(np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros((0, 2)))
+        return Snap(*(np.concatenate(f) for f in zip(*parts)))
+
+    def _snap(self, lonlat: np.ndarray) -> Snap:
+        n = len(lonlat)
         tree, sample_edge = self._samples()
         u = unit_vectors(lonlat)
         chord, _ = tree.query(u)

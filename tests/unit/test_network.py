@@ -206,6 +206,16 @@ def test_model_pairs_equal_the_checker_on_the_real_extract(roads, graph):
             assert check(f"C{ci}", f"S{si}") > 1500.0 * (1 - 1e-9)
 
 
+def test_snapping_in_chunks_changes_nothing(graph, monkeypatch):
+    from siteplan.distance import walkgraph
+
+    pts = _near_nodes(graph, np.random.default_rng(12), 50, jitter_deg=0.0008)
+    whole = graph.snap(pts)
+    monkeypatch.setattr(walkgraph, "SNAP_CHUNK", 7)
+    for a, b in zip(whole, graph.snap(pts)):
+        assert np.array_equal(a, b)
+
+
 def _write_raw(path, **changes):
     import yaml
 
