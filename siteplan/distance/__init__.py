@@ -54,6 +54,15 @@ class DistanceKind:
         """Read one of the `needs` tables (validated against the committees and sites)."""
         raise NotImplementedError(f"distance kind {self.name!r} reads no {key!r} table")
 
+    def check_tables(self, tables: Tables, spec, where: str) -> None:
+        """Validate the read tables against the scenario `spec` (InputError), warn about what
+        is odd but allowed (SiteplanWarning); `where` names the scenario. Nothing by default."""
+
+    def describe(self, tables: Tables) -> dict | None:
+        """What plan.json records under the kind's name (e.g. the street network's size and
+        islands), or None for nothing."""
+        return None
+
     # ---------------------------------------------------------------- model side
     def pairs(self, tables: Tables, reach: np.ndarray,
               circuity: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -10,18 +10,21 @@ first.) Every length is a great-circle (haversine) length on the mean Earth sphe
 the OSM node coordinates, so no projection error enters, and a walk is never shorter than
 the straight line between its ends.
 
-A walk from a committee to a site is: the straight line from the committee to its nearest
-street node (its snap), the shortest path along the walking network (pyrosm's
-`network_type="walking"`, every street segment walkable both ways) to the site's nearest
-node, and the site's snap. A point more than `MAX_SNAP_M` from any street is an input error
-(wrong coordinates, or an extract that does not cover it). Points on network components
-that do not connect (islands) have no distance (inf).
+A walk from a committee to a site is: the straight line from the committee to the nearest
+point of the nearest street segment (its snap, defined exactly in `walkgraph`), the shortest
+path along the walking network (pyrosm's `network_type="walking"`, every street segment
+walkable both ways; a committee and a site on one segment walk straight along it) to the
+site's foot, and the site's snap. A point more than `network.snap_max_m` (default
+`MAX_SNAP_M`) from any street is an input error naming it (wrong coordinates, or an extract
+that does not cover it). Points on network components that do not connect (islands) have no
+distance (inf) and are reported by id (`islands`).
 
-Model side: a scipy sparse graph, a KD-tree snap, a bounded multi-source Dijkstra
-(`scipy.sparse.csgraph.dijkstra(indices=committee nodes, limit=reach)`), in batches so the
-memory is bounded. Checker side (`NetworkChecker`): its own adjacency dict, its own snap (a
-brute-force nearest node) and its own heapq Dijkstra, sharing only the parsed roads table
-(the OSM segments and their node coordinates, as the CSV reader is shared by every kind).
+Model side (`walkgraph`): a scipy sparse graph with every snapped foot spliced in as a
+node, a KD-tree snap, a bounded multi-source Dijkstra (`scipy.sparse.csgraph.dijkstra(
+indices=committee feet, limit=reach)`), in batches so the memory is bounded. Checker side
+(`walkcheck.NetworkChecker`): its own adjacency dict, its own snap (every edge, brute force)
+and its own heapq Dijkstra, sharing only the parsed roads table (the OSM segments and their
+node coordinates, as the CSV reader is shared by every kind).
 
 Needs the `geo` extra (`pip install 'siteplan[geo]'`, which brings pyrosm).
 """
@@ -29,22 +32,22 @@ Needs the `geo` extra (`pip install 'siteplan[geo]'`, which brings pyrosm).
 from __future__ import annotations
 
 import hashlib
-import heapq
-import math
 import os
+import warnings
 from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
-from siteplan.distance import DistanceKind, coordinates, register, sort_pairs
-from siteplan.distance.haversine import EARTH_RADIUS_M, equirectangular, metres, unit_vectors
-from siteplan.errors import InputError
+from siteplan.distance import DistanceKind, coordinates, register, sort_pairs, walkshapes
+from siteplan.distance.haversine import equirectangular
+from siteplan.distance.walkcheck import NetworkChecker
+from siteplan.distance.walkgraph import BATCH_CELLS, MIN_EDGE_M, Graph, Walks
+from siteplan.errors import InputError, SiteplanWarning
 
 MAX_ROADS_BYTES = 200 << 20  # a district's extract is a few MB; a country is gigabytes
-MAX_SNAP_M = 500.0  # a committee or site this far from any street is misplaced
-MIN_EDGE_M = 1e-9  # two OSM nodes at one spot: an edge of (almost) zero length, kept an edge
-BATCH_CELLS = 8_000_000  # Dijkstra rows x nodes per batch (64 MB of float64)
+MAX_SNAP_M = 500.0  # default network.snap_max_m: a point this far from any street is misplaced
+SHOW_IDS = 5  # ids named in a message (then a count)
 ROAD_COLUMNS = ("u", "v", "u_lon", "u_lat", "v_lon", "v_lat")
 CLIP_FIX = ("clip the extract to the district and a walk around it, e.g. "
             "`osmium extract -b LON1,LAT1,LON2,LAT2 city.osm.pbf -o district.osm.pbf`")
@@ -118,65 +121,17 @@ def read_roads(path: str) -> tuple[pd.DataFrame, bytes]:
 
 
 # ------------------------------------------------------------------ model side
-class Graph:
-    """The walking network as a symmetric scipy CSR matrix over node positions 0..n-1, with
-    each node's lon/lat and a KD-tree for snapping."""
-
-    def __init__(self, roads: pd.DataFrame):
-        from scipy.sparse import coo_matrix
-        from scipy.spatial import cKDTree
-
-        ids, inv = np.unique(np.concatenate([roads["u"].to_numpy(np.int64),
-                                             roads["v"].to_numpy(np.int64)]), return_inverse=True)
-        m = len(roads)
-        iu, iv = inv[:m], inv[m:]
-        a = roads[["u_lon", "u_lat"]].to_numpy(float)
-        b = roads[["v_lon", "v_lat"]].to_numpy(float)
-        self.lonlat = np.zeros((len(ids), 2))
-        self.lonlat[iu], self.lonlat[iv] = a, b
-        w = np.maximum(metres(a, b), MIN_EDGE_M)
-        # parallel segments: keep the shortest (a CSR build would add them up)
-        lo, hi = np.minimum(iu, iv), np.maximum(iu, iv)
-        order = np.lexsort((w, hi, lo))
-        lo, hi, w = lo[order], hi[order], w[order]
-        first = np.ones(len(lo), dtype=bool)
-        first[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
-        lo, hi, w = lo[first], hi[first], w[first]
-        n = len(ids)
-        self.csr = coo_matrix((np.concatenate([w, w]), (np.concatenate([lo, hi]), np.concatenate([hi, lo]))),
-                              shape=(n, n)).tocsr()
-        self.ids = ids
-        self.n_nodes, self.n_edges = n, len(w)
-        self.tree = cKDTree(unit_vectors(self.lonlat))
-
-    def snap(self, lonlat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(node position, metres to it) of each point's nearest street node; of nodes at one
-        spot (OSM has some: a bridge over a street), the lowest OSM id, as the checker."""
-        if not len(lonlat):
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        k = min(4, self.n_nodes)
-        chord, near = self.tree.query(unit_vectors(lonlat), k=k)
-        chord, near = chord.reshape(len(lonlat), k), near.reshape(len(lonlat), k)
-        tied = chord == chord[:, :1]  # positions follow sorted OSM ids: the lowest id wins
-        node = np.where(tied, near, np.iinfo(np.int64).max).min(axis=1).astype(np.int64)
-        return node, metres(lonlat, self.lonlat[node])
-
-    def from_nodes(self, sources: np.ndarray, limit: float = np.inf):
-        """Yield (first row, path metres from sources[first:first+k] to every node), the
-        Dijkstra run in batches so memory stays at BATCH_CELLS floats."""
-        from scipy.sparse.csgraph import dijkstra
-
-        step = max(1, BATCH_CELLS // max(self.n_nodes, 1))
-        for first in range(0, len(sources), step):
-            yield first, dijkstra(self.csr, directed=False, indices=sources[first:first + step],
-                                  limit=limit)
-
-
+__all__ = ["BATCH_CELLS", "MIN_EDGE_M", "ROAD_COLUMNS", "Graph", "Network", "NetworkChecker", "Walks",
+           "read_roads"]
 _GRAPHS: list[tuple[pd.DataFrame, Graph]] = []  # the last few graphs, by their roads table
+_WALKS: list[tuple[tuple, Walks]] = []  # the last few spliced graphs, by their tables
 
 
 def graph_of(tables) -> Graph:
-    roads = tables.extra["roads"]
+    return _graph(tables.extra["roads"])
+
+
+def _graph(roads: pd.DataFrame) -> Graph:
     for df, g in _GRAPHS:
         if df is roads:
             return g
@@ -186,10 +141,119 @@ def graph_of(tables) -> Graph:
     return g
 
 
-def _snapped(tables, which: str, rows: np.ndarray | None = None):
-    g = graph_of(tables)
-    xy = coordinates(tables, which)
-    return g.snap(xy if rows is None else xy[rows])
+def walks_of(tables) -> Walks:
+    """The graph with the committees' feet (nodes[:n committees]) and then the sites' spliced
+    in, built once per tables."""
+    key = (tables.extra["roads"], tables.committees, tables.sites)
+    for k, wk in _WALKS:
+        if all(a is b for a, b in zip(k, key)):
+            return wk
+    points = np.vstack([coordinates(tables, "committees"), coordinates(tables, "sites")])
+    wk = Walks(graph_of(tables), points)
+    _WALKS.insert(0, (key, wk))
+    del _WALKS[2:]
+    return wk
+
+
+def _ends(tables, which: str, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(foot node, snap metres) of the committees or sites (`rows` of them)."""
+    wk = walks_of(tables)
+    nc = len(tables.committees)
+    part = slice(0, nc) if which == "committees" else slice(nc, None)
+    node, snap = wk.node[part], wk.snap.metres[part]
+    return (node, snap) if rows is None else (node[rows], snap[rows])
+
+
+def _listed(ids, metres=None) -> str:
+    shown = [f"{i!r}" + ("" if metres is None else f" ({m:,.0f} m)") for i, m in
+             zip(list(ids)[:SHOW_IDS], [None] * SHOW_IDS if metres is None else list(metres)[:SHOW_IDS])]
+    more = f" and {len(ids) - SHOW_IDS} more" if len(ids) > SHOW_IDS else ""
+    return ", ".join(shown) + more
+
+
+def check_snaps(tables, snap_max_m: float, files: dict[str, str]) -> None:
+    """Every committee and site within `snap_max_m` of a street, else an InputError naming
+    them (the first few, with their distances, and how many)."""
+    nc = len(tables.committees)
+    snap = walks_of(tables).snap.metres
+    for what, df, m in (("committee", tables.committees, snap[:nc]), ("site", tables.sites, snap[nc:])):
+        k = np.flatnonzero(m > snap_max_m)
+        if len(k):
+            raise InputError(
+                f"{len(k)} {what}{'s are' if len(k) > 1 else ' is'} more than {snap_max_m:,.0f} m from "
+                f"the nearest walkable street: {_listed(df['id'].to_numpy()[k], m[k])}",
+                where=f"{files[what]} (roads: {files['roads']})",
+                fix="check their lon/lat (WGS 84, lon first), use a roads extract that covers them, "
+                    "or raise network.snap_max_m in the scenario")
+
+
+def islands(tables) -> dict:
+    """What the snapped points see of the network: its size, the snaps, and the street
+    islands (components) where committees have no candidate site or sites no committee."""
+    wk = walks_of(tables)
+    g = wk.graph
+    label = g.components()
+    nc = len(tables.committees)
+    on = label[g.lo[wk.snap.edge]]
+    com_on, site_on = on[:nc], on[nc:]
+    candidate = ~tables.sites["excluded"].to_numpy(bool) if "excluded" in tables.sites else np.ones(len(site_on), bool)
+    cids, sids = tables.committees["id"].astype(str).to_numpy(), tables.sites["id"].astype(str).to_numpy()
+    stuck = ~np.isin(com_on, site_on[candidate])
+    idle = candidate & ~np.isin(site_on, com_on)
+    sizes = np.bincount(label)
+    out = []
+    for comp in np.unique(np.concatenate([com_on[stuck], site_on[idle]])):
+        out.append({"component": int(comp), "nodes": int(sizes[comp]),
+                    "committees": [str(i) for i in cids[stuck & (com_on == comp)]],
+                    "sites": [str(i) for i in sids[idle & (site_on == comp)]]})
+    snap = wk.snap.metres
+
+    def stats(m: np.ndarray) -> dict:
+        return {"count": len(m), "median_m": round(float(np.median(m)), 3) if len(m) else None,
+                "max_m": round(float(np.max(m)), 3) if len(m) else None}
+
+    return {"nodes": int(g.n_nodes), "edges": int(g.n_edges), "components": len(sizes),
+            "snapped": {"committees": stats(snap[:nc]), "sites": stats(snap[nc:]),
+                        "edges_split": len(np.unique(wk.snap.edge))},
+            "islands": out,
+            "unreachable_committees": [str(i) for i in cids[stuck]],
+            "useless_sites": [str(i) for i in sids[idle]]}
+
+
+def warn_islands(found: dict, where: str) -> None:
+    """A SiteplanWarning per kind of island point (never dropped silently)."""
+    stuck, idle = found["unreachable_committees"], found["useless_sites"]
+    if stuck:
+        warnings.warn(f"{where}: {len(stuck)} committee{'s' if len(stuck) > 1 else ''} on street islands "
+                      f"with no candidate site can never be served on foot: {_listed(stuck)}",
+                      SiteplanWarning, stacklevel=3)
+    if idle:
+        warnings.warn(f"{where}: {len(idle)} candidate site{'s' if len(idle) > 1 else ''} on street islands "
+                      f"with no committee can serve no one: {_listed(idle)}", SiteplanWarning, stacklevel=3)
+
+
+def _reachable(wk: Walks, src: np.ndarray, src_snap: np.ndarray, dst: np.ndarray, dst_snap: np.ndarray,
+               limit: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(source index, destination index, walk metres) of every pair with walk <= limit: one
+    bounded Dijkstra per distinct source foot, batched."""
+    sources, row = np.unique(src, return_inverse=True)
+    order = np.argsort(row, kind="stable")  # points grouped by their foot
+    starts = np.searchsorted(row[order], np.arange(len(sources) + 1))
+    out_a, out_b, out_d = [], [], []
+    for first, dist in wk.from_nodes(sources, limit):
+        at = dist[:, dst]  # batch x destinations, inf beyond the limit
+        r, j = np.nonzero(np.isfinite(at))
+        base = at[r, j] + dst_snap[j]
+        lo, hi = starts[first + r], starts[first + r + 1]
+        rep = np.repeat(np.arange(len(r)), hi - lo)  # each (foot, destination) once per point
+        offset = np.arange(len(rep)) - np.repeat(np.cumsum(hi - lo) - (hi - lo), hi - lo)
+        a = order[lo[rep] + offset]
+        d = src_snap[a] + base[rep]
+        ok = d <= limit
+        out_a.append(a[ok].astype(np.int64))
+        out_b.append(j[rep][ok].astype(np.int64))
+        out_d.append(d[ok])
+    return np.concatenate(out_a), np.concatenate(out_b), np.concatenate(out_d)
 
 
 class Network(DistanceKind):
@@ -201,74 +265,57 @@ class Network(DistanceKind):
 
     def read_table(self, key, path, committees, sites):
         roads, digest = read_roads(path)
-        g = Graph(roads)
-        for what, df in (("committee", committees), ("site", sites)):
-            _, snap = g.snap(df[list(self.columns)].to_numpy(float))
-            far = snap > MAX_SNAP_M
-            if far.any():
-                i = int(np.argmax(far))
-                more = f" ({int(far.sum()) - 1} more like it)" if far.sum() > 1 else ""
-                raise InputError(
-                    f"{what} {df['id'].iloc[i]!r} at lon {df['lon'].iloc[i]:.6f}, lat "
-                    f"{df['lat'].iloc[i]:.6f} is {snap[i]:,.0f} m from the nearest walkable street "
-                    f"(the limit is {MAX_SNAP_M:,.0f} m){more}", where=path,
-                    fix="check its lon/lat (WGS 84, lon first), or use a roads extract that covers it")
-        _GRAPHS.insert(0, (roads, g))
-        del _GRAPHS[2:]
+        _graph(roads)  # built once, here, for the checks and the pairs that follow
         return roads, digest
 
+    def check_tables(self, tables, spec, where):
+        snap_max = spec.network.snap_max_m
+        check_snaps(tables, snap_max, {"committee": spec.data.committees, "site": spec.data.sites,
+                                       "roads": str(spec.data.roads)})
+        warn_islands(islands(tables), where)
+
+    def describe(self, tables):
+        return islands(tables)
+
     def pairs(self, tables, reach, circuity):
-        g = graph_of(tables)
-        cnode, csnap = _snapped(tables, "committees")
-        snode, ssnap = _snapped(tables, "sites")
+        wk = walks_of(tables)
+        cnode, csnap = _ends(tables, "committees")
+        snode, ssnap = _ends(tables, "sites")
         if not len(cnode) or not len(snode):
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, np.zeros(0)
         limit = float(np.max(reach)) / circuity * (1 + 1e-12) + 1e-9
-        sources, row = np.unique(cnode, return_inverse=True)
-        order = np.argsort(row, kind="stable")  # committees grouped by their street node
-        starts = np.searchsorted(row[order], np.arange(len(sources) + 1))
-        out_c, out_s, out_d = [], [], []
-        for first, dist in g.from_nodes(sources, limit):
-            at_sites = dist[:, snode]  # batch x sites, inf beyond the limit
-            r, j = np.nonzero(np.isfinite(at_sites))
-            base = at_sites[r, j] + ssnap[j]
-            lo, hi = starts[first + r], starts[first + r + 1]
-            rep = np.repeat(np.arange(len(r)), hi - lo)  # each (source, site) once per committee
-            offset = np.arange(len(rep)) - np.repeat(np.cumsum(hi - lo) - (hi - lo), hi - lo)
-            c = order[lo[rep] + offset]
-            d = (csnap[c] + base[rep]) * circuity
-            ok = d <= reach[c] + 1e-9
-            out_c.append(c[ok].astype(np.int64))
-            out_s.append(j[rep][ok].astype(np.int64))
-            out_d.append(d[ok])
-        return sort_pairs(np.concatenate(out_c), np.concatenate(out_s), np.concatenate(out_d), reach)
+        # a walk is the same both ways: run Dijkstra from whichever side has fewer feet
+        if len(np.unique(snode)) < len(np.unique(cnode)):
+            s, c, d = _reachable(wk, snode, ssnap, cnode, csnap, limit)
+        else:
+            c, s, d = _reachable(wk, cnode, csnap, snode, ssnap, limit)
+        return sort_pairs(c, s, d * circuity, reach)
 
     def between(self, tables, committees, sites):
-        g = graph_of(tables)
+        wk = walks_of(tables)
         committees, sites = np.asarray(committees, dtype=np.int64), np.asarray(sites, dtype=np.int64)
-        cnode, csnap = _snapped(tables, "committees", committees)
-        snode, ssnap = _snapped(tables, "sites", sites)
+        cnode, csnap = _ends(tables, "committees", committees)
+        snode, ssnap = _ends(tables, "sites", sites)
         out = np.full(len(committees), np.inf)
         if not len(out):
             return out
         sources, row = np.unique(cnode, return_inverse=True)
-        for first, dist in g.from_nodes(sources):
-            mine = (row >= first) & (row < first + dist.shape[0])
-            k = np.flatnonzero(mine)
+        for first, dist in wk.from_nodes(sources):
+            k = np.flatnonzero((row >= first) & (row < first + dist.shape[0]))
             out[k] = csnap[k] + dist[row[k] - first, snode[k]] + ssnap[k]
         return out
 
     def nearest(self, tables, committees, sites, circuity):
-        g = graph_of(tables)
-        cnode, csnap = _snapped(tables, "committees", np.asarray(committees, dtype=np.int64))
-        snode, ssnap = _snapped(tables, "sites", np.asarray(sites, dtype=np.int64))
+        wk = walks_of(tables)
+        cnode, csnap = _ends(tables, "committees", np.asarray(committees, dtype=np.int64))
+        snode, ssnap = _ends(tables, "sites", np.asarray(sites, dtype=np.int64))
         idx = np.full(len(cnode), -1, dtype=np.int64)
         best = np.full(len(cnode), np.inf)
         if not len(cnode) or not len(snode):
             return idx, best
         sources, row = np.unique(cnode, return_inverse=True)
-        for first, dist in g.from_nodes(sources):
+        for first, dist in wk.from_nodes(sources):
             for k in np.flatnonzero((row >= first) & (row < first + dist.shape[0])):
                 d = csnap[k] + dist[row[k] - first, snode] + ssnap
                 j = int(np.argmin(d))
@@ -282,67 +329,22 @@ class Network(DistanceKind):
     def checker(self, tables):
         return NetworkChecker(tables)
 
+    # ---------------------------------------------------------------- shapes, for the outputs
+    def walk_paths(self, tables, committees, sites, limit: float = np.inf) -> list[np.ndarray]:
+        """The walk of each (committees[k], sites[k]): its lon/lat vertices, committee first,
+        snap legs included (empty when no walk of at most `limit` metres joins them)."""
+        committees, sites = np.asarray(committees, dtype=np.int64), np.asarray(sites, dtype=np.int64)
+        cnode, _ = _ends(tables, "committees", committees)
+        snode, _ = _ends(tables, "sites", sites)
+        return walkshapes.paths(walks_of(tables), cnode, coordinates(tables, "committees")[committees],
+                                snode, coordinates(tables, "sites")[sites], limit)
 
-# ------------------------------------------------------------------ checker side
-def _arc(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Great-circle metres, one pair, with the math module."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
-
-
-class NetworkChecker:
-    """Checker side: an adjacency dict of OSM node ids, the nearest node by brute force, and a
-    heapq Dijkstra per committee that runs only as far as the sites asked for need (resumed,
-    not restarted, for the committee's next site)."""
-
-    def __init__(self, tables):
-        self.adj: dict[int, dict[int, float]] = {}
-        self.where: dict[int, tuple[float, float]] = {}
-        for u, v, a, b, c, d in tables.extra["roads"][list(ROAD_COLUMNS)].itertuples(index=False):
-            u, v = int(u), int(v)
-            self.where[u], self.where[v] = (a, b), (c, d)
-            w = max(_arc(a, b, c, d), MIN_EDGE_M)
-            for x, y in ((u, v), (v, u)):
-                nb = self.adj.setdefault(x, {})
-                if w < nb.get(y, math.inf):
-                    nb[y] = w
-        self.node_ids = np.fromiter(self.where, dtype=np.int64)
-        pos = np.array([self.where[int(n)] for n in self.node_ids], dtype=float)
-        self.node_lon, self.node_lat = np.radians(pos[:, 0]), np.radians(pos[:, 1])
-        cx, cy = tables.coords
-        self.c = {str(i): (float(x), float(y)) for i, x, y in
-                  zip(tables.committees["id"], tables.committees[cx], tables.committees[cy])}
-        self.s = {str(i): (float(x), float(y)) for i, x, y in
-                  zip(tables.sites["id"], tables.sites[cx], tables.sites[cy])}
-        self._snaps: dict[tuple[float, float], tuple[int, float]] = {}
-        self._runs: dict[int, tuple[dict[int, float], list[tuple[float, int]]]] = {}
-
-    def _snap(self, point: tuple[float, float]) -> tuple[int, float]:
-        if point not in self._snaps:
-            lon, lat = math.radians(point[0]), math.radians(point[1])
-            h = (np.sin((self.node_lat - lat) / 2) ** 2
-                 + math.cos(lat) * np.cos(self.node_lat) * np.sin((self.node_lon - lon) / 2) ** 2)
-            node = int(self.node_ids[h == h.min()].min())  # nodes at one spot: the lowest id
-            self._snaps[point] = node, _arc(point[0], point[1], *self.where[node])
-        return self._snaps[point]
-
-    def _path(self, source: int, target: int) -> float:
-        done, heap = self._runs.setdefault(source, ({}, [(0.0, source)]))
-        while target not in done and heap:
-            d, x = heapq.heappop(heap)
-            if x in done:
-                continue
-            done[x] = d
-            for y, w in self.adj.get(x, {}).items():
-                if y not in done:
-                    heapq.heappush(heap, (d + w, y))
-        return done.get(target, math.inf)
-
-    def __call__(self, committee: str, site: str) -> float:
-        cn, cs = self._snap(self.c[committee])
-        sn, ss = self._snap(self.s[site])
-        return cs + self._path(cn, sn) + ss
+    def walkshed(self, tables, site: int, reach_m: float):
+        """The streets site `site` reaches within a walk of `reach_m` metres (before circuity),
+        buffered by `walkshapes.WALKSHED_WIDTH_M`: a shapely polygon in lon/lat."""
+        node, snap = _ends(tables, "sites", np.array([site]))
+        return walkshapes.walkshed(walks_of(tables), int(node[0]), coordinates(tables, "sites")[site],
+                                   float(snap[0]), reach_m)
 
 
 register(Network())

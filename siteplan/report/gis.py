@@ -5,18 +5,22 @@ Four layers, built from the plan document and the scenario's own tables:
 - `facilities` (points): every plan.json facility attribute, one row per open facility;
 - `committees` (points): every plan.json committee attribute (assigned `site_id`, walk
   `distance_m`), one row per committee;
-- `assignments` (lines): committee -> its site, one row per served committee. Straight lines
-  for every kind, `network` included (the walking path is not drawn yet);
-- `walksheds` (polygons): per open facility, a circle of the walking reach around the site
+- `assignments` (lines): committee -> its site, one row per served committee: for `network`
+  the walking path (snap legs included; `path: "network"`, as long as `distance_m` before
+  circuity), else a straight line (`path: "straight"`);
+- `walksheds` (polygons): per open facility, the area within the walking reach of the site
   (the largest reach among the committees it serves, else the reach of the site's kind).
-  For `haversine` and `network` the circle is built in an azimuthal equidistant projection
-  on the same sphere the distances use, centred on the site; for `network` it is the
-  straight-line bound of the area reachable on the streets, not the street area itself.
-  The polygon circumscribes the circle, so a point within reach always lies inside it.
+  For `network` (`shape: "network"`) it is the streets reached within the walk, buffered by
+  `WALKSHED_WIDTH_M` either side (siteplan.distance.walkshapes). Otherwise a circle
+  (`shape: "circle"`): for `haversine` built in an azimuthal equidistant projection on the
+  same sphere the distances use, centred on the site; it circumscribes the circle, so a
+  point within reach always lies inside it.
 
-CRS: lon/lat kinds are EPSG:4326. x,y metre data has no declared CRS (the scenario has no CRS
-field), so its layers carry none and GeoJSON (always EPSG:4326) is refused for it. The
-`matrix` kind and tables without coordinates get no layers.
+CRS: lon/lat kinds are EPSG:4326. x,y metres are in the metric CRS the tables came in (a GIS
+layer's projected CRS, or the UTM/Gauss-Krüger plane of a CSV's declared `coordinates: crs`),
+and GeoJSON (always EPSG:4326) is converted from it; x,y with no known CRS (plain local
+metres) get layers with none, and GeoJSON is refused for them. The `matrix` kind and tables
+without coordinates get no layers.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import math
 import os
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -36,14 +41,26 @@ LAYERS = ("facilities", "committees", "assignments", "walksheds")
 #: `solve --geojson` writes one file per layer (GeoJSON holds one layer a file)
 GEOJSON_FILES = {layer: f"plan.{layer}.geojson" for layer in LAYERS}
 LONLAT_KINDS = ("haversine", "network")
+#: kinds whose assignments are drawn as walking paths and walksheds as reached streets
+WALK_KINDS = ("network",)
 _QUAD_SEGS = 16
 #: gpkg_contents.last_change of every layer (GDAL stamps the wall clock otherwise)
 FIXED_DATE = "2000-01-01T00:00:00.000Z"
 
 
 def layer_crs(scn) -> str | None:
-    """The CRS the layers are written in: EPSG:4326 for lon/lat kinds, else None (unknown)."""
-    return "EPSG:4326" if scn.spec.distance_spec.method in LONLAT_KINDS else None
+    """The CRS the layers are written in: EPSG:4326 for lon/lat kinds; for x,y metres the
+    metric CRS the tables came in (a GIS layer's, or a CSV's declared `coordinates: crs`,
+    `siteplan.io.gis.METRIC_CRS`), else None (local metres, unknown)."""
+    method = scn.spec.distance_spec.method
+    if method in LONLAT_KINDS:
+        return "EPSG:4326"
+    if method == "matrix" or tuple(distance.get(method).columns) != ("x", "y"):
+        return None
+    from siteplan.io.gis import METRIC_CRS
+
+    t = scn.tables
+    return t.committees.attrs.get(METRIC_CRS) or t.sites.attrs.get(METRIC_CRS) or None
 
 
 def has_layers(scn) -> bool:
@@ -92,21 +109,45 @@ def build_layers(scn, doc: dict) -> dict[str, tuple[list, list[dict]]]:
     for c in served:
         r = spec.reach.metres("rural" if com_kind[c["committee_id"]] == "rural" else "urban")
         reach[c["site_id"]] = max(reach.get(c["site_id"], 0.0), r)
+    walker: Any = distance.get(spec.distance_spec.method) if spec.distance_spec.method in WALK_KINDS else None
+    circuity = spec.distance_spec.circuity
+    sites_at = {sid: i for i, sid in enumerate(t.sites["id"].astype(str))}
     sheds = []
     for f in facilities:
         sid = f["site_id"]
         r = reach.get(sid) or spec.reach.metres("rural" if site_kind[sid] == "rural" else "urban")
+        if walker is not None:
+            sheds.append((walker.walkshed(t, sites_at[sid], r / circuity),
+                          {"site_id": sid, "reach_m": r, "shape": "network"}))
+            continue
         x, y = sxy[sid]
         sheds.append((_circle(float(x), float(y), r, lonlat),
                       {"site_id": sid, "reach_m": r, "shape": "circle"}))
+    lines, how = _assignment_lines(scn, served, cxy, sxy, walker, max(reach.values(), default=0.0) / circuity)
     return {
         "facilities": ([shapely.Point(*sxy[f["site_id"]]) for f in facilities], facilities),
         "committees": ([shapely.Point(*cxy[c["committee_id"]]) for c in committees], committees),
-        "assignments": ([shapely.LineString([cxy[c["committee_id"]], sxy[c["site_id"]]]) for c in served],
+        "assignments": (lines,
                         [{"committee_id": c["committee_id"], "site_id": c["site_id"],
-                          "distance_m": c["distance_m"], "path": "straight"} for c in served]),
+                          "distance_m": c["distance_m"], "path": h} for c, h in zip(served, how)]),
         "walksheds": ([g for g, _ in sheds], [a for _, a in sheds]),
     }
+
+
+def _assignment_lines(scn, served: list[dict], cxy: dict, sxy: dict, walker, limit: float):
+    """(lines, "network" or "straight" each): the walking path where the kind has one."""
+    import shapely
+
+    straight = [shapely.LineString([cxy[c["committee_id"]], sxy[c["site_id"]]]) for c in served]
+    if walker is None or not served:
+        return straight, ["straight"] * len(served)
+    t = scn.tables
+    com_at = {cid: i for i, cid in enumerate(t.committees["id"].astype(str))}
+    sites_at = {sid: i for i, sid in enumerate(t.sites["id"].astype(str))}
+    paths = walker.walk_paths(t, [com_at[c["committee_id"]] for c in served],
+                              [sites_at[c["site_id"]] for c in served], limit * (1 + 1e-9) + 1.0)
+    lines = [shapely.LineString(p) if len(p) >= 2 else line for p, line in zip(paths, straight)]
+    return lines, ["network" if len(p) >= 2 else "straight" for p in paths]
 
 
 def _columns(records: list[dict]) -> tuple[list[str], list[np.ndarray]]:
@@ -186,17 +227,31 @@ def check_geojson(scn) -> None:
     if layer_crs(scn) is None:
         raise InputError("--geojson writes EPSG:4326 (lon/lat), but this scenario's x,y metres have no "
                          "known CRS to convert from",
-                         fix="drop --geojson and use plan.gpkg (x,y metres, no CRS), or use lon/lat "
-                             "tables with distance: haversine")
+                         fix="drop --geojson and use plan.gpkg (x,y metres, no CRS), declare the tables' "
+                             "CRS (coordinates: {crs: EPSG:4526}) or give them as a GIS layer, or use "
+                             "lon/lat tables with distance: haversine")
+
+
+def _to_wgs84(geoms: list, crs) -> list:
+    """The geometries moved from `crs` to EPSG:4326 (lon, lat order)."""
+    import shapely
+    from pyproj import Transformer
+
+    to = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    return list(shapely.transform(np.array(geoms, dtype=object),
+                                  lambda xy: np.column_stack(to.transform(xy[:, 0], xy[:, 1]))))
 
 
 def write_geojson(scn, doc: dict, out: Path) -> list[Path]:
     """One EPSG:4326 GeoJSON file per layer (`plan.<layer>.geojson`), each written atomically."""
     check_geojson(scn)
     layers = build_layers(scn, doc)
+    crs = layer_crs(scn)
     written = []
     for layer in LAYERS:
         geoms, records = layers[layer]
+        if crs != "EPSG:4326":
+            geoms = _to_wgs84(geoms, crs)
         name = GEOJSON_FILES[layer]
         tmp = _tmp(out, name)
         try:

@@ -16,7 +16,7 @@ import json
 import math
 from pathlib import Path
 
-from siteplan import __version__
+from siteplan import __version__, distance
 from siteplan.errors import InputError
 from siteplan.fileio import read_text_bounded, write_csv_atomic, write_json_atomic
 from siteplan.outfolder import mark_folder
@@ -54,7 +54,7 @@ def plan_document(scn, plan: Plan, ev: Evaluation, solver: dict, status: str) ->
             if f["site_id"] in plan.extra.get(name, {}):
                 f[name] = plan.extra[name][f["site_id"]]
         facilities.append(f)
-    return {
+    doc = {
         "siteplan_version": __version__,
         "scenario": {"name": scn.name, "hash": scn.content_hash(), "preset": scn.spec.preset,
                      "objective": scn.spec.objective, "source": str(scn.path) if scn.path else None},
@@ -66,6 +66,11 @@ def plan_document(scn, plan: Plan, ev: Evaluation, solver: dict, status: str) ->
         "compliance": ev.compliance,
         "check": {"ok": ev.ok, "violations": len(ev.violations)},
     }
+    method = scn.spec.distance_spec.method
+    described = distance.get(method).describe(scn.tables)
+    if described is not None:  # e.g. `network`: the street graph, the snaps, the islands
+        doc[method] = described
+    return doc
 
 
 def write_inputs(scn, out: Path) -> None:

@@ -67,6 +67,13 @@ class CoordinatesSpec(Strict):
         return check_crs(v)
 
 
+class NetworkSpec(Strict):
+    """Options of `distance: network` (siteplan.distance.network)."""
+
+    #: a committee or site farther than this from any walkable street is an input error
+    snap_max_m: float = Field(500.0, gt=0, le=100_000, allow_inf_nan=False)
+
+
 class ReachSpec(Strict):
     walk_m: float | None = Field(None, gt=0, le=50_000)
     minutes: float | None = Field(None, gt=0, le=600)
@@ -149,6 +156,7 @@ class ScenarioSpec(Strict):
     data: DataTables
     distance: str | DistanceSpec = "euclidean"
     coordinates: CoordinatesSpec | None = None
+    network: NetworkSpec = NetworkSpec()
     reach: ReachSpec = ReachSpec(walk_m=1000)
     standards: Standards = Standards()
     costs: Costs = Costs()

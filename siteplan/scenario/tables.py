@@ -323,5 +323,7 @@ def read_tables(spec, standards, where: str) -> Tables:
                 "committee_workers band", where=f"{spec.data.committees}, line {record_lines(b1, len(committees))[i]}",
                 fix="add a band covering it under standards.committee_workers")
     fp = hashlib.sha256(b1 + b"\0" + b2 + b"\0" + b3).hexdigest()
-    return Tables(committees=committees, sites=sites, distances=extra.pop("distances", None),
-                  coords=dist.columns, fingerprint=fp, extra=extra)
+    tables = Tables(committees=committees, sites=sites, distances=extra.pop("distances", None),
+                    coords=dist.columns, fingerprint=fp, extra=extra)
+    dist.check_tables(tables, spec, where)
+    return tables

@@ -120,23 +120,142 @@ def test_nodes_at_one_spot_snap_alike_on_both_sides(roads, graph):
     kind = distance.get("network")
     check = kind.checker(t)
     g = network.Graph(both)
-    assert g.ids[g.snap(np.array([[a["u_lon"], a["u_lat"]]]))[0][0]] == lo_id
+    edge = g.snap(np.array([[a["u_lon"], a["u_lat"]]])).edge[0]
+    assert g.ids[g.lo[edge]] == lo_id  # the bridge's lower-id end, at the point
+    assert check.snap((float(a["u_lon"]), float(a["u_lat"])))[0] == lo_id
     model = kind.between(t, np.zeros(30, dtype=np.int64), np.arange(30))
     for s, m in enumerate(model):
         want = check("C0", f"S{s}")
         assert (math.isinf(m) and math.isinf(want)) or abs(m - want) <= 1e-6 * max(want, 1.0)
 
 
-def test_a_point_far_from_any_street_is_refused(tmp_path):
+# ------------------------------------------------------------------ snapping to edges
+def _street(*segments) -> pd.DataFrame:
+    """A hand-drawn roads table: each segment (u, v, (lon, lat), (lon, lat))."""
+    return pd.DataFrame([{"u": u, "v": v, "u_lon": a[0], "u_lat": a[1], "v_lon": b[0], "v_lat": b[1]}
+                         for u, v, a, b in segments])
+
+
+# a 1.7 km east-west street at 40°N (Beijing's latitude) and a short spur off its west end
+LONG = _street((1, 2, (116.00, 40.0), (116.02, 40.0)), (1, 3, (116.00, 40.0), (116.00, 40.003)))
+
+
+def test_a_point_beside_a_long_edge_snaps_perpendicular_not_to_a_node():
+    from siteplan.distance.haversine import metres
+
+    g = network.Graph(LONG)
+    p = np.array([[116.01, 40.001]])  # 111 m north of the street's middle, 850 m from either end
+    snap = g.snap(p)
+    foot = np.array([[116.01, 40.0]])
+    assert snap.metres[0] == pytest.approx(metres(p, foot)[0], rel=1e-9)
+    assert 110 < snap.metres[0] < 112  # not the ~860 m to the nearest node
+    assert snap.foot[0] == pytest.approx(foot[0], abs=1e-12)
+    assert snap.along[0] == pytest.approx(metres(np.array([[116.0, 40.0]]), foot)[0], rel=1e-9)
+    t = _tables(LONG, p, np.array([[116.0, 40.003]]))  # a site at the spur's far end
+    check = network.NetworkChecker(t)
+    lo, hi, along, snapped = check.snap((116.01, 40.001))
+    assert (lo, hi) == (1, 2) and snapped == pytest.approx(snap.metres[0], rel=1e-12)
+    assert along == pytest.approx(snap.along[0], rel=1e-9)
+    # the walk: to the foot, west along the street to node 1, up the spur
+    want = snap.metres[0] + snap.along[0] + metres(np.array([[116.0, 40.0]]), np.array([[116.0, 40.003]]))[0]
+    assert distance.get("network").between(t, np.array([0]), np.array([0]))[0] == pytest.approx(want, rel=1e-9)
+    assert check("C0", "S0") == pytest.approx(want, rel=1e-9)
+
+
+def test_a_committee_and_a_site_on_one_edge_walk_straight_along_it():
+    from siteplan.distance.haversine import metres
+
+    # two committees and a site on the long street (three feet chained on one edge)
+    com = np.array([[116.005, 40.0005], [116.012, 39.9996]])
+    site = np.array([[116.015, 40.0005]])
+    t = _tables(LONG, com, site)
     kind = distance.get("network")
-    com = pd.DataFrame({"id": ["near", "湖心"], "lon": [26.9431, 27.10], "lat": [60.5258, 60.53]})
-    sit = pd.DataFrame({"id": ["S1"], "lon": [26.9431], "lat": [60.5258]})
+    feet = np.column_stack([np.r_[com[:, 0], site[:, 0]], np.full(3, 40.0)])
+    pts = np.vstack([com, site])
+    snaps = metres(pts, feet)
+    want = snaps[:2] + metres(feet[:2], np.repeat(feet[2:], 2, axis=0)) + snaps[2]
+    # (along the street: haversine pieces from its end, ~1e-9 off the chord between the feet)
+    assert kind.between(t, np.array([0, 1]), np.array([0, 0])) == pytest.approx(want, rel=1e-8)
+    c, s, d = kind.pairs(t, np.full(2, 2000.0), 1.0)
+    assert list(zip(c, s)) == [(0, 0), (1, 0)] and d == pytest.approx(want, rel=1e-8)
+    check = kind.checker(t)
+    assert [check("C0", "S0"), check("C1", "S0")] == pytest.approx(list(want), rel=1e-8)
+    # a reach shorter than the walk: no pair, however near the straight line
+    c, _, _ = kind.pairs(t, np.array([want[0] - 1.0, want[1] + 1.0]), 1.0)
+    assert list(c) == [1]
+
+
+def test_model_pairs_equal_the_checker_on_the_real_extract(roads, graph):
+    """Points up to ~100 m off the streets (mid-edge snaps), all pairs within 1.5 km."""
+    rng = np.random.default_rng(11)
+    big = _largest_component(graph)
+    t = _tables(roads, _near_nodes(graph, rng, 60, big, 0.0006), _near_nodes(graph, rng, 40, big, 0.0006))
+    kind = distance.get("network")
+    c, s, d = kind.pairs(t, np.full(60, 1500.0), 1.0)
+    assert len(c) > 300
+    snap = network.walks_of(t).snap
+    assert np.mean((snap.along > 1e-6) & (snap.along < graph.w[snap.edge] - 1e-6)) > 0.5  # mostly mid-edge
+    check = kind.checker(t)
+    for ci, si, m in zip(c, s, d):
+        want = check(f"C{ci}", f"S{si}")
+        assert abs(m - want) <= 1e-6 * max(want, 1.0), (ci, si, m, want)
+    # and nothing within reach is left out: the checker's own walks of some pairs not listed
+    listed = set(zip(c.tolist(), s.tolist()))
+    for ci, si in zip(rng.integers(0, 60, 300), rng.integers(0, 40, 300)):
+        if (int(ci), int(si)) not in listed:
+            assert check(f"C{ci}", f"S{si}") > 1500.0 * (1 - 1e-9)
+
+
+def test_snapping_in_chunks_changes_nothing(graph, monkeypatch):
+    from siteplan.distance import walkgraph
+
+    pts = _near_nodes(graph, np.random.default_rng(12), 50, jitter_deg=0.0008)
+    whole = graph.snap(pts)
+    monkeypatch.setattr(walkgraph, "SNAP_CHUNK", 7)
+    for a, b in zip(whole, graph.snap(pts)):
+        assert np.array_equal(a, b)
+
+
+def _write_raw(path, **changes):
+    import yaml
+
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc.update(changes)
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_points_beyond_snap_max_m_are_named_with_their_distances(tmp_path, graph):
+    from siteplan.scenario.load import load_scenario
+
+    rng = np.random.default_rng(4)
+    far = np.array([[27.10, 60.53], [27.12, 60.54]])  # kilometres east of the extract
+    path = _write_scenario(tmp_path / "city", graph, np.vstack([_near_nodes(graph, rng, 2), far]),
+                           _near_nodes(graph, rng, 2))
     with pytest.raises(InputError) as e:
-        kind.read_table("roads", test_pbf(), com, sit)
-    assert "committee '湖心'" in str(e.value) and "nearest walkable street" in str(e.value)
-    with pytest.raises(InputError) as e:
-        kind.read_table("roads", test_pbf(), com.iloc[:1], sit.assign(lon=26.80))
-    assert "site 'S1'" in str(e.value)
+        load_scenario(path)
+    msg, err = str(e.value), e.value
+    assert "2 committees are more than 500 m" in msg and "'C2' (" in msg and "'C3' (" in msg
+    assert "'C0'" not in msg and "committees.csv" in msg and "streets.osm.pbf" in msg
+    assert "network.snap_max_m" in (err.fix or "")
+    km = [float(x.replace(",", "")) for x in __import__("re").findall(r"\(([\d,]+) m\)", msg)]
+    assert len(km) == 2 and all(5_000 < k < 15_000 for k in km)
+    # a limit of 100 m refuses the ordinary points too; a wide one lets the far ones through
+    with pytest.raises(InputError, match="network.snap_max_m"):
+        load_scenario(_write_raw(path, network={"snap_max_m": 1}))
+    assert len(load_scenario(_write_raw(path, network={"snap_max_m": 20_000})).tables.committees) == 4
+
+
+@pytest.mark.parametrize("bad", [0, -5, ".inf", "lots"])
+def test_snap_max_m_must_be_a_positive_finite_number(tmp_path, graph, bad):
+    from siteplan.scenario.load import load_scenario
+
+    rng = np.random.default_rng(4)
+    path = _write_scenario(tmp_path / "city", graph, _near_nodes(graph, rng, 2), _near_nodes(graph, rng, 2))
+    text = path.read_text(encoding="utf-8") + f"network: {{snap_max_m: {bad}}}\n"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match="network.snap_max_m"):
+        load_scenario(path)
 
 
 @pytest.mark.parametrize("content", [b"", b"id,street\nC1,x\n", b"\x00\x00\x00\x0dOSMHeader"])
@@ -225,6 +344,46 @@ def test_a_committee_on_an_island_is_named(tmp_path, graph):
     with pytest.raises(InfeasibleError) as e:
         solve_scenario(path)
     assert "C2 → no site at any distance" in str(e.value)
+
+
+def _island_nodes(graph, count):
+    """Nodes of `count` different small components (islands), one each."""
+    label = graph.components()
+    big = label[_largest_component(graph)[0]]
+    firsts = [int(np.flatnonzero(label == k)[0]) for k in np.unique(label) if k != big]
+    assert len(firsts) >= count
+    return np.array(firsts[:count])
+
+
+def test_islands_are_reported_by_id(tmp_path, graph):
+    from siteplan.errors import SiteplanWarning
+    from siteplan.scenario.load import load_scenario
+
+    rng = np.random.default_rng(8)
+    big = _largest_component(graph)
+    isle = _island_nodes(graph, 2)
+    committees = np.vstack([_near_nodes(graph, rng, 3, big, 0.0), graph.lonlat[isle[:1]]])  # C3 on an island
+    sites = np.vstack([_near_nodes(graph, rng, 3, big, 0.0), graph.lonlat[isle[1:]]])  # S3 on another
+    path = _write_scenario(tmp_path / "city", graph, committees, sites)
+    with pytest.warns(SiteplanWarning) as got:
+        scn = load_scenario(path)
+    said = [str(w.message) for w in got]
+    assert any("1 committee on street islands" in m and "'C3'" in m for m in said), said
+    assert any("1 candidate site on street islands" in m and "'S3'" in m for m in said), said
+    found = network.islands(scn.tables)
+    assert found["unreachable_committees"] == ["C3"] and found["useless_sites"] == ["S3"]
+    assert {(tuple(i["committees"]), tuple(i["sites"])) for i in found["islands"]} == {(("C3",), ()), ((), ("S3",))}
+    assert found["components"] == int(graph.components().max()) + 1 > 2
+    assert found["nodes"] == graph.n_nodes and found["snapped"]["committees"]["count"] == 4
+    # an excluded site is no candidate: a committee beside only that one is stuck too
+    sites_csv = (tmp_path / "city" / "sites.csv")
+    rows = sites_csv.read_text(encoding="utf-8").splitlines()
+    rows[0] += ",excluded"
+    rows[1:] = [r + (",true" if i == 3 else ",false") for i, r in enumerate(rows[1:])]
+    sites_csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.warns(SiteplanWarning):
+        scn = load_scenario(path)
+    assert network.islands(scn.tables)["useless_sites"] == []
 
 
 def test_a_network_scenario_without_roads_says_so(tmp_path, graph):
