@@ -16,6 +16,7 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from siteplan import distance
@@ -24,6 +25,7 @@ from siteplan.fileio import read_bounded, read_text_bounded
 from siteplan.plan import NOT_DECLARED, row_status
 from siteplan.report import svg
 from siteplan.report.i18n import REQUIRED_ZH, Labels, default_lang
+from siteplan.report.mapshapes import map_shapes
 from siteplan.report.outputs import MAX_PLAN_BYTES
 from siteplan.report.summary import tell_apart
 from siteplan.result import Termination, has_plan
@@ -280,17 +282,28 @@ def _map(view: PlanView, L: Labels) -> str:
     # the distance kind says how its coordinates lie on a plane (lon/lat: a local projection)
     method = scn.spec.distance_spec.method
     reach = scn.spec.reach.metres("urban")
-    body = svg.plan_map(cm, facilities, cand, reach, method, scale_label=L("scale"))
+    points = np.array([(c["x"], c["y"]) for c in cm] + [(f["x"], f["y"]) for f in facilities], dtype=float)
+    shapes = map_shapes(scn, doc, points)
+    body = svg.plan_map(cm, facilities, cand, reach, method, scale_label=L("scale"), shapes=shapes)
+    if shapes is not None:  # on streets: the walking network and walksheds, no circles
+        reach_key = (f"<i style='background:{svg.STREET};height:2px;vertical-align:3px'></i>{_e(L('legend_street'))}"
+                     if shapes.streets else "")
+        reach_key += (f"<i style='background:rgba(31,111,178,.12);border:1px solid #8fb3d6'></i>"
+                      f"{_e(L('legend_walkshed'))} {reach:,.0f} m")
+    elif distance.get(method).draws_circles:
+        reach_key = (f"<i style='background:none;border:1px dashed #1f6fb2;border-radius:50%'></i>"
+                     f"{_e(L('legend_reach'))} {reach:,.0f} m")
+    else:
+        reach_key = ""
     legend = (f"<div class='legend'><i style='background:{svg.SERVED};border-radius:50%'></i>{_e(L('legend_committee'))}"
               f"<i style='background:{svg.UNSERVED};border-radius:50%'></i>{_e(L('legend_uncovered'))}"
               f"<i style='background:{svg.SITE_NEW}'></i>{_e(L('legend_site_new'))}"
               f"<i style='background:{svg.SITE_OLD}'></i>{_e(L('legend_site_existing'))}"
               f"<i style='background:none;border:1px solid #aaa'></i>{_e(L('legend_candidate'))}"
-              + (f"<i style='background:none;border:1px dashed #1f6fb2;border-radius:50%'></i>"
-                 f"{_e(L('legend_reach'))} {reach:,.0f} m" if distance.get(method).draws_circles else "")
-              + "</div>")
+              f"{reach_key}</div>")
     banner = f"<div class='banner'>{_e(L('diagnostic_banner'))}</div>" if view.diagnostic else ""
-    return (f"<section id='map'><h2>{_e(L('map'))}</h2>{banner}<p class='note'>{_e(L('map_note'))}</p>"
+    note = L("map_note") if shapes is None else L("map_note_network")
+    return (f"<section id='map'><h2>{_e(L('map'))}</h2>{banner}<p class='note'>{_e(note)}</p>"
             f"{legend}{body}</section>")
 
 
