@@ -24,7 +24,7 @@ SITE_NEW = "#c0392b"
 SITE_OLD = "#6c3483"
 SERVED = "#1f6fb2"
 UNSERVED = "#e67e22"
-STREET = "#c4c4c4"
+STREET = "#b3b3b3"
 SHED = "#1f6fb2"
 #: a vertex closer than this many pixels to the last one drawn is left out (streets, walks)
 THIN_PX = 1.0
@@ -116,9 +116,14 @@ def plan_map(committees: list[dict], facilities: list[dict], candidates: list[di
     if shapes is not None:  # the box holds the walksheds and walks; streets beyond are clipped
         n_st, n_pa = len(shapes.streets), len(shapes.paths)
         streets_P, paths_P, rings_P = extra_P[:n_st], extra_P[n_st:n_st + n_pa], extra_P[n_st + n_pa:]
+        points_lo, points_hi = lo, hi
         for a in [*paths_P, *rings_P]:
             if np.isfinite(a).any():
                 lo, hi = np.minimum(lo, np.nanmin(a, axis=0)), np.maximum(hi, np.nanmax(a, axis=0))
+        if streets_P:  # nobody walks where no street is: a walkshed there is not framed
+            st = np.concatenate(streets_P)
+            lo = np.maximum(lo, np.minimum(np.nanmin(st, axis=0), points_lo))
+            hi = np.minimum(hi, np.maximum(np.nanmax(st, axis=0), points_hi))
     elif nf:
         lo = np.minimum(lo, fP.min(axis=0) - reach_m)
         hi = np.maximum(hi, fP.max(axis=0) + reach_m)
@@ -200,7 +205,7 @@ def _network_layers(shapes: MapShapes, streets: list[np.ndarray], paths: list[np
         d = path_d(a, min_extent=THIN_PX)
         if d:
             out.append(f'<path data-role="street" d="{d}"/>')
-    out.append(f'</g><g data-role="walkshed-layer" fill="{SHED}" fill-opacity="0.07" fill-rule="evenodd" '
+    out.append(f'</g><g data-role="walkshed-layer" fill="{SHED}" fill-opacity="0.045" fill-rule="evenodd" '
                f'stroke="{SHED}" stroke-opacity="0.4" stroke-width="0.6">')
     at = 0
     for sid, own in shapes.sheds:
