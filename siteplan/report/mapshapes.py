@@ -58,9 +58,10 @@ def rings_of(geom) -> list[np.ndarray]:
 
 
 def street_chains(u: np.ndarray, v: np.ndarray, a: np.ndarray, b: np.ndarray) -> list[np.ndarray]:
-    """Segments (node ids u -> v, coordinates a -> b) joined into polylines: a path element
-    per street, not per segment, keeps the SVG small. Chains start at dead ends and junctions
-    (nodes whose degree is not 2), then what is left (loops) anywhere."""
+    """Segments (node ids u -> v, coordinates a -> b) joined into polylines that run on
+    through junctions while an undrawn segment leaves them: each segment once, few chains,
+    a small SVG. Chains start at nodes of odd degree (as an Euler trail must), then at what
+    is left (loops)."""
     lo, hi = np.minimum(u, v), np.maximum(u, v)
     _, first = np.unique(np.column_stack([lo, hi]), axis=0, return_index=True)  # one per street piece
     first.sort()
@@ -75,7 +76,7 @@ def street_chains(u: np.ndarray, v: np.ndarray, a: np.ndarray, b: np.ndarray) ->
         edges[y].append(e)
     used: set[int] = set()
     chains = []
-    starts = [n for n, es in edges.items() if len(es) != 2] + list(edges)
+    starts = [n for n, es in edges.items() if len(es) % 2] + list(edges)
     for start in starts:
         while any(e not in used for e in edges[start]):
             node, pts = start, [where[start]]
@@ -86,8 +87,6 @@ def street_chains(u: np.ndarray, v: np.ndarray, a: np.ndarray, b: np.ndarray) ->
                 used.add(e)
                 node = int(v[e]) if int(u[e]) == node else int(u[e])
                 pts.append(where[node])
-                if len(edges[node]) != 2:
-                    break
             chains.append(np.array(pts))
     return chains
 

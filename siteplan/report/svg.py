@@ -28,6 +28,7 @@ STREET = "#b3b3b3"
 SHED = "#1f6fb2"
 #: a vertex closer than this many pixels to the last one drawn is left out (streets, walks)
 THIN_PX = 1.0
+STREETS_PER_PATH = 500
 
 
 def _e(v) -> str:
@@ -86,8 +87,8 @@ def path_d(px: np.ndarray, *, close: bool = False, min_extent: float = 0.0) -> s
             kept.append(part[-1])
         if close and len(kept) < 3:
             continue
-        out.append(f"M{_f(kept[0][0])} {_f(kept[0][1])}L" + " ".join(f"{_f(x)} {_f(y)}" for x, y in kept[1:])
-                   + ("Z" if close else ""))
+        # pairs after a moveto are implicit linetos: no "L" to write
+        out.append("M" + " ".join(f"{_f(x)} {_f(y)}" for x, y in kept) + ("Z" if close else ""))
     return "".join(out)
 
 
@@ -201,10 +202,9 @@ def _network_layers(shapes: MapShapes, streets: list[np.ndarray], paths: list[np
     the assignments as drawn by the GIS layers, in pixels."""
     out = [(f'<g data-role="street-layer" fill="none" stroke="{STREET}" stroke-width="0.7" '
             'stroke-linecap="round" stroke-linejoin="round">')]
-    for a in streets:
-        d = path_d(a, min_extent=THIN_PX)
-        if d:
-            out.append(f'<path data-role="street" d="{d}"/>')
+    drawn = [d for d in (path_d(a, min_extent=THIN_PX) for a in streets) if d]
+    for i in range(0, len(drawn), STREETS_PER_PATH):  # sub-paths of one element: less markup
+        out.append(f'<path data-role="street" d="{"".join(drawn[i:i + STREETS_PER_PATH])}"/>')
     out.append(f'</g><g data-role="walkshed-layer" fill="{SHED}" fill-opacity="0.045" fill-rule="evenodd" '
                f'stroke="{SHED}" stroke-opacity="0.4" stroke-width="0.6">')
     at = 0
