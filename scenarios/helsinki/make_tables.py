@@ -102,7 +102,7 @@ def main() -> None:
     rows = []
     for k, i in enumerate(com, 1):
         households = int(rng.integers(800, 2001))
-        residents = int(round(households * rng.uniform(2.3, 2.7)))
+        residents = round(households * rng.uniform(2.3, 2.7))
         rows.append([f"H{k:02d}", street(i), "urban", f"{pts[i, 0]:.7f}", f"{pts[i, 1]:.7f}",
                      households, residents, int(ids[i])])
     write(HERE / "committees.csv",
