@@ -67,6 +67,36 @@ def project_all(arrays: list[np.ndarray], method: str) -> list[np.ndarray]:
     return np.split(out, np.cumsum([len(a) for a in arrays])[:-1])
 
 
+def simplified(arrays: list[np.ndarray], tol: float = THIN_PX / 2) -> list[np.ndarray]:
+    """Each polyline (NaN rows between its parts) with the vertices that bend it by less than
+    `tol` pixels left out (Douglas-Peucker, ends kept): a straight street of many OSM nodes
+    is drawn as two points, in one vectorised pass over the whole map."""
+    import shapely
+
+    parts, owner = [], []
+    for i, a in enumerate(arrays):
+        for part in np.split(a, np.flatnonzero(~np.isfinite(a).all(axis=1))):
+            part = part[np.isfinite(part).all(axis=1)]
+            if len(part):
+                parts.append(part)
+                owner.append(i)
+    if not parts:
+        return [np.zeros((0, 2)) for _ in arrays]
+    long = [k for k, p in enumerate(parts) if len(p) > 2]
+    if long:
+        lines = shapely.linestrings(np.concatenate([parts[k] for k in long]),
+                                    indices=np.repeat(np.arange(len(long)), [len(parts[k]) for k in long]))
+        xy, which = shapely.get_coordinates(shapely.simplify(lines, tol, preserve_topology=False),
+                                            return_index=True)
+        for j, piece in enumerate(np.split(xy, np.flatnonzero(np.diff(which)) + 1)):
+            parts[long[j]] = piece
+    out: list[list[np.ndarray]] = [[] for _ in arrays]
+    gap = np.full((1, 2), np.nan)
+    for i, part in zip(owner, parts):
+        out[i] += [gap, part] if out[i] else [part]
+    return [np.concatenate(o) if o else np.zeros((0, 2)) for o in out]
+
+
 def path_d(px: np.ndarray, *, close: bool = False, min_extent: float = 0.0) -> str:
     """SVG path data of a polyline in pixels, NaN rows starting a new sub-path. Vertices
     closer than THIN_PX to the last one kept are left out (the ends are kept), and a part
@@ -198,10 +228,11 @@ def plan_map(committees: list[dict], facilities: list[dict], candidates: list[di
 
 def _network_layers(shapes: MapShapes, streets: list[np.ndarray], paths: list[np.ndarray],
                     rings: list[np.ndarray]) -> str:
-    """Streets (thin grey, sub-pixel pieces left out), walksheds (light fill, holes kept) and
+    """Streets (thin grey, sub-pixel detail left out), walksheds (light fill, holes kept) and
     the assignments as drawn by the GIS layers, in pixels."""
     out = [(f'<g data-role="street-layer" fill="none" stroke="{STREET}" stroke-width="0.7" '
             'stroke-linecap="round" stroke-linejoin="round">')]
+    streets, paths, rings = simplified(streets), simplified(paths), simplified(rings)
     drawn = [d for d in (path_d(a, min_extent=THIN_PX) for a in streets) if d]
     for i in range(0, len(drawn), STREETS_PER_PATH):  # sub-paths of one element: less markup
         out.append(f'<path data-role="street" d="{"".join(drawn[i:i + STREETS_PER_PATH])}"/>')

@@ -124,7 +124,7 @@ def test_any_geometry_the_layers_return_is_drawn():
         shapely.Polygon([(600, 600), (700, 600), (700, 700)]),
     ])
     shapes = MapShapes(paths=[_joined(lines_of(walk))], sheds=[("S1", rings_of(shed))],
-                       streets=[np.array([[-300.0, -300.0], [0.0, 0.0], [700.0, 700.0]])])
+                       streets=[np.linspace([-300.0, -300.0], [700.0, 700.0], 60)])
     svg = ET.fromstring(plan_map(
         [{"id": "a", "x": 0.0, "y": 0.0, "site_id": "S1", "kind": "urban"}],
         [{"site_id": "S1", "x": 100.0, "y": 100.0, "area_m2": 500.0, "status": "new"}], [],
@@ -134,7 +134,8 @@ def test_any_geometry_the_layers_return_is_drawn():
     assert len(_vertices(shed_el.get("d"))[2]) == 4  # the triangle, closed by "Z"
     (assign,) = _roles(svg, "assign")
     assert len(_vertices(assign.get("d"))) == 2  # the two parts of the walk
-    assert len(_vertices(_roles(svg, "street")[0].get("d"))) == 1 and not _roles(svg, "reach")
+    (street,) = _vertices(_roles(svg, "street")[0].get("d"))
+    assert len(street) == 2 and not _roles(svg, "reach")  # a straight street of 60 nodes: 2 points
     # the map is framed by the walkshed (within the streets), not by a 1,000 m circle
     w = float(svg.get("viewBox").split()[2])
     k = (w - 48) / 1000.0  # 1,000 m from the walkshed's west edge to its east edge
