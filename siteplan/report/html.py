@@ -16,6 +16,7 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from siteplan import distance
@@ -24,6 +25,7 @@ from siteplan.fileio import read_bounded, read_text_bounded
 from siteplan.plan import NOT_DECLARED, row_status
 from siteplan.report import svg
 from siteplan.report.i18n import REQUIRED_ZH, Labels, default_lang
+from siteplan.report.mapshapes import map_shapes
 from siteplan.report.outputs import MAX_PLAN_BYTES
 from siteplan.report.summary import tell_apart
 from siteplan.result import Termination, has_plan
@@ -48,7 +50,7 @@ h1{font-size:24px;margin:6px 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bo
  white-space:nowrap}tr.fail td{background:#fdecea}tr.below td{background:#fff6e5}
 .ok{color:#1e7d3a;font-weight:bold}.bad{color:#b3261e;font-weight:bold}.muted{color:#777}
 .banner{background:#b3261e;color:#fff;padding:10px 12px;font-weight:bold;border-radius:4px;margin:10px 0}
-.legend{font-size:12px;color:#333;margin:4px 0 10px}.legend i{display:inline-block;width:11px;height:11px;
+.legend{font-size:12px;color:#333;margin:4px 0 10px}.legend span{white-space:nowrap}.legend i{display:inline-block;width:11px;height:11px;
  margin:0 4px 0 12px;vertical-align:-1px}.note{font-size:12.5px;color:#444}
 ol.diag li{margin:6px 0}footer{margin-top:30px;font-size:12px;color:#777}
 .src{font-size:11.5px;color:#444}svg{max-width:100%;height:auto}
@@ -280,18 +282,36 @@ def _map(view: PlanView, L: Labels) -> str:
     # the distance kind says how its coordinates lie on a plane (lon/lat: a local projection)
     method = scn.spec.distance_spec.method
     reach = scn.spec.reach.metres("urban")
-    body = svg.plan_map(cm, facilities, cand, reach, method, scale_label=L("scale"))
-    legend = (f"<div class='legend'><i style='background:{svg.SERVED};border-radius:50%'></i>{_e(L('legend_committee'))}"
-              f"<i style='background:{svg.UNSERVED};border-radius:50%'></i>{_e(L('legend_uncovered'))}"
-              f"<i style='background:{svg.SITE_NEW}'></i>{_e(L('legend_site_new'))}"
-              f"<i style='background:{svg.SITE_OLD}'></i>{_e(L('legend_site_existing'))}"
-              f"<i style='background:none;border:1px solid #aaa'></i>{_e(L('legend_candidate'))}"
-              + (f"<i style='background:none;border:1px dashed #1f6fb2;border-radius:50%'></i>"
-                 f"{_e(L('legend_reach'))} {reach:,.0f} m" if distance.get(method).draws_circles else "")
-              + "</div>")
+    points = np.array([(c["x"], c["y"]) for c in cm] + [(f["x"], f["y"]) for f in facilities], dtype=float)
+    shapes = map_shapes(scn, doc, points)
+    body = svg.plan_map(cm, facilities, cand, reach, method, scale_label=L("scale"), shapes=shapes)
+    legend = _map_legend(L, reach, shapes, distance.get(method).draws_circles)
     banner = f"<div class='banner'>{_e(L('diagnostic_banner'))}</div>" if view.diagnostic else ""
-    return (f"<section id='map'><h2>{_e(L('map'))}</h2>{banner}<p class='note'>{_e(L('map_note'))}</p>"
+    note = L("map_note") if shapes is None else L("map_note_network")
+    return (f"<section id='map'><h2>{_e(L('map'))}</h2>{banner}<p class='note'>{_e(note)}</p>"
             f"{legend}{body}</section>")
+
+
+def _map_legend(L: Labels, reach: float, shapes, draws_circles: bool) -> str:
+    """The map's key, one unbreakable entry per sign: on streets the walking network and the
+    walksheds, else the reach circles (when the distance kind draws them)."""
+    def key(style: str, text: str) -> str:
+        return f"<span><i style='{style}'></i>{_e(text)}</span>"
+
+    keys = [key(f"background:{svg.SERVED};border-radius:50%", L("legend_committee")),
+            key(f"background:{svg.UNSERVED};border-radius:50%", L("legend_uncovered")),
+            key(f"background:{svg.SITE_NEW}", L("legend_site_new")),
+            key(f"background:{svg.SITE_OLD}", L("legend_site_existing")),
+            key("background:none;border:1px solid #aaa", L("legend_candidate"))]
+    if shapes is not None:  # on streets: the walking network and walksheds, no circles
+        if shapes.streets:
+            keys.append(key(f"background:{svg.STREET};height:2px;vertical-align:3px", L("legend_street")))
+        keys.append(key("background:rgba(31,111,178,.12);border:1px solid #8fb3d6",
+                        f"{L('legend_walkshed')} {reach:,.0f} m"))
+    elif draws_circles:
+        keys.append(key("background:none;border:1px dashed #1f6fb2;border-radius:50%",
+                        f"{L('legend_reach')} {reach:,.0f} m"))
+    return f"<div class='legend'>{''.join(keys)}</div>"
 
 
 def _compliance(doc: dict, L: Labels) -> str:

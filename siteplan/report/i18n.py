@@ -46,6 +46,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "legend_site_existing": ("既有/扩建设施", "existing / expanded site"),
     "legend_candidate": ("未选用候选点", "unused candidate"),
     "legend_reach": ("步行可达范围", "walking reach"),
+    "map_note_network": (("圆点为居委会/村委会，方块为开放设施（面积与建筑面积成正比），灰色细线为步行路网，"
+                          "深色线为服务关系，浅色区域为各设施的步行可达范围。"),
+                         ("Dots are residents' committees, squares are open sites (area proportional to floor "
+                          "area), thin grey lines are the walking network, dark lines join each committee to "
+                          "its site, shaded areas are each site's walkshed.")),
+    "legend_street": ("步行路网", "walking network"),
+    "legend_walkshed": ("步行可达范围", "walkshed"),
     "compliance": ("标准符合情况", "Compliance with the standards"),
     "rule": ("指标", "Rule"),
     "scope": ("范围", "Scope"),

@@ -10,16 +10,25 @@ from __future__ import annotations
 
 import math
 from html import escape
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from siteplan import distance
+
+if TYPE_CHECKING:
+    from siteplan.report.mapshapes import MapShapes
 
 PALETTE = ["#1f6fb2", "#e07b22", "#2c9a5a", "#b8406a", "#7a5cb8", "#8c6d31", "#3b9fb0", "#6b6b6b"]
 SITE_NEW = "#c0392b"
 SITE_OLD = "#6c3483"
 SERVED = "#1f6fb2"
 UNSERVED = "#e67e22"
+STREET = "#b3b3b3"
+SHED = "#1f6fb2"
+#: a vertex closer than this many pixels to the last one drawn is left out (streets, walks)
+THIN_PX = 1.0
+STREETS_PER_PATH = 500
 
 
 def _e(v) -> str:
@@ -45,23 +54,108 @@ def nice_step(span: float) -> float:
     return min((m * k for m in (1, 2, 5, 10)), key=lambda s: abs(s - raw))
 
 
+def project_all(arrays: list[np.ndarray], method: str) -> list[np.ndarray]:
+    """Several coordinate arrays projected as one (the drawing projection depends on the
+    whole set), NaN rows (sub-path breaks) kept as NaN."""
+    if not arrays:
+        return []
+    xy = np.concatenate([np.asarray(a, dtype=float).reshape(-1, 2) for a in arrays])
+    ok = np.isfinite(xy).all(axis=1)
+    out = np.full_like(xy, np.nan)
+    if ok.any():
+        out[ok] = project(xy[ok], method)
+    return np.split(out, np.cumsum([len(a) for a in arrays])[:-1])
+
+
+def simplified(arrays: list[np.ndarray], tol: float = THIN_PX / 2) -> list[np.ndarray]:
+    """Each polyline (NaN rows between its parts) with the vertices that bend it by less than
+    `tol` pixels left out (Douglas-Peucker, ends kept): a straight street of many OSM nodes
+    is drawn as two points, in one vectorised pass over the whole map."""
+    import shapely
+
+    parts, owner = [], []
+    for i, a in enumerate(arrays):
+        for part in np.split(a, np.flatnonzero(~np.isfinite(a).all(axis=1))):
+            part = part[np.isfinite(part).all(axis=1)]
+            if len(part):
+                parts.append(part)
+                owner.append(i)
+    if not parts:
+        return [np.zeros((0, 2)) for _ in arrays]
+    long = [k for k, p in enumerate(parts) if len(p) > 2]
+    if long:
+        lines = shapely.linestrings(np.concatenate([parts[k] for k in long]),
+                                    indices=np.repeat(np.arange(len(long)), [len(parts[k]) for k in long]))
+        xy, which = shapely.get_coordinates(shapely.simplify(lines, tol, preserve_topology=False),
+                                            return_index=True)
+        for j, piece in enumerate(np.split(xy, np.flatnonzero(np.diff(which)) + 1)):
+            parts[long[j]] = piece
+    out: list[list[np.ndarray]] = [[] for _ in arrays]
+    gap = np.full((1, 2), np.nan)
+    for i, part in zip(owner, parts):
+        out[i] += [gap, part] if out[i] else [part]
+    return [np.concatenate(o) if o else np.zeros((0, 2)) for o in out]
+
+
+def path_d(px: np.ndarray, *, close: bool = False, min_extent: float = 0.0) -> str:
+    """SVG path data of a polyline in pixels, NaN rows starting a new sub-path. Vertices
+    closer than THIN_PX to the last one kept are left out (the ends are kept), and a part
+    whose extent is under `min_extent` pixels is dropped: a city's streets stay a small file."""
+    out = []
+    breaks = np.flatnonzero(~np.isfinite(px).all(axis=1))
+    for part in np.split(px, breaks):
+        part = part[np.isfinite(part).all(axis=1)]
+        if len(part) < 2 or np.ptp(part, axis=0).max() < min_extent:
+            continue
+        kept = [part[0]]
+        for p in part[1:-1]:
+            if abs(p[0] - kept[-1][0]) + abs(p[1] - kept[-1][1]) >= THIN_PX:
+                kept.append(p)
+        if len(kept) > 1 and abs(part[-1][0] - kept[-1][0]) + abs(part[-1][1] - kept[-1][1]) < THIN_PX:
+            kept[-1] = part[-1]  # the end is where the next street starts: keep it exact
+        else:
+            kept.append(part[-1])
+        if close and len(kept) < 3:
+            continue
+        # pairs after a moveto are implicit linetos: no "L" to write
+        out.append("M" + " ".join(f"{_f(x)} {_f(y)}" for x, y in kept) + ("Z" if close else ""))
+    return "".join(out)
+
+
 def plan_map(committees: list[dict], facilities: list[dict], candidates: list[dict], reach_m: float,
-             method: str, *, width: int = 960, scale_label: str = "scale") -> str:
+             method: str, *, width: int = 960, scale_label: str = "scale",
+             shapes: MapShapes | None = None) -> str:
     """Committees (dots), open sites (squares sized by floor area), assignments, reach circles.
 
     committees: {id, x, y, site_id, kind}; facilities: {site_id, x, y, area_m2, status};
     candidates: {id, x, y} of sites not opened. Coordinates in the scenario's own system.
+    With `shapes` (a street network), the streets are drawn under the plan, the assignments
+    and walksheds are its geometries (one path per served committee, per open site) and no
+    circle is drawn.
     """
     all_xy = [(c["x"], c["y"]) for c in committees] + [(f["x"], f["y"]) for f in facilities] + \
         [(s["x"], s["y"]) for s in candidates]
     if not all_xy:
         return '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>'
-    P = project(np.array(all_xy, dtype=float), method)
+    extra = [] if shapes is None else [*shapes.streets, *shapes.paths,
+                                       *(r for _, rings in shapes.sheds for r in rings)]
+    P, *extra_P = project_all([np.array(all_xy, dtype=float), *extra], method)
     nc, nf = len(committees), len(facilities)
     cP, fP, sP = P[:nc], P[nc:nc + nf], P[nc + nf:]
     lo = P.min(axis=0) - 0.0
     hi = P.max(axis=0)
-    if nf:
+    if shapes is not None:  # the box holds the walksheds and walks; streets beyond are clipped
+        n_st, n_pa = len(shapes.streets), len(shapes.paths)
+        streets_P, paths_P, rings_P = extra_P[:n_st], extra_P[n_st:n_st + n_pa], extra_P[n_st + n_pa:]
+        points_lo, points_hi = lo, hi
+        for a in [*paths_P, *rings_P]:
+            if np.isfinite(a).any():
+                lo, hi = np.minimum(lo, np.nanmin(a, axis=0)), np.maximum(hi, np.nanmax(a, axis=0))
+        if streets_P:  # nobody walks where no street is: a walkshed there is not framed
+            st = np.concatenate(streets_P)
+            lo = np.maximum(lo, np.minimum(np.nanmin(st, axis=0), points_lo))
+            hi = np.minimum(hi, np.maximum(np.nanmax(st, axis=0), points_hi))
+    elif nf:
         lo = np.minimum(lo, fP.min(axis=0) - reach_m)
         hi = np.maximum(hi, fP.max(axis=0) + reach_m)
     span = np.maximum(hi - lo, 1.0)
@@ -73,17 +167,23 @@ def plan_map(committees: list[dict], facilities: list[dict], candidates: list[di
     def tx(p):
         return pad + (p[0] - lo[0]) * k, pad + (hi[1] - p[1]) * k
 
+    def px(a: np.ndarray) -> np.ndarray:
+        return np.column_stack([pad + (a[:, 0] - lo[0]) * k, pad + (hi[1] - a[:, 1]) * k])
+
     out = [(f'<svg xmlns="http://www.w3.org/2000/svg" class="map" data-role="map" '
            f'viewBox="0 0 {_f(max(w_used, 200))} {height}" width="100%" role="img">'),
            f'<rect x="0" y="0" width="{_f(max(w_used, 200))}" height="{height}" fill="#fbfbf8"/>']
     fidx = {f["site_id"]: i for i, f in enumerate(facilities)}
+    if shapes is not None:
+        out.append(_network_layers(shapes, [px(a) for a in streets_P], [px(a) for a in paths_P],
+                                   [px(a) for a in rings_P]))
     out.append('<g data-role="reach-layer">')
-    for f, p in zip(facilities, fP if distance.get(method).draws_circles else ()):
+    for f, p in zip(facilities, fP if distance.get(method).draws_circles and shapes is None else ()):
         x, y = tx(p)
         out.append(f'<circle data-role="reach" cx="{_f(x)}" cy="{_f(y)}" r="{_f(reach_m * k)}" fill="#1f6fb2" '
                    f'fill-opacity="0.04" stroke="#1f6fb2" stroke-opacity="0.35" stroke-dasharray="4 3"/>')
     out.append('</g><g data-role="assign-layer">')
-    for c, p in zip(committees, cP):
+    for c, p in zip(committees, cP if shapes is None else ()):
         i = fidx.get(c.get("site_id"))
         if i is None:
             continue
@@ -123,6 +223,34 @@ def plan_map(committees: list[dict], facilities: list[dict], candidates: list[di
                f'stroke="#333" stroke-width="2"/><text x="{_f(pad + bar + 6)}" y="{y0 + 4}" font-size="11" '
                f'fill="#333">{_e(scale_label)} {step:,.0f} m</text></g>')
     out.append("</svg>")
+    return "".join(out)
+
+
+def _network_layers(shapes: MapShapes, streets: list[np.ndarray], paths: list[np.ndarray],
+                    rings: list[np.ndarray]) -> str:
+    """Streets (thin grey, sub-pixel detail left out), walksheds (light fill, holes kept) and
+    the assignments as drawn by the GIS layers, in pixels."""
+    out = [(f'<g data-role="street-layer" fill="none" stroke="{STREET}" stroke-width="0.7" '
+            'stroke-linecap="round" stroke-linejoin="round">')]
+    streets, paths, rings = simplified(streets), simplified(paths), simplified(rings)
+    drawn = [d for d in (path_d(a, min_extent=THIN_PX) for a in streets) if d]
+    for i in range(0, len(drawn), STREETS_PER_PATH):  # sub-paths of one element: less markup
+        out.append(f'<path data-role="street" d="{"".join(drawn[i:i + STREETS_PER_PATH])}"/>')
+    out.append(f'</g><g data-role="walkshed-layer" fill="{SHED}" fill-opacity="0.045" fill-rule="evenodd" '
+               f'stroke="{SHED}" stroke-opacity="0.4" stroke-width="0.6">')
+    at = 0
+    for sid, own in shapes.sheds:
+        mine, at = rings[at:at + len(own)], at + len(own)
+        d = "".join(path_d(r, close=True) for r in mine)
+        if d:
+            out.append(f'<path data-role="walkshed" d="{d}"><title>{_e(sid)}</title></path>')
+    out.append('</g><g data-role="assign-layer" fill="none" stroke="#444" stroke-opacity="0.6" '
+               'stroke-width="1.1" stroke-linejoin="round">')
+    for a in paths:
+        d = path_d(a)
+        if d:
+            out.append(f'<path data-role="assign" d="{d}"/>')
+    out.append("</g>")
     return "".join(out)
 
 
