@@ -12,6 +12,7 @@ and the yearly totals that plan.json states, and compares the stated ones.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -86,7 +87,7 @@ def _spend(scn, evs: list[Evaluation], chk: _Compliance) -> list[float]:
     """Capex spent each year (growth of the checker's capex of what stands), checked."""
     tl = scn.timeline
     stands = [float(ev.totals["capex"]) for ev in evs]
-    spent = [stands[0]] + [b - a for a, b in zip(stands, stands[1:])]
+    spent = [stands[0]] + [b - a for a, b in itertools.pairwise(stands)]
     for i, y in enumerate(tl.years):
         cap = tl.capex_cap(i)
         if cap is None:
@@ -167,7 +168,7 @@ def evaluate_timeline(scn, plans: list[Plan], stated: dict | None = None) -> Tim
 
 def _stated(chk: _Compliance, stated: dict, by_year: list[dict], totals: dict) -> None:
     """plan.json's stated yearly figures against what the plans produce."""
-    rows = {int(r.get("year", -1)): r for r in stated.get("by_year", []) if isinstance(r, dict)}
+    rows = {int(r.get("year", -1)): r for r in stated.get("totals_by_year", []) if isinstance(r, dict)}
     for mine in by_year:
         theirs = rows.get(mine["year"])
         for key in ("capex_spent", "opex", "workers", "residents_covered"):
@@ -184,3 +185,22 @@ def _stated(chk: _Compliance, stated: dict, by_year: list[dict], totals: dict) -
             if abs(a - b) > MONEY_TOL + 1e-6 * abs(b):
                 chk.add("stated_totals", f"totals.{key}", b, a, False, op="=",
                         note="plan.json states a figure that the plan does not produce")
+
+
+def check_document(scn, top: Plan, doc: dict, where: str) -> Evaluation:
+    """`siteplan check` of a timeline folder: every year from plan.json's yearly plans, the
+    links, the stated yearly figures, and that the top-level plan is the last year's."""
+    from siteplan.timeline.outputs import plans_from_document, same_decisions
+
+    plans = plans_from_document(doc, where, scn.timeline.years)
+    stated = dict(doc.get("timeline") or {}, totals=doc.get("totals"))
+    tev = evaluate_timeline(scn, plans, stated=stated)
+    ev = tev.combined
+    if not same_decisions(top, plans[-1]):
+        row = {"rule": "timeline_final_year", "title": "top-level plan is the last year's", "scope": "plan.json",
+               "op": "=", "required": scn.timeline.years[-1], "achieved": None, "ok": False, "kind": "model",
+               "enforced": True, "overridden": False, "source": "", "status": "FAIL",
+               "note": "plan.json's facilities/committees differ from timeline.plans' last year"}
+        ev.compliance.append(row)
+        ev.violations.append(row)
+    return ev

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import itertools
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -167,7 +168,7 @@ def _years(tl: dict, where: str) -> tuple[TimelineSpec, tuple[int, ...]]:
         years = tuple(spec.years)
         if not years:
             raise InputError("years: is empty", where=f"{where}: years", fix="list the plan's years")
-        for a, b in zip(years, years[1:]):
+        for a, b in itertools.pairwise(years):
             if b <= a:
                 raise InputError(f"years are out of order: {b} follows {a}", where=f"{where}: years",
                                  fix="list the years in increasing order, each once")
