@@ -130,9 +130,8 @@ def evaluate_timeline(scn, plans: list[Plan], stated: dict | None = None) -> Tim
     chk = _Compliance(scn, enforce_coverage=True)
     rows, violations = [], []
     for y, ev in zip(tl.years, evs):
-        for r in ev.compliance:
-            rows.append(dict(r, year=y))
-        violations += [dict(v, year=y) for v in ev.violations]
+        rows += [dict(r, year=y, scope=f"{y}: {r['scope']}") for r in ev.compliance]
+        violations += [dict(v, year=y, scope=f"{y}: {v['scope']}") for v in ev.violations]
     _links(scn, plans, chk)
     spent = _spend(scn, evs, chk)
     by_year = []

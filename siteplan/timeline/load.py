@@ -203,12 +203,9 @@ def _per_year(value, years, key: str, where: str, *, allow_none: bool = True) ->
         if missing:
             raise InputError(f"key {key!r} gives no budget for {missing[0]}", where=where,
                              fix="give every year of the timeline (or one number for all)")
-        out = {}
-        for y in years:
-            out[y] = _money(vals[y], f"{key}.{y}", where)
-        return out
-    v = _money(value, key, where)
-    return {y: v for y in years}
+        return {y: _money(vals[y], f"{key}.{y}", where) for y in years}
+    v: float | None = _money(value, key, where)
+    return dict.fromkeys(years, v)
 
 
 def _money(v, key: str, where: str) -> float:
@@ -227,7 +224,8 @@ def read_timeline(tl: dict, raw: dict, where: str, objective: str) -> Timeline:
     per-year scenarios are added by `with_year_scenarios`."""
     spec, years = _years(tl, where)
     budget = tl.get("budget", {})
-    base_budget = raw.get("budget") if isinstance(raw.get("budget"), dict) else {}
+    given = raw.get("budget")
+    base_budget: dict = given if isinstance(given, dict) else {}
     capex = _per_year(budget.get("capex", base_budget.get("capex")), years, "budget.capex", where)
     opex = _per_year(budget.get("opex_per_year", base_budget.get("opex_per_year")), years,
                      "budget.opex_per_year", where)
