@@ -278,6 +278,8 @@ def year_raw(raw: dict, tl: Timeline, i: int, objective: str) -> dict:
     std = dict(out.get("standards") or {})
     for rule, by_year in tl.milestones.items():
         std[rule] = milestone_value(by_year, year, rule)
+    if "coverage" not in tl.milestones and i < len(tl.years) - 1:
+        std["coverage"] = OFF_VALUE["coverage"]  # the coverage target is due in the last year
     out["standards"] = std
     budget = dict(out.get("budget") or {})
     budget["capex"] = None  # capex is a timeline row: spent year by year

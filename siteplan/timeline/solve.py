@@ -87,9 +87,20 @@ def _raise_for(res, name: str, scn) -> None:
                               f"{res.solve_seconds:.0f} s)", fix="raise solver.time_limit or try another backend")
 
 
-def myopic_plans(scn, name: str, opts: SolveOptions, say=None) -> tuple[list[Plan], float] | None:
-    """The year-by-year plan and its total discounted cost, or None when a year has no plan
-    (the myopic plan spent early money where the last year needed it, or ran out of time)."""
+def myopic_plans(scn, name: str, opts: SolveOptions, say=None, modes=(True, False)) -> tuple[list[Plan], float, str] | None:
+    """The year-by-year plan, its total discounted cost and how it was made, or None when
+    neither way finds a plan for every year. First "greedy" (each year serves the most
+    residents this year's money allows, then least cost); when that strands a later year
+    (early money spent where a milestone or the last year needed it), "minimal" (each year
+    only what that year's rules require, at least cost)."""
+    for greedy in modes:
+        found = _myopic(scn, name, opts, greedy, say)
+        if found is not None:
+            return (*found, "greedy" if greedy else "minimal")
+    return None
+
+
+def _myopic(scn, name: str, opts: SolveOptions, greedy: bool, say) -> tuple[list[Plan], float] | None:
     tl = scn.timeline
     fixed: np.ndarray | None = None
     plans: list[Plan] = []
@@ -100,28 +111,27 @@ def myopic_plans(scn, name: str, opts: SolveOptions, say=None) -> tuple[list[Pla
         if fixed is not None:
             lb[: len(fixed)] = fixed
             ub[: len(fixed)] = fixed
-        c = np.zeros(model.n_vars)
-        cover = tm.cols(k, tm.pms[k].x)
         model = model.replace(lb=lb, ub=ub)
-        if not (k == last and tm.objective == Objective.MIN_COST):
+        if greedy and not (k == last and tm.objective == Objective.MIN_COST):
             inst = tm.insts[k]
-            c[cover] = -inst.residents[inst.pair_c]
+            c = np.zeros(model.n_vars)
+            c[tm.cols(k, tm.pms[k].x)] = -inst.residents[inst.pair_c]
             first = _run(model.replace(c=c, offset=0.0, sense="max"), name, opts)
             if not first.status.has_solution:
                 return None
             assert first.objective is not None
-            model = coverage_phase(model.replace(c=c, sense="max"), tm, -first.objective)
+            model = coverage_phase(model.replace(c=c, sense="max"), tm, -first.objective).replace(
+                warm_start=first.x)
         res = _run(model.replace(c=tm.cost[0], offset=tm.cost[1], sense="min"), name, opts)
         if not res.status.has_solution:
             return None
         assert res.x is not None
-        x = np.round(res.x[: model.n_vars], 9)
-        fixed = x.copy()
+        fixed = np.round(res.x[: model.n_vars], 9)
         ints = model.integer[: len(fixed)]
         fixed[ints] = np.round(fixed[ints])
-        plans = decode_years(tm, x)
+        plans = decode_years(tm, fixed)
         if say:
-            say(f"myopic plan: {tl.years[k]} done")
+            say(f"myopic plan ({'greedy' if greedy else 'minimal'}): {tl.years[k]} done")
     assert fixed is not None
     cost, const = tm.cost
     return plans, float(cost @ fixed + const)
@@ -142,13 +152,20 @@ def solve_timeline(scn, *, backend: str | None = None, options: SolveOptions | N
     name, opts = solver_settings(scn, backend, options, profile)
     t2 = time.perf_counter()
     myopic_cost = None
+    if warm_start is None:
+        from siteplan.timeline.start import phased_start
+
+        warm_start = phased_start(tm, name, say, opts.time_limit)
+        if warm_start is not None and broken_rows(model, years_vector(tm, model, warm_start)):
+            say(f"the phased first plan breaks {broken_rows(model, years_vector(tm, model, warm_start))[0][0]}")
+            warm_start = None
     if warm_start is None and myopic_start and tm.objective == Objective.MIN_COST:
         say("computing the myopic year-by-year plan (a first plan)")
-        lim = SolveOptions(**{**opts.as_dict(), "time_limit": max(1.0, 0.25 * (opts.time_limit or 60)
-                                                                   / len(tm.years))})
-        found = myopic_plans(scn, name, lim)
+        lim = SolveOptions(**{**opts.as_dict(), "time_limit": max(1.0, 0.2 * (opts.time_limit or 60)
+                                                                   / (2 * len(tm.years)))})
+        found = myopic_plans(scn, name, lim, modes=(True,))  # a warm start: the greedy way only
         if found is not None:
-            warm_start, myopic_cost = found
+            warm_start, myopic_cost, _ = found
     if warm_start is not None:
         vec = years_vector(tm, model, warm_start)
         broken = broken_rows(model, vec)

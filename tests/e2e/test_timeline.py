@@ -56,7 +56,8 @@ def test_myopic_plan_is_the_hand_computed_one_and_costs_more(joint):
     from siteplan.pipeline import solver_settings
 
     name, opts = solver_settings(scn)
-    plans, cost = myopic_plans(scn, name, opts)
+    plans, cost, how = myopic_plans(scn, name, opts)
+    assert how == "greedy"
     assert cost == pytest.approx(5_194_000, abs=1)
     assert plans[0].assignment == {"A": None, "B": "S2", "C": "S3"}
     assert cost > joint.evaluation.totals["total_cost"]
