@@ -32,16 +32,17 @@ def phased_start(tm, backend: str, say, time_limit: float | None) -> list[Plan] 
     inst = tm.insts[last]
     sidx = {s: i for i, s in enumerate(inst.site_ids)}
     forced = inst.existing | inst.required
-    cost, served = {}, {}
+    cost: dict[str, float] = {}
+    served: dict[str, int] = {}
     for sid in final.areas:
         s = sidx[sid]
         floor = final.areas[sid] + sum(v.get(sid, 0.0) for v in final.extra.values())
         fixed = 0.0 if inst.existing[s] else inst.fixed_cost[s]
         cost[sid] = fixed + inst.cost_per_m2[s] * (floor - inst.existing_area[s])
     res = dict(zip(inst.committee_ids, inst.residents))
-    for cid, sid in final.assignment.items():
-        if sid is not None:
-            served[sid] = served.get(sid, 0) + int(res[cid])
+    for cid, at in final.assignment.items():
+        if at is not None:
+            served[at] = served.get(at, 0) + int(res[cid])
     todo = sorted((s for s in final.areas if not forced[sidx[s]]),
                   key=lambda s: -served.get(s, 0) / max(cost[s], 1.0))
     opened: dict[str, int] = {s: 0 for s in final.areas if forced[sidx[s]]}
