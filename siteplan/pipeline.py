@@ -193,6 +193,10 @@ def solve_scenario(scenario: Scenario | str | Path, *, backend: str | None = Non
     say = progress or (lambda msg: None)
     t0 = time.perf_counter()
     scn = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, overrides)
+    if scn.timeline is not None:  # several years: siteplan.timeline (each year is this model)
+        from siteplan.timeline.solve import solve_timeline
+
+        return solve_timeline(scn, backend=backend, options=options, profile=profile, progress=progress)
     t_load = time.perf_counter() - t0
     t1 = time.perf_counter()
     inst = build_instance(scn)

@@ -196,7 +196,12 @@ def check_cmd(outdir, all_rows):
         raise InfeasibleError("there is no plan to check here: the scenario was found infeasible, and the "
                               "folder holds its diagnosis", where=str(outdir),
                               fix=f"read {Path(outdir) / 'diagnosis.txt'}, or run `siteplan explain {outdir}`")
-    ev = evaluate(scn, plan, stated_totals=doc.get("totals"))
+    if scn.timeline is not None:
+        from siteplan.timeline.check import check_document
+
+        ev = check_document(scn, plan, doc, str(Path(outdir) / "plan.json"))
+    else:
+        ev = evaluate(scn, plan, stated_totals=doc.get("totals"))
     click.echo(f"{scn.name}: {len(plan.areas)} facilities, {len(plan.assignment)} committees")
     click.echo("\n".join(compliance_lines(ev.compliance, all_rows=all_rows)))
     if not ev.ok:

@@ -42,7 +42,8 @@ def solver_block(outcome) -> dict:
     }
 
 
-def plan_document(scn, plan: Plan, ev: Evaluation, solver: dict, status: str) -> dict:
+def plan_document(scn, plan: Plan, ev: Evaluation, solver: dict, status: str, timeline: dict | None = None) -> dict:
+    """The plan.json document; `timeline`: a timeline plan's yearly block (siteplan.timeline.outputs)."""
     from siteplan.rules import registered
 
     fields = [name for r in registered() for name in r.floor_fields]
@@ -70,6 +71,8 @@ def plan_document(scn, plan: Plan, ev: Evaluation, solver: dict, status: str) ->
     described = distance.get(method).describe(scn.tables)
     if described is not None:  # e.g. `network`: the street graph, the snaps, the islands
         doc[method] = described
+    if timeline is not None:
+        doc["timeline"] = timeline
     return doc
 
 
@@ -84,6 +87,9 @@ def write_plan_files(doc: dict, out: Path) -> Path:
     write_csv_atomic(out / "committees.csv", doc["committees"])
     write_csv_atomic(out / "compliance.csv", doc["compliance"])
     write_csv_atomic(out / "totals.csv", [{"kpi": k, "value": v} for k, v in doc["totals"].items()])
+    from siteplan.timeline.outputs import write_timeline_files
+
+    write_timeline_files(doc, out)
     write_json_atomic(out / PLAN_FILE, doc)  # last: its presence marks a complete folder
     mark_folder(out)
     return out
@@ -98,7 +104,9 @@ def write_outputs(outcome, out_dir: str | Path, *, geojson: bool = False) -> Pat
     except OSError as exc:
         raise InputError(f"cannot create output folder: {exc.strerror}", where=str(out))
     scn, ev = outcome.scenario, outcome.evaluation
-    doc = plan_document(scn, outcome.plan, ev, solver_block(outcome), outcome.status.value)
+    from siteplan.timeline.outputs import timeline_block
+
+    doc = plan_document(scn, outcome.plan, ev, solver_block(outcome), outcome.status.value, timeline_block(outcome))
     write_inputs(scn, out)
     from siteplan.report import gis
 
@@ -112,7 +120,10 @@ def outcome_record(outcome, overrides: dict | None = None, *, with_tables: bool 
     """Everything the store keeps about a solved run, as plain data."""
     scn, ev = outcome.scenario, outcome.evaluation
     solver = solver_block(outcome)
-    doc = json.loads(to_json(plan_document(scn, outcome.plan, ev, solver, outcome.status.value)))
+    from siteplan.timeline.outputs import timeline_block
+
+    doc = json.loads(to_json(plan_document(scn, outcome.plan, ev, solver, outcome.status.value,
+                                           timeline_block(outcome))))
     summary = {k: v for k, v in doc["solver"].items() if k != "phases"}
     first = (doc["solver"].get("phases") or [{}])[0]
     summary["warm_start"] = (first.get("extra") or {}).get("warm_start")  # accepted / rejected / None

@@ -214,6 +214,8 @@ class Scenario:
     tables: Tables
     raw: dict
     yaml_files: tuple[Path, ...] = ()
+    #: the years of a timeline scenario, each as a plain Scenario (siteplan.timeline.load)
+    timeline: Any = None
 
     @property
     def name(self) -> str:
@@ -231,6 +233,8 @@ class Scenario:
         spec["data"] = {k: (Path(v).name if v else v) for k, v in spec["data"].items()}
         h.update(json.dumps(spec, sort_keys=True, default=str).encode())
         h.update(self.tables.fingerprint.encode())
+        if self.timeline is not None:
+            h.update(json.dumps(self.timeline.raw, sort_keys=True, default=str).encode())
         return h.hexdigest()[:16]
 
 
@@ -243,7 +247,10 @@ def load_scenario(path: str | os.PathLike[str], overrides: dict[str, Any] | None
             raise InputError("is a folder", where=str(path), fix="name the scenario YAML file")
         path = candidates[0]
     yaml_files: list[Path] = []
-    raw = apply_overrides(load_raw(path, read=yaml_files), overrides, str(path))
+    from siteplan.timeline.load import read_timeline, split_timeline, with_year_scenarios
+
+    given = apply_overrides(load_raw(path, read=yaml_files), overrides, str(path))
+    raw, tl_raw = split_timeline(given, str(path))  # the timeline keys are checked apart
     try:
         spec = ScenarioSpec.model_validate(raw)
     except ValidationError as exc:
@@ -255,5 +262,9 @@ def load_scenario(path: str | os.PathLike[str], overrides: dict[str, Any] | None
         raise InputError(f"standards: {exc}", where=str(path), fix="check the standards block")
     tables = read_tables(spec, standards, where=str(path))
     warn_about_standards(standards, f"scenario {spec.name!r}")
-    return Scenario(path=path.resolve(), spec=spec, standards=standards, tables=tables, raw=raw,
-                    yaml_files=tuple(yaml_files))
+    scn = Scenario(path=path.resolve(), spec=spec, standards=standards, tables=tables, raw=given,
+                   yaml_files=tuple(yaml_files))
+    if tl_raw is not None:
+        tl = read_timeline(tl_raw, raw, str(path), str(spec.objective))
+        scn.timeline = with_year_scenarios(scn, tl, raw, preset, str(path))
+    return scn

@@ -228,7 +228,23 @@ def read_committees(path: str, method: str, crs: str | None = None) -> tuple[pd.
     for col, allowed in table_columns("committees").items():  # optional columns a rule reads
         if col in df.columns:
             out[col] = _choice(df, col, (*allowed, ""), path)
+    _timeline_columns(df, out, path)
     return out, blob
+
+
+def _timeline_columns(df: pd.DataFrame, out: pd.DataFrame, path: str) -> None:
+    """A timeline's demand columns (siteplan.timeline.load): households_YYYY, residents_YYYY
+    (bounded like the first year's), growth (a rate a year in (-1, 1])."""
+    from siteplan.timeline.load import YEAR_COLUMN
+
+    for col in df.columns:
+        m = YEAR_COLUMN.match(str(col))
+        if m:
+            hi = MAX_HOUSEHOLDS if m[1] == "households" else MAX_RESIDENTS
+            out[col] = _numeric(df, col, path, integer=True, positive=True, hi=hi).astype(np.int64)
+    if "growth" in df.columns:
+        vals = _numeric(df, "growth", path, lo=-0.999, hi=1.0)
+        out["growth"] = vals
 
 
 def read_sites(path: str, method: str, crs: str | None = None) -> tuple[pd.DataFrame, bytes]:

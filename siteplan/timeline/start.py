@@ -1,0 +1,75 @@
+"""A first timeline plan for the solver: the last year's network, built up as money allows.
+
+Why: a timeline's yearly capex rows make a first feasible point hard for the solver to find
+(HiGHS found none on Xinhe 2021–2025 in 15 s without one). The last year's single-period
+warm start (siteplan.pipeline.heuristic_start: LP, greedy, local search) gives a network
+that serves everyone; its facilities are then opened at their final size, forced sites in
+the first year and the others in order of residents served per yuan, each in the first year
+whose budget (with carry-over, what is left) still pays for it. Committees are served from
+the year their site opens; workers are each year's fewest meeting its bands and density.
+None when the network does not fit the budgets or the plan breaks a row (the solver then
+starts without it).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from siteplan.decisions import Plan
+from siteplan.model.heuristic import allocate_workers
+
+
+def phased_start(tm, backend: str, say, time_limit: float | None) -> list[Plan] | None:
+    from siteplan.pipeline import heuristic_start
+
+    scn = tm.scenario
+    tl = scn.timeline
+    last = len(tm.years) - 1
+    final = heuristic_start(tl.scenarios[last], tm.insts[last], tm.models[last], tm.pms[last], backend, say,
+                            time_limit)
+    if final is None:
+        return None
+    inst = tm.insts[last]
+    sidx = {s: i for i, s in enumerate(inst.site_ids)}
+    forced = inst.existing | inst.required
+    cost: dict[str, float] = {}
+    served: dict[str, int] = {}
+    for sid in final.areas:
+        s = sidx[sid]
+        floor = final.areas[sid] + sum(v.get(sid, 0.0) for v in final.extra.values())
+        fixed = 0.0 if inst.existing[s] else inst.fixed_cost[s]
+        cost[sid] = fixed + inst.cost_per_m2[s] * (floor - inst.existing_area[s])
+    res = dict(zip(inst.committee_ids, inst.residents))
+    for cid, at in final.assignment.items():
+        if at is not None:
+            served[at] = served.get(at, 0) + int(res[cid])
+    todo = sorted((s for s in final.areas if not forced[sidx[s]]),
+                  key=lambda s: -served.get(s, 0) / max(cost[s], 1.0))
+    opened: dict[str, int] = {s: 0 for s in final.areas if forced[sidx[s]]}
+    left = 0.0
+    for i, y in enumerate(tm.years):
+        cap = tl.capex[y]
+        money = np.inf if cap is None else cap + (left if tl.carry_over else 0.0)
+        money -= sum(cost[s] for s, yr in opened.items() if yr == i)
+        if money < -1.0:
+            return None
+        for sid in list(todo):
+            if cost[sid] <= money or i == last and cap is None:
+                opened[sid] = i
+                money -= cost[sid]
+                todo.remove(sid)
+        left = money if np.isfinite(money) else 0.0
+    if todo:
+        return None
+    plans = []
+    for i, inst_i in enumerate(tm.insts):
+        workers = allocate_workers(inst_i)
+        if workers is None:
+            return None
+        open_i = {s for s, yr in opened.items() if yr <= i}
+        plans.append(Plan(areas={s: final.areas[s] for s in open_i},
+                          windows={s: n for s, n in final.windows.items() if s in open_i},
+                          assignment={c: (s if s in open_i else None) for c, s in final.assignment.items()},
+                          workers=dict(zip(inst_i.committee_ids, (int(w) for w in workers))),
+                          extra={k: {s: v for s, v in vals.items() if s in open_i} for k, vals in final.extra.items()}))
+    return plans
