@@ -300,11 +300,11 @@ def _prices(em: ElasticModel, x: np.ndarray, targets: list, backend: str, opts: 
             clock: _Clock, workers: int | None) -> list[dict | None]:
     """Each target's price, the independent solves side by side (siteplan.analysis.parallel);
     results in the order of `targets`."""
-    from siteplan.analysis.parallel import default_workers, run_ordered
+    from siteplan.analysis.parallel import MIN_PARALLEL_VARS, default_workers, run_ordered
 
     models = [_price_model(em, x, g) for g in targets]
     jobs = [i for i, mm in enumerate(models) if mm is not None]
-    n = workers if workers is not None else default_workers(len(jobs), em.model.n_vars)
+    n = workers if workers is not None else default_workers(len(jobs), em.model.n_vars >= MIN_PARALLEL_VARS)
     rounds = max(1, -(-len(jobs) // max(n, 1)))  # solves one process runs one after another
     o = clock.options(opts, rounds + 1, mip_gap=TIER_GAP, abs_gap=TIER_GAP)
     results = run_ordered(solve, [(models[i], backend, o) for i in jobs], n)

@@ -19,13 +19,16 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-#: below this many variables a solve takes milliseconds: a pool's start-up (~1 s) is not worth it
+#: below this many variables (or committees) a solve takes milliseconds to a second: a pool's
+#: start-up (~1-2 s to spawn and import) is not worth it
 MIN_PARALLEL_VARS = 2_000
+MIN_PARALLEL_COMMITTEES = 200
 
 
-def default_workers(n_jobs: int, n_vars: int) -> int:
-    """Processes for `n_jobs` solves of a model of `n_vars` columns: 1 for small models."""
-    if n_jobs < 2 or n_vars < MIN_PARALLEL_VARS:
+def default_workers(n_jobs: int, large: bool) -> int:
+    """Processes for `n_jobs` independent solves: 1 for small models, else up to 2 (the
+    machines siteplan is measured on have 2 cores; more would only share them)."""
+    if n_jobs < 2 or not large:
         return 1
     return max(1, min(n_jobs, os.cpu_count() or 1, 2))
 
