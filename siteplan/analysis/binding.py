@@ -238,12 +238,14 @@ def _describe(r: BindingRow, horizon: float, objective: Objective = Objective.MI
 
 
 def binding_report(outcome_or_scenario, *, backend: str | None = None, options: SolveOptions | None = None,
-                   nudges: list[Nudge] | None = None) -> BindingReport:
+                   nudges: list[Nudge] | None = None, workers: int | None = None) -> BindingReport:
     """The base plan and each nudge re-solved like it; see the module docstring.
 
     Accepts an `Outcome` (its plan is the base), a solve output folder (its plan.json is the
     base), a `Scenario` or a scenario path (solved first, with the same settings as the nudges).
-    `options` replace the scenario's solver settings for every solve made here.
+    `options` replace the scenario's solver settings for every solve made here. The nudges
+    are independent solves, run in `workers` processes (default: 2 for a large scenario, else
+    1; siteplan.analysis.parallel); the rows keep the nudges' order either way.
     """
     from siteplan.pipeline import Outcome, solve_scenario, solver_settings
     from siteplan.scenario.load import load_scenario
@@ -274,28 +276,27 @@ def binding_report(outcome_or_scenario, *, backend: str | None = None, options: 
     bt = base.evaluation.totals
     report = BindingReport(scenario=scn.name, objective=scn.spec.objective, base_totals=dict(bt),
                            base_source=base.source, base_gap=base.money_gap)
-    for n in (nudges if nudges is not None else default_nudges(scn)):
+    todo = nudges if nudges is not None else default_nudges(scn)
+    from siteplan.analysis.parallel import MIN_PARALLEL_COMMITTEES, default_workers, run_ordered
+
+    large = len(base.plan.workers) >= MIN_PARALLEL_COMMITTEES
+    n_workers = workers if workers is not None else default_workers(len(todo), large)
+    solved = run_ordered(_solve_nudge, [(scn, n.override, name, opts, base.plan) for n in todo], n_workers)
+    for n, got in zip(todo, solved):
         at_limit = None if n.structural else _at_limit(n.key, scn, base.evaluation)
         row = BindingRow(n.key, n.label, n.base, n.nudged, n.step, n.unit, at_limit, "solved",
                          structural=n.structural, used_share=_budget_used(n.key, scn, bt))
-        try:
-            out = solve_scenario(rescenario(scn, n.override), backend=name, options=opts,
-                                 warm_start=base.plan)
-        except InfeasibleError:
-            row.status = "infeasible"
-        except NoSolutionError:
-            row.status = Termination.NO_SOLUTION_FOUND.value
-        except SiteplanError as exc:
-            row.status = f"error: {exc.message}"
+        if isinstance(got, str):
+            row.status = got
         else:
-            t = out.evaluation.totals
+            t = got["totals"]
             row.delta_total = t["total_cost"] - bt["total_cost"]
             row.delta_capex = t["capex"] - bt["capex"]
             row.delta_opex = t["opex_per_year"] - bt["opex_per_year"]
             row.delta_covered = int(t["residents_covered"] - bt["residents_covered"])
-            o1 = out.model.user_objective(out.result.objective)
+            o1 = got["objective"]
             row.delta_objective = None if o1 is None or base.objective is None else o1 - base.objective
-            _measure(row, n, base, out)
+            _measure(row, n, base, got)
             if n.structural:
                 row.tight = None
             elif row.used_share is not None:  # a budget binds only on its limit AND with an effect
@@ -307,9 +308,27 @@ def binding_report(outcome_or_scenario, *, backend: str | None = None, options: 
     return report
 
 
-def _measure(row: BindingRow, n: Nudge, base: _Base, out) -> None:
-    """Whether the nudge's change exceeds the solvers' gaps, in the direction it can go."""
+def _solve_nudge(scn: Scenario, override: dict, backend: str, opts: SolveOptions, plan: Plan) -> dict | str:
+    """One nudge solved like the base (in a worker process when nudges run side by side):
+    the totals, objective and gaps the row needs, or the status when there is no plan."""
+    from siteplan.pipeline import solve_scenario
+
+    try:
+        out = solve_scenario(rescenario(scn, override), backend=backend, options=opts, warm_start=plan)
+    except InfeasibleError:
+        return "infeasible"
+    except NoSolutionError:
+        return Termination.NO_SOLUTION_FOUND.value
+    except SiteplanError as exc:
+        return f"error: {exc.message}"
     money, covered = solve_gaps(out.phases, out.options.as_dict())
+    return {"totals": dict(out.evaluation.totals), "objective": out.model.user_objective(out.result.objective),
+            "money_gap": money, "covered_gap": covered}
+
+
+def _measure(row: BindingRow, n: Nudge, base: _Base, got: dict) -> None:
+    """Whether the nudge's change exceeds the solvers' gaps, in the direction it can go."""
+    money, covered = got["money_gap"], got["covered_gap"]
     gaps = [g for g in (base.money_gap, money) if g is not None]
     row.tolerance = max(gaps) if gaps else None
     tol = max(row.tolerance or 0.0, MONEY_TOL)

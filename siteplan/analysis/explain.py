@@ -157,6 +157,46 @@ def _polish(em: ElasticModel, mm, x: np.ndarray | None, backend: str, opts: Solv
     return res.x if res.status.has_solution and res.x is not None else x
 
 
+def _tier_solve(mm, c: np.ndarray, start: np.ndarray | None, backend: str, o: SolveOptions, tier: str):
+    """One tier's least shortfall: proven without a MIP when the start meets the LP bound
+    (on the tier's lattice of whole steps, or within the tier gap), else the MIP with a gap
+    of almost one step when the tier's values are whole steps (siteplan.analysis.lattice).
+
+    The result says how it was proven in `extra["proof"]`: zero, lp, lattice or mip.
+    """
+    from siteplan.analysis.lattice import tier_lattice
+    from siteplan.result import SolveResult
+
+    lat = tier_lattice(mm, c)
+
+    def done(x, value, bound, proof):
+        return SolveResult(backend=backend, status=Termination.OPTIMAL, objective=value, bound=bound, x=x,
+                           extra={"proof": proof})
+
+    v0 = None if start is None or np.isnan(start).any() else float(c @ start)
+    if v0 is not None and v0 <= 1e-9:
+        return done(start, 0.0, 0.0, "zero")  # shortfalls are never negative
+    if v0 is not None:  # LP first: its bound may already prove the start optimal
+        lp = mm.replace(integer=np.zeros_like(mm.integer), warm_start=None)
+        r = solve(lp, backend, SolveOptions(**{**o.as_dict(), "mip_gap": None, "abs_gap": None}))
+        if r.status == Termination.OPTIMAL and r.objective is not None:
+            b = float(r.objective)
+            if (lat is not None and lat.proves(v0, b)) or v0 - b <= max(TIER_GAP, TIER_GAP * abs(v0)):
+                return done(start, v0, b, "lp")
+    gap = TIER_GAP if lat is None else max(TIER_GAP, 0.999 * lat.step)
+    res = _solve_or_raise(mm, backend, SolveOptions(**{**o.as_dict(), "mip_gap": TIER_GAP, "abs_gap": gap}),
+                          f"tier {tier}")
+    if lat is not None and res.status == Termination.OPTIMAL and res.objective is not None:
+        if res.bound is not None and not lat.proves(float(res.objective), float(res.bound)):
+            # the one case a step's gap does not prove: 0 may lie between bound and plan
+            tight = mm.replace(warm_start=res.x)
+            res = _solve_or_raise(tight, backend, SolveOptions(**{**o.as_dict(), "mip_gap": TIER_GAP,
+                                                                  "abs_gap": TIER_GAP}), f"tier {tier}")
+        else:
+            res.extra["proof"] = "lattice"
+    return res
+
+
 def _lexicographic(em: ElasticModel, backend: str, opts: SolveOptions, clock: _Clock):
     """Minimise each tier's shortfall in turn, then cost; returns (x, tier values, bounds).
 
@@ -168,17 +208,19 @@ def _lexicographic(em: ElasticModel, backend: str, opts: SolveOptions, clock: _C
     caps: list[tuple[np.ndarray, float]] = []
     values: dict[str, Any] = {}  # tier -> weighted shortfall; "limits" -> the limits hit
     x: np.ndarray | None = None
+    proofs: dict[str, str] = {}  # tier -> how its optimum was shown (zero, lp, lattice, mip)
     tiers = [t for t in TIERS if em.tier_cost(t).any()]
     for i, tier in enumerate(tiers):
         c = em.tier_cost(tier)
         mm = with_cost(m, c, ub=ub, extra_rows=caps)
-        mm = mm.replace(warm_start=_polish(em, mm, x, backend, opts))
-        o = clock.options(opts, len(tiers) - i + 1, mip_gap=TIER_GAP, abs_gap=TIER_GAP)
-        res = _solve_or_raise(mm, backend, o, f"tier {tier}")
+        start = _polish(em, mm, x, backend, opts)
+        mm = mm.replace(warm_start=start)
+        res = _tier_solve(mm, c, start, backend, clock.options(opts, len(tiers) - i + 1), tier)
         if not res.status.has_solution:
             raise NoSolutionError(f"the elastic model found no plan ({res.status.value}, tier {tier})",
                                   fix="raise the solver time limit (solver.time_limit)")
         assert res.objective is not None and res.x is not None  # has_solution
+        proofs[tier] = res.extra.get("proof", "mip")
         v = max(0.0, float(res.objective))
         values[tier] = v
         if res.limit:
@@ -206,11 +248,12 @@ def _lexicographic(em: ElasticModel, backend: str, opts: SolveOptions, clock: _C
         values.setdefault("limits", []).append(f"least cost: {res.limit}")
     if x is None:
         raise NoSolutionError("the elastic model found no plan", fix="raise solver.time_limit")
-    return x, values, ub
+    return x, values, proofs
 
 
-def _price(em: ElasticModel, x: np.ndarray, target, backend, opts, clock: _Clock) -> dict | None:
-    """Least extra budget (and plot area) meeting `target` with other shortfalls kept."""
+def _price_model(em: ElasticModel, x: np.ndarray, target):
+    """The model of `target`'s price: least extra budget (and plot area) meeting it with the
+    other shortfalls kept; None when the scenario has no budget to raise."""
     m = em.model
     res_groups = [g for g in em.groups if g.tier in MOVABLE]
     budgets = [g for g in res_groups if g.name in ("capex", "opex")]
@@ -230,13 +273,17 @@ def _price(em: ElasticModel, x: np.ndarray, target, backend, opts, clock: _Clock
     for g in res_groups:
         if g.name == "plot_cap":
             c[g.cols] = 1e3 * WEIGHT * g.unit / g.scale  # bigger plots are a last resort
-    mm = with_cost(m, c, ub=ub).replace(warm_start=x)
-    res = solve(mm, backend, clock.options(opts, 2, mip_gap=TIER_GAP, abs_gap=TIER_GAP))
+    return with_cost(m, c, ub=ub).replace(warm_start=x)
+
+
+def _price_read(em: ElasticModel, res) -> dict:
+    """A price's solve read as extra capex, opex a year and plot area."""
     if not res.status.has_solution:
         return {"possible": False}
     assert res.x is not None  # has_solution
     out: dict[str, bool | float] = {"possible": True}
-    for g in budgets:
+    res_groups = [g for g in em.groups if g.tier in MOVABLE]
+    for g in (g for g in res_groups if g.name in ("capex", "opex")):
         amount = float(g.amounts(res.x).sum())
         # below 0.1% of the budget is the solver's rounding, not a price worth reading
         key = "capex" if g.name == "capex" else "opex_per_year"
@@ -246,6 +293,24 @@ def _price(em: ElasticModel, x: np.ndarray, target, backend, opts, clock: _Clock
     plot = next((g for g in res_groups if g.name == "plot_cap"), None)
     if plot is not None:
         out["plot_m2"] = float(plot.amounts(res.x).sum())
+    return out
+
+
+def _prices(em: ElasticModel, x: np.ndarray, targets: list, backend: str, opts: SolveOptions,
+            clock: _Clock, workers: int | None) -> list[dict | None]:
+    """Each target's price, the independent solves side by side (siteplan.analysis.parallel);
+    results in the order of `targets`."""
+    from siteplan.analysis.parallel import MIN_PARALLEL_VARS, default_workers, run_ordered
+
+    models = [_price_model(em, x, g) for g in targets]
+    jobs = [i for i, mm in enumerate(models) if mm is not None]
+    n = workers if workers is not None else default_workers(len(jobs), em.model.n_vars >= MIN_PARALLEL_VARS)
+    rounds = max(1, -(-len(jobs) // max(n, 1)))  # solves one process runs one after another
+    o = clock.options(opts, rounds + 1, mip_gap=TIER_GAP, abs_gap=TIER_GAP)
+    results = run_ordered(solve, [(models[i], backend, o) for i in jobs], n)
+    out: list[dict | None] = [None] * len(targets)
+    for i, res in zip(jobs, results):
+        out[i] = _price_read(em, res)
     return out
 
 
@@ -351,11 +416,13 @@ def _price_text(price: dict | None) -> str:
 
 def explain_infeasible(scenario: Scenario | str | Path, *, backend: str | None = None,
                        options: SolveOptions | None = None, overrides: dict | None = None,
-                       price: bool = True, time_budget: float | None = None) -> Diagnosis:
+                       price: bool = True, time_budget: float | None = None,
+                       workers: int | None = None) -> Diagnosis:
     """Solve the elastic model and describe the smallest set of shortfalls.
 
     All solves share `time_budget` seconds (default: three times the scenario's time limit);
-    prices are skipped once it is spent, and a hit limit is said in the text.
+    prices are skipped once it is spent, and a hit limit is said in the text. The prices are
+    independent solves, run in `workers` processes (default: 2 on a large model, else 1).
     """
     from siteplan.checks import prove_infeasible
     from siteplan.pipeline import solver_settings
@@ -373,11 +440,12 @@ def explain_infeasible(scenario: Scenario | str | Path, *, backend: str | None =
     if time_budget is None and opts.time_limit:
         time_budget = 3 * opts.time_limit
     clock = _Clock(time_budget, opts.time_limit)
-    x, values, _ = _lexicographic(em, name, opts, clock)
+    x, values, tier_proofs = _lexicographic(em, name, opts, clock)
     plan = _diagnostic_plan(scn, em, x)
     ev = evaluate(scn, plan)
     words = _Words(scn, inst, em, x, plan, ev)
     shortfalls: list[Shortfall] = []
+    to_price: list[tuple[Shortfall, Any]] = []
     for tier in TIERS:
         for g in em.groups:
             if g.tier != tier:
@@ -395,18 +463,21 @@ def explain_infeasible(scenario: Scenario | str | Path, *, backend: str | None =
                            unit=unit, text=text, ids=ids, facts=facts)
             lonely_only = g.name == "uncovered" and all(inst.pairs_per_committee()[g.keys[vals > 0.5]] == 0)
             if price and g.tier not in MOVABLE and not lonely_only:
-                if clock.expired():
-                    values.setdefault("limits", []).append(f"price of {g.name}: time budget spent")
-                else:
-                    sf.price = _price(em, x, g, name, opts, clock)
-                    sf.text += _price_text(sf.price)
-            if g.tier not in MOVABLE:
-                sf.text += f" [{g.rule}, {KIND_LABEL.get(sf.kind, sf.kind)}]"
+                to_price.append((sf, g))
             shortfalls.append(sf)
+    if to_price and clock.expired():
+        values.setdefault("limits", []).extend(f"price of {g.name}: time budget spent" for _, g in to_price)
+    elif to_price:
+        for (sf, _), p in zip(to_price, _prices(em, x, [g for _, g in to_price], name, opts, clock, workers)):
+            sf.price = p
+            sf.text += _price_text(p)
+    for sf in shortfalls:
+        if sf.tier not in MOVABLE:
+            sf.text += f" [{sf.rule}, {KIND_LABEL.get(sf.kind, sf.kind)}]"
     feasible = not shortfalls
     solver = {"backend": name, "status": "elastic",
               "tiers": {k: (round(v, 9) if isinstance(v, float) else v) for k, v in values.items()},
-              "seconds": round(time.perf_counter() - t0, 3),
+              "seconds": round(time.perf_counter() - t0, 3), "tier_proofs": tier_proofs,
               "model": {"variables": em.model.n_vars, "rows": em.model.n_rows}}
     return Diagnosis(scenario=scn, feasible=feasible, shortfalls=shortfalls, proofs=proofs,
                      plan=plan, evaluation=ev, tier_values=values, solver=solver)
