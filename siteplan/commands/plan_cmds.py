@@ -88,6 +88,7 @@ def solve_cmd(scenario, out_dir, solver, time_limit, mip_gap, threads, sets, as_
     from siteplan.scenario.load import load_scenario
 
     scn = load_scenario(scenario, parse_sets(sets))
+    say_coordinates(scn, quiet)
     if geojson:  # refused before solving: x,y metres with no CRS cannot become lon/lat
         from siteplan.report.gis import check_geojson
 
@@ -133,6 +134,15 @@ def solve_cmd(scenario, out_dir, solver, time_limit, mip_gap, threads, sets, as_
                    + (", plan.gpkg" if (out / "plan.gpkg").is_file() else ""))
         if store is not None:
             click.echo(f"  run store   run {run_id} in {store}")
+
+
+def say_coordinates(scn, quiet: bool) -> None:
+    """The projection choice, once, on stderr (plan.json keeps it under "coordinates")."""
+    from siteplan.geo.convert import describe, note
+
+    line = note(describe(scn))
+    if line and not quiet:
+        click.echo(line, err=True)
 
 
 def write_diagnosis_for(scn, folder: Path, backend: str, opts, exc, shown_as: Path) -> bool:

@@ -14,8 +14,9 @@ Four layers, built from the plan document and the scenario's own tables:
   straight-line bound of the area reachable on the streets, not the street area itself.
   The polygon circumscribes the circle, so a point within reach always lies inside it.
 
-CRS: lon/lat kinds are EPSG:4326. x,y metre data has no declared CRS (the scenario has no CRS
-field), so its layers carry none and GeoJSON (always EPSG:4326) is refused for it. The
+CRS: lon/lat kinds are EPSG:4326. x,y metre data is in its metric plane when one is known (a
+GIS layer's CRS, or the scenario's `coordinates: {crs, offset}`); with none declared its layers
+carry none, and GeoJSON (always EPSG:4326) is refused for x,y data. The
 `matrix` kind and tables without coordinates get no layers.
 """
 
@@ -42,8 +43,13 @@ FIXED_DATE = "2000-01-01T00:00:00.000Z"
 
 
 def layer_crs(scn) -> str | None:
-    """The CRS the layers are written in: EPSG:4326 for lon/lat kinds, else None (unknown)."""
-    return "EPSG:4326" if scn.spec.distance_spec.method in LONLAT_KINDS else None
+    """The CRS the layers are written in: EPSG:4326 for lon/lat kinds, else the metric plane of
+    the x, y metres when one is known (a GIS layer's, or `coordinates: crs`), else None."""
+    if scn.spec.distance_spec.method in LONLAT_KINDS:
+        return "EPSG:4326"
+    from siteplan.io.gis import METRIC_CRS
+
+    return scn.tables.committees.attrs.get(METRIC_CRS) or None
 
 
 def has_layers(scn) -> bool:
@@ -194,9 +200,22 @@ def write_geojson(scn, doc: dict, out: Path) -> list[Path]:
     """One EPSG:4326 GeoJSON file per layer (`plan.<layer>.geojson`), each written atomically."""
     check_geojson(scn)
     layers = build_layers(scn, doc)
+    crs = layer_crs(scn)
+    to_lonlat = None
+    if crs != "EPSG:4326":  # x, y metres on a known plane: to lon/lat
+        from pyproj import Transformer
+
+        to_ll = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+
+        def to_lonlat(xy):
+            return np.column_stack(to_ll.transform(xy[:, 0], xy[:, 1]))
     written = []
     for layer in LAYERS:
         geoms, records = layers[layer]
+        if to_lonlat is not None:
+            import shapely
+
+            geoms = [shapely.transform(g, to_lonlat) for g in geoms]
         name = GEOJSON_FILES[layer]
         tmp = _tmp(out, name)
         try:

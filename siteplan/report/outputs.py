@@ -43,6 +43,7 @@ def solver_block(outcome) -> dict:
 
 
 def plan_document(scn, plan: Plan, ev: Evaluation, solver: dict, status: str) -> dict:
+    from siteplan.geo.convert import describe
     from siteplan.rules import registered
 
     fields = [name for r in registered() for name in r.floor_fields]
@@ -58,6 +59,7 @@ def plan_document(scn, plan: Plan, ev: Evaluation, solver: dict, status: str) ->
         "siteplan_version": __version__,
         "scenario": {"name": scn.name, "hash": scn.content_hash(), "preset": scn.spec.preset,
                      "objective": scn.spec.objective, "source": str(scn.path) if scn.path else None},
+        "coordinates": describe(scn),
         "status": status,
         "solver": solver,
         "facilities": facilities,

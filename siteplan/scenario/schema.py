@@ -54,10 +54,12 @@ class DistanceSpec(Strict):
 
 class CoordinatesSpec(Strict):
     """The coordinate system of CSV tables' coordinates (a GIS layer's own CRS wins): gcj02,
-    wgs84, cgcs2000, or an EPSG code (siteplan.geo.convert). Geographic ones are read from
-    lon, lat columns, projected ones from x, y; the distance kind gets what it needs."""
+    bd09, wgs84, cgcs2000, or an EPSG code (siteplan.geo.convert). Geographic ones are read
+    from lon, lat columns, projected ones from x, y; the distance kind gets what it needs.
+    `offset: [dx, dy]` (projected CRSs only): a city's local grid, x + dx, y + dy in `crs`."""
 
     crs: str
+    offset: tuple[float, float] | None = None
 
     @field_validator("crs")
     @classmethod
@@ -65,6 +67,13 @@ class CoordinatesSpec(Strict):
         from siteplan.geo.convert import check_crs
 
         return check_crs(v)
+
+    @model_validator(mode="after")
+    def _offset_on_a_plane(self):
+        from siteplan.geo.convert import check_offset
+
+        check_offset(self.crs, self.offset)
+        return self
 
 
 class ReachSpec(Strict):
