@@ -6,6 +6,7 @@ CRS, not an OpenStreetMap extract. This reads one into the table the network kin
 node ids and their WGS84 lon/lat), so the graph, the snapping and the checker stay the same
 for both sources.
 
+A file with several layers is read from its `streets` (or `roads`) layer, else its first.
 Topology is the layer's own: two lines meet where they share a vertex (vertices within
 `MERGE_M`, 1 cm, are one node, so digitising noise does not cut a street), and lines that
 merely cross without a shared vertex do not meet (a bridge over a river or a rail line).
@@ -29,6 +30,7 @@ from siteplan.errors import InputError
 from siteplan.fileio import read_bounded
 
 SUFFIXES = (".gpkg", ".geojson", ".json", ".shp")
+LAYER_NAMES = ("streets", "roads")
 MERGE_M = 0.01  # vertices closer than this are one street node
 NOT_WALKABLE = frozenset({"motorway", "motorway_link", "trunk", "trunk_link"})
 _LINES = {"LineString", "MultiLineString"}
@@ -56,14 +58,15 @@ def read_line_roads(path: str, limit: int) -> tuple[pd.DataFrame, bytes]:
         raise InputError(f"{what} is a GIS layer and pyogrio is not installed", where=path,
                          fix="pip install pyogrio") from None
     try:
-        info = pyogrio.read_info(path)
+        name = _layer_name(path)
+        info = pyogrio.read_info(path, layer=name)
         fields = [str(f) for f in info["fields"]]
         wanted = [f for f in ("highway", "foot") if f in fields]
-        gdf = pyogrio.read_dataframe(path, columns=wanted)
+        gdf = pyogrio.read_dataframe(path, layer=name, columns=wanted)
     except Exception as exc:  # noqa: BLE001 - GDAL/pyogrio errors come in many types
         raise InputError(f"{what} could not be read as a GIS line layer: {str(exc).strip()}",
                          where=path, fix="open it in QGIS and export it again as GeoPackage") from None
-    layer = f"{path}, layer {info.get('layer_name') or _layer_name(path)!r}"
+    layer = f"{path}, layer {name!r}"
     if gdf.crs is None:
         raise InputError(f"{what}: the layer has no coordinate reference system", where=layer,
                          fix=NO_CRS_FIX)
@@ -82,12 +85,15 @@ def read_line_roads(path: str, limit: int) -> tuple[pd.DataFrame, bytes]:
 
 
 def _layer_name(path: str) -> str:
+    """The layer named `streets` or `roads` when the file has one (a GeoPackage may also hold
+    rivers and rail lines: `siteplan generate --streets`), else the first."""
     import pyogrio
 
-    try:
-        return str(pyogrio.list_layers(path)[0][0])
-    except Exception:  # noqa: BLE001 - only names the layer in a message
-        return "?"
+    names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    for want in LAYER_NAMES:
+        if want in names:
+            return want
+    return names[0]
 
 
 def _walkable(gdf) -> np.ndarray:
