@@ -107,7 +107,8 @@ def render_text(gap: dict, limit: int = 30) -> str:
         if len(rows) > limit:
             lines.append(f"  ... and {len(rows) - limit} more")
     if "straight_plan_beyond_reach" in gap:
-        lines.append(f"  the straight-line plan sends {gap['straight_plan_beyond_reach']:,} committees beyond the "
+        k = gap["straight_plan_beyond_reach"]
+        lines.append(f"  the straight-line plan sends {k:,} {'committee' if k == 1 else 'committees'} beyond the "
                      f"reach on foot (longest walk {_walk(gap['straight_plan_longest_walk_m'])})")
     if "cost_difference" in gap:
         a, b, d = gap["cost_straight"], gap["cost_walked"], gap["cost_difference"]
