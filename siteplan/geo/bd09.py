@@ -3,7 +3,7 @@
 Baidu's coordinates are GCJ-02 moved by a small rotation and scaling about the origin plus
 a fixed shift of (0.0065, 0.006) degrees, about 600-700 m in all. The forward step
 (`gcj02_to_bd09`) is the published closed form; its inverse (`bd09_to_gcj02`) is found by
-the same fixed-point iteration as `siteplan.geo.gcj02.from_gcj02` (the warp is a near
+the same fixed-point iteration as `siteplan.geo.gcj02.from_gcj02` (`gcj02.invert`) (the warp is a near
 translation, so w <- w - (f(w) - b) converges in a few steps), rather than the usual
 one-step approximation that is off by a few decimetres. `from_bd09` chains the two
 inverses down to WGS84.
@@ -29,15 +29,10 @@ def gcj02_to_bd09(lon, lat) -> tuple[np.ndarray, np.ndarray]:
 
 def bd09_to_gcj02(lon, lat, tol_deg: float = 1e-10, max_iter: int = 50) -> tuple[np.ndarray, np.ndarray]:
     """BD-09 -> GCJ-02, the inverse of `gcj02_to_bd09` to `tol_deg` degrees."""
+    from siteplan.geo.gcj02 import invert
+
     b_lon, b_lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
-    g_lon, g_lat = b_lon - _SHIFT_LON, b_lat - _SHIFT_LAT
-    for _ in range(max_iter):
-        f_lon, f_lat = gcj02_to_bd09(g_lon, g_lat)
-        e_lon, e_lat = f_lon - b_lon, f_lat - b_lat
-        g_lon, g_lat = g_lon - e_lon, g_lat - e_lat
-        if max(float(np.max(np.abs(e_lon), initial=0.0)), float(np.max(np.abs(e_lat), initial=0.0))) < tol_deg:
-            break
-    return g_lon, g_lat
+    return invert(gcj02_to_bd09, b_lon, b_lat, b_lon - _SHIFT_LON, b_lat - _SHIFT_LAT, tol_deg, max_iter)
 
 
 def to_bd09(lon, lat) -> tuple[np.ndarray, np.ndarray]:
