@@ -33,7 +33,7 @@ SUFFIXES = (".gpkg", ".geojson", ".json", ".shp")
 LAYER_NAMES = ("streets", "roads")
 MERGE_M = 0.01  # vertices closer than this are one street node
 NOT_WALKABLE = frozenset({"motorway", "motorway_link", "trunk", "trunk_link"})
-_LINES = {"LineString", "MultiLineString"}
+_LINE_TYPE_IDS = (1, 5)  # shapely's LineString, MultiLineString
 _HASHED_SIDECARS = (".dbf", ".shx", ".prj", ".cpg")
 NO_CRS_FIX = ("assign the layer's CRS and save it again: in QGIS, Layer Properties > Source > "
               "Assigned Coordinate Reference System (e.g. EPSG:4490 for CGCS2000 lon/lat, "
@@ -114,20 +114,25 @@ def _segments(geoms, keep: np.ndarray, crs, what: str, layer: str):
 
     from siteplan.io.gis import is_transverse_mercator_metres
 
-    n_lines = 0
-    for i, g in enumerate(geoms):
-        where = f"{layer}, feature {i + 1}"
-        if g is None or g.is_empty:
-            raise InputError(f"{what}: feature {i + 1} has no geometry", where=where,
-                             fix="draw the street or delete the feature")
-        if g.geom_type not in _LINES:
-            raise InputError(f"{what}: feature {i + 1} is a {g.geom_type}; streets are lines",
-                             where=where, fix="keep only LineString/MultiLineString features in the "
-                                              "roads layer")
-        if not g.is_valid:  # a line of one distinct point
-            raise InputError(f"{what}: feature {i + 1} is a degenerate line (all its points at one spot)",
-                             where=where, fix="delete it or redraw it (QGIS: Fix geometries)")
-        n_lines += bool(keep[i])
+    missing = np.array([g is None for g in geoms], dtype=bool)
+    bad = missing | shapely.is_empty(geoms)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise InputError(f"{what}: feature {i + 1} has no geometry", where=f"{layer}, feature {i + 1}",
+                         fix="draw the street or delete the feature")
+    kinds = shapely.get_type_id(geoms)
+    other = ~np.isin(kinds, _LINE_TYPE_IDS)
+    if other.any():
+        i = int(np.argmax(other))
+        raise InputError(f"{what}: feature {i + 1} is a {geoms[i].geom_type}; streets are lines",
+                         where=f"{layer}, feature {i + 1}",
+                         fix="keep only LineString/MultiLineString features in the roads layer")
+    degenerate = ~shapely.is_valid(geoms)  # a line of one distinct point
+    if degenerate.any():
+        i = int(np.argmax(degenerate))
+        raise InputError(f"{what}: feature {i + 1} is a degenerate line (all its points at one spot)",
+                         where=f"{layer}, feature {i + 1}", fix="delete it or redraw it (QGIS: Fix geometries)")
+    n_lines = int(keep.sum())
     if not len(geoms):
         raise InputError(f"{what} has no features", where=layer, fix="give a layer of street lines")
     if not n_lines:

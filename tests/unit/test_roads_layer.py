@@ -148,3 +148,17 @@ def test_a_layer_over_the_limit_is_refused_before_gdal(tmp_path, monkeypatch):
     monkeypatch.setattr(network, "MAX_ROADS_BYTES", 1000)
     with pytest.raises(InputError, match="limit"):
         network.read_roads(path)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_a_feature_without_geometry_is_named(tmp_path):
+    gdf = gpd.GeoDataFrame({"name": ["a", "b"]}, geometry=[_shift(BLOCK[0], GK), None], crs=GK)
+    gdf.to_file(tmp_path / "none.gpkg")
+    with pytest.raises(InputError, match="feature 2 has no geometry"):
+        read_roads(str(tmp_path / "none.gpkg"))
+
+
+def test_a_layer_of_motorways_only_says_so(tmp_path):
+    path = _write(tmp_path, "mw.gpkg", BLOCK[:2], GK, highway=["motorway", "trunk"])
+    with pytest.raises(InputError, match="every street is a motorway"):
+        read_roads(path)
