@@ -73,10 +73,10 @@ def check_offset(crs: str, offset) -> None:
 
 
 def convert(sx: np.ndarray, sy: np.ndarray, declared: str, target: tuple[str, str],
-            what: str, offset=None) -> tuple[np.ndarray, np.ndarray, str | None]:
+            what: str, offset=None, plane: str | None = None) -> tuple[np.ndarray, np.ndarray, str | None]:
     """(first, second target column, the metric CRS for x/y or None) from coordinates given in
-    `declared` (plus `offset`, a local grid's shift); warns how far undoing GCJ-02/BD-09 moved
-    them."""
+    `declared` (plus `offset`, a local grid's shift); x/y land on `plane` when given (the other
+    table's), else on the plane chosen here; warns how far undoing GCJ-02/BD-09 moved them."""
     from pyproj import CRS, Transformer
 
     from siteplan.io.gis import is_transverse_mercator_metres, utm_for
@@ -97,6 +97,9 @@ def convert(sx: np.ndarray, sy: np.ndarray, declared: str, target: tuple[str, st
     if tuple(target) == ("lon", "lat"):
         lon, lat = Transformer.from_crs(src, "EPSG:4326", always_xy=True).transform(sx, sy)
         out = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float), None
+    elif plane is not None:
+        x, y = Transformer.from_crs(src, plane, always_xy=True).transform(sx, sy)
+        out = np.asarray(x, dtype=float), np.asarray(y, dtype=float), plane
     elif is_transverse_mercator_metres(src):
         out = np.asarray(sx, dtype=float), np.asarray(sy, dtype=float), src.to_string()
     else:
@@ -153,9 +156,15 @@ def describe(scn) -> dict:
                     if method == "network" else "great-circle metres on WGS84 lon/lat")
     else:
         measured = f"straight metres on {metric}" if metric else "straight metres on x, y (no CRS declared)"
-    return {"declared_crs": c.crs if c else None,
-            "offset": [float(v) for v in c.offset] if c and c.offset else None,
-            "metric_crs": metric, "coordinates": "/".join(t.coords), "distances": measured}
+    out = {"declared_crs": c.crs if c else None,
+           "offset": [float(v) for v in c.offset] if c and c.offset else None,
+           "metric_crs": metric, "coordinates": "/".join(t.coords), "distances": measured}
+    for table in ("committees", "sites"):
+        own = getattr(c, table, None) if c else None
+        if own is not None:
+            out[f"{table}_crs"] = own.crs
+            out[f"{table}_offset"] = [float(v) for v in own.offset] if own.offset else None
+    return out
 
 
 def note(block: dict) -> str | None:
@@ -165,5 +174,8 @@ def note(block: dict) -> str | None:
     src = block["declared_crs"] or "the GIS layers' own CRS"
     if block["offset"]:
         src += f" with offset ({block['offset'][0]:,.1f}, {block['offset'][1]:,.1f}) m"
+    for table in ("committees", "sites"):
+        if f"{table}_crs" in block:
+            src += f" ({table}: {block[f'{table}_crs']}" + (" with its offset)" if block[f"{table}_offset"] else ")")
     plane = f"; metric plane {block['metric_crs']}" if block["metric_crs"] else ""
     return f"coordinates: {src} -> {block['coordinates']}{plane}; distances: {block['distances']}"

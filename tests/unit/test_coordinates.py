@@ -130,3 +130,43 @@ def test_plan_json_stores_the_choice_and_solve_prints_it_once(tmp_path, run_cli)
     assert pyogrio.read_info(out / "plan.gpkg", layer="committees")["crs"] == GK
     code, _, stderr = run_cli("check", out)
     assert code == 0, stderr
+
+
+def _mixed_city(folder, **scenario):
+    """Committees on the local grid (x, y + OFFSET in GK); sites from a web map in GCJ-02."""
+    import yaml
+
+    folder.mkdir(parents=True)
+    x = np.array([p[1] for p in LOCAL]) + OFFSET[0]
+    y = np.array([p[2] for p in LOCAL]) + OFFSET[1]
+    lon, lat = Transformer.from_crs(GK, "EPSG:4326", always_xy=True).transform(x + 30.0, y + 40.0)
+    g_lon, g_lat = to_gcj02(lon, lat)
+    (folder / "committees.csv").write_text("id,street,kind,x,y,households,residents\n" + "".join(
+        f"{i},东街道,urban,{a!r},{b!r},1000,2500\n" for i, a, b in LOCAL), encoding="utf-8")
+    (folder / "sites.csv").write_text("id,street,lon,lat,kind,fixed_cost,cost_per_m2,opex_per_m2_year,max_area_m2\n"
+                                      + "".join(f"S{k},东街道,{float(a)!r},{float(b)!r},urban,0,1000,0,1000\n"
+                                                for k, (a, b) in enumerate(zip(g_lon, g_lat))), encoding="utf-8")
+    doc = {"name": "mixed", "data": {"committees": "committees.csv", "sites": "sites.csv"},
+           "coordinates": {"crs": GK, "offset": list(OFFSET), "sites": {"crs": "gcj02"}}, **scenario}
+    (folder / "scenario.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    return folder / "scenario.yaml", x + 30.0, y + 40.0
+
+
+def test_a_table_can_have_its_own_crs_and_lands_on_the_other_tables_plane(tmp_path):
+    """Each site was placed 50 m (30 east, 40 north) from a committee, then published in GCJ-02:
+    on the committees' grid plane the two are 50 m apart again."""
+    from siteplan.io.gis import METRIC_CRS
+    from siteplan.scenario.load import load_scenario
+
+    scen, sx, sy = _mixed_city(tmp_path / "a")
+    with pytest.warns(SiteplanWarning, match="GCJ-02 to WGS84"):
+        t = load_scenario(scen).tables
+    assert t.sites.attrs[METRIC_CRS] == GK
+    assert np.max(np.hypot(t.sites["x"].to_numpy() - sx, t.sites["y"].to_numpy() - sy)) < 0.01
+    d = np.hypot(*(t.sites[["x", "y"]].to_numpy() - t.committees[["x", "y"]].to_numpy()).T)
+    assert np.allclose(d, 50.0, atol=0.01)
+    scen, _, _ = _mixed_city(tmp_path / "b", distance="haversine")
+    with pytest.warns(SiteplanWarning):
+        t = load_scenario(scen).tables
+    c, s = t.committees[["lon", "lat"]].to_numpy(), t.sites[["lon", "lat"]].to_numpy()
+    assert np.allclose(_dist(c, s), 50.0, atol=0.1)  # on the ground, not on the grid
