@@ -111,23 +111,25 @@ def generate_city(shape: CityShape, barriers=None) -> tuple[pd.DataFrame, pd.Dat
     com = pd.DataFrame(rows, columns=["street", "kind", "x", "y", "households", "residents"])
     com.insert(0, "id", [f"C{i + 1:05d}" for i in range(len(com))])
     com["x"], com["y"] = com["x"].round(1), com["y"].round(1)
-    region: np.ndarray | None = None
+    region_of = None
     if barriers is not None:
         from siteplan.geo.streets import regions
 
-        region = regions(com[["x", "y"]].to_numpy(), barriers(com[["x", "y"]].to_numpy()))
-    return com, _place_sites(com, shape, rng, region)
+        region_of = regions(com[["x", "y"]].to_numpy(), barriers(com[["x", "y"]].to_numpy()))
+    return com, _place_sites(com, shape, rng, region_of)
 
 
-def _place_sites(com: pd.DataFrame, shape: CityShape, rng, side: np.ndarray | None = None) -> pd.DataFrame:
+def _place_sites(com: pd.DataFrame, shape: CityShape, rng, region_of=None) -> pd.DataFrame:
+    """Sites covering every committee, then the rest at random; with `region_of` (the areas
+    between rivers and rail lines) a covering plot lies on its committees' side."""
     pts = com[["x", "y"]].to_numpy()
     hh = com["households"].to_numpy()
     tree = cKDTree(pts)
     # cover with a radius well inside reach, so each covering plot serves a few committees
     cover_r = min(0.8 * shape.reach_m, 550.0)
-    if side is None:
-        side = np.zeros(len(com), dtype=np.int64)
-    else:  # walked on streets: the grid's detour must fit in the reach too
+    side = np.zeros(len(com), dtype=np.int64)
+    if region_of is not None:  # walked on streets: the grid's detour must fit in the reach too
+        side = region_of(pts)
         cover_r = min(0.8 * shape.reach_m, 550.0) / GRID_DETOUR * 1.1
     owner = np.full(len(com), -1)
     chosen: list[tuple[float, float, int]] = []
@@ -138,6 +140,8 @@ def _place_sites(com: pd.DataFrame, shape: CityShape, rng, side: np.ndarray | No
         spot = pts[near].mean(axis=0) + rng.normal(0, 60, 2)
         if np.hypot(*(spot - pts[i])) > cover_r:
             spot = pts[i] + rng.normal(0, 60, 2)
+        if region_of is not None and region_of(spot)[0] != side[i]:  # across a river: beside i
+            spot = pts[i] + np.clip(rng.normal(0, 5, 2), -10, 10)
         for j in tree.query_ball_point(spot, cover_r):
             if owner[j] < 0 and side[j] == side[i]:
                 owner[j] = len(chosen)

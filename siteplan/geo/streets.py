@@ -68,21 +68,28 @@ def make_barriers(points: np.ndarray, n_rivers: int, n_rails: int, rng) -> Stree
     return out
 
 
-def regions(points: np.ndarray, barriers: StreetMap) -> np.ndarray:
-    """The label of the area between barriers each point lies in (0 when there are none)."""
+def regions(points: np.ndarray, barriers: StreetMap):
+    """A function giving, for points near `points`, the label of the area between barriers
+    each lies in (0 everywhere when there are none)."""
     import shapely
 
     lines = barriers.rivers + barriers.rails
     if not lines or not len(points):
-        return np.zeros(len(points), dtype=np.int64)
+        return lambda pts: np.zeros(len(pts), dtype=np.int64)
     lo, hi = points.min(axis=0) - 2 * MARGIN_M, points.max(axis=0) + 2 * MARGIN_M
     frame = shapely.box(lo[0], lo[1], hi[0], hi[1])
     clipped = [shapely.intersection(g, frame) for g in lines]
     faces = list(shapely.get_parts(shapely.polygonize([shapely.union_all([frame.boundary, *clipped])])))
-    pts = shapely.points(points)
-    label = np.full(len(points), -1, dtype=np.int64)
-    for i, face in enumerate(faces):
-        label[shapely.contains(face, pts) & (label < 0)] = i
+    for face in faces:
+        shapely.prepare(face)
+
+    def label(pts: np.ndarray) -> np.ndarray:
+        at = shapely.points(np.asarray(pts, dtype=float).reshape(-1, 2))
+        out = np.full(len(at), -1, dtype=np.int64)
+        for i, face in enumerate(faces):
+            out[shapely.intersects(face, at) & (out < 0)] = i
+        return out
+
     return label
 
 

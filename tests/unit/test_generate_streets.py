@@ -87,3 +87,14 @@ def test_the_generated_city_on_foot_solves_and_checks(city, tmp_path, run_cli):
     assert (tmp_path / "out" / "inputs" / "roads.gpkg").is_file()
     code, stdout, err = run_cli("check", tmp_path / "out")
     assert code == 0 and "check passed" in stdout, err
+
+
+def test_a_committee_beside_the_river_gets_a_plot_on_its_own_bank(tmp_path, run_cli):
+    """Seed 1 puts committee C00156 20 m from the river; when a covering plot could land across
+    the river from the committees it covers, its nearest plot on foot was 1,106 m away and the
+    city on foot was infeasible. Covering plots now stay on their committees' bank."""
+    code, _, err = run_cli("generate", "--committees", "300", "--sites", "200", "--seed", "1", "--streets",
+                           tmp_path / "city")
+    assert code == 0, err
+    code, stdout, err = run_cli("validate", tmp_path / "city" / "scenario.yaml")
+    assert code == 0 and "no proof of infeasibility" in stdout, err
