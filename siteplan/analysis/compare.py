@@ -27,6 +27,10 @@ KPIS = [
     ("p95_walk_m", "95th percentile walk (m)", 1),
 ]
 
+#: further rows an analysis may add to columns (key -> label), shown after the rules when any
+#: column has them (`siteplan.analysis.walk_gap`)
+EXTRA: dict[str, str] = {}
+
 _COUNT = re.compile(r"^all \d+ ")
 
 
@@ -58,6 +62,8 @@ def table(columns: list[dict]) -> tuple[list[str], list[list]]:
         for k in c["values"]:
             if k.startswith("rule:") and k not in keys:
                 keys.append(k)
+    keys += [k for k in EXTRA if any(k in c["values"] for c in columns)]
+    names.update(EXTRA)
     rows = []
     for k in keys:
         vals = [c["values"].get(k) for c in columns]
