@@ -17,6 +17,7 @@ joint model's infeasibility names no year. The diagnosis:
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -27,7 +28,7 @@ from siteplan.plan import evaluate
 from siteplan.result import Termination
 
 
-def first_failing_year(scn, backend: str, opts: SolveOptions) -> tuple[int | None, np.ndarray | None, object]:
+def first_failing_year(scn, backend: str, opts: SolveOptions) -> tuple[int | None, np.ndarray | None, Any]:
     """(index of the first year whose prefix has no plan or None, a plan vector of the
     longest feasible prefix, its TimelineModel)."""
     from siteplan.timeline.model import build_timeline_model
