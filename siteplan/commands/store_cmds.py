@@ -163,17 +163,20 @@ def compare_cmd(items, store_path, csv_path, md_path, solver, time_limit, mip_ga
                 except (InfeasibleError, NoSolutionError) as exc:  # a column without a plan
                     rec = failure_record(exc, scn, name, opts.as_dict(), overrides)
                     rid = store.add_run(rec)
-                    t, comp, status = None, None, rec["status"]
+                    t, comp, status, years = None, None, rec["status"], None
                     plans.append(None)
                 else:
                     rid = store.add_run(outcome_record(outcome, overrides))
                     t, comp, status = outcome.evaluation.totals, outcome.evaluation.compliance, outcome.status.value
+                    tev = getattr(outcome, "timeline_eval", None)
+                    years = None if tev is None else tev.by_year
                     plans.append(outcome.plan.assignment)
                 scns.append(scn)
                 label = f"{scn.name} (#{rid})"
             elif _RUN_ID.match(item):
                 run = store.get_run(item)
                 t, comp, status = run["totals"], run["compliance"], run["status"]
+                years = ((run.get("plan") or {}).get("timeline") or {}).get("totals_by_year")
                 label = f"#{run['id']} {run['scenario_name']}"
                 scns.append(None)
                 plans.append(None)
@@ -181,7 +184,7 @@ def compare_cmd(items, store_path, csv_path, md_path, solver, time_limit, mip_ga
                 raise InputError(f"{item!r} is neither a scenario file nor a run id",
                                  fix="give a scenario YAML path or an id from `siteplan runs list`")
             cols.append(compare.column(label, t, comp, status, tag=label.split()[0] if label.startswith("#")
-                                       else f"#{rid}"))
+                                       else f"#{rid}", by_year=years))
     seen: dict[str, int] = {}
     for c in cols:  # unique labels
         n = seen[c["label"]] = seen.get(c["label"], 0) + 1
@@ -215,7 +218,8 @@ def compare_cmd(items, store_path, csv_path, md_path, solver, time_limit, mip_ga
 @click.option("--vary", "vary_specs", multiple=True, required=True,
               help="KEY=START:STOP:COUNT (linear) or KEY=V1,V2,...; repeat for a grid.")
 @click.option("--kpi", default="residents_covered", show_default=True, help="The frontier's KPI (a totals key).")
-@click.option("--cost", default="capex", show_default=True, help="The frontier's cost KPI (a totals key).")
+@click.option("--cost", default=None,
+              help="The frontier's cost KPI (a totals key; default capex, total_cost for a timeline: discounted).")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Folder for frontier.csv/.md/.png/.svg, standards.csv, sweep.json (default out/sweeps/<id>).")
 @store_option
@@ -247,6 +251,7 @@ def sweep_cmd(scenario, vary_specs, kpi, cost, out_dir, store_path, executor, ad
     overrides = parse_sets(sets)
     scn = load_scenario(scenario, overrides)
     name, opts = solver_choice(scn, solver, time_limit=time_limit, mip_gap=mip_gap, threads=threads)
+    cost = cost or ("total_cost" if scn.timeline is not None else "capex")  # a timeline: all years, discounted
     if kpi not in _totals_keys() or cost not in _totals_keys():
         bad = kpi if kpi not in _totals_keys() else cost
         raise InputError(f"unknown KPI {bad!r}", fix=f"use one of: {', '.join(_totals_keys())}")
