@@ -41,6 +41,13 @@ NO_CRS_FIX = ("assign the layer's CRS and save it again: in QGIS, Layer Properti
               "or `ogr2ogr -a_srs EPSG:4544 out.gpkg in.shp`")
 
 
+#: layers beside the streets drawn on the map (layer name -> kind); never part of the walk
+BARRIER_LAYERS = {"rivers": "river", "rails": "rail"}
+#: the `attrs` key of the roads table that holds them
+BARRIERS = "siteplan_barriers"
+MAX_BARRIER_VERTICES = 200_000
+
+
 def is_line_layer(path: str | Path) -> bool:
     return Path(path).suffix.lower() in SUFFIXES
 
@@ -81,7 +88,46 @@ def read_line_roads(path: str, limit: int) -> tuple[pd.DataFrame, bytes]:
                          fix="give a layer of street centre lines")
     roads = pd.DataFrame({"u": u, "v": v, "u_lon": lonlat[a, 0], "u_lat": lonlat[a, 1],
                           "v_lon": lonlat[b, 0], "v_lat": lonlat[b, 1]})
+    roads.attrs[BARRIERS] = _barriers(path, name)
     return roads, _digest(path, blob, limit)
+
+
+def _barriers(path: str, streets_layer: str) -> list[tuple[str, np.ndarray]]:
+    """The rivers and rail lines a file holds beside its streets (layers named in
+    BARRIER_LAYERS, e.g. from `siteplan generate --streets`), as (kind, lon/lat polyline):
+    only drawn on the report's map, never walked; a layer that does not read is skipped."""
+    import pyogrio
+    import shapely
+    from pyproj import Transformer
+
+    out: list[tuple[str, np.ndarray]] = []
+    try:
+        names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    except Exception:  # noqa: BLE001 - a single-layer format (GeoJSON, Shapefile)
+        return out
+    vertices = 0
+    for layer, kind in BARRIER_LAYERS.items():
+        if layer not in names or layer == streets_layer:
+            continue
+        try:
+            gdf = pyogrio.read_dataframe(path, layer=layer, columns=[])
+        except Exception:  # noqa: BLE001, S112 - decoration only: the plan does not depend on it
+            continue
+        if gdf.crs is None:
+            continue
+        to_ll = Transformer.from_crs(gdf.crs, "EPSG:4326", always_xy=True)
+        geoms = np.array([g for g in gdf.geometry.to_numpy() if g is not None and not g.is_empty])
+        geoms = np.where(shapely.get_dimensions(geoms) == 2, shapely.boundary(geoms), geoms) if len(geoms) else geoms
+        for part in shapely.get_parts(geoms):
+            xy = shapely.get_coordinates(part)
+            if len(xy) < 2:
+                continue
+            vertices += len(xy)
+            if vertices > MAX_BARRIER_VERTICES:
+                return out
+            lon, lat = to_ll.transform(xy[:, 0], xy[:, 1])
+            out.append((kind, np.column_stack([lon, lat])))
+    return out
 
 
 def _layer_name(path: str) -> str:

@@ -309,6 +309,12 @@ def _map_legend(L: Labels, reach: float, shapes, draws_circles: bool) -> str:
     if shapes is not None:  # on streets: the walking network and walksheds, no circles
         if shapes.streets:
             keys.append(key(f"background:{svg.STREET};height:2px;vertical-align:3px", L("legend_street")))
+        kinds = {kind for kind, _ in shapes.barriers}
+        if "river" in kinds:
+            keys.append(key("background:#8cc3e8;height:4px;vertical-align:2px", L("legend_river")))
+        if "rail" in kinds:
+            keys.append(key("background:repeating-linear-gradient(90deg,#555 0 6px,transparent 6px 9px);"
+                            "height:2px;vertical-align:3px", L("legend_rail")))
         keys.append(key("background:rgba(31,111,178,.12);border:1px solid #8fb3d6",
                         f"{L('legend_walkshed')} {reach:,.0f} m"))
     elif draws_circles:

@@ -53,6 +53,8 @@ LABELS: dict[str, tuple[str, str]] = {
                           "its site, shaded areas are each site's walkshed.")),
     "legend_street": ("步行路网", "walking network"),
     "legend_walkshed": ("步行可达范围", "walkshed"),
+    "legend_river": ("河流", "river"),
+    "legend_rail": ("铁路", "rail line"),
     "compliance": ("标准符合情况", "Compliance with the standards"),
     "rule": ("指标", "Rule"),
     "scope": ("范围", "Scope"),

@@ -162,3 +162,26 @@ def test_a_layer_of_motorways_only_says_so(tmp_path):
     path = _write(tmp_path, "mw.gpkg", BLOCK[:2], GK, highway=["motorway", "trunk"])
     with pytest.raises(InputError, match="every street is a motorway"):
         read_roads(path)
+
+
+def test_rivers_and_rails_beside_the_streets_reach_the_map_but_not_the_walk():
+    """`generate --streets` writes `rivers` and `rails` layers beside `streets`: the reader
+    keeps them (for the map) and walks none of them; the map draws one path per line."""
+    from pathlib import Path
+
+    from siteplan.io.roads import BARRIERS, read_line_roads
+    from siteplan.report.mapshapes import MapShapes
+    from siteplan.report.svg import _barrier_layer
+
+    gpkg = Path(__file__).resolve().parents[2] / "scenarios" / "xinhe" / "streets.gpkg"
+    roads, _ = read_line_roads(str(gpkg), 1 << 28)
+    kinds = sorted(kind for kind, _ in roads.attrs[BARRIERS])
+    assert kinds == ["rail", "river"]
+    river = next(line for kind, line in roads.attrs[BARRIERS] if kind == "river")
+    assert river.shape[1] == 2 and len(river) > 10
+    # the river is no street: none of its vertices is a street node
+    nodes = {(round(a, 7), round(b, 7)) for a, b in roads[["u_lon", "u_lat"]].to_numpy()}
+    assert not any((round(a, 7), round(b, 7)) in nodes for a, b in river[1:-1])
+    svg = _barrier_layer(MapShapes(barriers=roads.attrs[BARRIERS]),
+                         [line * 1000 for _, line in roads.attrs[BARRIERS]])
+    assert svg.count('data-role="river"') == 1 and svg.count('data-role="rail"') == 1
