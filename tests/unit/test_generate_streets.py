@@ -58,7 +58,7 @@ def test_walks_across_the_river_exceed_the_straight_line(city):
     from siteplan.distance.network import graph_of
 
     for which in ("committees", "sites"):
-        _, snap = graph_of(t).snap(distance.coordinates(t, which))
+        snap = graph_of(t).snap(distance.coordinates(t, which)).metres
         assert snap.max() < 0.01
     river = pyogrio.read_dataframe(city / "streets.gpkg", layer="rivers").geometry.iloc[0]
     river = shapely.transform(river, lambda xy: xy - np.asarray(GENERATED_OFFSET))
