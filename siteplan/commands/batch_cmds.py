@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from siteplan.commands.options import SOLVER_HELP, solver_limits
+from siteplan.commands.options import SOLVER_HELP, executor_options, solver_limits
 from siteplan.commands.plan_cmds import interrupts_held, parse_sets, progress_printer
 from siteplan.commands.store_cmds import store_option
 from siteplan.errors import (
@@ -27,10 +27,7 @@ _ERRORS = {3: InputError, 4: InfeasibleError, 5: NoSolutionError, 6: CheckFailed
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True,
               help="Folder for rollup.csv, rollup.json, failures.csv and report.html.")
 @store_option
-@click.option("--executor", type=click.Choice(["local", "ray", "dask"]), default="local", show_default=True)
-@click.option("--address", default=None, help="Ray or Dask cluster address (default: start a local one).")
-@click.option("--workers", type=click.IntRange(1, 4096), default=None,
-              help="Districts solved at once (local default 2; ray/dask default: the cluster's CPUs).")
+@executor_options("districts")
 @click.option("--rerun", is_flag=True, help="Solve every district again, even one with a finished run stored.")
 @click.option("--no-explain", is_flag=True,
               help="Infeasible districts: give the solver's word instead of the elastic diagnosis's first line.")
