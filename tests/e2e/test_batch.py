@@ -6,13 +6,17 @@ and the same batch on a Dask cluster the test starts."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from siteplan.cli import main
 from siteplan.generate import CityShape, write_city
 from siteplan.runs.batch import BatchRequest, run_batch
 from siteplan.runs.store import RunStore, plan_from_doc
@@ -32,18 +36,20 @@ def province(tmp_path_factory) -> Path:
     return root
 
 
+def _cli(*args) -> list[str]:
+    return [sys.executable, "-m", "siteplan.cli", "batch", *map(str, args)]
+
+
 @pytest.fixture(scope="module")
 def first_run(province, tmp_path_factory):
-    """The batch on the local pool through the CLI: (exit code, --json document, out, store)."""
-    import contextlib
-    import io
-
+    """The batch on the local pool, as a user runs it: (exit code, --json stdout, out, store).
+    Its own process, so anything a pool worker or solver printed would be in stdout too."""
     work = tmp_path_factory.mktemp("batch")
     out, db = work / "out", work / "runs.sqlite"
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        code = main(["batch", str(province), "--out", str(out), "--store", str(db), "--json", "--quiet"])
-    return code, json.loads(buf.getvalue()), out, db
+    proc = subprocess.run(_cli(province, "--out", out, "--store", db, "--json", "--quiet"),
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert "error: 2 of 4 districts have no plan" in proc.stderr, proc.stderr
+    return proc.returncode, json.loads(proc.stdout), out, db
 
 
 def test_failures_listed_with_reasons_and_the_rest_solved(first_run):
@@ -110,15 +116,42 @@ def test_a_second_run_reuses_the_store(first_run, province, tmp_path):
          if r["run_id"]}
 
 
-def test_an_interrupted_batch_solves_only_the_rest(province, tmp_path):
-    """What a stopped batch finished is in the store; the next run solves only the others."""
-    db = tmp_path / "runs.sqlite"
-    part, _ = run_batch(BatchRequest((str(province),), store_path=db, workers=1, stop_after=1))
-    assert part.solved == 1
-    rest, _ = run_batch(BatchRequest((str(province),), store_path=db, workers=1))
-    assert rest.reused == 1 and rest.solved == 2
+def test_ctrl_c_keeps_what_is_done_and_the_next_run_solves_the_rest(province, tmp_path):
+    """Ctrl-C after the first district is stored: exit 130, no roll-up, the finished district
+    kept; the same command then solves only the others."""
+    db, out = tmp_path / "runs.sqlite", tmp_path / "out"
+    cmd = _cli(province, "--out", out, "--store", db, "--workers", "1", "--quiet")
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 120
+    try:
+        while _runs(db) < 1:
+            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+            assert time.monotonic() < deadline, "the batch committed no district in time"
+            time.sleep(0.02)
+        os.killpg(proc.pid, signal.SIGINT)  # the terminal's Ctrl-C: the driver and its pool
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    kept = _runs(db)
+    assert proc.returncode == 130 and "in the run store" in err.decode(), err.decode()
+    assert not out.exists() and 1 <= kept < 3
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
+    assert again.returncode == 4, again.stderr
+    assert f"{3 - kept} solved now, {kept} reused" in again.stdout
     with RunStore(db) as store:
-        assert len(store.list_runs()) == 3
+        assert store.integrity() == "ok" and len(store.list_runs()) == 3
+
+
+def _runs(db: Path) -> int:
+    if not db.exists():
+        return 0
+    try:
+        with RunStore(db) as store:
+            return len(store.list_runs())
+    except Exception:  # noqa: BLE001 - the file is being created
+        return 0
 
 
 def test_the_same_batch_on_a_dask_cluster(province, first_run, tmp_path):
