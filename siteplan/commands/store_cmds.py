@@ -9,7 +9,13 @@ from pathlib import Path
 
 import click
 
-from siteplan.commands.options import SOLVER_HELP, FiniteFloatRange, solver_choice, solver_limits
+from siteplan.commands.options import (
+    SOLVER_HELP,
+    FiniteFloatRange,
+    executor_options,
+    solver_choice,
+    solver_limits,
+)
 from siteplan.commands.plan_cmds import parse_sets, progress_printer
 from siteplan.errors import InputError, Interrupted
 
@@ -223,10 +229,7 @@ def compare_cmd(items, store_path, csv_path, md_path, solver, time_limit, mip_ga
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Folder for frontier.csv/.md/.png/.svg, standards.csv, sweep.json (default out/sweeps/<id>).")
 @store_option
-@click.option("--executor", type=click.Choice(["local", "ray", "dask"]), default="local", show_default=True)
-@click.option("--address", default=None, help="Ray or Dask cluster address (default: start a local one).")
-@click.option("--workers", type=click.IntRange(1, 4096), default=None,
-              help="Parallel points (local default 2; ray/dask default: the cluster's CPUs).")
+@executor_options("points")
 @click.option("--id", "sweep_id", default=None, help="Name the sweep (default: a hash of scenario, grid, solver).")
 @click.option("--bind-tol", type=FiniteFloatRange(0, 1), default=0.01, show_default=True,
               help="Relative slack under which a standard counts as binding.")

@@ -534,9 +534,15 @@ def render(view: PlanView | None, *, lang: str | None = None, sweep: dict | None
     if compare:
         parts.append(_compare(compare, L))
     parts.append(f"<footer>siteplan · {_e(L('offline'))}</footer>")
+    return page(name, parts, L.lang)
+
+
+def page(name: str, parts: list[str], lang: str) -> str:
+    """The document around the sections: inline styles, no script, a policy that forbids any
+    request, and the generator mark `check_output_file` recognises."""
     body = "".join(p for p in parts if p).replace("<table>", "<div class='tw'><table>").replace(
         "</table>", "</table></div>")
-    return (f"<!DOCTYPE html><html lang='{'zh-CN' if L.lang == 'zh' else 'en'}'><head><meta charset='utf-8'>"
+    return (f"<!DOCTYPE html><html lang='{'zh-CN' if lang == 'zh' else 'en'}'><head><meta charset='utf-8'>"
             "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src 'unsafe-inline'; "
             "img-src data:\">"
             f"<meta name='viewport' content='width=device-width, initial-scale=1'><meta name='generator' content='siteplan'><title>{_e(name)} · siteplan</title>"
