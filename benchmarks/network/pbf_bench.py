@@ -106,7 +106,7 @@ def main() -> int:
         row["s_per_mb_pbf"] = round((row["read_s"] + row["graph_s"]) / (info["bytes"] / 1e6), 2)
         rows.append(row)
         print(json.dumps(row), flush=True)
-    streets.save("pbf_quick" if args.quick else "pbf", rows, COLUMNS)
+    streets.save("pbf_quick" if args.quick else "pbf", rows, COLUMNS, "grid_nodes")
     return 0
 
 

@@ -154,7 +154,7 @@ def main() -> int:
             rows.append({"distance": kind, **city, "seed": args.seed, "reach_m": REACH_M, "time_limit_s": limit,
                          "target_gap_pct": 100 * args.gap, **row, **streets.machine()})
             print(json.dumps(rows[-1]), flush=True)
-    streets.save("solve_quick" if q else "solve", rows, COLUMNS)
+    streets.save("solve_quick" if q else "solve", rows, COLUMNS, "distance")
     return 0
 
 

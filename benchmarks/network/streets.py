@@ -216,13 +216,18 @@ def machine() -> dict:
             "python": sys.version.split()[0]}
 
 
-def save(name: str, rows: list[dict], columns: list[str]) -> None:
-    """results/network/<name>.jsonl (every field) and <name>.md (a table of `columns`)."""
+def save(name: str, rows: list[dict], columns: list[str], key: str) -> None:
+    """results/network/<name>.jsonl (every field) and <name>.md (a table of `columns`). Rows
+    already there whose `key` was not measured again are kept (a partial rerun, e.g. --only)."""
+    from siteplan.fileio import write_text_atomic
+
     RESULTS.mkdir(parents=True, exist_ok=True)
     jsonl = RESULTS / f"{name}.jsonl"
     md = RESULTS / f"{name}.md"
-    from siteplan.fileio import write_text_atomic
-
+    if jsonl.exists():
+        new = {r[key] for r in rows}
+        old = [json.loads(x) for x in jsonl.read_text(encoding="utf-8").splitlines() if x.strip()]
+        rows = [r for r in old if r.get(key) not in new] + rows
     write_text_atomic(jsonl, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
     write_text_atomic(md, _table(rows, columns))
 
