@@ -1,6 +1,6 @@
 """Reading a city-size OpenStreetMap .osm.pbf to a walking graph: `read_roads` + `Graph`.
 
-    python benchmarks/network/pbf_bench.py              # files of ~3, ~25 and ~100 MB
+    python benchmarks/network/pbf_bench.py              # files of ~3.6, ~14 and ~43 MB
     python benchmarks/network/pbf_bench.py --quick      # one ~1 MB file, under a minute
     python benchmarks/network/pbf_bench.py --grid-nodes 1000000 --repeat 1
 
@@ -94,7 +94,7 @@ def main() -> int:
         Path(args.to).write_text(json.dumps(one(args.one)), encoding="utf-8")
         return 0
     repeat = args.repeat or (1 if args.quick else 3)
-    sizes = args.grid_nodes or ("40000" if args.quick else "100000,800000,3200000")
+    sizes = args.grid_nodes or ("40000" if args.quick else "100000,400000,1200000")
     rows = []
     for n in (int(s) for s in sizes.split(",")):
         path, info = pbf_for(n, Path(args.cache))
