@@ -66,11 +66,11 @@ def write_city(folder: Path, committees: int, sites: int, seed: int) -> dict:
     # one site in walking reach may be too small for all who can reach only it: top up below 2
     alone = np.flatnonzero(np.bincount(pc, minlength=len(com)) < 2)
     g = Graph(roads)
-    node, _ = g.snap(com[["lon", "lat"]].to_numpy()[alone])
+    foot = g.snap(com[["lon", "lat"]].to_numpy()[alone]).foot  # on the street, beside the committee
     extra = sit.iloc[[0] * len(alone)].copy()
     extra["id"] = [f"W{k + 1:05d}" for k in range(len(alone))]
     extra["street"] = com["street"].to_numpy()[alone]
-    extra["lon"], extra["lat"] = g.lonlat[node, 0], g.lonlat[node, 1]
+    extra["lon"], extra["lat"] = foot[:, 0], foot[:, 1]
     extra["kind"], extra["max_area_m2"], extra["existing_area_m2"] = "urban", 3000.0, 0.0
     sit = pd.concat([sit, extra], ignore_index=True)
     for df in (com, sit):

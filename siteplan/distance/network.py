@@ -46,7 +46,9 @@ from siteplan.distance.walkcheck import NetworkChecker
 from siteplan.distance.walkgraph import BATCH_CELLS, MIN_EDGE_M, Graph, Walks
 from siteplan.errors import InputError, SiteplanWarning
 
-MAX_ROADS_BYTES = 200 << 20  # a district's extract is a few MB; a country is gigabytes
+#: a district's extract is a few MB, a city's tens; reading costs ~58 MB of memory and ~3.5 s per MB
+#: of .pbf (benchmarks/network/pbf_bench.py), so 64 MiB is ~4 GB and ~4 minutes: clip beyond
+MAX_ROADS_BYTES = 64 << 20
 MAX_SNAP_M = 500.0  # default network.snap_max_m: a point this far from any street is misplaced
 SHOW_IDS = 5  # ids named in a message (then a count)
 ROAD_COLUMNS = ("u", "v", "u_lon", "u_lat", "v_lon", "v_lat")
