@@ -42,6 +42,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from siteplan.errors import InputError
+from siteplan.kinds import Objective
 
 MAX_YEARS = 50
 YEAR_RANGE = (1900, 2200)
@@ -236,7 +237,7 @@ def read_timeline(tl: dict, raw: dict, where: str, objective: str) -> Timeline:
     if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
         raise InputError(f"key 'costs.discount_rate' is {rate!r}, not a number in [0, 1]", where=where,
                          fix="write e.g. 0.03 for 3% a year")
-    if objective == "min_distance":
+    if objective == Objective.MIN_DISTANCE:
         raise InputError("objective min_distance has no timeline form", where=f"{where}: objective",
                          fix="use min_cost (total discounted cost) or max_coverage (coverage by year)")
     milestones = {}
@@ -285,10 +286,10 @@ def year_raw(raw: dict, tl: Timeline, i: int, objective: str) -> dict:
     budget["capex"] = None  # capex is a timeline row: spent year by year
     budget["opex_per_year"] = tl.opex[year]
     out["budget"] = budget
-    if objective == "min_cost" and i < len(tl.years) - 1:
-        out["objective"] = "max_coverage"  # an earlier year may leave committees unserved
-    elif objective == "max_coverage":
-        out["objective"] = "max_coverage"
+    if objective == Objective.MIN_COST and i < len(tl.years) - 1:
+        out["objective"] = Objective.MAX_COVERAGE.value  # an earlier year may leave committees unserved
+    elif objective == Objective.MAX_COVERAGE:
+        out["objective"] = Objective.MAX_COVERAGE.value
     out["name"] = f"{raw.get('name', 'scenario')}@{year}"
     return out
 

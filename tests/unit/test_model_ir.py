@@ -47,7 +47,8 @@ def test_replace_changes_exactly_what_it_is_given():
 
 
 def test_no_field_by_field_copies_of_a_model_remain():
-    """The copy sites the review found all go through `replace` now."""
+    """The copy sites the review found all go through `replace` now. The timeline's joint model
+    (years' models side by side, plus linking rows) is assembled new, not copied."""
     import ast
     from pathlib import Path
 
@@ -57,7 +58,7 @@ def test_no_field_by_field_copies_of_a_model_remain():
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Model"
-                    and path.name != "ir.py"):
+                    and path.name != "ir.py" and path.relative_to(root).as_posix() != "timeline/model.py"):
                 hits.append(f"{path.relative_to(root)}:{node.lineno}")
             if isinstance(node, ast.Attribute) and node.attr == "__dict__" and "model" in ast.unparse(node.value):
                 hits.append(f"{path.relative_to(root)}:{node.lineno}")
