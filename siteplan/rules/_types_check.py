@@ -140,9 +140,6 @@ def check(ctx, chk) -> None:
             chk.add("shared_plot_cap", f"plot:{sid}", cap, round(floor, 3), False, op="<=",
                     note=f"{', '.join(present)} share the plot")
     chk.summary("shared_plot_cap", "shared plots", bad_caps, None, "max_area_m2", op="<=")
-    n_shared = sum(1 for p in _plots(ctx).values() if len(p) > 1)
-    chk.add("co_location_saving", "city", None, round(ctx.co_location_saving, 2), True, enforced=False,
-            note=f"{n_shared} plots host two or more types")
 
 
 def _check_type(ctx, chk, t) -> None:
@@ -211,6 +208,7 @@ def totals(ctx, totals: dict) -> None:
     if ts is None:
         return
     totals["co_location_saving"] = round(ctx.co_location_saving, 2)
+    totals["co_located_plots"] = sum(1 for p in _plots(ctx).values() if len(p) > 1)
     for t in ts.types:
         recs = [r for r in ctx.type_facilities if r["type"] == t.name]
         totals[f"sites_open_{t.name}"] = len(recs)

@@ -101,8 +101,7 @@ class FacilityTypes(Rule):
         "type_min_area": ("各类设施最小面积", "Facility type minimum size"),
         "type_site": ("地块可设置的设施类型", "Plot may host the facility type"),
         "shared_plot_cap": ("同一地块各类设施面积合计上限", "Types on one plot within its max_area_m2"),
-        "type_centres": ("街镇综合中心（1+N）", "Centres per street (1+N)"),
-        "co_location_saving": ("毗邻建设节省", "Co-location saving")}
+        "type_centres": ("街镇综合中心（1+N）", "Centres per street (1+N)")}
     row_blocks = ("type_assign", "type_link", "type_area", "type_minarea", "type_maxarea", "plot_share",
                   "type_centre_area", "type_centre_link", "type_centres", "co_location")
 
