@@ -95,7 +95,7 @@ def test_the_shared_plot_cap_binds(tmp_path):
 def test_each_type_walks_within_its_own_reach_and_the_model_stays_sparse(tmp_path):
     scn = load_scenario(TYPES)
     inst = build_instance(scn)
-    model, pm = build_planning_model(inst, scn.spec.objective, scn.standards.area_scope, None, None, scenario=scn)
+    model, _ = build_planning_model(inst, scn.spec.objective, scn.standards.area_scope, None, None, scenario=scn)
     # service pairs within 1,000 m: A-S1, A-S2, B-S1, B-S2, C-S3; elderly within 500 m: A-S1, A-S2, B-S1, C-S3
     assert inst.n_pairs == 5
     assert model.var_blocks["type_assign:elderly_care"].stop - model.var_blocks["type_assign:elderly_care"].start == 4
