@@ -1,7 +1,8 @@
 """A first plan for the facility types, on top of the heuristic's service plan (model side).
 
-Greedy, per type: committees with the fewest plots in reach first, each to the plot where
-serving it costs least now (an open facility of the type grows by its need; a new one pays
+Greedy, per type: committees with the fewest plots in
+reach (three or fewer) first, then the largest needs, each to its service plot when the type may go there and fits, else to the plot
+where serving it costs least now (an open facility of the type grows by its need; a new one pays
 the type's fixed cost, less the co-location saving where another type already stands),
 within what the shared plot has left; then the street centres of a "1+N" type. None when a
 committee finds no plot with room: the solver then starts without a plan.
@@ -30,22 +31,24 @@ def greedy_types(pm, blocks, plan):
         room[i] -= a + sum(v.get(sid, 0.0) for v in plan.extra.values())
         present[i].add("service")
     for b in blocks:
-        got = _one_type(inst, ts, b, room, present)
+        got = _one_type(inst, ts, b, room, present, plan)
         if got is None:
             return None
         plan.type_areas[b.t.name], plan.type_assignment[b.t.name] = got
     return plan
 
 
-def _one_type(inst, ts, b, room, present):
+def _one_type(inst, ts, b, room, present, plan):
     t = b.t
+    sidx = {str(s): i for i, s in enumerate(inst.site_ids)}
+    home = np.array([sidx.get(str(plan.assignment.get(str(c)) or ""), -1) for c in inst.committee_ids])
     unit = b.per_m2 + inst.horizon * b.opex
     area = np.zeros(len(b.sites))
     opened = np.zeros(len(b.sites), dtype=bool)
     order = np.argsort(b.pc, kind="stable")
     starts = np.searchsorted(b.pc[order], np.arange(inst.n_committees + 1))
     assign: dict[str, str | None] = {str(c): None for c in inst.committee_ids}
-    for c in np.argsort(np.diff(starts), kind="stable"):
+    for c in np.lexsort((-b.need, np.diff(starts) > 3)):  # few plots in reach, then large needs, first
         best, best_cost = -1, np.inf
         for q in order[starts[c]:starts[c + 1]]:
             p = b.pp[q]
@@ -54,6 +57,8 @@ def _one_type(inst, ts, b, room, present):
             if grow > room[s] + 1e-9:
                 continue
             cost = unit[p] * grow + (0.0 if opened[p] else b.fixed[p] - _saving(ts, present[s], t.name))
+            if s == home[c]:
+                cost = -np.inf  # its own service plot, when it has room: co-located
             if cost < best_cost:
                 best, best_cost = p, cost
         if best < 0:

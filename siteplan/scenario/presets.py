@@ -31,6 +31,8 @@ class Preset:
     rules: list[dict]
     #: facility types the preset states (siteplan.scenario.facility_types), with their sources
     types: dict = field(default_factory=dict)
+    #: which types the plan asks to share a plot, and where (shown by `presets show`)
+    co_location: dict = field(default_factory=dict)
 
     def rule(self, rule_id: str) -> dict:
         for r in self.rules:
@@ -93,7 +95,7 @@ def load_preset(name: str) -> Preset:
     raw = yaml.safe_load(text)
     return Preset(name=raw["name"], title=raw["title"], document=raw["document"],
                   year=int(raw["year"]), reach_m=float(raw["reach_m"]), rules=raw["rules"],
-                  types=raw.get("facility_types") or {})
+                  types=raw.get("facility_types") or {}, co_location=raw.get("co_location") or {})
 
 
 def resolve_standards(preset: Preset, overrides: BaseModel) -> ResolvedStandards:
