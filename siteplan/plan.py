@@ -66,8 +66,10 @@ class _Compliance:
         self.enforce_coverage = enforce_coverage
 
     def add(self, rule: str, scope: str, required, achieved, ok, *, enforced=True, note="",
-            op=">=", status=None):
+            op=">=", status=None, source=None):
         meta = self.scn.standards.rule(rule)
+        if source is not None:  # a rule whose clause is not a preset rule's (a facility type's)
+            meta = dict(meta, source=source)
         row = {
             "rule": rule, "title": meta.get("title", rule), "scope": scope, "op": op,
             "required": required, "achieved": achieved,
@@ -81,11 +83,11 @@ class _Compliance:
             self.violations.append(row)
 
     def summary(self, rule: str, entity: str, rows_ok: list[bool], worst, required, *, op=">=",
-                enforced=True, note=""):
+                enforced=True, note="", source=None):
         n_bad = sum(1 for ok in rows_ok if not ok)
         self.add(rule, f"all {len(rows_ok)} {entity}", required, worst,
                  n_bad == 0 if rows_ok else True, enforced=enforced, op=op,
-                 note=note or (f"{n_bad} {entity} fail" if n_bad else ""))
+                 note=note or (f"{n_bad} {entity} fail" if n_bad else ""), source=source)
 
 
 #: the plan.json totals `evaluate` compares with what the plan produces

@@ -180,10 +180,11 @@ def _check_type(ctx, chk, t) -> None:
         min_ok.append(ok)
         if not ok:
             chk.add("type_min_area", f"{t.name}:{sid}", t.min_area, area, False)
-    chk.summary("type_coverage", f"{t.name} committees", served, sum(served), len(served))
-    chk.summary("type_reach", f"{t.name} walks", reach_ok, None, f"{t.reach_m('urban'):g} m")
-    chk.summary("type_area", f"{t.name} facilities", area_ok, None, t.rate)
-    chk.summary("type_min_area", f"{t.name} facilities", min_ok, None, t.min_area)
+    src = f"{t.title}: {t.source}"
+    chk.summary("type_coverage", f"{t.name} committees", served, sum(served), len(served), source=src)
+    chk.summary("type_reach", f"{t.name} walks", reach_ok, None, f"{t.reach_m('urban'):g} m", source=src)
+    chk.summary("type_area", f"{t.name} facilities", area_ok, None, t.rate, source=src)
+    chk.summary("type_min_area", f"{t.name} facilities", min_ok, None, t.min_area, source=src)
     if t.centres is not None:
         _check_centres(ctx, chk, t, recs)
 
@@ -200,7 +201,8 @@ def _check_centres(ctx, chk, t, recs) -> None:
         if not ok:
             chk.add("type_centres", f"{t.name}:street:{street}", c.per_street, n, False,
                     note=f"{t.name} centres of at least {c.min_area_m2:g} m²")
-    chk.summary("type_centres", f"{t.name} streets", oks, None, f"{c.per_street} of ≥{c.min_area_m2:g} m²")
+    chk.summary("type_centres", f"{t.name} streets", oks, None, f"{c.per_street} of ≥{c.min_area_m2:g} m²",
+                source=f"{t.title}: {t.source}")
 
 
 def totals(ctx, totals: dict) -> None:

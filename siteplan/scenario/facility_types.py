@@ -140,6 +140,8 @@ def _one(name: str, value, preset, where: str) -> FacilityType:
             raise _bad(where, f"{key}.area_per_100_households", "the rate is negative", "give a rate >= 0")
         rate = {"urban": float(rate), "rural": float(rate)}
     src = base.get("source") or ""
+    if base.get("assumption"):
+        src += f" (scenario assumption, not a standard: {base['assumption']})"
     source = src + ("; overridden by the scenario" if mine and src else "" if src else "set by the scenario")
     return FacilityType(name=name, title=spec.title or name, rate=rate, min_area=float(spec.min_area_m2 or 0.0),
                         reach=spec.reach, costs=(spec.costs.model_dump() if spec.costs else {}),

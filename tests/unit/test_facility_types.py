@@ -152,3 +152,38 @@ def test_saving_above_the_fixed_costs_names_the_plot_and_the_limit():
     with pytest.raises(InputError) as exc:
         load_scenario(TYPES, overrides={"co_location.saving": 150000})
     assert "'S2'" in str(exc.value) and "100,000" in str(exc.value)
+
+
+def test_shanghai_preset_states_1_plus_n_elderly_care_with_its_clause(tmp_path, capsys):
+    text = TYPES.read_text(encoding="utf-8")
+    yaml = copy_tiny(tmp_path)
+    yaml.write_text(text.replace("extends: tiny.yaml", "extends: tiny.yaml\npreset: shanghai")
+                    .split("facility_types:")[0] + "facility_types: {elderly_care: true, canteen: true}\n",
+                    encoding="utf-8")
+    scn = load_scenario(yaml)
+    care = scn.types.get("elderly_care")
+    assert care.centres.per_street == 1 and care.centres.min_area_m2 == 800 and care.centres.streets == "urban"
+    assert "专栏3 #1" in care.source and "1+N" in care.source and "assumption" in care.source
+    assert "assumption" in scn.types.get("canteen").source  # the plan gives no canteen size
+    assert main(["presets", "show", "shanghai"]) == 0
+    shown = capsys.readouterr().out
+    for name in ("elderly_care", "canteen", "childcare", "health"):
+        assert f"- {name} (" in shown
+    assert "scenario assumption, not a standard" in shown and "毗邻建设" in shown
+
+
+def test_check_catches_a_tampered_type_area_in_plan_json(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["solve", str(TYPES), "--out", str(out), "--quiet", "--store", str(tmp_path / "r.sqlite")]) == 0
+    assert main(["check", str(out)]) == 0
+    doc = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert {(f["site_id"], f["type"]) for f in doc["type_facilities"]} == {("S1", "elderly_care"), ("S3", "elderly_care")}
+    assert (out / "type_facilities.csv").exists()
+    s1 = next(f for f in doc["type_facilities"] if f["site_id"] == "S1")
+    s1["area_m2"] = 250.0  # A and B need 300 m² of elderly care
+    doc["committees"][2]["elderly_care_site_id"] = "S1"  # C: 2.6 km from S1
+    (out / "plan.json").write_text(json.dumps(doc), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["check", str(out)]) == 6
+    said = capsys.readouterr()
+    assert "type_area" in said.out + said.err and "type_reach" in said.out + said.err
