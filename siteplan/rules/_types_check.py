@@ -216,30 +216,3 @@ def totals(ctx, totals: dict) -> None:
         totals[f"sites_open_{t.name}"] = len(recs)
         totals[f"area_m2_{t.name}"] = round(sum(r["area_m2"] for r in recs), 2)
 
-
-def unreachable(scn, ts) -> list[str]:
-    """Committees no plot that may host a type can reach (a proof that no plan exists)."""
-    from siteplan import distance
-
-    t_ = scn.tables
-    spec = scn.spec.distance_spec
-    kind = distance.get(spec.method)
-    com, sit = t_.committees, t_.sites
-    import numpy as np
-
-    urban = com["kind"].to_numpy(str) == "urban"
-    out = []
-    for t in ts.types:
-        reach = np.where(urban, t.reach_m("urban"), t.reach_m("rural"))
-        pc, ps, _ = kind.pairs(t_, reach, spec.circuity)
-        cells = sit["types"].to_numpy(object) if "types" in sit.columns else np.full(len(sit), "")
-        ok = np.array([(c == "" or t.name in str(c).split(";")) for c in cells]) & ~sit["excluded"].to_numpy(bool)
-        has = np.zeros(len(com), dtype=bool)
-        has[pc[ok[ps]]] = True
-        if not has.all():
-            ids = com["id"].to_numpy(str)[~has]
-            more = f" and {len(ids) - 5} more" if len(ids) > 5 else ""
-            out.append(f"no plot that may host {t.name} is within its reach "
-                       f"({t.reach_m('urban'):g} m) of committee{'s' if len(ids) > 1 else ''} "
-                       f"{', '.join(ids[:5])}{more}")
-    return out

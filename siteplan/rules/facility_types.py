@@ -331,8 +331,6 @@ class FacilityTypes(Rule):
         ts = getattr(scn, "types", None)
         if ts is None or stage != 0:
             return []
-        from siteplan.rules._types_check import unreachable
-
         return unreachable(scn, ts)
 
     # ---------------------------------------------------------------- checker (apart)
@@ -362,6 +360,41 @@ def street_scope(inst, which: str) -> np.ndarray:
     """Street codes that need a centre: every street with a committee, or with an urban one."""
     sel = inst.urban if which == "urban" else np.ones(inst.n_committees, dtype=bool)
     return np.unique(inst.committee_street[sel])
+
+
+def unreachable(scn, ts) -> list[str]:
+    """Committees no plot that may host a type can reach, streets with no plot large enough
+    for their centres: proofs that no plan exists."""
+    from siteplan import distance
+
+    t_ = scn.tables
+    spec = scn.spec.distance_spec
+    kind = distance.get(spec.method)
+    com, sit = t_.committees, t_.sites
+    urban = com["kind"].to_numpy(str) == "urban"
+    out = []
+    for t in ts.types:
+        reach = np.where(urban, t.reach_m("urban"), t.reach_m("rural"))
+        pc, ps, _ = kind.pairs(t_, reach, spec.circuity)
+        ok = hosts(sit, t.name) & ~sit["excluded"].to_numpy(bool)
+        has = np.zeros(len(com), dtype=bool)
+        has[pc[ok[ps]]] = True
+        if not has.all():
+            ids = com["id"].to_numpy(str)[~has]
+            more = f" and {len(ids) - 5} more" if len(ids) > 5 else ""
+            out.append(f"no plot that may host {t.name} is within its reach "
+                       f"({t.reach_m('urban'):g} m) of committee{'s' if len(ids) > 1 else ''} "
+                       f"{', '.join(ids[:5])}{more}")
+        c = t.centres
+        if c is not None:  # "1+N": each street in scope needs plots that can hold its centres
+            scope = com if c.streets == "all" else com[urban]
+            big = ok & (sit["max_area_m2"].to_numpy(float) >= c.min_area_m2)
+            for street in sorted(set(scope["street"])):
+                n = int((big & (sit["street"].to_numpy(str) == street)).sum())
+                if n < c.per_street:
+                    out.append(f"street {street} needs {c.per_street} {t.name} centre(s) of at least "
+                               f"{c.min_area_m2:,.0f} m² but has {n} plot(s) that may host one that large")
+    return out
 
 
 RULES = [FacilityTypes()]

@@ -187,3 +187,12 @@ def test_check_catches_a_tampered_type_area_in_plan_json(tmp_path, capsys):
     assert main(["check", str(out)]) == 6
     said = capsys.readouterr()
     assert "type_area" in said.out + said.err and "type_reach" in said.out + said.err
+
+
+def test_a_street_without_a_plot_large_enough_for_its_centre_is_proved_infeasible():
+    # 1+N with a 700 m² centre on every street: hill's only plot, S3, holds 500 m²
+    scn = load_scenario(TYPES, overrides={"facility_types.elderly_care.centres": {"min_area_m2": 700, "streets": "all"}})
+    from siteplan.checks import prove_infeasible
+
+    said = " ".join(prove_infeasible(scn, build_instance(scn)))
+    assert "street hill" in said and "700" in said and "street east" not in said
