@@ -7,7 +7,7 @@ set -u
 SP=${SITEPLAN:-siteplan}
 PY=${PYTHON:-python}
 R=benchmarks/results
-ALL="pmed pmed-backends pmed-hard cap-small cpsat uncap capabc spopt tsplib ufllib city"
+ALL="pmed pmed-backends pmed-hard cap-small cpsat uncap capabc spopt tsplib ufllib city network"
 PARTS=${*:-$ALL}
 for part in $PARTS; do
   case $part in
@@ -48,6 +48,9 @@ for part in $PARTS; do
     city)          # planning model scaling curve
       $SP bench city --solvers highs,pulp-cbc --only city100,city300,city1000,city3000 \
         --time-limit 300 --out $R/city --resume ;;
+    network)       # street network (needs: pip install -e .[bench]): pairs, .pbf reading, planning on streets
+      $PY benchmarks/network/pairs_bench.py && $PY benchmarks/network/pbf_bench.py &&
+        $PY benchmarks/network/solve_bench.py ;;
     *) echo "unknown part $part (use: $ALL)"; exit 2 ;;
   esac
 done

@@ -29,6 +29,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "runs": "siteplan.commands.store_cmds:runs_group",
     "compare": "siteplan.commands.store_cmds:compare_cmd",
     "sweep": "siteplan.commands.store_cmds:sweep_cmd",
+    "batch": "siteplan.commands.batch_cmds:batch_cmd",
     "report": "siteplan.commands.report_cmds:report_cmd",
     "explain": "siteplan.commands.report_cmds:explain_cmd",
 }

@@ -8,6 +8,12 @@ households; villages 150–900). Costs follow background.md §11 for a tier-2/3 
 Candidate sites are placed so that every committee has one within `reach_m` (a greedy
 cover), then the rest at random near committees, so every generated city is feasible.
 The same seed always gives the same city.
+
+With `streets` (`generate --streets`), rivers and rail lines cross the city and a street
+network is written beside the tables (`siteplan.geo.streets`, `streets.gpkg`); the cover
+then keeps each covering plot on its committees' side of every river and rail line, within
+a radius short enough for the walk on a street grid, and the scenario walks the streets
+(`distance: network`) in a CGCS2000 Gauss-Krüger zone via `coordinates: {crs, offset}`.
 """
 
 from __future__ import annotations
@@ -36,6 +42,17 @@ class CityShape:
     rural_share: float = 0.2
     reach_m: float = 1000.0
     existing_share: float = 0.15
+    streets: bool = False
+    rivers: int = 1
+    rails: int = 1
+
+
+#: a generated city's local x, y + OFFSET are CGCS2000 3-degree Gauss-Krüger CM 117E metres
+#: (a plain near Tianjin); it needs a real CRS so that its streets layer can carry one
+GENERATED_CRS = "EPSG:4548"
+GENERATED_OFFSET = (517_000.0, 4_330_000.0)
+#: a straight line on a street grid is walked up to sqrt(2) longer, plus the lanes
+GRID_DETOUR = 1.45
 
 
 def _street_names(n: int, base: list[str]) -> list[str]:
@@ -46,7 +63,9 @@ def _street_names(n: int, base: list[str]) -> list[str]:
     return names
 
 
-def generate_city(shape: CityShape) -> tuple[pd.DataFrame, pd.DataFrame]:
+def generate_city(shape: CityShape, barriers=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(committees, sites); with `barriers` (rivers and rail lines drawn from the committees by
+    `city_barriers`), sites cover committees on their own side only."""
     if shape.committees < 1 or shape.sites < 1:
         raise InputError("a city needs at least one committee and one site", where="generate")
     rng = np.random.default_rng(shape.seed)
@@ -92,26 +111,39 @@ def generate_city(shape: CityShape) -> tuple[pd.DataFrame, pd.DataFrame]:
     com = pd.DataFrame(rows, columns=["street", "kind", "x", "y", "households", "residents"])
     com.insert(0, "id", [f"C{i + 1:05d}" for i in range(len(com))])
     com["x"], com["y"] = com["x"].round(1), com["y"].round(1)
-    return com, _place_sites(com, shape, rng)
+    region_of = None
+    if barriers is not None:
+        from siteplan.geo.streets import regions
+
+        region_of = regions(com[["x", "y"]].to_numpy(), barriers(com[["x", "y"]].to_numpy()))
+    return com, _place_sites(com, shape, rng, region_of)
 
 
-def _place_sites(com: pd.DataFrame, shape: CityShape, rng) -> pd.DataFrame:
+def _place_sites(com: pd.DataFrame, shape: CityShape, rng, region_of=None) -> pd.DataFrame:
+    """Sites covering every committee, then the rest at random; with `region_of` (the areas
+    between rivers and rail lines) a covering plot lies on its committees' side."""
     pts = com[["x", "y"]].to_numpy()
     hh = com["households"].to_numpy()
     tree = cKDTree(pts)
     # cover with a radius well inside reach, so each covering plot serves a few committees
     cover_r = min(0.8 * shape.reach_m, 550.0)
+    side = np.zeros(len(com), dtype=np.int64)
+    if region_of is not None:  # walked on streets: the grid's detour must fit in the reach too
+        side = region_of(pts)
+        cover_r = min(0.8 * shape.reach_m, 550.0) / GRID_DETOUR * 1.1
     owner = np.full(len(com), -1)
     chosen: list[tuple[float, float, int]] = []
     for i in rng.permutation(len(com)):
         if owner[i] >= 0:
             continue
-        near = [j for j in tree.query_ball_point(pts[i], cover_r) if owner[j] < 0]
+        near = [j for j in tree.query_ball_point(pts[i], cover_r) if owner[j] < 0 and side[j] == side[i]]
         spot = pts[near].mean(axis=0) + rng.normal(0, 60, 2)
         if np.hypot(*(spot - pts[i])) > cover_r:
             spot = pts[i] + rng.normal(0, 60, 2)
+        if region_of is not None and region_of(spot)[0] != side[i]:  # across a river: beside i
+            spot = pts[i] + np.clip(rng.normal(0, 5, 2), -10, 10)
         for j in tree.query_ball_point(spot, cover_r):
-            if owner[j] < 0:
+            if owner[j] < 0 and side[j] == side[i]:
                 owner[j] = len(chosen)
         owner[i] = len(chosen)
         chosen.append((spot[0], spot[1], i))
@@ -160,21 +192,42 @@ name: {name}
 preset: {preset}
 data:
   committees: committees.csv
-  sites: sites.csv
-distance: euclidean
+  sites: sites.csv{roads}
+distance: {distance}{coordinates}
 reach: {{walk_m: {reach:g}}}
 costs: {{worker_per_year: 120000, horizon_years: 5}}
 objective: min_cost
 solver: {{time_limit: 120, mip_gap: 0.001}}
 """
+STREETS_YAML = {
+    "roads": "\n  roads: streets.gpkg            # streets, rivers, rail lines (siteplan generate --streets)",
+    "distance": "network                 # walked on the streets",
+    "coordinates": (f"\ncoordinates: {{crs: {GENERATED_CRS}, offset: [{GENERATED_OFFSET[0]:.0f}, "
+                    f"{GENERATED_OFFSET[1]:.0f}]}}   # x, y + offset: CGCS2000 Gauss-Krüger metres")}
 
 
 def write_city(out: str | Path, shape: CityShape, preset: str = "national", name: str | None = None) -> Path:
     out = Path(out)
-    com, sites = generate_city(shape)
+    made: list = []
+    rng = np.random.default_rng([shape.seed, 7])  # its own stream: the tables' draws stay as they were
+
+    def barriers(points):
+        from siteplan.geo.streets import make_barriers
+
+        made.append(make_barriers(points, shape.rivers, shape.rails, rng))
+        return made[0]
+
+    com, sites = generate_city(shape, barriers if shape.streets else None)
     write_csv_atomic(out / "committees.csv", com)
     write_csv_atomic(out / "sites.csv", sites)
+    yaml_parts = {"roads": "", "distance": "euclidean", "coordinates": ""}
+    if shape.streets:
+        from siteplan.geo.streets import STREETS_FILE, make_streets, write_streets
+
+        points = np.vstack([com[["x", "y"]].to_numpy(float), sites[["x", "y"]].to_numpy(float)])
+        write_streets(out / STREETS_FILE, make_streets(points, made[0], rng), GENERATED_CRS, GENERATED_OFFSET)
+        yaml_parts = STREETS_YAML
     name = name or f"synthetic-{shape.committees}c-{shape.sites}s-seed{shape.seed}"
     write_text_atomic(out / "scenario.yaml", SCENARIO_TEMPLATE.format(
-        seed=shape.seed, name=name, preset=preset, reach=shape.reach_m))
+        seed=shape.seed, name=name, preset=preset, reach=shape.reach_m, **yaml_parts))
     return out / "scenario.yaml"

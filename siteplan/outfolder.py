@@ -1,6 +1,6 @@
 """Output folders and files that never destroy inputs and never mix two runs.
 
-Every command that writes a folder (`solve`, `explain`, `runs export`, `generate`, `sweep`)
+Every command that writes a folder (`solve`, `explain`, `runs export`, `generate`, `sweep`, `batch`)
 stages the whole new set of files in a hidden sibling folder and swaps it in only when the
 run produced something to keep, so a folder always holds exactly one run's files, and an
 interrupted or failed run leaves the previous folder as it was. Before any work starts:
@@ -35,7 +35,7 @@ OWNED_NAMES = frozenset({
     "scenario.resolved.yaml", "inputs", "diagnostic_plan.json", "diagnosis.txt", "binding.json",
     "report.html", "frontier.csv", "frontier.md", "frontier.png", "frontier.svg", "standards.csv",
     "sweep.json", "scenario.yaml", "plan.gpkg", "plan.facilities.geojson", "plan.committees.geojson",
-    "plan.assignments.geojson", "plan.walksheds.geojson",
+    "plan.assignments.geojson", "plan.walksheds.geojson", "rollup.csv", "rollup.json", "failures.csv",
 })
 
 

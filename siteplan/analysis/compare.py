@@ -27,17 +27,36 @@ KPIS = [
     ("p95_walk_m", "95th percentile walk (m)", 1),
 ]
 
+#: further rows an analysis may add to columns (key -> label), shown after the rules when any
+#: column has them (`siteplan.analysis.walk_gap`)
+EXTRA: dict[str, str] = {}
+
+#: (totals_by_year key, label) of a timeline plan's yearly rows, side by side per year
+YEARLY = [
+    ("capex_spent", "capex spent (CNY)"),
+    ("opex", "opex (CNY)"),
+    ("discounted_cost", "discounted cost (CNY)"),
+    ("sites_open", "sites open"),
+    ("workers", "community workers"),
+    ("residents_covered", "residents covered"),
+]
+
 _COUNT = re.compile(r"^all \d+ ")
 
 
 def column(label: str, totals: dict | None, compliance: list[dict] | None, status: str,
-           tag: str | None = None) -> dict:
-    """One column: row key -> value (numbers stay numbers; None when absent)."""
+           tag: str | None = None, by_year: list[dict] | None = None) -> dict:
+    """One column: row key -> value (numbers stay numbers; None when absent). `by_year`: a
+    timeline plan's totals_by_year, giving rows "year:<year>:<key>" (a single-period plan
+    has none, and shows — in them)."""
     col: dict = {"status": status}
     t = totals or {}
     for key, _, scale in KPIS:
         v = t.get(key)
         col[key] = v * scale if isinstance(v, (int, float)) and scale != 1 else v
+    for r in by_year or []:
+        for key, _ in YEARLY:
+            col[f"year:{r.get('year')}:{key}"] = r.get(key)
     for r in compliance or []:
         if r["scope"].startswith(("facility:", "committee:")):
             continue
@@ -54,10 +73,17 @@ def table(columns: list[dict]) -> tuple[list[str], list[list]]:
         header += [c["label"], f"Δ {c['tag']}"]
     keys = ["status"] + [k for k, _, _ in KPIS]
     names = {k: lab for k, lab, _ in KPIS}
+    years = sorted({k.split(":")[1] for c in columns for k in c["values"] if k.startswith("year:")})
+    for y in years:  # yearly totals, year by year, after the headline KPIs
+        for key, lab in YEARLY:
+            keys.append(f"year:{y}:{key}")
+            names[f"year:{y}:{key}"] = f"{y}: {lab}"
     for c in columns:  # compliance rows in first-seen order
         for k in c["values"]:
             if k.startswith("rule:") and k not in keys:
                 keys.append(k)
+    keys += [k for k in EXTRA if any(k in c["values"] for c in columns)]
+    names.update(EXTRA)
     rows = []
     for k in keys:
         vals = [c["values"].get(k) for c in columns]

@@ -429,6 +429,11 @@ def explain_infeasible(scenario: Scenario | str | Path, *, backend: str | None =
 
     t0 = time.perf_counter()
     scn = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, overrides)
+    if scn.timeline is not None:  # several years: the first failing year, explained (explain_timeline)
+        from siteplan.analysis.explain_timeline import explain_timeline
+
+        return explain_timeline(scn, backend=backend, options=options, price=price, time_budget=time_budget,
+                                workers=workers)
     inst = build_instance(scn)
     proofs = prove_infeasible(scn, inst)
     spec = scn.spec

@@ -65,3 +65,15 @@ def solver_choice(scn: Scenario, solver: str | None, *, time_limit: float | None
     changes: dict[str, Any] = {k: v for k, v in (("time_limit", time_limit), ("mip_gap", mip_gap),
                                                  ("threads", threads)) if v is not None}
     return name, replace(opts, **changes)
+
+
+def executor_options(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--executor, --address and --workers, as `sweep` and `batch` take them (`what` is what
+    runs in parallel: "points", "districts")."""
+    def deco(f: Callable[..., Any]) -> Callable[..., Any]:
+        f = click.option("--workers", type=click.IntRange(1, 4096), default=None,
+                         help=f"Parallel {what} (local default 2; ray/dask default: the cluster's CPUs).")(f)
+        f = click.option("--address", default=None, help="Ray or Dask cluster address (default: start a local one).")(f)
+        return click.option("--executor", type=click.Choice(["local", "ray", "dask"]), default="local",
+                            show_default=True)(f)
+    return deco

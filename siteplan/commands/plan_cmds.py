@@ -88,6 +88,7 @@ def solve_cmd(scenario, out_dir, solver, time_limit, mip_gap, threads, sets, as_
     from siteplan.scenario.load import load_scenario
 
     scn = load_scenario(scenario, parse_sets(sets))
+    say_coordinates(scn, quiet)
     if geojson:  # refused before solving: x,y metres with no CRS cannot become lon/lat
         from siteplan.report.gis import check_geojson
 
@@ -133,6 +134,15 @@ def solve_cmd(scenario, out_dir, solver, time_limit, mip_gap, threads, sets, as_
                    + (", plan.gpkg" if (out / "plan.gpkg").is_file() else ""))
         if store is not None:
             click.echo(f"  run store   run {run_id} in {store}")
+
+
+def say_coordinates(scn, quiet: bool) -> None:
+    """The projection choice, once, on stderr (plan.json keeps it under "coordinates")."""
+    from siteplan.geo.convert import describe, note
+
+    line = note(describe(scn))
+    if line and not quiet:
+        click.echo(line, err=True)
 
 
 def write_diagnosis_for(scn, folder: Path, backend: str, opts, exc, shown_as: Path) -> bool:
@@ -272,15 +282,29 @@ def _show_types(p) -> None:
 @click.option("--preset", default="national", show_default=True)
 @click.option("--name", default=None)
 @click.option("--force", is_flag=True, help="Write into a non-empty OUT folder siteplan did not write.")
+@click.option("--streets", is_flag=True, help="Also write streets.gpkg, a street network with rivers and rail "
+              "lines that cut it, and walk it (distance: network).")
+@click.option("--rivers", type=click.IntRange(0, 10), default=None, help="Rivers across the city (with "
+              "--streets; default 1).")
+@click.option("--rails", type=click.IntRange(0, 10), default=None, help="Rail lines across the city (with "
+              "--streets; default 1).")
 @click.argument("out", type=click.Path(path_type=Path))
-def generate_cmd(n_committees, n_sites, seed, rural_share, reach_m, preset, name, force, out):
-    """Write a synthetic city (committees.csv, sites.csv, scenario.yaml) to OUT."""
+def generate_cmd(n_committees, n_sites, seed, rural_share, reach_m, preset, name, force, streets, rivers, rails,
+                 out):
+    """Write a synthetic city (committees.csv, sites.csv, scenario.yaml; with --streets also
+    streets.gpkg) to OUT."""
     from siteplan.generate import CityShape, write_city
     from siteplan.outfolder import staged_folder
     from siteplan.scenario.presets import load_preset
 
+    if not streets and (rivers is not None or rails is not None):
+        raise click.UsageError("--rivers and --rails cut a street network: add --streets")
     load_preset(preset)
+    shape = CityShape(n_committees, n_sites, seed, rural_share, reach_m, streets=streets,
+                      rivers=1 if rivers is None else rivers, rails=1 if rails is None else rails)
     with staged_folder(out, force=force, option="OUT") as stage:
-        write_city(stage.path, CityShape(n_committees, n_sites, seed, rural_share, reach_m), preset, name)
+        write_city(stage.path, shape, preset, name)
         folder = stage.commit()
-    click.echo(f"wrote {folder / 'scenario.yaml'} with {n_committees:,} committees and {n_sites:,} sites")
+    click.echo(f"wrote {folder / 'scenario.yaml'} with {n_committees:,} committees and {n_sites:,} sites"
+               + (f", and streets.gpkg with {shape.rivers} river(s) and {shape.rails} rail line(s)"
+                  if streets else ""))

@@ -9,7 +9,13 @@ from pathlib import Path
 
 import click
 
-from siteplan.commands.options import SOLVER_HELP, FiniteFloatRange, solver_choice, solver_limits
+from siteplan.commands.options import (
+    SOLVER_HELP,
+    FiniteFloatRange,
+    executor_options,
+    solver_choice,
+    solver_limits,
+)
 from siteplan.commands.plan_cmds import parse_sets, progress_printer
 from siteplan.errors import InputError, Interrupted
 
@@ -118,9 +124,15 @@ _RUN_ID = re.compile(r"^#?\d+$")
 @click.option("--set", "sets", multiple=True, help="Override a key in every scenario file given.")
 @click.option("--quiet", is_flag=True, help="No progress lines.")
 @click.option("--force", is_flag=True, help="Overwrite existing --csv/--md files.")
-def compare_cmd(items, store_path, csv_path, md_path, solver, time_limit, mip_gap, threads, sets, quiet, force):
-    """KPIs of ITEMS side by side; each is a scenario file (solved and recorded) or a run id."""
-    from siteplan.analysis import compare
+@click.option("--json", "as_json", is_flag=True, help="Print the table (and the walking listing) as JSON.")
+def compare_cmd(items, store_path, csv_path, md_path, solver, time_limit, mip_gap, threads, sets, quiet, force,
+                as_json):
+    """KPIs of ITEMS side by side; each is a scenario file (solved and recorded) or a run id.
+
+    Two scenario files of one city, one measured in a straight line (euclidean, haversine)
+    and one on the streets (network), also get the committees whose nearest plot in a straight
+    line is out of reach on foot, and the cost of the plan on foot against the straight one."""
+    from siteplan.analysis import compare, walk_gap
     from siteplan.errors import InfeasibleError, NoSolutionError
     from siteplan.fileio import write_csv_atomic, write_text_atomic
     from siteplan.outfolder import check_output_file
@@ -139,6 +151,8 @@ def compare_cmd(items, store_path, csv_path, md_path, solver, time_limit, mip_ga
     say = progress_printer(quiet) or (lambda msg: None)
     overrides = parse_sets(sets)
     cols = []
+    scns: list = []  # per column: the scenario, its plan's assignment and total cost (files only)
+    plans: list = []
     with RunStore(store_path) as store, _interrupt_note("runs solved before it are in the run store; "
                                                         "no table written"):
         for item in items:
@@ -155,33 +169,54 @@ def compare_cmd(items, store_path, csv_path, md_path, solver, time_limit, mip_ga
                 except (InfeasibleError, NoSolutionError) as exc:  # a column without a plan
                     rec = failure_record(exc, scn, name, opts.as_dict(), overrides)
                     rid = store.add_run(rec)
-                    t, comp, status = None, None, rec["status"]
+                    t, comp, status, years = None, None, rec["status"], None
+                    plans.append(None)
                 else:
                     rid = store.add_run(outcome_record(outcome, overrides))
                     t, comp, status = outcome.evaluation.totals, outcome.evaluation.compliance, outcome.status.value
+                    tev = getattr(outcome, "timeline_eval", None)
+                    years = None if tev is None else tev.by_year
+                    plans.append(outcome.plan.assignment)
+                scns.append(scn)
                 label = f"{scn.name} (#{rid})"
             elif _RUN_ID.match(item):
                 run = store.get_run(item)
                 t, comp, status = run["totals"], run["compliance"], run["status"]
+                years = ((run.get("plan") or {}).get("timeline") or {}).get("totals_by_year")
                 label = f"#{run['id']} {run['scenario_name']}"
+                scns.append(None)
+                plans.append(None)
             else:
                 raise InputError(f"{item!r} is neither a scenario file nor a run id",
                                  fix="give a scenario YAML path or an id from `siteplan runs list`")
             cols.append(compare.column(label, t, comp, status, tag=label.split()[0] if label.startswith("#")
-                                       else f"#{rid}"))
+                                       else f"#{rid}", by_year=years))
     seen: dict[str, int] = {}
     for c in cols:  # unique labels
         n = seen[c["label"]] = seen.get(c["label"], 0) + 1
         if n > 1:
             c["label"] += f" [{n}]"
+    gap, pair = None, walk_gap.pair_of(scns)
+    if pair is not None:
+        i, j = pair
+        costs = tuple((c["values"].get("total_cost") if c["values"]["status"] in ("optimal", "feasible") else None)
+                      for c in (cols[i], cols[j]))
+        gap = walk_gap.walk_gap(scns[i], scns[j], plans[i], costs)
+        walk_gap.add_rows(cols, i, j, gap)
     header, rows = compare.table(cols)
-    click.echo(compare.render_terminal(header, rows))
+    if as_json:
+        click.echo(json.dumps({"header": header, "rows": rows, "walk_gap": gap}, ensure_ascii=False, indent=1))
+    else:
+        click.echo(compare.render_terminal(header, rows))
+        if gap is not None:
+            click.echo("\n" + walk_gap.render_text(gap))
     if csv_path:
         write_csv_atomic(csv_path, compare.to_frame(header, rows))
-        click.echo(f"wrote {csv_path}")
+        click.echo(f"wrote {csv_path}", err=as_json)
     if md_path:
-        write_text_atomic(md_path, compare.render_markdown(header, rows))
-        click.echo(f"wrote {md_path}")
+        md = compare.render_markdown(header, rows) + ("" if gap is None else walk_gap.render_markdown(gap))
+        write_text_atomic(md_path, md)
+        click.echo(f"wrote {md_path}", err=as_json)
 
 
 @click.command("sweep")
@@ -189,14 +224,12 @@ def compare_cmd(items, store_path, csv_path, md_path, solver, time_limit, mip_ga
 @click.option("--vary", "vary_specs", multiple=True, required=True,
               help="KEY=START:STOP:COUNT (linear) or KEY=V1,V2,...; repeat for a grid.")
 @click.option("--kpi", default="residents_covered", show_default=True, help="The frontier's KPI (a totals key).")
-@click.option("--cost", default="capex", show_default=True, help="The frontier's cost KPI (a totals key).")
+@click.option("--cost", default=None,
+              help="The frontier's cost KPI (a totals key; default capex, total_cost for a timeline: discounted).")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Folder for frontier.csv/.md/.png/.svg, standards.csv, sweep.json (default out/sweeps/<id>).")
 @store_option
-@click.option("--executor", type=click.Choice(["local", "ray", "dask"]), default="local", show_default=True)
-@click.option("--address", default=None, help="Ray or Dask cluster address (default: start a local one).")
-@click.option("--workers", type=click.IntRange(1, 4096), default=None,
-              help="Parallel points (local default 2; ray/dask default: the cluster's CPUs).")
+@executor_options("points")
 @click.option("--id", "sweep_id", default=None, help="Name the sweep (default: a hash of scenario, grid, solver).")
 @click.option("--bind-tol", type=FiniteFloatRange(0, 1), default=0.01, show_default=True,
               help="Relative slack under which a standard counts as binding.")
@@ -221,6 +254,7 @@ def sweep_cmd(scenario, vary_specs, kpi, cost, out_dir, store_path, executor, ad
     overrides = parse_sets(sets)
     scn = load_scenario(scenario, overrides)
     name, opts = solver_choice(scn, solver, time_limit=time_limit, mip_gap=mip_gap, threads=threads)
+    cost = cost or ("total_cost" if scn.timeline is not None else "capex")  # a timeline: all years, discounted
     if kpi not in _totals_keys() or cost not in _totals_keys():
         bad = kpi if kpi not in _totals_keys() else cost
         raise InputError(f"unknown KPI {bad!r}", fix=f"use one of: {', '.join(_totals_keys())}")

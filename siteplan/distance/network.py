@@ -1,4 +1,5 @@
-"""Walking distance on a street network: `data.roads` names an OpenStreetMap `.osm.pbf`.
+"""Walking distance on a street network: `data.roads` names an OpenStreetMap `.osm.pbf`, or a
+GIS line layer of streets (.gpkg, .geojson, .shp: `siteplan.io.roads`, same roads table).
 
 The 15-minute life circle is a walk on streets: across a river, a rail line or a walled
 compound the straight line is a lie. This kind walks the streets instead.
@@ -45,7 +46,9 @@ from siteplan.distance.walkcheck import NetworkChecker
 from siteplan.distance.walkgraph import BATCH_CELLS, MIN_EDGE_M, Graph, Walks
 from siteplan.errors import InputError, SiteplanWarning
 
-MAX_ROADS_BYTES = 200 << 20  # a district's extract is a few MB; a country is gigabytes
+#: a district's extract is a few MB, a city's tens; reading costs ~58 MB of memory and ~3.5 s per MB
+#: of .pbf (benchmarks/network/pbf_bench.py), so 64 MiB is ~4 GB and ~4 minutes: clip beyond
+MAX_ROADS_BYTES = 64 << 20
 MAX_SNAP_M = 500.0  # default network.snap_max_m: a point this far from any street is misplaced
 SHOW_IDS = 5  # ids named in a message (then a count)
 ROAD_COLUMNS = ("u", "v", "u_lon", "u_lat", "v_lon", "v_lat")
@@ -71,9 +74,14 @@ def read_roads(path: str) -> tuple[pd.DataFrame, bytes]:
 
     what = "roads file (data.roads)"
     check_regular(path, what, fix="check data.roads in the scenario (paths are relative to the YAML file)")
+    from siteplan.io.roads import is_line_layer, read_line_roads
+
+    if is_line_layer(path):  # a GIS line layer of streets (.gpkg, .geojson, .shp)
+        return read_line_roads(path, MAX_ROADS_BYTES)
     if not str(path).endswith(".pbf"):  # pyrosm opens only *.pbf
-        raise InputError(f"{what} must be an OpenStreetMap .osm.pbf file", where=path,
-                         fix="give an .osm.pbf extract (named *.osm.pbf)")
+        raise InputError(f"{what} must be an OpenStreetMap .osm.pbf file or a line layer", where=path,
+                         fix="give an .osm.pbf extract (named *.osm.pbf), or streets as a GeoPackage, "
+                             "GeoJSON or Shapefile line layer")
     size = os.stat(path).st_size
     if size > MAX_ROADS_BYTES:
         raise InputError(f"{what} is {size / (1 << 20):,.0f} MiB; the limit is "
@@ -260,7 +268,8 @@ class Network(DistanceKind):
     name = "network"
     columns = ("lon", "lat")
     bounds = ((-180.0, 180.0), (-90.0, 90.0))
-    needs: ClassVar[dict[str, str]] = {"roads": "an OpenStreetMap .osm.pbf of the district's streets"}
+    needs: ClassVar[dict[str, str]] = {"roads": "an OpenStreetMap .osm.pbf or a line layer of the "
+                                                "district's streets"}
     draws_circles = False  # a walk on streets reaches no circle
 
     def read_table(self, key, path, committees, sites):

@@ -1,5 +1,5 @@
 """GCJ-02 ("Mars" coordinates): the obfuscated lon/lat of Chinese web maps (Amap/Gaode,
-Tencent; Baidu's BD-09 is a further step not handled here).
+Tencent; Baidu's BD-09 is a further step: `siteplan.geo.bd09`).
 
 GCJ-02 is WGS84 plus a smooth, published offset (the Krasovsky-ellipsoid formula that
 open-source converters document), of roughly 100-700 m inside mainland China and none
@@ -61,10 +61,15 @@ def from_gcj02(lon, lat, tol_deg: float = 1e-10, max_iter: int = 50) -> tuple[np
     """GCJ-02 lon/lat -> WGS84, the inverse of `to_gcj02` to `tol_deg` (1e-10 degree is about
     0.01 mm); points whose WGS84 position lies outside China's box are unchanged."""
     g_lon, g_lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
-    w_lon, w_lat = g_lon.copy(), g_lat.copy()
+    return invert(to_gcj02, g_lon, g_lat, g_lon.copy(), g_lat.copy(), tol_deg, max_iter)
+
+
+def invert(forward, t_lon, t_lat, w_lon, w_lat, tol_deg: float, max_iter: int) -> tuple[np.ndarray, np.ndarray]:
+    """The w with forward(w) = t, from the guess w, by w <- w - (forward(w) - t): it converges
+    for a smooth offset that changes slowly with position (GCJ-02's, BD-09's)."""
     for _ in range(max_iter):
-        f_lon, f_lat = to_gcj02(w_lon, w_lat)
-        e_lon, e_lat = f_lon - g_lon, f_lat - g_lat
+        f_lon, f_lat = forward(w_lon, w_lat)
+        e_lon, e_lat = f_lon - t_lon, f_lat - t_lat
         w_lon, w_lat = w_lon - e_lon, w_lat - e_lat
         if max(float(np.max(np.abs(e_lon), initial=0.0)), float(np.max(np.abs(e_lat), initial=0.0))) < tol_deg:
             break

@@ -52,7 +52,9 @@ def _fmt(v: float) -> str:
     return repr(float(v))
 
 
-def read(path: str, what: str, limit: int, fix: str = "check the path") -> RawTable:
+def read_layer_bytes(path: str, what: str, limit: int, fix: str = "check the path") -> bytes:
+    """The layer file's bytes, bounded; a shapefile's .dbf and .shx must exist and count
+    towards the limit (also used for street layers: `siteplan.io.roads`)."""
     blob = read_bounded(path, limit, what, fix=fix)
     p = Path(path)
     if p.suffix.lower() == ".shp":
@@ -66,6 +68,11 @@ def read(path: str, what: str, limit: int, fix: str = "check the path") -> RawTa
         if total > limit:
             raise InputError(f"{what}: the shapefile and its sidecars are {total} bytes; the limit is {limit}",
                              where=path, fix="split the layer or keep only the needed attributes")
+    return blob
+
+
+def read(path: str, what: str, limit: int, fix: str = "check the path") -> RawTable:
+    blob = read_layer_bytes(path, what, limit, fix)
     try:
         import pyogrio
     except ImportError:  # pragma: no cover - an optional dependency

@@ -17,7 +17,8 @@ Four layers, built from the plan document and the scenario's own tables:
   point within reach always lies inside it.
 
 CRS: lon/lat kinds are EPSG:4326. x,y metres are in the metric CRS the tables came in (a GIS
-layer's projected CRS, or the UTM/Gauss-Krüger plane of a CSV's declared `coordinates: crs`),
+layer's projected CRS, or the UTM/Gauss-Krüger plane of a CSV's declared `coordinates: {crs,
+offset}`),
 and GeoJSON (always EPSG:4326) is converted from it; x,y with no known CRS (plain local
 metres) get layers with none, and GeoJSON is refused for them. The `matrix` kind and tables
 without coordinates get no layers.
@@ -176,7 +177,8 @@ _GEOM_TYPE = {"facilities": "Point", "committees": "Point", "assignments": "Line
 
 
 def _write_layer(path: Path, layer: str, geoms: list, records: list[dict], crs: str | None,
-                 driver: str, append: bool) -> None:
+                 driver: str, append: bool, geometry_type: str | None = None,
+                 layer_options: dict | None = None) -> None:
     import shapely
     from pyogrio.raw import write
 
@@ -184,8 +186,8 @@ def _write_layer(path: Path, layer: str, geoms: list, records: list[dict], crs: 
     with warnings.catch_warnings():  # x,y metres have no known CRS: written without one on purpose
         warnings.filterwarnings("ignore", message=".*'crs' was not provided", category=UserWarning)
         write(str(path), shapely.to_wkb(np.array(geoms, dtype=object)), arrays, names,
-              layer=layer, driver=driver, geometry_type=_GEOM_TYPE[layer], crs=crs, encoding="UTF-8",
-              append=append)
+              layer=layer, driver=driver, geometry_type=geometry_type or _GEOM_TYPE[layer], crs=crs,
+              encoding="UTF-8", append=append, layer_options=layer_options)
 
 
 def _tmp(out: Path, name: str) -> Path:
@@ -200,22 +202,29 @@ def write_gpkg(scn, doc: dict, out: Path) -> Path | None:
     if not has_layers(scn):
         return None
     layers = build_layers(scn, doc)
-    crs = layer_crs(scn)
-    tmp = _tmp(out, GPKG_FILE)
+    return write_gpkg_layers(out / GPKG_FILE, [(name, *layers[name], _GEOM_TYPE[name]) for name in LAYERS],
+                             layer_crs(scn))
+
+
+def write_gpkg_layers(dest: Path, layers: list[tuple[str, list, list[dict], str]], crs: str | None,
+                      layer_options: dict | None = None) -> Path:
+    """Write (name, geometries, records, geometry type) layers as one GeoPackage at `dest`,
+    atomically (temp name, then rename), with a fixed timestamp: the same layers give the
+    same bytes (`runs export` == `solve`; `generate --streets` is deterministic by seed)."""
+    tmp = _tmp(dest.parent, dest.name)
     from pyogrio import get_gdal_config_option, set_gdal_config_options
 
     before = get_gdal_config_option("OGR_CURRENT_DATE")
-    # a fixed timestamp: the same plan gives the same bytes (`runs export` == `solve`)
     set_gdal_config_options({"OGR_CURRENT_DATE": FIXED_DATE})
     try:
-        for i, layer in enumerate(LAYERS):
-            geoms, records = layers[layer]
-            _write_layer(tmp, layer, geoms, records, crs, "GPKG", append=i > 0)
-        os.replace(tmp, out / GPKG_FILE)
+        for i, (name, geoms, records, kind) in enumerate(layers):
+            _write_layer(tmp, name, geoms, records, crs, "GPKG", append=i > 0, geometry_type=kind,
+                         layer_options=layer_options)
+        os.replace(tmp, dest)
     finally:
         set_gdal_config_options({"OGR_CURRENT_DATE": before})
         tmp.unlink(missing_ok=True)
-    return out / GPKG_FILE
+    return dest
 
 
 def check_geojson(scn) -> None:

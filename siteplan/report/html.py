@@ -28,6 +28,7 @@ from siteplan.report.i18n import REQUIRED_ZH, Labels, default_lang
 from siteplan.report.mapshapes import map_shapes
 from siteplan.report.outputs import MAX_PLAN_BYTES
 from siteplan.report.summary import tell_apart
+from siteplan.report.yearly import group_by_year, strip_year, timeline_section
 from siteplan.result import Termination, has_plan
 
 if TYPE_CHECKING:
@@ -54,6 +55,8 @@ h1{font-size:24px;margin:6px 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bo
  margin:0 4px 0 12px;vertical-align:-1px}.note{font-size:12.5px;color:#444}
 ol.diag li{margin:6px 0}footer{margin-top:30px;font-size:12px;color:#777}
 .src{font-size:11.5px;color:#444}svg{max-width:100%;height:auto}
+h3{font-size:15px;margin:18px 0 6px}.years{display:flex;flex-wrap:wrap;gap:8px}tr.yearhead th{background:#dde7f3;
+ font-size:13.5px}
 """
 
 
@@ -306,6 +309,12 @@ def _map_legend(L: Labels, reach: float, shapes, draws_circles: bool) -> str:
     if shapes is not None:  # on streets: the walking network and walksheds, no circles
         if shapes.streets:
             keys.append(key(f"background:{svg.STREET};height:2px;vertical-align:3px", L("legend_street")))
+        kinds = {kind for kind, _ in shapes.barriers}
+        if "river" in kinds:
+            keys.append(key("background:#8cc3e8;height:4px;vertical-align:2px", L("legend_river")))
+        if "rail" in kinds:
+            keys.append(key("background:repeating-linear-gradient(90deg,#555 0 6px,transparent 6px 9px);"
+                            "height:2px;vertical-align:3px", L("legend_rail")))
         keys.append(key("background:rgba(31,111,178,.12);border:1px solid #8fb3d6",
                         f"{L('legend_walkshed')} {reach:,.0f} m"))
     elif draws_circles:
@@ -318,27 +327,39 @@ def _compliance(doc: dict, L: Labels) -> str:
     rows = doc.get("compliance") or []
     if not rows:
         return ""
-    shown = [r for r in rows if not str(r.get("scope", "")).startswith(("facility:", "committee:"))
+    shown = [r for r in rows if not strip_year(r.get("scope", ""), r.get("year")).startswith(("facility:", "committee:"))
              or r.get("ok") is False]
     head = "".join(f"<th>{_e(L(k))}</th>" for k in ("rule", "scope", "required", "achieved", "ok", "kind", "source"))
     body = []
-    for r in shown:
-        status = row_status(r)
-        mark = {"ok": (L("yes"), "ok"), "FAIL": (L("no"), "bad"), "below": (L("below"), "bad"),
-                NOT_DECLARED: (L("not_declared"), "muted")}.get(status, (L("na"), "muted"))
-        cls = "fail" if status == "FAIL" else "below" if status == "below" else ""
-        title = L.rule_name(r)
-        star = f" <span title='{_e(L('overridden'))}'>*</span>" if r.get("overridden") else ""
-        rule = f"{_e(title)}{star}<br><span class='muted'>{_e(r.get('rule'))}</span>"
-        note = f"<br><span class='muted'>{_e(L.note(r.get('note')))}</span>" if r.get("note") else ""
-        req, ach = tell_apart(r.get("required"), r.get("achieved"), lambda v: fmt(v, L))
-        body.append(f"<tr class='{cls}' data-role='compliance-row'><td>{rule}</td><td>{_e(L.scope(r.get('scope')))}</td>"
-                    f"<td class='num'>{_e(L.word('op', r.get('op', '')))} {_e(req)}</td>"
-                    f"<td class='num'>{_e(ach)}</td><td class='{mark[1]}'>{_e(mark[0])}</td>"
-                    f"<td>{_e(L.kind(r.get('kind')))}</td><td class='src'>{_e(r.get('source'))}{note}</td></tr>")
+    # a timeline plan's rows carry a year: one group per year, each headed by its year
+    groups = group_by_year(shown) if any("year" in r for r in shown) else [(None, shown)]
+    for year, group in groups:
+        if len(groups) > 1:
+            body.append(f"<tr class='yearhead' data-role='compliance-year' data-year='{_e(year)}'>"
+                        f"<th colspan='7'>{_e(year if year is not None else L('tl_whole'))}</th></tr>")
+        body += [_compliance_row(r, L, year) for r in group]
     foot = f"<p class='note'>* {_e(L('overridden'))}</p>" if any(r.get("overridden") for r in shown) else ""
     return (f"<section id='compliance'><h2>{_e(L('compliance'))}</h2><table><tr>{head}</tr>{''.join(body)}</table>"
             f"{foot}</section>")
+
+
+def _compliance_row(r: dict, L: Labels, year: int | None = None) -> str:
+    """One compliance row; in a year's group its scope loses the year prefix."""
+    status = row_status(r)
+    mark = {"ok": (L("yes"), "ok"), "FAIL": (L("no"), "bad"), "below": (L("below"), "bad"),
+            NOT_DECLARED: (L("not_declared"), "muted")}.get(status, (L("na"), "muted"))
+    cls = "fail" if status == "FAIL" else "below" if status == "below" else ""
+    title = L.rule_name(r)
+    star = f" <span title='{_e(L('overridden'))}'>*</span>" if r.get("overridden") else ""
+    rule = f"{_e(title)}{star}<br><span class='muted'>{_e(r.get('rule'))}</span>"
+    note = f"<br><span class='muted'>{_e(L.note(r.get('note')))}</span>" if r.get("note") else ""
+    req, ach = tell_apart(r.get("required"), r.get("achieved"), lambda v: fmt(v, L))
+    at = f" data-year='{_e(year)}'" if year is not None else ""
+    return (f"<tr class='{cls}' data-role='compliance-row'{at}><td>{rule}</td>"
+            f"<td>{_e(L.scope(strip_year(r.get('scope'), year)))}</td>"
+            f"<td class='num'>{_e(L.word('op', r.get('op', '')))} {_e(req)}</td>"
+            f"<td class='num'>{_e(ach)}</td><td class='{mark[1]}'>{_e(mark[0])}</td>"
+            f"<td>{_e(L.kind(r.get('kind')))}</td><td class='src'>{_e(r.get('source'))}{note}</td></tr>")
 
 
 def _costs(doc: dict, L: Labels) -> str:
@@ -363,10 +384,14 @@ def _costs(doc: dict, L: Labels) -> str:
     # a category the plan does not have (no windows, no expansions) gets no bar and no legend entry
     parts = [(label, [(k, v) for k, v in row if v > 0]) for label, row in parts]
     chart = svg.bar_chart(parts, unit="元" if L.lang == "zh" else " CNY", fmt=lambda v: mny(v, L))
-    return (f"<section id='costs'><h2>{_e(L('costs'))}</h2>{chart}"
-            f"<p class='note'>{_e(L('total'))}: {money(t.get('total_cost'), L)} = {_e(L('capex'))} "
-            f"{money(t.get('capex'), L)} + {fmt(t.get('horizon_years'))} × {_e(L('opex'))} "
-            f"{money(t.get('opex_per_year'), L)}</p>"
+    if doc.get("timeline"):  # opex differs year by year: the total is the yearly costs' (discounted) sum
+        total = (f"{_e(L('tl_total'))}: {money(t.get('total_cost'), L)} ({_e(L('tl_rate'))} "
+                 f"{100 * float(t.get('discount_rate') or 0):g}%); {_e(L('tl_last_year_bars'))}")
+    else:
+        total = (f"{_e(L('total'))}: {money(t.get('total_cost'), L)} = {_e(L('capex'))} "
+                 f"{money(t.get('capex'), L)} + {fmt(t.get('horizon_years'))} × {_e(L('opex'))} "
+                 f"{money(t.get('opex_per_year'), L)}")
+    return (f"<section id='costs'><h2>{_e(L('costs'))}</h2>{chart}<p class='note'>{total}</p>"
             f"<h2>{_e(L('facilities'))}</h2>{_facilities_table(fac, L)}{_type_facilities(doc, L)}</section>")
 
 
@@ -487,6 +512,11 @@ def _sweep(data: dict, L: Labels) -> str:
     return out + "</section>"
 
 
+def _timeline(view: PlanView, L: Labels) -> str:
+    """A timeline plan's schedule, yearly costs and year maps (siteplan.report.yearly)."""
+    return "" if view.diagnostic else timeline_section(view.doc, view.scenario, L, mny)
+
+
 def _compare(rows: list[dict], L: Labels) -> str:
     if not rows:
         return ""
@@ -511,8 +541,8 @@ def render(view: PlanView | None, *, lang: str | None = None, sweep: dict | None
         parts.append(_header(view, L))
         if view.diagnosis:
             parts.append(_diagnosis(view, L))
-        parts += [_kpis(view.doc, L), _map(view, L), _compliance(view.doc, L), _costs(view.doc, L),
-                  _binding(view, L)]
+        parts += [_kpis(view.doc, L), _timeline(view, L), _map(view, L), _compliance(view.doc, L),
+                  _costs(view.doc, L), _binding(view, L)]
         name = (view.doc.get("scenario") or {}).get("name", "")
     else:
         heading = L("sweep_title") if sweep else L("compare_title")
@@ -527,9 +557,15 @@ def render(view: PlanView | None, *, lang: str | None = None, sweep: dict | None
     if compare:
         parts.append(_compare(compare, L))
     parts.append(f"<footer>siteplan · {_e(L('offline'))}</footer>")
+    return page(name, parts, L.lang)
+
+
+def page(name: str, parts: list[str], lang: str) -> str:
+    """The document around the sections: inline styles, no script, a policy that forbids any
+    request, and the generator mark `check_output_file` recognises."""
     body = "".join(p for p in parts if p).replace("<table>", "<div class='tw'><table>").replace(
         "</table>", "</table></div>")
-    return (f"<!DOCTYPE html><html lang='{'zh-CN' if L.lang == 'zh' else 'en'}'><head><meta charset='utf-8'>"
+    return (f"<!DOCTYPE html><html lang='{'zh-CN' if lang == 'zh' else 'en'}'><head><meta charset='utf-8'>"
             "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src 'unsafe-inline'; "
             "img-src data:\">"
             f"<meta name='viewport' content='width=device-width, initial-scale=1'><meta name='generator' content='siteplan'><title>{_e(name)} · siteplan</title>"

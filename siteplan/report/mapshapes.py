@@ -29,6 +29,8 @@ class MapShapes:
     paths: list[np.ndarray] = field(default_factory=list)  # one per served committee
     #: per open facility: (site id, the rings of its walkshed: exteriors and holes)
     sheds: list[tuple[str, list[np.ndarray]]] = field(default_factory=list)
+    #: rivers and rail lines beside the streets (`siteplan.io.roads.BARRIERS`): (kind, polyline)
+    barriers: list[tuple[str, np.ndarray]] = field(default_factory=list)
 
 
 def lines_of(geom) -> list[np.ndarray]:
@@ -127,6 +129,9 @@ def map_shapes(scn, doc: dict, points: np.ndarray) -> MapShapes | None:
         xy = np.concatenate([p for p in every if len(p)])
         box = np.array([np.nanmin(xy, axis=0), np.nanmax(xy, axis=0)])
         shapes.streets = street_chains(*_clip(roads, box))
+        from siteplan.io.roads import BARRIERS
+
+        shapes.barriers = list(roads.attrs.get(BARRIERS, []))
     return shapes
 
 

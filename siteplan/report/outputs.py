@@ -44,6 +44,7 @@ def solver_block(outcome) -> dict:
 
 def plan_document(scn, plan: Plan, ev: Evaluation, solver: dict, status: str, timeline: dict | None = None) -> dict:
     """The plan.json document; `timeline`: a timeline plan's yearly block (siteplan.timeline.outputs)."""
+    from siteplan.geo.convert import describe
     from siteplan.rules import registered
 
     fields = [name for r in registered() for name in r.floor_fields]
@@ -59,6 +60,7 @@ def plan_document(scn, plan: Plan, ev: Evaluation, solver: dict, status: str, ti
         "siteplan_version": __version__,
         "scenario": {"name": scn.name, "hash": scn.content_hash(), "preset": scn.spec.preset,
                      "objective": scn.spec.objective, "source": str(scn.path) if scn.path else None},
+        "coordinates": describe(scn),
         "status": status,
         "solver": solver,
         "facilities": facilities,

@@ -138,15 +138,18 @@ def plan_map(committees: list[dict], facilities: list[dict], candidates: list[di
     if not all_xy:
         return '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>'
     extra = [] if shapes is None else [*shapes.streets, *shapes.paths,
-                                       *(r for _, rings in shapes.sheds for r in rings)]
+                                       *(r for _, rings in shapes.sheds for r in rings),
+                                       *(line for _, line in shapes.barriers)]
     P, *extra_P = project_all([np.array(all_xy, dtype=float), *extra], method)
     nc, nf = len(committees), len(facilities)
     cP, fP, sP = P[:nc], P[nc:nc + nf], P[nc + nf:]
     lo = P.min(axis=0) - 0.0
     hi = P.max(axis=0)
     if shapes is not None:  # the box holds the walksheds and walks; streets beyond are clipped
-        n_st, n_pa = len(shapes.streets), len(shapes.paths)
-        streets_P, paths_P, rings_P = extra_P[:n_st], extra_P[n_st:n_st + n_pa], extra_P[n_st + n_pa:]
+        n_st, n_pa, n_ba = len(shapes.streets), len(shapes.paths), len(shapes.barriers)
+        streets_P, paths_P = extra_P[:n_st], extra_P[n_st:n_st + n_pa]
+        rings_P = extra_P[n_st + n_pa:len(extra_P) - n_ba]
+        barriers_P = extra_P[len(extra_P) - n_ba:]
         points_lo, points_hi = lo, hi
         for a in [*paths_P, *rings_P]:
             if np.isfinite(a).any():
@@ -175,6 +178,7 @@ def plan_map(committees: list[dict], facilities: list[dict], candidates: list[di
            f'<rect x="0" y="0" width="{_f(max(w_used, 200))}" height="{height}" fill="#fbfbf8"/>']
     fidx = {f["site_id"]: i for i, f in enumerate(facilities)}
     if shapes is not None:
+        out.append(_barrier_layer(shapes, [px(a) for a in barriers_P]))
         out.append(_network_layers(shapes, [px(a) for a in streets_P], [px(a) for a in paths_P],
                                    [px(a) for a in rings_P]))
     out.append('<g data-role="reach-layer">')
@@ -223,6 +227,22 @@ def plan_map(committees: list[dict], facilities: list[dict], candidates: list[di
                f'stroke="#333" stroke-width="2"/><text x="{_f(pad + bar + 6)}" y="{y0 + 4}" font-size="11" '
                f'fill="#333">{_e(scale_label)} {step:,.0f} m</text></g>')
     out.append("</svg>")
+    return "".join(out)
+
+
+#: how a barrier beside the streets is drawn: kind -> SVG stroke attributes
+BARRIER_STYLE = {"river": 'stroke="#8cc3e8" stroke-width="5" stroke-opacity="0.9"',
+                 "rail": 'stroke="#555" stroke-width="1.6" stroke-dasharray="7 4"'}
+
+
+def _barrier_layer(shapes: MapShapes, lines: list[np.ndarray]) -> str:
+    """Rivers and rail lines under the streets: what the walks go around."""
+    out = ['<g data-role="barrier-layer" fill="none" stroke-linecap="round" stroke-linejoin="round">']
+    for (kind, _), a in zip(shapes.barriers, lines):
+        d = path_d(a)
+        if d:
+            out.append(f'<path data-role="{_e(kind)}" d="{d}" {BARRIER_STYLE.get(kind, BARRIER_STYLE["rail"])}/>')
+    out.append("</g>")
     return "".join(out)
 
 

@@ -72,6 +72,7 @@ CREATE TABLE IF NOT EXISTS sweeps (
     n_points INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS runs_sweep ON runs(sweep_id);
+CREATE INDEX IF NOT EXISTS runs_hash ON runs(scenario_hash);
 """
 
 _JSON_COLS = ("overrides", "options", "resolved", "summary", "totals", "compliance", "plan", "point")
@@ -249,6 +250,21 @@ class RunStore:
                 d[col] = json.loads(d[col]) if d[col] is not None else None
             out[d["point_key"]] = d
         return out
+
+    def latest_run(self, scenario_hash: str, statuses: tuple[str, ...]) -> dict | None:
+        """The newest run of this scenario content with one of `statuses` (what a resumed batch
+        reuses), with its KPIs, compliance and summary decoded; None when there is none."""
+        marks = ", ".join("?" for _ in statuses)
+        row = self.conn.execute(
+            f"SELECT id, status, error, backend, totals, compliance, summary FROM runs "
+            f"WHERE scenario_hash = ? AND status IN ({marks}) ORDER BY id DESC LIMIT 1",
+            (scenario_hash, *statuses)).fetchone()
+        if row is None:
+            return None
+        d = dict(row)
+        for col in ("totals", "compliance", "summary"):
+            d[col] = json.loads(d[col]) if d[col] is not None else None
+        return d
 
     def run_plan(self, run_id: int) -> dict | None:
         row = self.conn.execute("SELECT plan FROM runs WHERE id = ?", (run_id,)).fetchone()

@@ -54,12 +54,13 @@ class DistanceSpec(Strict):
         return _known_distance(v)
 
 
-class CoordinatesSpec(Strict):
-    """The coordinate system of CSV tables' coordinates (a GIS layer's own CRS wins): gcj02,
-    wgs84, cgcs2000, or an EPSG code (siteplan.geo.convert). Geographic ones are read from
-    lon, lat columns, projected ones from x, y; the distance kind gets what it needs."""
+class TableCoordinates(Strict):
+    """One coordinate system: gcj02, bd09, wgs84, cgcs2000, or an EPSG code
+    (siteplan.geo.convert); geographic ones are read from lon, lat columns, projected ones from
+    x, y. `offset: [dx, dy]` (projected CRSs only): a city's local grid, x + dx, y + dy in `crs`."""
 
     crs: str
+    offset: tuple[float, float] | None = None
 
     @field_validator("crs")
     @classmethod
@@ -67,6 +68,25 @@ class CoordinatesSpec(Strict):
         from siteplan.geo.convert import check_crs
 
         return check_crs(v)
+
+    @model_validator(mode="after")
+    def _offset_on_a_plane(self):
+        from siteplan.geo.convert import check_offset
+
+        check_offset(self.crs, self.offset)
+        return self
+
+
+class CoordinatesSpec(TableCoordinates):
+    """The coordinate system of CSV tables' coordinates (a GIS layer's own CRS wins); the
+    distance kind gets what it needs. `committees:` / `sites:` override it for one table (sites
+    from a web map in gcj02 beside committees on the city's grid, say)."""
+
+    committees: TableCoordinates | None = None
+    sites: TableCoordinates | None = None
+
+    def of(self, table: str) -> TableCoordinates:
+        return getattr(self, table) or self
 
 
 class NetworkSpec(Strict):

@@ -160,14 +160,14 @@ def _choice(df, col, allowed, path) -> np.ndarray:
     return vals.to_numpy()
 
 
-def _coords(df, path, what, method: str, crs: str | None = None) -> tuple[str, str]:
+def _coords(df, path, what, method: str, crs: str | None = None, offset=None, plane=None) -> tuple[str, str]:
     """The distance kind's coordinate columns, bounded as the kind says (NaN when the kind
     lets them be absent and they are). `crs`: the scenario's declared coordinate system of a
     CSV table (`coordinates: crs`), converted to what the kind needs first."""
     kind = distance.get(method)
     cols = kind.columns
     if crs is not None:
-        _declared(df, path, what, crs, cols, kind.columns_required)
+        _declared(df, path, what, crs, cols, kind.columns_required, offset, plane)
     if not kind.columns_required and not set(cols) <= set(df.columns):
         for col in cols:
             df[col] = np.nan
@@ -178,9 +178,10 @@ def _coords(df, path, what, method: str, crs: str | None = None) -> tuple[str, s
     return cols
 
 
-def _declared(df, path, what, crs: str, cols, required: bool) -> None:
-    """Rewrite the kind's columns `cols` from the columns `crs` gives (siteplan.geo.convert);
-    a GIS layer (which names its own metric plane) keeps its own CRS."""
+def _declared(df, path, what, crs: str, cols, required: bool, offset=None, plane=None) -> None:
+    """Rewrite the kind's columns `cols` from the columns `crs` gives (siteplan.geo.convert),
+    onto the metric `plane` of the other table when it has one; a GIS layer (which names its
+    own metric plane) keeps its own CRS."""
     from siteplan.geo.convert import convert, source_columns
     from siteplan.io.gis import METRIC_CRS
 
@@ -192,7 +193,7 @@ def _declared(df, path, what, crs: str, cols, required: bool) -> None:
     _require_columns(df, src, path, what)
     bounds = ((-180, 180), (-90, 90)) if src == ("lon", "lat") else ((-MAX_COORD_M, MAX_COORD_M),) * 2
     sx, sy = (_numeric(df, c, path, lo=lo, hi=hi) for c, (lo, hi) in zip(src, bounds))
-    a, b, metric = convert(sx, sy, crs, cols, f"{what} table ({path})")
+    a, b, metric = convert(sx, sy, crs, cols, f"{what} table ({path})", offset, plane)
     df[cols[0]], df[cols[1]] = [repr(float(v)) for v in a], [repr(float(v)) for v in b]
     if metric is not None:
         df.attrs[METRIC_CRS] = metric
@@ -212,14 +213,15 @@ def _start_table(path: str, what: str, columns, limit: int, fix: str):
     return df, out, blob
 
 
-def read_committees(path: str, method: str, crs: str | None = None) -> tuple[pd.DataFrame, bytes]:
+def read_committees(path: str, method: str, crs: str | None = None, offset=None,
+                    plane: str | None = None) -> tuple[pd.DataFrame, bytes]:
     df, out, blob = _start_table(path, "committees", COMMITTEE_COLUMNS, MAX_COMMITTEES, "add committees")
     out["kind"] = _choice(df, "kind", ("urban", "rural"), path)
     out["households"] = _numeric(df, "households", path, integer=True, positive=True,
                                  hi=MAX_HOUSEHOLDS).astype(np.int64)
     out["residents"] = _numeric(df, "residents", path, integer=True, positive=True,
                                 hi=MAX_RESIDENTS).astype(np.int64)
-    cx, cy = _coords(df, path, "committees", method, crs)
+    cx, cy = _coords(df, path, "committees", method, crs, offset, plane)
     out[cx], out[cy] = df[cx].to_numpy(float), df[cy].to_numpy(float)
     out.attrs.update(df.attrs)
     out["name"] = df["name"].astype(str) if "name" in df.columns else out["id"]
@@ -266,8 +268,8 @@ def _site_types(df: pd.DataFrame, path: str, known: tuple[str, ...]) -> np.ndarr
     return np.array(out, dtype=object)
 
 
-def read_sites(path: str, method: str, crs: str | None = None,
-               types: tuple[str, ...] = ("service",)) -> tuple[pd.DataFrame, bytes]:
+def read_sites(path: str, method: str, crs: str | None = None, offset=None,
+               plane: str | None = None, types: tuple[str, ...] = ("service",)) -> tuple[pd.DataFrame, bytes]:
     df, out, blob = _start_table(path, "sites", SITE_COLUMNS, MAX_SITES, "add candidate sites")
     out["kind"] = _choice(df, "kind", ("urban", "rural", "centre"), path)
     for col in ("fixed_cost", "cost_per_m2", "opex_per_m2_year"):
@@ -286,7 +288,7 @@ def read_sites(path: str, method: str, crs: str | None = None,
         if given.any():
             vals[given] = _numeric(df[given], "open_hours_per_day", path, lo=0, hi=24)
         out["open_hours_per_day"] = vals
-    cx, cy = _coords(df, path, "sites", method, crs)
+    cx, cy = _coords(df, path, "sites", method, crs, offset, plane)
     out[cx], out[cy] = df[cx].to_numpy(float), df[cy].to_numpy(float)
     out.attrs.update(df.attrs)
     out["name"] = df["name"].astype(str) if "name" in df.columns else out["id"]
@@ -341,10 +343,18 @@ def read_tables(spec, standards, where: str) -> Tables:
     """Both tables (and the distance matrix); a committee must fall in a worker band."""
     method = spec.distance_spec.method
     dist = distance.get(method)
-    crs = spec.coordinates.crs if spec.coordinates is not None else None
-    committees, b1 = read_committees(spec.data.committees, method, crs)
-    sites, b2 = read_sites(spec.data.sites, method, crs, ("service", *(spec.facility_types or {})))
+    from siteplan.io.gis import METRIC_CRS
+
+    coords = spec.coordinates
+    c, s = (coords.of(t) if coords else None for t in ("committees", "sites"))
+    committees, b1 = read_committees(spec.data.committees, method, c and c.crs, c and c.offset)
+    sites, b2 = read_sites(spec.data.sites, method, s and s.crs, s and s.offset,
+                           plane=committees.attrs.get(METRIC_CRS),  # x, y metres on one plane
+                           types=("service", *(spec.facility_types or {})))
     _same_plane(spec, committees, sites, dist.columns)
+    from siteplan.geo.extent import warn_far_outside
+
+    warn_far_outside(dist, committees, sites, dist.columns, where)
     extra, b3 = {}, b""
     for key, holds in dist.needs.items():
         path = getattr(spec.data, key, None)

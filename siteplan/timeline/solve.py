@@ -20,7 +20,7 @@ from siteplan.decisions import Plan
 from siteplan.errors import CheckFailedError, InfeasibleError, NoSolutionError, SolverError
 from siteplan.kinds import Objective, Phase
 from siteplan.model.decode import broken_rows, decode, plan_to_vector
-from siteplan.model.ir import Model
+from siteplan.model.ir import INF, Model
 from siteplan.pipeline import Outcome, _run, solver_settings
 from siteplan.result import Termination
 from siteplan.timeline.model import TimelineModel, build_timeline_model, coverage_phase
@@ -87,17 +87,75 @@ def _raise_for(res, name: str, scn) -> None:
                               f"{res.solve_seconds:.0f} s)", fix="raise solver.time_limit or try another backend")
 
 
-def myopic_plans(scn, name: str, opts: SolveOptions, say=None, modes=(True, False)) -> tuple[list[Plan], float, str] | None:
+def myopic_plans(scn, name: str, opts: SolveOptions, say=None, modes=(True, False, "lookahead")) -> tuple[list[Plan], float, str] | None:
     """The year-by-year plan, its total discounted cost and how it was made, or None when
-    neither way finds a plan for every year. First "greedy" (each year serves the most
-    residents this year's money allows, then least cost); when that strands a later year
+    no way given in `modes` finds a plan for every year. First "greedy" (each year serves the
+    most residents this year's money allows, then least cost); when that strands a later year
     (early money spent where a milestone or the last year needed it), "minimal" (each year
-    only what that year's rules require, at least cost)."""
-    for greedy in modes:
-        found = _myopic(scn, name, opts, greedy, say)
+    only what that year's rules require, at least cost); then "lookahead" (greedy, but each
+    year's plan must still be completable: see `_lookahead`)."""
+    for mode in modes:
+        found = _lookahead(scn, name, opts, say) if mode == "lookahead" else _myopic(scn, name, opts, bool(mode), say)
         if found is not None:
-            return (*found, "greedy" if greedy else "minimal")
+            return (*found, "lookahead" if mode == "lookahead" else "greedy" if mode else "minimal")
     return None
+
+
+def _fix(model: Model, fixed: np.ndarray | None) -> Model:
+    """`model` with its first columns fixed at `fixed` (the earlier years' decisions)."""
+    if fixed is None:
+        return model
+    lb, ub = model.lb.copy(), model.ub.copy()
+    lb[: len(fixed)] = ub[: len(fixed)] = fixed
+    return model.replace(lb=lb, ub=ub)
+
+
+def _rounded(model: Model, x: np.ndarray, n: int) -> np.ndarray:
+    out = np.round(x[:n], 9)
+    ints = model.integer[:n]
+    out[ints] = np.round(out[ints])
+    return out
+
+
+def _lookahead(scn, name: str, opts: SolveOptions, say) -> tuple[list[Plan], float] | None:
+    """The greedy myopic plan that keeps the last year reachable: each year in turn serves
+    the most residents its own money allows, then at least cost of the years so far, with
+    the earlier years fixed, subject to the later years' rules and links (their budgets
+    left out). Why: a plain greedy plan fills plots to their caps for this year's households
+    and then cannot house growth or a last committee (reassign: false); a bureau knows the
+    final target and keeps it reachable, yet spends each year without weighing the next."""
+    tl = scn.timeline
+    full, tm = build_timeline_model(scn)
+    fixed: np.ndarray | None = None
+    for k in range(len(tm.years)):
+        _, pre = build_timeline_model(scn, upto=k)
+        n_k = tm.offsets[k] + tm.models[k].n_vars
+        row_ub = full.row_ub.copy()
+        for y in tm.years[k + 1:]:
+            sl = full.row_blocks.get(f"capex@{y}")
+            if sl is not None:
+                row_ub[sl] = INF  # later years' money is not this year's concern
+        model = _fix(full.replace(row_ub=row_ub), fixed)
+        cost = np.zeros(model.n_vars)
+        cost[:n_k] = pre.cost[0]
+        if k < len(tm.years) - 1:
+            inst = tm.insts[k]
+            c = np.zeros(model.n_vars)
+            c[tm.cols(k, tm.pms[k].x)] = -inst.residents[inst.pair_c]
+            first = _run(model.replace(c=c, offset=0.0, sense="max"), name, opts)
+            if not first.status.has_solution or first.objective is None:
+                return None
+            model = coverage_phase(model.replace(c=c, sense="max"), tm, -first.objective).replace(
+                warm_start=first.x)
+        res = _run(model.replace(c=cost, offset=pre.cost[1], sense="min"), name, opts)
+        if not res.status.has_solution or res.x is None:
+            return None
+        fixed = _rounded(model, res.x, n_k)
+        if say:
+            say(f"myopic plan (lookahead): {tl.years[k]} done")
+    assert fixed is not None
+    cost_all, const = tm.cost
+    return decode_years(tm, fixed), float(cost_all @ fixed + const)
 
 
 def _myopic(scn, name: str, opts: SolveOptions, greedy: bool, say) -> tuple[list[Plan], float] | None:
