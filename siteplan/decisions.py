@@ -19,3 +19,7 @@ class Plan:
     workers: dict[str, int]  # committee id -> community workers
     #: decisions a rule adds (its field -> {site id: value}), e.g. elderly-care floor area
     extra: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: facility types besides service (siteplan.scenario.facility_types): type -> {site id:
+    #: floor area m²} for each open facility of the type, and type -> {committee id: site id}
+    type_areas: dict[str, dict[str, float]] = field(default_factory=dict)
+    type_assignment: dict[str, dict[str, str | None]] = field(default_factory=dict)

@@ -87,7 +87,9 @@ def build_instance(scn: Scenario) -> Instance:
     rate = np.where(urban, st.area_rate["urban"], st.area_rate["rural"])
     bands = [_band(st, int(h), k) for h, k in zip(hh, com["kind"])]
     reach = np.where(urban, spec.reach.metres("urban"), spec.reach.metres("rural"))
-    excluded = sit["excluded"].to_numpy(bool)
+    from siteplan.scenario.facility_types import SERVICE, hosts
+
+    excluded = sit["excluded"].to_numpy(bool) | ~hosts(sit, SERVICE)  # a plot not for the service facility
     kind = distance.get(spec.distance_spec.method)
     pc, ps, pd_ = kind.pairs(t, reach, spec.distance_spec.circuity)
     keep = ~excluded[ps]

@@ -121,6 +121,8 @@ def heuristic_start(scn: Scenario, inst: Instance, model: Model, pm: PlanningMod
     lp_assign = res.x[pm.x] if res.x is not None else None
     plan = warm_start_plan(inst, workers, lp_open, seconds=min(0.1 * limit, 2.0 + inst.n_committees / 1000),
                            lp_assign=lp_assign, extra_floor=cast(np.ndarray, sum(extra)) if extra else None)
+    for rule in registered():
+        plan = rule.complete_start(pm, plan) if plan is not None else None
     if plan is None:
         say("no first plan (the greedy found none that fits every plot); solving without one")
     return plan

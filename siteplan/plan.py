@@ -38,6 +38,8 @@ class Evaluation:
     totals: dict
     compliance: list[dict]
     violations: list[dict] = field(default_factory=list)
+    #: one record per open facility of a type besides service (siteplan/rules/_types_check.py)
+    type_facilities: list[dict] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -64,8 +66,10 @@ class _Compliance:
         self.enforce_coverage = enforce_coverage
 
     def add(self, rule: str, scope: str, required, achieved, ok, *, enforced=True, note="",
-            op=">=", status=None):
+            op=">=", status=None, source=None):
         meta = self.scn.standards.rule(rule)
+        if source is not None:  # a rule whose clause is not a preset rule's (a facility type's)
+            meta = dict(meta, source=source)
         row = {
             "rule": rule, "title": meta.get("title", rule), "scope": scope, "op": op,
             "required": required, "achieved": achieved,
@@ -79,16 +83,17 @@ class _Compliance:
             self.violations.append(row)
 
     def summary(self, rule: str, entity: str, rows_ok: list[bool], worst, required, *, op=">=",
-                enforced=True, note=""):
+                enforced=True, note="", source=None):
         n_bad = sum(1 for ok in rows_ok if not ok)
         self.add(rule, f"all {len(rows_ok)} {entity}", required, worst,
                  n_bad == 0 if rows_ok else True, enforced=enforced, op=op,
-                 note=note or (f"{n_bad} {entity} fail" if n_bad else ""))
+                 note=note or (f"{n_bad} {entity} fail" if n_bad else ""), source=source)
 
 
 #: the plan.json totals `evaluate` compares with what the plan produces
 COUNT_TOTALS = ("workers", "residents_covered")
-STATED_TOTALS = ("capex", "opex_per_year", "total_cost", "workers", "residents_covered", "floor_area_m2")
+STATED_TOTALS = ("capex", "opex_per_year", "total_cost", "workers", "residents_covered", "floor_area_m2",
+                 "co_location_saving")
 
 
 class CheckContext:
@@ -121,6 +126,9 @@ class CheckContext:
         #: the plan's capex and opex a year by the checker's own formula (set by `evaluate`
         #: before the rules' checks run)
         self.capex = self.opex = 0.0
+        #: facilities of the types besides service, and what co-location saves (rules' `costs`)
+        self.type_facilities: list[dict] = []
+        self.co_location_saving = 0.0
 
     def site(self, sid: str):
         return self.sit.iloc[self.site_rows[sid]]
@@ -218,6 +226,10 @@ def evaluate(scn: Scenario, plan: Plan, stated_totals: dict | None = None) -> Ev
             counts[com["site_id"]] = counts.get(com["site_id"], 0) + 1
     for f in ctx.facilities:
         f["served_committees"] = counts.get(f["site_id"], 0)
+    for r in rules:  # facilities a rule prices itself (facility types), less their savings
+        c, o = r.costs(ctx)
+        capex += c
+        opex_area += o
     wage = spec.costs.worker_per_year
     all_workers = sum(c["workers"] for c in ctx.committees)
     ctx.capex = capex
@@ -231,7 +243,7 @@ def evaluate(scn: Scenario, plan: Plan, stated_totals: dict | None = None) -> Ev
     if stated_totals:
         _check_stated(chk, stated_totals, totals)
     return Evaluation(facilities=ctx.facilities, committees=ctx.committees, totals=totals,
-                      compliance=chk.rows, violations=chk.violations)
+                      compliance=chk.rows, violations=chk.violations, type_facilities=ctx.type_facilities)
 
 
 def _totals(ctx: CheckContext, capex: float, opex_area: float, window_staff: float) -> dict:
@@ -284,7 +296,7 @@ def _totals(ctx: CheckContext, capex: float, opex_area: float, window_staff: flo
 def _check_stated(chk: _Compliance, stated: dict, totals: dict) -> None:
     """plan.json's stated totals against what the plan produces."""
     for key in STATED_TOTALS:
-        if key in stated and stated[key] is not None:
+        if key in stated and stated[key] is not None and key in totals:
             a, b = float(stated[key]), float(totals[key])
             # counts exactly; floor area to the 2 decimals it is stated with; money within a yuan
             tol = 0.5 if key in COUNT_TOTALS else 0.01 if key == "floor_area_m2" else MONEY_TOL + 1e-6 * abs(b)

@@ -253,6 +253,24 @@ def presets_show(name):
         assessed = "" if r.get("assessed", True) else "  [not assessed]"
         click.echo(f"- {r['id']} ({r['title']}): {_fmt(value)} {r['unit']}".rstrip())
         click.echo(f"    scope {r['scope']}, kind {r['kind']}{assessed}; source: {r['source']}")
+    _show_types(p)
+
+
+def _show_types(p) -> None:
+    """The facility types a preset states (a scenario's `facility_types:` takes them)."""
+    if not p.types:
+        return
+    click.echo("facility types (facility_types:; service is the facility above):")
+    for name, t in p.types.items():
+        vals = ", ".join(f"{k} {v}" for k, v in t.items() if k not in ("title", "source", "assumption"))
+        click.echo(f"- {name} ({t.get('title', name)}): {vals}")
+        click.echo(f"    source: {t.get('source', '')}")
+        if t.get("assumption"):
+            click.echo(f"    scenario assumption, not a standard: {t['assumption']}")
+    if p.co_location:
+        pairs = "; ".join(" + ".join(x) for x in p.co_location.get("pairs", []))
+        click.echo(f"- co-location asked for: {pairs} (the saving is the scenario's co_location); "
+                   f"source: {p.co_location.get('source', '')}")
 
 
 @click.command("generate")

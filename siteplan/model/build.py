@@ -87,6 +87,11 @@ class PlanningModel:
         self.staff_terms: list[tuple[np.ndarray, np.ndarray]] = []
         #: columns a rule adds, by name (decode and warm starts read them by name)
         self.vars: dict[str, np.ndarray] = {}
+        #: facility costs a rule prices itself (columns, capex coefficients, opex a year)
+        #: instead of at the site's own prices, e.g. a facility type on a shared plot
+        self.cost_terms: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        #: what a rule keeps between its hooks (its own blocks), by the rule's id
+        self.data: dict[str, object] = {}
         #: row block -> (what a row is about: "site" | "committee" | "street" | "city", indices)
         self.row_keys: dict[str, tuple[str, np.ndarray]] = {}
         #: (columns, coefficients) of capex and of opex a year, set by `add_costs`
@@ -137,8 +142,12 @@ def add_assignments(pm: PlanningModel) -> None:
 def add_costs(pm: PlanningModel) -> None:
     """Capex and opex as linear expressions (columns, coefficients): siteplan.model.costs."""
     costs = SiteCosts.of(pm.inst)
-    pm.capex_terms, pm.capex_const = costs.capex_terms(pm.y, [pm.a, *pm.floor_cols])
-    pm.opex_terms = costs.opex_terms([pm.a, *pm.floor_cols], pm.w, pm.staff_terms)
+    (cc, cv), pm.capex_const = costs.capex_terms(pm.y, [pm.a, *pm.floor_cols])
+    oc, ov = costs.opex_terms([pm.a, *pm.floor_cols], pm.w, pm.staff_terms)
+    for cols, capex, opex in pm.cost_terms:
+        cc, cv = np.concatenate([cc, cols]), np.concatenate([cv, capex])
+        oc, ov = np.concatenate([oc, cols]), np.concatenate([ov, opex])
+    pm.capex_terms, pm.opex_terms = (cc, cv), (oc, ov)
 
 
 def add_objective(pm: PlanningModel) -> str:
@@ -165,6 +174,8 @@ def facility_cost_vector(pm: PlanningModel) -> tuple[np.ndarray, float]:
     np.add.at(c, cols, vals)
     for floor in [pm.a, *pm.floor_cols]:
         np.add.at(c, floor, inst.horizon * inst.opex_per_m2)
+    for cols, _, opex in pm.cost_terms:
+        np.add.at(c, cols, inst.horizon * opex)
     return c, pm.capex_const
 
 

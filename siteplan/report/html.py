@@ -374,7 +374,9 @@ def _costs(doc: dict, L: Labels) -> str:
     heads = float(t.get("workers") or 0) + float(t.get("window_staff") or 0)
     windows_pay = staff_pay * float(t.get("window_staff") or 0) / heads if heads else 0.0
     parts = [
-        (L("capex"), [(L("capex_new"), new), (L("capex_expanded"), exp)]),
+        (L("capex"), [(L("capex_new"), new), (L("capex_expanded"), exp),
+                      (L("capex_types"), sum(float(f.get("capex") or 0) for f in doc.get("type_facilities") or [])
+                       - float(t.get("co_location_saving") or 0))]),
         (L("opex"), [(L("opex_area"), float(t.get("opex_area_per_year") or 0)),
                      (L("opex_workers"), staff_pay - windows_pay),
                      (L("opex_windows"), windows_pay)]),
@@ -390,7 +392,7 @@ def _costs(doc: dict, L: Labels) -> str:
                  f"{money(t.get('capex'), L)} + {fmt(t.get('horizon_years'))} × {_e(L('opex'))} "
                  f"{money(t.get('opex_per_year'), L)}")
     return (f"<section id='costs'><h2>{_e(L('costs'))}</h2>{chart}<p class='note'>{total}</p>"
-            f"<h2>{_e(L('facilities'))}</h2>{_facilities_table(fac, L)}</section>")
+            f"<h2>{_e(L('facilities'))}</h2>{_facilities_table(fac, L)}{_type_facilities(doc, L)}</section>")
 
 
 def _rule_columns(fac: list[dict]) -> list[str]:
@@ -405,16 +407,37 @@ def _facilities_table(fac: list[dict], L: Labels) -> str:
     """Open facilities, largest capex first: area (and each rule's floor area after it),
     residents served, capex and opex."""
     extra = _rule_columns(fac)
-    keys = ["site", "street", "facility_status", "area", *(f"field_{n}" for n in extra), "served", "capex", "opex"]
+    types = any("types" in f for f in fac)  # a plan with several facility types: what each plot hosts
+    keys = ["site", "street", "facility_status", *(["types"] if types else []), "area",
+            *(f"field_{n}" for n in extra), "served", "capex", "opex"]
     head = "".join(f"<th>{_e(L(k))}</th>" for k in keys)
     rows = "".join(
         f"<tr><td>{_e(f.get('site_id'))}</td><td>{_e(f.get('street'))}</td><td>{_e(L.word('fs', f.get('status')))}</td>"
-        f"<td class='num'>{fmt(float(f.get('area_m2') or 0))}</td>"
+        + (f"<td>{_e(str(f.get('types', '')).replace(';', ' + '))}</td>" if types else "")
+        + f"<td class='num'>{fmt(float(f.get('area_m2') or 0))}</td>"
         + "".join(f"<td class='num'>{fmt(_num(f.get(n)))}</td>" for n in extra)
         + f"<td class='num'>{fmt(f.get('served_residents'))}</td>"
         f"<td class='num'>{mny(f.get('capex'), L)}</td><td class='num'>{mny(f.get('opex_per_year'), L)}</td></tr>"
         for f in sorted(fac, key=lambda f: -float(f.get("capex") or 0)))
     return f"<table><tr>{head}</tr>{rows}</table>"
+
+
+def _type_facilities(doc: dict, L: Labels) -> str:
+    """The facilities of the types besides service (plan.json `type_facilities`), by type."""
+    recs = doc.get("type_facilities")
+    if not recs:
+        return ""
+    keys = ["site", "facility_type", "street", "area", "served_committees", "co_located", "capex", "opex"]
+    head = "".join(f"<th>{_e(L(k))}</th>" for k in keys)
+    rows = "".join(
+        f"<tr><td>{_e(f.get('site_id'))}</td><td>{_e(f.get('title') or f.get('type'))}</td><td>{_e(f.get('street'))}</td>"
+        f"<td class='num'>{fmt(float(f.get('area_m2') or 0))}</td><td class='num'>{fmt(f.get('served_committees'))}</td>"
+        f"<td>{'✓' if f.get('co_located') else ''}</td>"
+        f"<td class='num'>{mny(f.get('capex'), L)}</td><td class='num'>{mny(f.get('opex_per_year'), L)}</td></tr>"
+        for f in sorted(recs, key=lambda f: (str(f.get("type")), str(f.get("site_id")))))
+    saving = (doc.get("totals") or {}).get("co_location_saving")
+    note = f"<p class='note'>{_e(L('co_location_saving'))}: {money(saving, L)}</p>" if saving is not None else ""
+    return f"<h2>{_e(L('type_facilities'))}</h2><table><tr>{head}</tr>{rows}</table>{note}"
 
 
 def _binding(view: PlanView, L: Labels) -> str:

@@ -75,6 +75,9 @@ def plan_document(scn, plan: Plan, ev: Evaluation, solver: dict, status: str, ti
         doc[method] = described
     if timeline is not None:
         doc["timeline"] = timeline
+    if scn.types is not None:  # several facility types: which, and their facilities
+        doc["facility_types"] = list(scn.types.names)
+        doc["type_facilities"] = ev.type_facilities
     return doc
 
 
@@ -89,6 +92,9 @@ def write_plan_files(doc: dict, out: Path) -> Path:
     write_csv_atomic(out / "committees.csv", doc["committees"])
     write_csv_atomic(out / "compliance.csv", doc["compliance"])
     write_csv_atomic(out / "totals.csv", [{"kpi": k, "value": v} for k, v in doc["totals"].items()])
+    if "type_facilities" in doc:
+        write_csv_atomic(out / "type_facilities.csv", doc["type_facilities"],
+                         columns=list(doc["type_facilities"][0]) if doc["type_facilities"] else ["site_id", "type"])
     from siteplan.timeline.outputs import write_timeline_files
 
     write_timeline_files(doc, out)
@@ -220,7 +226,29 @@ def plan_from_document(doc, where: str) -> Plan:
         workers = _field(c, "workers", at, where, _is_count, "a whole number >= 0 or null")
         # a missing count is kept as None for the checker to report (Plan types it as int)
         plan.workers[cid] = None if workers is None else int(workers)  # type: ignore[assignment]
+    _type_decisions(doc, plan, where)
     return plan
+
+
+def _type_decisions(doc: dict, plan: Plan, where: str) -> None:
+    """Facility types' decisions: `type_facilities` areas, committees' `<type>_site_id`."""
+    names = doc.get("facility_types")
+    if names is None:
+        return
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise _bad_field(where, "facility_types", names, "a list of type names")
+    for n in names[1:]:  # the first is service
+        plan.type_areas[n] = {}
+        plan.type_assignment[n] = {}
+    for i, f in enumerate(_records(doc, "type_facilities", where)):
+        at = f"type_facilities[{i}]"
+        t = _field(f, "type", at, where, lambda v: isinstance(v, str) and v in plan.type_areas, "a declared type")
+        sid = _field(f, "site_id", at, where, _is_id, "a site id (a string)")
+        plan.type_areas[t][sid] = float(_field(f, "area_m2", at, where, _is_area, "a finite number >= 0"))
+    for i, c in enumerate(_records(doc, "committees", where)):
+        for n in plan.type_assignment:
+            sid = _field(c, f"{n}_site_id", f"committees[{i}]", where, _is_id_or_none, "a site id (a string) or null")
+            plan.type_assignment[n][c["committee_id"]] = sid
 
 
 def _rule_fields() -> list[str]:

@@ -105,6 +105,11 @@ class Rule:
     def warm_start(self, pm: PlanningModel, plan, x: np.ndarray) -> None:
         """Set its columns in the warm-start vector `x` from a plan."""
 
+    def complete_start(self, pm: PlanningModel, plan):
+        """Add its own decisions to the heuristic's first plan (which knows only the
+        service facility); None when it finds none, and the solve goes without a start."""
+        return plan
+
     def committee_floor(self, pm: PlanningModel) -> np.ndarray | None:
         """Extra floor area (m²) that serving each committee adds at its site, beyond the
         area rule's need: for the warm-start heuristic and decode's plot check."""
@@ -154,6 +159,10 @@ class Rule:
 
     def totals(self, ctx: CheckContext, totals: dict) -> None:
         """Add its figures to the plan's totals (add keys only)."""
+
+    def costs(self, ctx: CheckContext) -> tuple[float, float]:
+        """(capex, floor opex a year) of facilities it prices itself, beyond the records'."""
+        return 0.0, 0.0
 
 
 def by_kind(value, keys) -> dict[str, float]:

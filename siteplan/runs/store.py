@@ -323,7 +323,11 @@ def plan_from_doc(doc: dict):
     from siteplan.rules import registered
 
     fields = [name for r in registered() for name in r.floor_fields]
+    types = (doc.get("facility_types") or [])[1:]
     return Plan(
+        type_areas={t: {f["site_id"]: float(f["area_m2"]) for f in doc.get("type_facilities", []) if f["type"] == t}
+                    for t in types},
+        type_assignment={t: {c["committee_id"]: c.get(f"{t}_site_id") for c in doc["committees"]} for t in types},
         areas={f["site_id"]: float(f["area_m2"]) for f in doc["facilities"]},
         windows={f["site_id"]: int(f.get("windows") or 0) for f in doc["facilities"]},
         assignment={c["committee_id"]: c.get("site_id") for c in doc["committees"]},

@@ -216,6 +216,8 @@ class Scenario:
     yaml_files: tuple[Path, ...] = ()
     #: the years of a timeline scenario, each as a plain Scenario (siteplan.timeline.load)
     timeline: Any = None
+    #: facility types besides service (siteplan.scenario.facility_types.TypeSettings), or None
+    types: Any = None
 
     @property
     def name(self) -> str:
@@ -230,6 +232,9 @@ class Scenario:
         """Hash of the resolved scenario and its tables' contents: same inputs, same hash."""
         h = hashlib.sha256()
         spec = self.spec.model_dump(mode="json")
+        for key in ("facility_types", "co_location"):  # added keys: unset ones keep older hashes
+            if spec.get(key) is None:
+                spec.pop(key, None)
         spec["data"] = {k: (Path(v).name if v else v) for k, v in spec["data"].items()}
         h.update(json.dumps(spec, sort_keys=True, default=str).encode())
         h.update(self.tables.fingerprint.encode())
@@ -262,8 +267,15 @@ def load_scenario(path: str | os.PathLike[str], overrides: dict[str, Any] | None
         raise InputError(f"standards: {exc}", where=str(path), fix="check the standards block")
     tables = read_tables(spec, standards, where=str(path))
     warn_about_standards(standards, f"scenario {spec.name!r}")
+    from siteplan.scenario.facility_types import resolve_types
+
+    types = resolve_types(spec, preset, standards, tables.sites, str(path))
     scn = Scenario(path=path.resolve(), spec=spec, standards=standards, tables=tables, raw=given,
-                   yaml_files=tuple(yaml_files))
+                   yaml_files=tuple(yaml_files), types=types)
+    if tl_raw is not None and types is not None:
+        raise InputError("a timeline cannot plan facility_types yet: each year would need the types' "
+                         "own keep-open, keep-area and keep-assignment links", where=f"{path}: facility_types",
+                         fix="plan the types for one year (drop years/timeline), or the timeline without types")
     if tl_raw is not None:
         tl = read_timeline(tl_raw, raw, str(path), str(spec.objective))
         scn.timeline = with_year_scenarios(scn, tl, raw, preset, str(path))

@@ -29,6 +29,10 @@ class Preset:
     year: int
     reach_m: float
     rules: list[dict]
+    #: facility types the preset states (siteplan.scenario.facility_types), with their sources
+    types: dict = field(default_factory=dict)
+    #: which types the plan asks to share a plot, and where (shown by `presets show`)
+    co_location: dict = field(default_factory=dict)
 
     def rule(self, rule_id: str) -> dict:
         for r in self.rules:
@@ -90,7 +94,8 @@ def load_preset(name: str) -> Preset:
     text = resources.files("siteplan.scenario").joinpath("presets", f"{name}.yaml").read_text("utf-8")
     raw = yaml.safe_load(text)
     return Preset(name=raw["name"], title=raw["title"], document=raw["document"],
-                  year=int(raw["year"]), reach_m=float(raw["reach_m"]), rules=raw["rules"])
+                  year=int(raw["year"]), reach_m=float(raw["reach_m"]), rules=raw["rules"],
+                  types=raw.get("facility_types") or {}, co_location=raw.get("co_location") or {})
 
 
 def resolve_standards(preset: Preset, overrides: BaseModel) -> ResolvedStandards:

@@ -6,6 +6,8 @@ here override the preset's values; the compliance report marks them as overridde
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
 from siteplan.kinds import Objective
@@ -169,6 +171,58 @@ class SolverSpec(Strict):
         return v
 
 
+class TypeCosts(Strict):
+    """A facility type's prices; a missing one is the site's own (sites table) price."""
+
+    fixed: float | None = Field(None, ge=0, le=1e12)
+    per_m2: float | None = Field(None, ge=0, le=1e12)
+    opex_per_m2_year: float | None = Field(None, ge=0, le=1e12)
+
+
+class TypeCentres(Strict):
+    """Shanghai's "1+N": at least `per_street` centres of at least `min_area_m2` per street
+    (街镇; `streets: urban`, the default, counts only streets with an urban committee)."""
+
+    per_street: int = Field(1, ge=1, le=100)
+    min_area_m2: float = Field(gt=0, le=1e7)
+    streets: Literal["urban", "all"] = "urban"
+
+
+#: m² per 100 households: one number, by committee kind, or by residential area (new/built,
+#: the committees column `residential`, blank = built; urban committees) with an optional rural
+TypeRate = float | dict[Literal["urban", "rural", "new", "built"], float]
+
+
+class FacilityTypeSpec(Strict):
+    """One facility type besides `service` (siteplan.scenario.facility_types)."""
+
+    title: str = Field("", max_length=200)
+    area_per_100_households: TypeRate | None = None
+    min_area_m2: float | None = Field(None, ge=0, le=1e7)
+    reach: ReachSpec | None = None
+    costs: TypeCosts | None = None
+    centres: TypeCentres | None = None
+
+
+class CoLocationPair(Strict):
+    types: tuple[str, str]
+    saving: float = Field(ge=0, le=1e12)
+
+
+class CoLocation(Strict):
+    """What sharing a plot saves (毗邻建设/综合设置): `saving` once per plot that hosts two or
+    more types, or `pairs`: each listed pair once per plot that hosts both."""
+
+    saving: float | None = Field(None, ge=0, le=1e12)
+    pairs: list[CoLocationPair] | None = Field(None, max_length=64)
+
+    @model_validator(mode="after")
+    def one_way(self):
+        if (self.saving is None) == (self.pairs is None):
+            raise ValueError("give saving (once per shared plot) or pairs (per pair of types), one of the two")
+        return self
+
+
 class ScenarioSpec(Strict):
     name: str = Field(min_length=1, max_length=200)
     description: str = ""
@@ -184,6 +238,9 @@ class ScenarioSpec(Strict):
     facilities: FacilityProgram = FacilityProgram()
     objective: Objective = Objective.MIN_COST
     solver: SolverSpec = SolverSpec()
+    #: several facility types on shared plots: name -> its values (true or {}: the preset's)
+    facility_types: dict[str, FacilityTypeSpec | bool] | None = Field(None, max_length=8)
+    co_location: CoLocation | None = None
 
     @field_validator("distance")
     @classmethod

@@ -37,7 +37,7 @@ LINE = "\0line"  # hidden column: the physical line each row starts on
 COMMITTEE_COLUMNS = ("id", "street", "households", "residents", "kind")
 SITE_COLUMNS = ("id", "street", "kind", "fixed_cost", "cost_per_m2", "opex_per_m2_year",
                 "max_area_m2")
-SITE_OPTIONAL = ("existing_area_m2", "required", "excluded", "name", "open_hours_per_day")
+SITE_OPTIONAL = ("existing_area_m2", "required", "excluded", "name", "open_hours_per_day", "types")
 COMMITTEE_OPTIONAL = ("name",)
 TRUE = {"true", "1", "yes", "y", "t"}
 FALSE = {"false", "0", "no", "n", "f", ""}
@@ -249,8 +249,27 @@ def _timeline_columns(df: pd.DataFrame, out: pd.DataFrame, path: str) -> None:
         out["growth"] = vals
 
 
+def _site_types(df: pd.DataFrame, path: str, known: tuple[str, ...]) -> np.ndarray:
+    """The optional `types` column: the facility types a plot may host, `;`-separated
+    (blank: every type); each must be `service` or a type the scenario declares."""
+    if "types" not in df.columns:
+        return np.full(len(df), "", dtype=object)
+    out = []
+    for i, cell in enumerate(df["types"].astype(str)):
+        names = [t.strip().lower() for t in cell.split(";") if t.strip()]
+        bad = [t for t in names if t not in known]
+        if bad:
+            near = difflib.get_close_matches(bad[0], known, n=1)
+            hint = f"did you mean {near[0]!r}? " if near else ""
+            raise _problem(path, f"types names {bad[0]!r}, not a facility type of this scenario",
+                           f"{hint}use {', '.join(known)} separated by ';' (or declare it under facility_types)",
+                           row=_line(df, i), col="types")
+        out.append(";".join(dict.fromkeys(names)))
+    return np.array(out, dtype=object)
+
+
 def read_sites(path: str, method: str, crs: str | None = None, offset=None,
-               plane: str | None = None) -> tuple[pd.DataFrame, bytes]:
+               plane: str | None = None, types: tuple[str, ...] = ("service",)) -> tuple[pd.DataFrame, bytes]:
     df, out, blob = _start_table(path, "sites", SITE_COLUMNS, MAX_SITES, "add candidate sites")
     out["kind"] = _choice(df, "kind", ("urban", "rural", "centre"), path)
     for col in ("fixed_cost", "cost_per_m2", "opex_per_m2_year"):
@@ -273,6 +292,7 @@ def read_sites(path: str, method: str, crs: str | None = None, offset=None,
     out[cx], out[cy] = df[cx].to_numpy(float), df[cy].to_numpy(float)
     out.attrs.update(df.attrs)
     out["name"] = df["name"].astype(str) if "name" in df.columns else out["id"]
+    out["types"] = _site_types(df, path, types)
     over = out["existing_area_m2"] > out["max_area_m2"]
     if over.any():
         i = int(np.argmax(over.to_numpy()))
@@ -329,7 +349,8 @@ def read_tables(spec, standards, where: str) -> Tables:
     c, s = (coords.of(t) if coords else None for t in ("committees", "sites"))
     committees, b1 = read_committees(spec.data.committees, method, c and c.crs, c and c.offset)
     sites, b2 = read_sites(spec.data.sites, method, s and s.crs, s and s.offset,
-                           plane=committees.attrs.get(METRIC_CRS))  # x, y metres on one plane
+                           plane=committees.attrs.get(METRIC_CRS),  # x, y metres on one plane
+                           types=("service", *(spec.facility_types or {})))
     _same_plane(spec, committees, sites, dist.columns)
     from siteplan.geo.extent import warn_far_outside
 

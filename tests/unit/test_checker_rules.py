@@ -46,7 +46,8 @@ MUTANTS = {rule: _is(rule) for rule in (
     "every_committee_served", "existing_kept", "max_area", "min_facility_area_m2", "must_stay_open",
     "open_hours_per_day", "plan_integrity", "served_by_open_site", "site_excluded", "stated_totals",
     "walking_reach", "windows", "workers_per_10k_urban", "activity_share", "certified_share",
-    "elderly_care_area_per_100_households")}
+    "elderly_care_area_per_100_households", "type_site", "type_coverage", "type_reach", "type_area",
+    "type_min_area", "shared_plot_cap", "type_centres")}
 MUTANTS.update({
     "area_per_100_households@facility": lambda r, scope, required:
         r == "area_per_100_households" and not scope.startswith("street:"),
@@ -118,6 +119,9 @@ VARIANTS = {  # name -> (scenario folder or None for tiny, overrides)
         {"households": [0, None], "min": 0, "max": 6, "kind": "rural"}]}),
     "rich": ("rich", {"standards.windows": {"residents_per_window": 2000, "extra_staff": 1}}),
     "elderly": ("elderly", {"standards.elderly_care_area_per_100_households": True}),
+    # scenarios/tiny/tiny_types.yaml: elderly care as a facility type (own plots and reach)
+    "types": ("types", {}),
+    "centres": ("types", {"facility_types.elderly_care.centres": {"min_area_m2": 250, "streets": "all"}}),
 }
 # the plans the solver finds (checked in `test_good_plan_is_the_expected_one`), which the
 # tampers below are written against
@@ -130,6 +134,8 @@ EXPECTED = {
     "rural_band_from_0": ({"S1": 450, "S3": 120}, {"A": "S1", "B": "S1", "C": "S3"}),
     "rich": ({"S2": 500, "S3": 120}, {"A": "S2", "B": "S2", "C": "S3"}),
     "elderly": ({"S1": 450, "S3": 120}, {"A": "S1", "B": "S1", "C": "S3"}),  # S1 also 475 m² of care
+    "types": ({"S1": 450, "S3": 120}, {"A": "S1", "B": "S1", "C": "S3"}),  # elderly care S1 300, S3 50
+    "centres": ({"S1": 450, "S3": 120}, {"A": "S1", "B": "S1", "C": "S3"}),  # elderly care S1 300, S3 250
 }
 
 
@@ -149,7 +155,10 @@ def _clean(plan: Plan) -> Plan:
                 windows={str(k): int(v) for k, v in plan.windows.items()},
                 assignment={str(k): None if v is None else str(v) for k, v in plan.assignment.items()},
                 workers={str(k): int(v) for k, v in plan.workers.items()},
-                extra={str(f): {str(k): float(v) for k, v in vals.items()} for f, vals in plan.extra.items()})
+                extra={str(f): {str(k): float(v) for k, v in vals.items()} for f, vals in plan.extra.items()},
+                type_areas={str(t): {str(k): float(v) for k, v in vals.items()} for t, vals in plan.type_areas.items()},
+                type_assignment={str(t): {str(k): None if v is None else str(v) for k, v in vals.items()}
+                                 for t, vals in plan.type_assignment.items()})
 
 
 @pytest.fixture(scope="module")
@@ -162,7 +171,9 @@ def solved(tmp_path_factory):
         if name not in cache:
             folder, overrides = VARIANTS[name]
             src = TINY
-            if folder in ("rich", "elderly"):
+            if folder == "types":
+                src = TINY
+            elif folder in ("rich", "elderly"):
                 src = base / f"{folder}-src"
                 if not src.exists():
                     shutil.copytree(TINY, src)
@@ -170,7 +181,8 @@ def solved(tmp_path_factory):
                         (src / "sites.csv").write_text(RICH_SITES, encoding="utf-8")
                     else:
                         (src / "committees.csv").write_text(ELDERLY_COMMITTEES, encoding="utf-8")
-            outcome = solve_scenario(src / "tiny.yaml", overrides=overrides)
+            yaml = "tiny_types.yaml" if folder == "types" else "tiny.yaml"
+            outcome = solve_scenario(src / yaml, overrides=overrides)
             cache[name] = Solved(write_outputs(outcome, base / name), outcome)
         return cache[name]
 
@@ -290,6 +302,35 @@ def elderly_care_beyond_the_plot(p):
     p.extra["elderly_care_area_m2"]["S1"] = 600.0  # enough care, but 450 + 600 > the 1,000 m² plot
 
 
+def shrink_elderly_type_at_s1(p):
+    p.type_areas["elderly_care"]["S1"] = 250.0  # A 200 + B 100 = 300 m² of elderly care
+
+
+def s3_elderly_below_its_minimum(p):
+    p.type_areas["elderly_care"]["S3"] = 45.0  # C needs 40, the type's minimum is 50
+
+
+def leave_c_without_elderly_care(p):
+    p.type_assignment["elderly_care"]["C"] = None
+
+
+def elderly_care_for_c_3km_away(p):
+    p.type_assignment["elderly_care"]["C"] = "S1"  # 2.6 km, the type's reach is 500 m
+    p.type_areas["elderly_care"]["S1"] = 340.0  # room for C's 40 m²: only the reach breaks
+
+
+def elderly_care_on_unknown_plot(p):
+    p.type_areas["elderly_care"]["S9"] = 60.0
+
+
+def elderly_type_beyond_the_shared_plot(p):
+    p.type_areas["elderly_care"]["S1"] = 600.0  # service 450 + 600 > S1's 1,000 m²
+
+
+def hill_centre_too_small(p):
+    p.type_areas["elderly_care"]["S3"] = 100.0  # C needs 40; the street centre needs 250
+
+
 CASES = [  # (rule, variant, tamper, scope of the failing row)
     ("area_per_100_households", "tiny", shrink_s1_below_need, "facility:S1"),
     ("area_per_100_households", "street", shrink_s1_below_need, "street:east"),
@@ -312,6 +353,13 @@ CASES = [  # (rule, variant, tamper, scope of the failing row)
     ("workers_per_10k_urban", "density", one_urban_worker_fewer, "city"),
     ("elderly_care_area_per_100_households", "elderly", shrink_elderly_care_at_s1, "facility:S1"),
     ("max_area", "elderly", elderly_care_beyond_the_plot, "facility:S1"),
+    ("type_area", "types", shrink_elderly_type_at_s1, "elderly_care:S1"),
+    ("type_min_area", "types", s3_elderly_below_its_minimum, "elderly_care:S3"),
+    ("type_coverage", "types", leave_c_without_elderly_care, "elderly_care:committee:C"),
+    ("type_reach", "types", elderly_care_for_c_3km_away, "elderly_care:committee:C"),
+    ("type_site", "types", elderly_care_on_unknown_plot, "elderly_care:S9"),
+    ("shared_plot_cap", "types", elderly_type_beyond_the_shared_plot, "plot:S1"),
+    ("type_centres", "centres", hill_centre_too_small, "elderly_care:street:hill"),
 ]
 
 
@@ -344,10 +392,11 @@ def test_walking_reach_also_fails_for_an_excluded_site_within_reach(solved):
     assert violated(ev) == {"site_excluded", "walking_reach"}
 
 
-@pytest.mark.parametrize("key", ["capex", "opex_per_year", "total_cost", "workers",
-                                 "residents_covered", "floor_area_m2"])
-def test_stated_totals_that_the_plan_does_not_produce(key, solved):
-    s = solved("tiny")
+@pytest.mark.parametrize(("key", "variant"), [
+    ("capex", "tiny"), ("opex_per_year", "tiny"), ("total_cost", "tiny"), ("workers", "tiny"),
+    ("residents_covered", "tiny"), ("floor_area_m2", "tiny"), ("co_location_saving", "types")])
+def test_stated_totals_that_the_plan_does_not_produce(key, variant, solved):
+    s = solved(variant)
     stated = dict(s.doc["totals"])
     assert evaluate(s.scn, s.plan, stated_totals=stated).ok
     stated[key] = stated[key] + 10  # above MONEY_TOL for every key
