@@ -817,7 +817,11 @@ class CFLP(ClassicProblem):
 
     def solve(self, solver: Solver, options: SolveOptions | None = None,
               method: str = "auto") -> ClassicResult:
-        """'lazy': LP rounds add violated x_ij <= y_j rows, then one MIP with them."""
+        """'lazy': LP rounds add violated x_ij <= y_j rows, then one MIP with them.
+        method 'benders' (splittable demand, a route with a cut callback): branch-and-
+        Benders-cut on the sites with one transportation subproblem (`cflp_benders`)."""
+        if method == "benders":
+            return self._solve_benders(solver, options)
         if self.vub != "lazy":
             return super().solve(solver, options)
         options = _exact(_options(options), self._step())
@@ -854,6 +858,36 @@ class CFLP(ClassicProblem):
         return self._finish(model, res, build_s, "lazy-vub", solves=rounds + 1,
                             extra_solve_s=lp_s,
                             stats={"vub_rows": int(vi.size), "lp_rounds": rounds})
+
+    def _solve_benders(self, solver: Solver, options: SolveOptions | None) -> ClassicResult:
+        from siteplan.classic import cflp_benders
+
+        find = getattr(solver, "cut_solver", None)
+        cut_solver = find() if find is not None else None
+        if cut_solver is None or self.single_source:
+            raise InputError("method 'benders' for the CFLP needs splittable demand and a "
+                             "solver backend with a cut callback",
+                             fix="install pyscipopt, or use the default method")
+        options = _exact(_options(options), self._step())
+        if cut_solver.name != solver.name:  # `extra` names the asked backend's options
+            options = replace(options, extra={})
+        t0 = time.perf_counter()
+        res, y, shares, stats = cflp_benders.solve(self, cut_solver, options)
+        sol = check = None
+        if y is not None and shares is not None:
+            sol = ClassicSolution(open_sites=np.flatnonzero(y > 0.5), alloc=shares)
+            check = self.check(sol)
+        obj = None if check is None else check.objective
+        bound = res.bound
+        if res.status == Termination.OPTIMAL and obj is not None:
+            bound = obj if bound is None else min(max(bound, obj - 1e-6 * abs(obj)), obj)
+        return ClassicResult(
+            kind=self.kind, name=self.name, backend=cut_solver.name, status=res.status,
+            objective=obj, bound=bound, gap=relative_gap(obj, bound), solution=sol,
+            check=check, build_seconds=res.build_seconds,
+            solve_seconds=time.perf_counter() - t0 - res.build_seconds, method="benders",
+            backend_version=res.backend_version, limit=res.limit, solves=1,
+            message=res.message, stats=stats)
 
 
 PROBLEMS: dict[str, type[ClassicProblem]] = {"pmedian": PMedian, "pcenter": PCenter, "lscp": SetCover, "mclp": MaxCover,
