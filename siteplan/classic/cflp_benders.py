@@ -71,7 +71,7 @@ class TransportSubproblem:
         ub = np.r_[np.tile(np.clip(y, 0.0, 1.0), self.n), np.ones(self.n)]
         res = linprog(self.obj, A_ub=self.a_ub, b_ub=self.q * y, A_eq=self.a_eq,
                       b_eq=np.ones(self.n), bounds=np.c_[np.zeros_like(ub), ub],
-                      method="highs")
+                      method="highs-ds")  # scipy's own HiGHS, dual simplex
         self.solves += 1
         if res.status != 0:
             raise RuntimeError(f"transportation subproblem: {res.message}")
