@@ -7,12 +7,17 @@ set -u
 SP=${SITEPLAN:-siteplan}
 PY=${PYTHON:-python}
 R=benchmarks/results
-ALL="pmed pmed-backends pmed-hard cap-small cpsat uncap capabc spopt tsplib ufllib city network"
+ALL="pmed pmed-bbc capabc-benders pmed-backends pmed-hard cap-small cpsat uncap capabc spopt tsplib ufllib city network"
 PARTS=${*:-$ALL}
 for part in $PARTS; do
   case $part in
     pmed)          # target: pmed1-40 proven optimal = published, total < 10 min
       $SP bench orlib-pmed --solvers highs --threads 1 --time-limit 600 --out $R/orlib-pmed-rerun --resume ;;
+    pmed-bbc)      # issue 13: branch-and-Benders-cut on SCIP (auto), one run, one thread
+      nice -n 10 $SP bench orlib-pmed --solvers highs --threads 1 --time-limit 600 --out $R/orlib-pmed-bbc --resume ;;
+    capabc-benders) # issue 13: CFLP Benders on the sites, one transportation subproblem (60 s each)
+      nice -n 10 $SP bench orlib-cap --only capc@5000,capa@8000 --solvers scip --method benders \
+        --threads 1 --time-limit 60 --out $R/orlib-cap-abc-benders --resume ;;
     pmed-backends) # default-backend evidence on the p-median (same method, 4 MIP backends)
       $SP bench orlib-pmed --solvers highs,pulp-cbc,scip,ortools-scip \
         --only pmed1,pmed2,pmed3,pmed4,pmed5,pmed6,pmed7,pmed8,pmed9,pmed10,pmed11,pmed12,pmed13,pmed14,pmed15 \

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from siteplan.backends.base import SolveOptions
-from siteplan.backends.registry import DEFAULT_BACKEND, get_backend
-from siteplan.backends.runner import solve
+from siteplan.backends.registry import DEFAULT_BACKEND, cut_callback_backend, get_backend
+from siteplan.backends.runner import solve, solve_with_cuts
+from siteplan.model.cuts import Separator
 from siteplan.model.ir import Model
 from siteplan.result import SolveResult
 
@@ -30,6 +31,20 @@ class RouteSolver:
 
     def __call__(self, model: Model, options: SolveOptions | None = None) -> SolveResult:
         return solve(model, self.name, options)
+
+    @property
+    def supports_cut_callback(self) -> bool:
+        return get_backend(self.name).supports_cut_callback
+
+    def with_cuts(self, model: Model, options: SolveOptions | None, separator: Separator) -> SolveResult:
+        """Solve with `separator` called from inside the branch and bound (in this process)."""
+        return solve_with_cuts(model, self.name, options, separator)
+
+    def cut_solver(self) -> RouteSolver | None:
+        """This route if its backend has a cut callback, else the first available route
+        whose backend has one, else None (model code asks this instead of naming solvers)."""
+        name = cut_callback_backend(self.name)
+        return None if name is None else RouteSolver(name)
 
 
 def solver_for(name: str | None = None) -> RouteSolver:

@@ -12,7 +12,10 @@ What every backend shares lives here, once, and callers use `Backend.solve` (nev
     zero-objective model with the same backend;
   * `unknown_option`: the one error for an option name the solver does not know
     (`UnknownOptionError`, same message on every backend, inline or in a worker);
-  * capabilities (`supports_warm_start`, `solves_lp`) that callers ask instead of names.
+  * capabilities (`supports_warm_start`, `solves_lp`, `supports_cut_callback`) that callers
+    ask instead of names. Cut callbacks (`solve_with_cuts`): SCIP yes (a constraint handler);
+    HiGHS no (its Python API fires no MIP callback that adds rows); CBC through PuLP and
+    OR-Tools' MPSolver no (no Python callback into their branch and bound).
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ import importlib.util
 from abc import ABC, abstractmethod
 from dataclasses import replace
 
-from siteplan.errors import UnknownOptionError
+from siteplan.errors import SolverError, UnknownOptionError
+from siteplan.model.cuts import Separator
 from siteplan.model.ir import Model
 from siteplan.result import SolveOptions, SolveResult, Termination
 
@@ -42,6 +46,9 @@ class Backend(ABC):
     #: prefixes of modules this backend loads (checked against other backends' clashes)
     loads: tuple[str, ...] = ()
     supports_warm_start: bool = False
+    #: True when the backend calls a `Separator` from inside its branch and bound (lazy
+    #: constraints at integer points, user cuts at fractional ones): `solve_with_cuts`
+    supports_cut_callback: bool = False
     #: True when the backend solves a model with continuous variables exactly (an LP gets its
     #: true optimum); False for a solver that restricts continuous variables to a grid
     solves_lp: bool = True
@@ -68,6 +75,20 @@ class Backend(ABC):
         from siteplan.backends.common import finish_result
 
         return finish_result(model, self.run(model, options))
+
+    def solve_with_cuts(self, model: Model, options: SolveOptions, separator: Separator) -> SolveResult:
+        """`solve`, with `separator` asked for rows at the solver's LP points (in this process:
+        a live callback cannot cross to a worker). Only where `supports_cut_callback`."""
+        from siteplan.backends.common import finish_result
+
+        if not self.supports_cut_callback:
+            raise SolverError(f"backend {self.name!r} has no cut callback",
+                              fix="use a backend whose `siteplan solvers` row shows cut_callback")
+        return finish_result(model, self.run_with_cuts(model, options, separator))
+
+    def run_with_cuts(self, model: Model, options: SolveOptions, separator: Separator) -> SolveResult:
+        """The adapter's part of `solve_with_cuts`; backends with the capability override it."""
+        raise NotImplementedError
 
     def has_solution(self, model: Model, options: SolveOptions) -> bool | None:
         """True if this backend finds a point of `model`, False if it proves there is none,

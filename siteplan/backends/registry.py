@@ -47,6 +47,7 @@ class BackendRow(TypedDict):
     default: bool
     clashes: list[str]
     warm_start: bool
+    cut_callback: bool
 
 
 def list_backends() -> list[BackendRow]:
@@ -58,7 +59,7 @@ def list_backends() -> list[BackendRow]:
         except SolverError as exc:
             rows.append({"name": name, "available": False, "reason": exc.message, "version": "",
                          "description": "", "default": name == DEFAULT_BACKEND, "clashes": [],
-                         "warm_start": False})
+                         "warm_start": False, "cut_callback": False})
             continue
         ok, why = b.available()
         rows.append(
@@ -71,6 +72,7 @@ def list_backends() -> list[BackendRow]:
                 "default": name == DEFAULT_BACKEND,
                 "clashes": list(b.clashes),
                 "warm_start": b.supports_warm_start,
+                "cut_callback": b.supports_cut_callback,
             }
         )
     return rows
@@ -87,3 +89,15 @@ def lp_backend(preferred: str | None = None) -> str:
             return name
     raise SolverError("no available backend solves linear programs exactly",
                       fix="install highspy (pip install -e .)")
+
+
+def cut_callback_backend(preferred: str | None = None) -> str | None:
+    """A route whose backend calls a cut `Separator` (`Backend.supports_cut_callback`):
+    `preferred` when it does, else the first available one; None if there is none."""
+    for name in (preferred, *ROUTES):
+        if name is None:
+            continue
+        b = get_backend(name)
+        if b.supports_cut_callback and b.available()[0]:
+            return name
+    return None

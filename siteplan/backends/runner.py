@@ -23,6 +23,7 @@ from siteplan.backends.base import Backend, SolveOptions
 from siteplan.backends.common import STOP_GRACE, ProgressReporter
 from siteplan.backends.registry import DEFAULT_BACKEND, get_backend
 from siteplan.errors import SiteplanError, SolverError
+from siteplan.model.cuts import Separator
 from siteplan.model.ir import Model
 from siteplan.result import ProgressEvent, SolveResult, Termination
 
@@ -68,6 +69,28 @@ def solve(model: Model, backend: str | None = None, options: SolveOptions | None
             res.solve_seconds = time.perf_counter() - t0
         return res
     return _solve_in_child(b.name, model, options)
+
+
+def solve_with_cuts(model: Model, backend: str, options: SolveOptions | None,
+                    separator: Separator) -> SolveResult:
+    """Solve with a live `Separator` called from inside the branch and bound. Always in this
+    process (a callback cannot cross to a worker), so a clashing library is an error here."""
+    options = options or SolveOptions()
+    b = get_backend(backend)
+    ok, why = b.available()
+    if not ok:
+        raise SolverError(f"backend {b.name!r} is not available: {why}",
+                          fix="install it (pip install -e .) or pick another with --solver")
+    clash = loaded_clash(b)
+    if clash:
+        raise SolverError(f"backend {b.name!r} cannot run a cut callback here: {clash} is loaded "
+                          "in this process", fix="solve without the callback (another method)")
+    t0 = time.perf_counter()
+    res = b.solve_with_cuts(model, options, separator)
+    res.isolation = "inline"
+    if not res.solve_seconds:
+        res.solve_seconds = time.perf_counter() - t0
+    return res
 
 
 class _ProgressRelay:

@@ -22,9 +22,11 @@ from siteplan.backends.common import (
     known_warm_start,
     quiet_native,
     run_interruptibly,
+    solver_output,
 )
 from siteplan.backends.mps import trivially_infeasible, write_mps
 from siteplan.errors import SolverError
+from siteplan.model.cuts import Separator
 from siteplan.model.ir import Model
 from siteplan.result import SolveResult, Termination
 
@@ -60,6 +62,7 @@ class ScipBackend(Backend):
     clashes = ()  # verified against highspy and ortools in one process
     loads = ("pyscipopt",)
     supports_warm_start = True  # a (partial) start solution handed to SCIP before solving
+    supports_cut_callback = True  # a constraint handler calls the separator (scip_cuts.py)
     description = "SCIP through PySCIPOpt, model read from a vectorised MPS file"
 
     def version(self) -> str:
@@ -102,6 +105,13 @@ class ScipBackend(Backend):
 
     @quiet_native
     def run(self, model: Model, options: SolveOptions) -> SolveResult:
+        return self._run(model, options, None)
+
+    def run_with_cuts(self, model: Model, options: SolveOptions, separator: Separator) -> SolveResult:
+        with solver_output(bool(options.log)):
+            return self._run(model, options, separator)
+
+    def _run(self, model: Model, options: SolveOptions, separator: Separator | None) -> SolveResult:
         import pyscipopt
 
         version = f"{self.version()} (SCIP {self._scip_version()})"
@@ -120,12 +130,18 @@ class ScipBackend(Backend):
         self._configure(s, options)
         svars = s.getVars()
         index = np.fromiter((int(v.name[1:]) for v in svars), dtype=np.int64, count=len(svars))
+        handler = None
+        if separator is not None:
+            from siteplan.backends.scip_cuts import attach
+
+            handler = attach(s, svars, index, model.n_vars, separator)
         known = known_warm_start(model)
         if known is not None:
             pos = dict(zip(index.tolist(), range(len(svars))))
             sol = s.createPartialSol() if known[0].size < model.n_vars else s.createSol()
             for j, val in zip(*known):
                 s.setSolVal(sol, svars[pos[int(j)]], float(val))
+            # with a separator the start passes through its check like any other point
             stored = s.addSol(sol, free=True)
             start_note = {"warm_start": "accepted" if stored else "rejected"}
         else:
@@ -133,8 +149,14 @@ class ScipBackend(Backend):
         build = time.perf_counter() - t0
 
         t1 = time.perf_counter()
-        run_interruptibly(s.optimizeNogil, s.interruptSolve)  # without the GIL, so Ctrl-C is seen
+        if handler is None:
+            run_interruptibly(s.optimizeNogil, s.interruptSolve)  # without the GIL: Ctrl-C is seen
+        else:  # the callbacks are Python: run with the GIL (the handler checks for Ctrl-C)
+            s.optimize()
         solve_s = time.perf_counter() - t1
+        if handler is not None:
+            handler.reraise()
+            start_note = dict(start_note, **handler.stats())
 
         key = s.getStatus()
         with_sol, without, limit = STATUS_MAP.get(key, (Termination.ERROR, Termination.ERROR, None))

@@ -386,8 +386,11 @@ class PMedian(ClassicProblem):
     def solve(self, solver: Solver, options: SolveOptions | None = None,
               method: str = "auto") -> ClassicResult:
         """Methods: 'compact' (one model), 'reduce' (bound, heuristic, fixing, one MIP on the
-        surviving sites), 'auto'/'benders' (the same reduction, then Benders), 'probe' (also
-        probe each surviving site with a forced-open Lagrangian before Benders)."""
+        surviving sites), 'benders' (the same reduction, then Benders re-solving integer
+        masters on `solver`), 'bbc' (the reduction, then branch-and-Benders-cut on a route
+        with a cut callback), 'auto' ('bbc' where such a route is available, else
+        'benders'), 'probe' (also probe each surviving site with a forced-open Lagrangian
+        before the re-solve loop)."""
         if method == "compact":
             return super().solve(solver, options)
         from siteplan.classic import pmedian_reduce as red
@@ -420,9 +423,9 @@ class PMedian(ClassicProblem):
                 method="reduce", backend_version=solver.version(), solves=0,
                 message="bound meets heuristic: proven without branching", stats=stats)
         options = _exact(options, step)
-        if method in ("auto", "benders", "probe"):
-            return self._solve_benders(solver, options, t0, cand, opened, heur, step,
-                                       lbound, stats, pre_s)
+        if method in ("auto", "benders", "probe", "bbc"):
+            return _pmedian_benders_impl(self, solver, options, t0, cand, opened, heur, step,
+                                         lbound, stats, pre_s, method)
         t1 = time.perf_counter()
         model = self.build(candidates=cand, fixed_open=np.flatnonzero(opened))
         ws = np.full(model.n_vars, np.nan)
@@ -452,31 +455,42 @@ class PMedian(ClassicProblem):
             out.gap = relative_gap(out.objective, out.bound)
         return out
 
-    def _solve_benders(self, solver: Solver, options: SolveOptions, t0: float, cand: np.ndarray,
-                       opened: np.ndarray, heur: np.ndarray, step: float, lbound: float,
-                       stats: dict, pre_s: float) -> ClassicResult:
-        return _pmedian_benders_impl(self, solver, options, t0, cand, opened, heur, step, lbound,
-                                     stats, pre_s)
-
 
 def _pmedian_benders_impl(self: PMedian, solver: Solver, options: SolveOptions, t0: float,
                           cand: np.ndarray, opened: np.ndarray, heur: np.ndarray, step: float,
-                          lbound: float, stats: dict, pre_s: float) -> ClassicResult:
-    """The reduced p-median by Benders (see `pmedian_benders`)."""
+                          lbound: float, stats: dict, pre_s: float, method: str) -> ClassicResult:
+    """The reduced p-median by Benders: the LP phase, then branch-and-Benders-cut on a route
+    with a cut callback ('auto' and 'bbc'; `pmedian_bbc`) or the re-solve loop on `solver`
+    ('benders', 'probe', or no such route; `pmedian_benders`)."""
     from siteplan.classic.pmedian_benders import BendersPMedian
 
     deadline = None if options.time_limit is None else t0 + options.time_limit
     bd = BendersPMedian(self.data.cost, self._weights(), self.p, cand,
                         np.flatnonzero(opened), heur, step)
-    status, bound = bd.run(solver, options, deadline)
+    find = getattr(solver, "cut_solver", None)
+    cut_solver = find() if find is not None and method in ("auto", "bbc") else None
+    if method == "bbc" and cut_solver is None:
+        raise InputError("method 'bbc' needs a solver backend with a cut callback; none is "
+                         "available", fix="install pyscipopt, or use --method benders")
+    used, name = "benders", solver.name
+    status, bound = bd.lp_phase(solver, options, deadline)
+    if status is None and cut_solver is not None:
+        from siteplan.classic import pmedian_bbc
+
+        status, bound, bbc_stats = pmedian_bbc.solve(bd, cut_solver, solver.name, options,
+                                                       deadline, bound)
+        stats = dict(stats, **bbc_stats)
+        used, name = "bbc", cut_solver.name
+    elif status is None:
+        status, bound = bd.integer_phase(solver, options, deadline, bound)
     bound = max(bound, lbound) if status != Termination.OPTIMAL else bd.best
     sol = self.solution_from_sites(bd.best_sites)
     stats = dict(stats, benders_cuts=int(sum(c.size for c in bd.cuts_i)))
     return ClassicResult(
-        kind=self.kind, name=self.name, backend=solver.name, status=status,
+        kind=self.kind, name=self.name, backend=name, status=status,
         objective=bd.best, bound=bound, gap=relative_gap(bd.best, bound), solution=sol,
         check=self.check(sol), build_seconds=pre_s, solve_seconds=bd.solve_seconds,
-        method="benders", backend_version=bd.version, solves=bd.solves, stats=stats,
+        method=used, backend_version=bd.version, solves=bd.solves, stats=stats,
         limit=None if status == Termination.OPTIMAL else "time")
 
 
@@ -803,7 +817,11 @@ class CFLP(ClassicProblem):
 
     def solve(self, solver: Solver, options: SolveOptions | None = None,
               method: str = "auto") -> ClassicResult:
-        """'lazy': LP rounds add violated x_ij <= y_j rows, then one MIP with them."""
+        """'lazy': LP rounds add violated x_ij <= y_j rows, then one MIP with them.
+        method 'benders' (splittable demand, a route with a cut callback): branch-and-
+        Benders-cut on the sites with one transportation subproblem (`cflp_benders`)."""
+        if method == "benders":
+            return self._solve_benders(solver, options)
         if self.vub != "lazy":
             return super().solve(solver, options)
         options = _exact(_options(options), self._step())
@@ -840,6 +858,36 @@ class CFLP(ClassicProblem):
         return self._finish(model, res, build_s, "lazy-vub", solves=rounds + 1,
                             extra_solve_s=lp_s,
                             stats={"vub_rows": int(vi.size), "lp_rounds": rounds})
+
+    def _solve_benders(self, solver: Solver, options: SolveOptions | None) -> ClassicResult:
+        from siteplan.classic import cflp_benders
+
+        find = getattr(solver, "cut_solver", None)
+        cut_solver = find() if find is not None else None
+        if cut_solver is None or self.single_source:
+            raise InputError("method 'benders' for the CFLP needs splittable demand and a "
+                             "solver backend with a cut callback",
+                             fix="install pyscipopt, or use the default method")
+        options = _exact(_options(options), self._step())
+        if cut_solver.name != solver.name:  # `extra` names the asked backend's options
+            options = replace(options, extra={})
+        t0 = time.perf_counter()
+        res, y, shares, stats = cflp_benders.solve(self, cut_solver, options)
+        sol = check = None
+        if y is not None and shares is not None:
+            sol = ClassicSolution(open_sites=np.flatnonzero(y > 0.5), alloc=shares)
+            check = self.check(sol)
+        obj = None if check is None else check.objective
+        bound = res.bound
+        if res.status == Termination.OPTIMAL and obj is not None:
+            bound = obj if bound is None else min(max(bound, obj - 1e-6 * abs(obj)), obj)
+        return ClassicResult(
+            kind=self.kind, name=self.name, backend=cut_solver.name, status=res.status,
+            objective=obj, bound=bound, gap=relative_gap(obj, bound), solution=sol,
+            check=check, build_seconds=res.build_seconds,
+            solve_seconds=time.perf_counter() - t0 - res.build_seconds, method="benders",
+            backend_version=res.backend_version, limit=res.limit, solves=1,
+            message=res.message, stats=stats)
 
 
 PROBLEMS: dict[str, type[ClassicProblem]] = {"pmedian": PMedian, "pcenter": PCenter, "lscp": SetCover, "mclp": MaxCover,

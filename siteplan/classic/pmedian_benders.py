@@ -46,6 +46,7 @@ class BendersPMedian:
         self.solve_seconds = 0.0
         self.version = ""
         self.core = np.isin(sites, incumbent).astype(float)
+        self.last_lp: tuple[np.ndarray, np.ndarray] | None = None  # the LP phase's last point
 
     # -- separation
     def deepest(self, y: np.ndarray) -> np.ndarray:
@@ -60,6 +61,17 @@ class BendersPMedian:
     def add(self, clients, D):
         self.cuts_i.append(np.asarray(clients, dtype=np.int64))
         self.cuts_D.append(np.asarray(D, dtype=float))
+
+    def keep_tight(self, rel: float) -> None:
+        """Drop the cuts with slack above `rel` (relative) at the LP phase's last point: a
+        master with a cut callback re-finds any it needs, and a lean LP is faster."""
+        if self.last_lp is None or not self.cuts_i:
+            return
+        y, th = self.last_lp
+        ci, cd = np.concatenate(self.cuts_i), np.concatenate(self.cuts_D)
+        slack = th[ci] - self.cut_value(ci, cd, y)
+        keep = slack <= rel * np.maximum(1.0, cd)
+        self.cuts_i, self.cuts_D = [ci[keep]], [cd[keep]]
 
     # -- master
     def master(self, integer: bool) -> Model:
@@ -93,6 +105,18 @@ class BendersPMedian:
     def run(self, solver: Solver, options: SolveOptions,
             deadline: float | None) -> tuple[Termination, float]:
         """Returns (status, bound); the best plan is in `best` and `best_sites`."""
+        done, bound = self.lp_phase(solver, options, deadline)
+        if done is not None:
+            return done, bound
+        return self.integer_phase(solver, options, deadline, bound)
+
+    def proven(self, bound: float) -> bool:
+        """The best plan is optimal given `bound` (below one objective step on integer data)."""
+        return self.best - bound < max(self.step, 1e-9 * abs(self.best))
+
+    def lp_phase(self, solver: Solver, options: SolveOptions,
+                 deadline: float | None) -> tuple[Termination | None, float]:
+        """Phase 1: LP masters and cuts until none is violated. (status or None, LP bound)."""
         n = self.d.shape[0]
         # initial cuts: tight at the incumbent
         self.add(np.arange(n), self.deepest(self.core))
@@ -108,6 +132,7 @@ class BendersPMedian:
             x = res.x
             assert x is not None and res.objective is not None  # a solution status has both
             y, th = x[: self.d.shape[1]], x[self.d.shape[1]:]
+            self.last_lp = (y, th)
             bound = max(bound, float(res.objective))
             sep = alpha * y + (1 - alpha) * self.core
             D = self.deepest(sep)
@@ -124,9 +149,14 @@ class BendersPMedian:
                 if val < self.best:
                     self.best, self.best_sites = val, self.sites[y > 0.5]
                     self.core = np.round(y)
-        if self.best - bound < max(self.step, 1e-9 * abs(self.best)):
+        if self.proven(bound):
             return Termination.OPTIMAL, max(bound, self.best if self.step else bound)
-        # phase 2: integer master
+        return None, bound
+
+    def integer_phase(self, solver: Solver, options: SolveOptions, deadline: float | None,
+                      bound: float) -> tuple[Termination, float]:
+        """Phase 2: integer masters re-solved with the tight cuts at each plan."""
+        n = self.d.shape[0]
         for _ in range(500):
             if deadline is not None and time.perf_counter() > deadline:
                 return Termination.FEASIBLE, bound

@@ -24,7 +24,7 @@ from siteplan.commands.options import THREADS, TIME_LIMIT
 @click.option("--only", default=None, help="Comma-separated instance names (e.g. pmed1,pmed5).")
 @click.option("--threads", type=THREADS, default=None, help="Solver threads.")
 @click.option("--method", default="auto", show_default=True,
-              help="Classic-model method (p-median: auto, benders, reduce, compact).")
+              help="Classic-model method (p-median: auto, bbc, benders, reduce, compact; CFLP: auto, benders).")
 def bench_cmd(suite, solvers, time_limit, out, resume, data, only, threads, method):
     """Run SUITE on each backend: rows to JSONL/CSV, a summary table and charts.
 
