@@ -190,6 +190,26 @@ def test_gpkg_committees_solve_and_check(tmp_path):
     assert main(["check", str(out)]) == 0
 
 
+def test_a_shapefile_table_is_refused_before_solving(tmp_path, capsys):
+    """A run keeps one file per table, so a .shp (several files) cannot be bundled: `solve`
+    says so before any work, with the fix, and writes nothing."""
+    from siteplan.cli import main
+    from tests.unit.tinycity import write_city
+
+    x0, y0 = Transformer.from_crs("EPSG:4490", "EPSG:4526", always_xy=True).transform(LON0, LAT0)
+    scen = write_city(tmp_path / "city", [], [
+        ("S1", "东街道", round(x0 + 100, 3), round(y0 + 100, 3), "urban", 0, 1000, 0, 1000, 0)])
+    _layer(tmp_path / "city", "committees.shp", [Point(x0, y0)], "EPSG:4526", street=["东街道"],
+           kind=["urban"], households=[1000], residents=[2500])
+    scen.write_text(scen.read_text(encoding="utf-8").replace("committees.csv", "committees.shp"), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["solve", str(scen), "--out", str(out), "--no-store"]) == 3
+    err = capsys.readouterr().err
+    assert "one file per table" in err and "GeoPackage" in err
+    assert "highs" not in err.lower()  # no solver progress: refused before the solve
+    assert not out.exists()
+
+
 # ---------------------------------------------------------------- CSV with a declared CRS
 
 def _csv_city(folder, head: str, committees, sites, **scenario):
