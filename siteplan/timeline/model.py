@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -190,7 +191,7 @@ def _type_links(tm: TimelineModel, rows: _Rows) -> None:
     """The facility types' keep-open, keep-area, keep-assignment, milestone and saving rows."""
     tl = tm.scenario.timeline  # type: ignore[attr-defined]
     T = len(tm.years)
-    blocks = [pm.data.get("facility_types", []) for pm in tm.pms]
+    blocks: list[list[Any]] = [cast(list, pm.data.get("facility_types", [])) for pm in tm.pms]
     if not blocks[0]:
         return
     for i in range(T - 1):
@@ -218,7 +219,7 @@ def _type_links(tm: TimelineModel, rows: _Rows) -> None:
         colo = tm.pms[i].data.get("facility_types:colo")
         if colo is None:
             continue
-        o, groups, vs = colo
+        o, groups, vs = cast(tuple[dict, list, list], colo)
         for (plots, names, _), v in zip(groups, vs):
             for t, u in itertools.combinations(names, 2):
                 ot, ou = o[t][plots], o[u][plots]
