@@ -97,3 +97,23 @@ def test_cli_check_reads_the_yearly_types_back(tmp_path, run_cli):
     (out / "plan.json").write_text(json.dumps(doc), encoding="utf-8")
     code, _, err = run_cli("check", out)
     assert code != 0
+
+
+def test_the_coverage_milestone_binds_the_types_in_its_year_and_not_before():
+    # Without the 2024 milestone no committee need be served in 2024, and none is. 2025 cannot
+    # build all 4.525M alone (4M a year), so 2024 spends at least 525k at the least opex: S1's
+    # service facility at its 50 m² minimum (700k, opex 10k; S3's service and care at 50 m²
+    # each, 650k and opex 10k, tie). Total 4.525M + 2024 (1.00M + 10k) + 2025 1.167M = 6.702M.
+    out = solve_scenario(TL, overrides={"standards.coverage": {2025: {"urban": 1.0, "rural": 1.0}}})
+    p24, p25 = out.plans
+    assert set(p24.type_assignment[EC].values()) == {None} and set(p24.assignment.values()) == {None}
+    assert p25.type_areas[EC] == pytest.approx({"S1": 300.0, "S3": 50.0})
+    assert out.evaluation.totals["total_cost"] == pytest.approx(6_702_000, abs=1)
+    assert out.timeline_eval.by_year[0]["capex_spent"] >= 525_000 - 1
+    assert out.evaluation.ok
+
+
+def test_reassign_keeps_each_type_served_and_the_same_optimum(joint):
+    out = solve_scenario(TL, overrides={"timeline.reassign": True})
+    assert out.evaluation.totals["total_cost"] == pytest.approx(6_842_000, abs=1)
+    assert out.evaluation.ok
