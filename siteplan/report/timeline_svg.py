@@ -23,11 +23,14 @@ def gantt(schedule: list[dict], years: list[int], label: Callable[[dict], str], 
     """Sites x years: a pale band while a site stands, a bar in each year it opens or grows.
 
     `label(event)` gives a bar's text (area added, capex); `schedule` rows are plan.json's
-    {site_id, year, action, area_added_m2, capex}.
+    {site_id, year, action, area_added_m2, capex}; a facility type other than the service
+    facility (`type`) gets its own row, "site · type", so bars on a shared plot do not overlap.
     """
     by_site: dict[str, list[dict]] = {}
     for ev in schedule:
-        by_site.setdefault(str(ev.get("site_id")), []).append(ev)
+        t = ev.get("type")
+        row = str(ev.get("site_id")) if t in (None, "service") else f"{ev.get('site_id')} · {t}"
+        by_site.setdefault(row, []).append(ev)
     order = sorted(by_site, key=lambda s: (min(int(e["year"]) for e in by_site[s]),
                                            -sum(float(e.get("capex") or 0) for e in by_site[s]), s))
     if len(order) > MAX_GANTT_ROWS:

@@ -22,6 +22,18 @@ def _saving(ts, present: set[str], name: str) -> float:
 
 
 def greedy_types(pm, blocks, plan):
+    """The greedy with each committee sent to its service plot first; when that fills a plot
+    some committee needs (a dense district, or one grown in a timeline's later year), again
+    by cost alone, and last by tightest fit (the plot its need leaves the least room on: a
+    packing rule, for districts whose plots barely hold every type)."""
+    for mode in ("home", "cost", "fit"):
+        got = _greedy(pm, blocks, plan, mode)
+        if got is not None:
+            return got
+    return None
+
+
+def _greedy(pm, blocks, plan, mode: str):
     inst, ts = pm.inst, pm.scenario.types
     sidx = {str(s): i for i, s in enumerate(inst.site_ids)}
     room = inst.max_area.astype(float).copy()
@@ -30,15 +42,18 @@ def greedy_types(pm, blocks, plan):
         i = sidx[sid]
         room[i] -= a + sum(v.get(sid, 0.0) for v in plan.extra.values())
         present[i].add("service")
+    types = {}
     for b in blocks:
-        got = _one_type(inst, ts, b, room, present, plan)
+        got = _one_type(inst, ts, b, room, present, plan, mode)
         if got is None:
             return None
-        plan.type_areas[b.t.name], plan.type_assignment[b.t.name] = got
+        types[b.t.name] = got
+    for name, (areas, assign) in types.items():
+        plan.type_areas[name], plan.type_assignment[name] = areas, assign
     return plan
 
 
-def _one_type(inst, ts, b, room, present, plan):
+def _one_type(inst, ts, b, room, present, plan, mode: str = "home"):
     t = b.t
     sidx = {str(s): i for i, s in enumerate(inst.site_ids)}
     home = np.array([sidx.get(str(plan.assignment.get(str(c)) or ""), -1) for c in inst.committee_ids])
@@ -57,7 +72,9 @@ def _one_type(inst, ts, b, room, present, plan):
             if grow > room[s] + 1e-9:
                 continue
             cost = unit[p] * grow + (0.0 if opened[p] else b.fixed[p] - _saving(ts, present[s], t.name))
-            if s == home[c]:
+            if mode == "fit":
+                cost = room[s] - grow
+            elif mode == "home" and s == home[c]:
                 cost = -np.inf  # its own service plot, when it has room: co-located
             if cost < best_cost:
                 best, best_cost = p, cost

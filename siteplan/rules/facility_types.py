@@ -15,6 +15,7 @@ Columns (per type t)
 
 Rows
     type_assign    Σ_{p∋c} x_tp = 1                 every committee served by every type in reach
+                   (≤ 1 in a timeline year before the last: siteplan.timeline links the years)
     type_link      x_tp ≤ z_ts
     type_area      f_ts ≥ Σ_{p∋s} need_tc · x_tp     need_tc = rate_t(c)/100 · h_c
     type_minarea   f_ts ≥ min_t · z_ts
@@ -176,7 +177,8 @@ class FacilityTypes(Rule):
         for b in blocks:
             n, m = len(b.sites), len(b.pc)
             k, i = np.arange(m), np.arange(n)
-            R["type_assign"].append((b.pc, b.x, np.ones(m), 1.0, 1.0, np.arange(inst.n_committees)))
+            lb = 0.0 if pm.scenario.types.partial else 1.0  # a timeline year before the last may wait
+            R["type_assign"].append((b.pc, b.x, np.ones(m), lb, 1.0, np.arange(inst.n_committees)))
             R["type_link"].append((np.r_[k, k], np.r_[b.x, b.z[b.pp]], np.r_[np.ones(m), -np.ones(m)],
                                    -np.inf, 0.0, b.sites[b.pp]))
             R["type_area"].append((np.r_[i, b.pp], np.r_[b.f, b.x], np.r_[np.ones(n), -b.need[b.pc]],

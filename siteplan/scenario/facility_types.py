@@ -48,6 +48,8 @@ class TypeSettings:
     #: co-location: one saving per plot hosting >= 2 types, or {(type, type): saving}
     saving: float | None = None
     pairs: dict = field(default_factory=dict)
+    #: a timeline year before the last: a committee may wait for a type (coverage is due at the end)
+    partial: bool = False
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -272,10 +272,6 @@ def load_scenario(path: str | os.PathLike[str], overrides: dict[str, Any] | None
     types = resolve_types(spec, preset, standards, tables.sites, str(path))
     scn = Scenario(path=path.resolve(), spec=spec, standards=standards, tables=tables, raw=given,
                    yaml_files=tuple(yaml_files), types=types)
-    if tl_raw is not None and types is not None:
-        raise InputError("a timeline cannot plan facility_types yet: each year would need the types' "
-                         "own keep-open, keep-area and keep-assignment links", where=f"{path}: facility_types",
-                         fix="plan the types for one year (drop years/timeline), or the timeline without types")
     if tl_raw is not None:
         tl = read_timeline(tl_raw, raw, str(path), str(spec.objective))
         scn.timeline = with_year_scenarios(scn, tl, raw, preset, str(path))

@@ -4,7 +4,8 @@ Each year's plan is checked by `siteplan.plan.evaluate` against that year's scen
 households, milestone values, opex budget), exactly as a single-period plan. What links the
 years is recomputed here from the plans and the tables alone, with this module's own
 arithmetic and no model code: a site once open stays open, floor only grows, a served
-committee keeps its site (or stays served, with reassign), coverage milestones, and each
+committee keeps its site (or stays served, with reassign), coverage milestones, the same
+three links and the milestone for each facility type, and each
 year's capex (the growth of the checker's own capex of what stands) within that year's
 budget, or within the budgets so far with carry-over. It also derives the build schedule
 and the yearly totals that plan.json states, and compares the stated ones.
@@ -67,6 +68,7 @@ def _links(scn, plans: list[Plan], chk: _Compliance) -> None:
         chk.add("assign_keep", f"{y}: all committees served in {years[i - 1]}", 0, len(moved), not moved,
                 op="=", note=f"{what}: {', '.join(moved[:5])}" if moved else "")
         chk.rows[-1]["year"] = y
+    _type_links(scn, plans, chk)
     by_year = tl.milestones.get("coverage")
     if by_year:
         for scn_i, plan, y in zip(tl.scenarios, plans, years):
@@ -79,6 +81,48 @@ def _links(scn, plans: list[Plan], chk: _Compliance) -> None:
                     continue
                 have = sum(1 for c in ids if plan.assignment.get(c) in plan.areas)
                 chk.add("coverage_milestone", f"{y}: {kind} committees", need, have, have >= need,
+                        note=f"share {float(target.get(kind, 0.0)):g} of {len(ids)}")
+                chk.rows[-1]["year"] = y
+
+
+def _type_links(scn, plans: list[Plan], chk: _Compliance) -> None:
+    """Per facility type: open stays open, area only grows, a served committee keeps its plot
+    (or stays served, with reassign), and the coverage milestone, from the plans alone."""
+    tl, ts = scn.timeline, scn.types
+    if ts is None:
+        return
+    years = tl.years
+    for t in (t.name for t in ts.types):
+        for i in range(1, len(years)):
+            a, b, y = plans[i - 1], plans[i], years[i]
+            fa, fb = a.type_areas.get(t, {}), b.type_areas.get(t, {})
+            closed = sorted(s for s in fa if s not in fb)
+            chk.add("type_open_keep", f"{y}: {t}: all {len(fa)} plots open in {years[i - 1]}", 0, len(closed),
+                    not closed, op="=", note=f"closed: {', '.join(closed[:5])}" if closed else "")
+            chk.rows[-1]["year"] = y
+            shrunk = sorted(s for s in fa if s in fb and float(fb[s]) < float(fa[s]) - AREA_TOL)
+            chk.add("type_area_keep", f"{y}: {t}: all {len(fa)} plots", 0, len(shrunk), not shrunk, op="=",
+                    note=f"area shrinks at: {', '.join(shrunk[:5])}" if shrunk else "")
+            chk.rows[-1]["year"] = y
+            ga, gb = a.type_assignment.get(t, {}), b.type_assignment.get(t, {})
+            moved = [c for c, s in ga.items() if s is not None and (gb.get(c) is None or
+                                                                     (not tl.reassign and gb.get(c) != s))]
+            chk.add("type_assign_keep", f"{y}: {t}: all committees served in {years[i - 1]}", 0, len(moved),
+                    not moved, op="=", note=f"moved or left unserved: {', '.join(moved[:5])}" if moved else "")
+            chk.rows[-1]["year"] = y
+        if not tl.milestones.get("coverage"):
+            continue
+        for scn_i, plan, y in zip(tl.scenarios, plans, years):
+            target = scn_i.standards.coverage or {}
+            com = scn_i.tables.committees
+            open_ = plan.type_areas.get(t, {})
+            for kind in ("urban", "rural"):
+                ids = com.loc[com["kind"] == kind, "id"]
+                need = math.ceil(float(target.get(kind, 0.0)) * len(ids) - 1e-9)
+                if not len(ids) or need <= 0:
+                    continue
+                have = sum(1 for c in ids if plan.type_assignment.get(t, {}).get(c) in open_)
+                chk.add("type_coverage_milestone", f"{y}: {t}: {kind} committees", need, have, have >= need,
                         note=f"share {float(target.get(kind, 0.0)):g} of {len(ids)}")
                 chk.rows[-1]["year"] = y
 
@@ -118,6 +162,37 @@ def _schedule(scn, plans: list[Plan], evs: list[Evaluation]) -> list[dict]:
                     out.append({"site_id": sid, "year": y, "action": action, "area_m2": round(floor, 3),
                                 "area_added_m2": round(floor - f0, 3), "capex": round(capex[sid] - c0, 2)})
             before[sid] = (floor, capex[sid])
+    out = [dict(r, type="service") for r in out]
+    if scn.types is not None:
+        out += _type_schedule(scn, plans, evs)
+    return sorted(out, key=lambda r: (r["year"], r["site_id"], r["type"] != "service", r["type"]))
+
+
+def _type_schedule(scn, plans: list[Plan], evs: list[Evaluation]) -> list[dict]:
+    """Which plot opens or grows a facility type in which year, by how many m², at what capex
+    less the co-location saving a plot gains that year, so the rows add up to the plan's capex)."""
+    from siteplan.rules._types_check import _saving
+
+    out = []
+    before: dict[tuple[str, str], tuple[float, float]] = {}
+    saved: dict[str, float] = {}  # plot -> co-location saving taken so far
+    for y, plan, ev in zip(scn.timeline.years, plans, evs):
+        gain = {}
+        for sid in {r["site_id"] for r in ev.type_facilities}:
+            present = (["service"] if sid in plan.areas else []) + [
+                t.name for t in scn.types.types if sid in plan.type_areas.get(t.name, {})]
+            now = _saving(scn.types, present)
+            gain[sid], saved[sid] = now - saved.get(sid, 0.0), now
+        for rec in ev.type_facilities:
+            key = (rec["type"], rec["site_id"])
+            f0, c0 = before.get(key, (0.0, 0.0))
+            area, capex = float(rec["area_m2"]), float(rec["capex"])
+            if key not in before or area > f0 + AREA_TOL:
+                less = gain.pop(key[1], 0.0)
+                out.append({"site_id": key[1], "year": y, "type": key[0],
+                            "action": "open" if key not in before else "expand", "area_m2": round(area, 3),
+                            "area_added_m2": round(area - f0, 3), "capex": round(capex - c0 - less, 2)})
+            before[key] = (area, capex)
     return out
 
 
@@ -160,6 +235,7 @@ def evaluate_timeline(scn, plans: list[Plan], stated: dict | None = None) -> Tim
     violations += chk.violations
     schedule = _schedule(scn, plans, evs)
     combined = Evaluation(facilities=evs[-1].facilities, committees=evs[-1].committees, totals=last,
+                          type_facilities=evs[-1].type_facilities,
                           compliance=rows, violations=violations)
     return TimelineEvaluation(years=tl.years, evaluations=evs, compliance=rows, violations=violations,
                               schedule=schedule, by_year=by_year, totals=last, combined=combined)

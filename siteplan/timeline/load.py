@@ -388,6 +388,9 @@ def with_year_scenarios(base, tl: Timeline, raw: dict, preset, where: str):
                                  "falls in no committee_workers band", where=where,
                                  fix="add a band covering it under standards.committee_workers")
         tables = replace(base.tables, committees=com)
+        types = base.types  # the same types every year; coverage is due in the last year only
+        if types is not None and i < len(tl.years) - 1:
+            types = replace(types, partial=True)
         out.append(Scenario(path=base.path, spec=spec, standards=st, tables=tables, raw=raw_t,
-                            yaml_files=base.yaml_files))
+                            yaml_files=base.yaml_files, types=types))
     return replace(tl, scenarios=tuple(out))

@@ -20,6 +20,15 @@ reachable pair and year: T times the single-period assignment, nothing dense.
     capex_i      C_i − C_{i−1} ≤ B_i                 C_i = capex of what stands in year i
                  (carry_over: C_i ≤ Σ_{j≤i} B_j)     (siteplan.model.costs, cumulative)
 
+Facility types (siteplan/rules/facility_types.py; each year's block has its own z, f, x per
+type, over the same plots and pairs every year):
+    type_open_keep    z_tsi ≤ z_ts,i+1       type_area_keep  f_tsi ≤ f_ts,i+1
+    type_assign_keep  x_tpi ≤ x_tp,i+1       (reassign: per committee and type, as above)
+    type_cover_i      Σ_{c∈k} Σ_{p∋c} x_tpi ≥ ⌈share_k,i · n_k⌉   the coverage milestone, per type
+    colo_exact_i      o_tsi + o_usi − v_si ≤ 1   the saving is taken in every year two types
+                      stand on the plot, so C_i − C_{i−1} is what year i really spends
+Before the last year a committee may wait for a type (its type_assign row reads ≤ 1).
+
 C_i is each year's own capex expression (fixed cost of open new sites plus cost per m² of
 floor above the existing), so C_i − C_{i−1} is what year i builds. Objectives:
     min_cost      Σ_i δ_i (C_i − C_{i−1}) + Σ_i δ_i O_i     (O_i: year i's opex expression)
@@ -32,7 +41,9 @@ under min_cost the last year serves every committee.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -150,6 +161,7 @@ def _links(tm: TimelineModel, rows: _Rows) -> None:
             pc = inst0.pair_c
             rows.add(f"assign_keep@{y}", inst0.n_committees, np.concatenate([pc, pc]), np.concatenate([xa, xb]),
                      np.concatenate([np.ones(len(xa)), -np.ones(len(xb))]), ub=0.0)
+    _type_links(tm, rows)
     for i, scn_i in enumerate(tl.scenarios[:T]):
         if "coverage" not in tl.milestones or scn_i.spec.objective != Objective.MAX_COVERAGE:
             continue  # no milestone, or every committee is served by the assign rows
@@ -173,6 +185,49 @@ def _links(tm: TimelineModel, rows: _Rows) -> None:
             c0, v0, const0 = tm.capex_expr(i - 1)
             rows.add(f"capex@{tm.years[i]}", 1, np.zeros(len(c) + len(c0)), np.concatenate([c, c0]),
                      np.concatenate([v, -v0]), ub=cap - const + const0)
+
+
+def _type_links(tm: TimelineModel, rows: _Rows) -> None:
+    """The facility types' keep-open, keep-area, keep-assignment, milestone and saving rows."""
+    tl = tm.scenario.timeline  # type: ignore[attr-defined]
+    T = len(tm.years)
+    blocks: list[list[Any]] = [cast(list, pm.data.get("facility_types", [])) for pm in tm.pms]
+    if not blocks[0]:
+        return
+    for i in range(T - 1):
+        y = tm.years[i]
+        for a, b in zip(blocks[i], blocks[i + 1]):
+            name = a.t.name
+            rows.pairwise(f"type_open_keep:{name}@{y}", tm.cols(i, a.z), tm.cols(i + 1, b.z))
+            rows.pairwise(f"type_area_keep:{name}@{y}", tm.cols(i, a.f), tm.cols(i + 1, b.f))
+            xa, xb = tm.cols(i, a.x), tm.cols(i + 1, b.x)
+            if not tl.reassign:
+                rows.pairwise(f"type_assign_keep:{name}@{y}", xa, xb)
+            else:
+                rows.add(f"type_assign_keep:{name}@{y}", tm.insts[0].n_committees, np.concatenate([a.pc, a.pc]),
+                         np.concatenate([xa, xb]), np.concatenate([np.ones(len(xa)), -np.ones(len(xb))]), ub=0.0)
+    for i in range(T):
+        y, inst = tm.years[i], tm.insts[i]
+        share = (tl.scenarios[i].standards.coverage or {}) if "coverage" in tl.milestones else {}
+        for b in blocks[i]:
+            for kind, mask in (("urban", inst.urban), ("rural", ~inst.urban)):
+                need = int(np.ceil(float(share.get(kind, 0.0)) * int(mask.sum()) - 1e-9))
+                if need > 0:
+                    sel = np.flatnonzero(mask[b.pc])
+                    rows.add(f"type_cover_{kind}:{b.t.name}@{y}", 1, np.zeros(len(sel)), tm.cols(i, b.x[sel]), 1.0,
+                             lb=float(need))
+        colo = tm.pms[i].data.get("facility_types:colo")
+        if colo is None:
+            continue
+        o, groups, vs = cast(tuple[dict, list, list], colo)
+        for (plots, names, _), v in zip(groups, vs):
+            for t, u in itertools.combinations(names, 2):
+                ot, ou = o[t][plots], o[u][plots]
+                k = np.flatnonzero((ot >= 0) & (ou >= 0))
+                j = np.arange(len(k))
+                rows.add(f"colo_exact:{t}:{u}@{y}", len(k), np.concatenate([j, j, j]),
+                         tm.cols(i, np.concatenate([ot[k], ou[k], v[k]])),
+                         np.concatenate([np.ones(len(k)), np.ones(len(k)), -np.ones(len(k))]), ub=1.0)
 
 
 def cost_vector(tm: TimelineModel, n: int) -> tuple[np.ndarray, float, np.ndarray]:

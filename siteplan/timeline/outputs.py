@@ -5,10 +5,11 @@ year's (so every reader of single-period plans still reads a plan), with the tot
 over the whole timeline; the `timeline` block adds a year to every decision:
 
     years, reassign, carry_over, discount_rate
-    schedule         [{site_id, year, action: open|expand, area_m2, area_added_m2, capex}]
+    schedule         [{site_id, year, type, action: open|expand, area_m2, area_added_m2, capex}]
     totals_by_year   [{year, capex_spent, capex_budget, opex, opex_budget, discounted_cost, ...}]
     plans            [{year, facilities: [{site_id, area_m2, <rule floor fields>}],
-                       committees: [{committee_id, site_id, workers, households, residents}]}]
+                       committees: [{committee_id, site_id, workers, households, residents}],
+                       with facility types also facility_types, type_facilities and <type>_site_id}]
 
 CSV: schedule.csv, totals_by_year.csv, facilities_by_year.csv, committees_by_year.csv;
 compliance.csv has a `year` column. `siteplan check` re-verifies every year from `plans`.
@@ -40,10 +41,25 @@ def timeline_block(outcome) -> dict | None:
             facilities.append(f)
         committees = [{"committee_id": c["committee_id"], "site_id": c["site_id"], "workers": c["workers"],
                        "households": c["households"], "residents": c["residents"]} for c in ev.committees]
-        plans.append({"year": y, "facilities": facilities, "committees": committees})
+        one = {"year": y, "facilities": facilities, "committees": committees}
+        if plan.type_areas or plan.type_assignment:
+            _with_types(one, plan)
+        plans.append(one)
     return {"years": list(tev.years), "reassign": tl.reassign, "carry_over": tl.carry_over,
             "discount_rate": tl.discount_rate, "myopic_total_cost": getattr(outcome, "myopic_cost", None),
             "schedule": tev.schedule, "totals_by_year": tev.by_year, "plans": plans}
+
+
+def _with_types(one: dict, plan: Plan) -> None:
+    """A year's facility-type decisions in plan.json's single-period form (facility_types,
+    type_facilities, committees' <type>_site_id), so plan_from_document reads them back."""
+    names = sorted(set(plan.type_areas) | set(plan.type_assignment))
+    one["facility_types"] = ["service", *names]
+    one["type_facilities"] = [{"site_id": str(s), "type": t, "area_m2": float(a)}
+                              for t in names for s, a in plan.type_areas.get(t, {}).items()]
+    for c in one["committees"]:
+        for t in names:
+            c[f"{t}_site_id"] = plan.type_assignment.get(t, {}).get(c["committee_id"])
 
 
 def write_timeline_files(doc: dict, out: Path) -> None:
@@ -52,7 +68,7 @@ def write_timeline_files(doc: dict, out: Path) -> None:
     if not tl:
         return
     write_csv_atomic(out / "schedule.csv", tl["schedule"],
-                     columns=["site_id", "year", "action", "area_m2", "area_added_m2", "capex"])
+                     columns=["site_id", "year", "type", "action", "area_m2", "area_added_m2", "capex"])
     write_csv_atomic(out / "totals_by_year.csv", tl["totals_by_year"])
     fac = [dict(f, year=p["year"]) for p in tl["plans"] for f in p["facilities"]]
     com = [dict(c, year=p["year"]) for p in tl["plans"] for c in p["committees"]]
@@ -73,8 +89,9 @@ def plans_from_document(doc: dict, where: str, years) -> list[Plan]:
         if not isinstance(p, dict) or not isinstance(p.get("year"), int):
             raise InputError(f"plan.json field timeline.plans[{i}] has no year", where=where,
                              fix="re-run siteplan solve to rewrite the folder")
-        by_year[p["year"]] = plan_from_document({"facilities": p.get("facilities"),
-                                                 "committees": p.get("committees")}, f"{where}: timeline.plans[{i}]")
+        one = {k: p[k] for k in ("facility_types", "type_facilities") if k in p}
+        by_year[p["year"]] = plan_from_document(dict(one, facilities=p.get("facilities"), committees=p.get("committees")),
+                                                f"{where}: timeline.plans[{i}]")
     missing = [y for y in years if y not in by_year]
     if missing:
         raise InputError(f"plan.json's timeline has no plan for {missing[0]}", where=where,
@@ -83,6 +100,10 @@ def plans_from_document(doc: dict, where: str, years) -> list[Plan]:
 
 
 def same_decisions(a: Plan, b: Plan) -> bool:
-    """The top-level plan is the last year's: same sites, areas, assignment and workers."""
-    return (set(a.areas) == set(b.areas) and all(abs(a.areas[s] - b.areas[s]) <= 1e-6 for s in a.areas)
-            and a.assignment == b.assignment and a.workers == b.workers)
+    """The top-level plan is the last year's: same sites, areas, assignment, workers and types."""
+    def close(p: dict, q: dict) -> bool:
+        return set(p) == set(q) and all(abs(p[s] - q[s]) <= 1e-6 for s in p)
+
+    return (close(a.areas, b.areas) and a.assignment == b.assignment and a.workers == b.workers
+            and set(a.type_areas) == set(b.type_areas) and all(close(a.type_areas[t], b.type_areas[t]) for t in a.type_areas)
+            and a.type_assignment == b.type_assignment)

@@ -135,7 +135,7 @@ def test_a_types_column_limits_what_a_plot_hosts(tmp_path):
      "co_location.pairs[0].types"),
     (None, {"facility_types.service": {"min_area_m2": 100}}, "facility_types.service"),
     (None, {"standards.elderly_care_area_per_100_households": True}, "facility_types.elderly_care"),
-    (None, {"years": [2024, 2025]}, "facility_types"),
+    (None, {"years": [2024, 2025], "co_location.saving": 150000}, "co_location.saving"),  # a timeline checks types too
 ])
 def test_bad_input_names_file_and_key_and_writes_nothing(tmp_path, capsys, sites, overrides, key):
     yaml = copy_tiny(tmp_path, sites)
