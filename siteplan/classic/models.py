@@ -21,9 +21,13 @@ no open site is closer than D_i^k:
 p-center (`PCenter`): binary search over the sorted distinct distances R. For a radius R the
   set-covering model min sum y_j s.t. sum_{j: d_ij <= R} y_j >= 1 says whether p sites suffice;
   the smallest feasible R is optimal, and the cover at the next smaller distance needing more
-  than p sites (proven by the solver) is the certificate.
+  than p sites (proven) is the certificate. Default: each probe is decided on the reduced
+  cover by forced sites, a greedy, the LP bound, and only then a MIP (`pcenter_search`);
+  method 'probe' solves one plain set-cover MIP per probe.
 
 LSCP (`SetCover`): min sum_j f_j y_j  s.t. sum_{j: d_ij <= R} y_j >= 1 for every client.
+  Default: essential sites, dominated rows and columns removed first (`cover_reduce`), the
+  core solved warm-started from a greedy; method 'compact' solves the plain model.
 
 MCLP (`MaxCover`): max sum_i w_i u_i  s.t. u_i <= sum_{j: d_ij <= R} y_j,  sum_j y_j = p,
   0 <= u_i <= 1 (integral at any optimum with y integral).

@@ -100,3 +100,13 @@ def test_pcenter_search_equals_one_mip_per_probe(seed, p):
     assert new.objective == pytest.approx(old.objective)
     assert new.bound == pytest.approx(new.objective)
     assert len(new.solution.open_sites) <= p
+
+
+def test_packing_rows_have_disjoint_coverers():
+    from siteplan.classic.pcenter_search import _packing
+
+    d = _instance(9, dup=False)
+    A = cover_reduce.coverage(d, 25.0)
+    rows = _packing(A)
+    assert rows.size >= 2
+    assert np.asarray(A[rows].sum(axis=0)).max() == 1  # no site covers two of them
