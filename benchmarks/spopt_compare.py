@@ -1,14 +1,18 @@
-"""Peer comparison: the same p-median and MCLP instances through pysal's spopt and siteplan.
+"""Peer comparison: the same p-median, MCLP, LSCP and p-center instances through pysal's spopt
+and siteplan, with the same solver on both sides.
 
-Both sides use the same CBC binary (the one bundled with PuLP): spopt through
-`pulp.PULP_CBC_CMD`, siteplan through its `pulp-cbc` backend. Each side runs in its own fresh
-Python process, timed end to end from the cost matrix to a checked answer (model build +
-solve + reading the result); interpreter start-up and imports are reported separately.
+`--backend highs` (default): spopt through `pulp.HiGHS` (highspy), siteplan through its `highs`
+route. `--backend cbc`: PuLP's bundled CBC on both sides (`pulp.PULP_CBC_CMD`, siteplan's
+`pulp-cbc`). One thread. Each side runs in its own fresh Python process, timed end to end from
+the cost matrix to a checked answer (model build + solve + reading the result); interpreter
+start-up and imports are reported separately.
 
-    /work/venv/bin/python benchmarks/spopt_compare.py [--n 500] [--p 10] [--seed 1]
+    python benchmarks/spopt_compare.py [--n 500] [--p 10] [--seed 1] [--backend highs]
+        [--models pmedian,mclp,lscp,pcenter] [--radius 150] [--lscp-radius 100]
 
-Writes benchmarks/results/spopt/results.jsonl and summary.md. Needs the `spopt` extra
-(`pip install -e .[spopt]`); the test suite never does.
+Writes OUT/results.jsonl and summary.md (OUT: benchmarks/results/spopt for CBC,
+benchmarks/results/spopt-highs for HiGHS). Needs the `spopt` extra (`pip install -e .[spopt]`);
+the test suite never does.
 """
 
 from __future__ import annotations
@@ -36,39 +40,65 @@ def instance(n: int, seed: int):
     return d, w
 
 
-def side(which: str, model: str, n: int, p: int, radius: float, seed: int, limit: float):
+def _spopt_solver(backend: str, limit: float):
+    import pulp
+
+    if backend == "highs":
+        return pulp.HiGHS(msg=False, timeLimit=limit, threads=1)
+    return pulp.PULP_CBC_CMD(msg=False, timeLimit=limit, threads=1)
+
+
+def _radius(model: str, radius: float, lscp_radius: float) -> float:
+    return lscp_radius if model == "lscp" else radius
+
+
+def side(which: str, model: str, n: int, p: int, radius: float, seed: int, limit: float,
+         backend: str = "highs"):
     t_imp = time.perf_counter()
     import numpy as np  # noqa: F401
 
     d, w = instance(n, seed)
     if which == "spopt":
         import pulp
-        from spopt.locate import MCLP, PMedian
+        from spopt.locate import LSCP, MCLP, PCenter, PMedian
 
         imports = time.perf_counter() - t_imp
         t0 = time.perf_counter()
-        solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=limit, threads=1)
+        solver = _spopt_solver(backend, limit)
         if model == "pmedian":
             m = PMedian.from_cost_matrix(d, w, p_facilities=p).solve(solver)
-        else:
+        elif model == "mclp":
             m = MCLP.from_cost_matrix(d, w, service_radius=radius, p_facilities=p).solve(solver)
+        elif model == "lscp":
+            m = LSCP.from_cost_matrix(d, service_radius=radius).solve(solver)
+        else:
+            m = PCenter.from_cost_matrix(d, p_facilities=p).solve(solver)
         wall = time.perf_counter() - t0
         status = pulp.LpStatus[m.problem.status]
-        obj = float(pulp.value(m.problem.objective))
+        val = pulp.value(m.problem.objective)
+        obj = float("nan") if val is None else float(val)  # a limit without an answer
         opened = [j for j, v in enumerate(m.fac_vars) if v.value() > 0.5]
         version = __import__("importlib.metadata").metadata.version("spopt")
     else:
         method = "compact" if which == "siteplan-compact" else "auto"
         from siteplan.backends import SolveOptions, solver_for
-        from siteplan.classic.models import MaxCover, PMedian
+        from siteplan.classic.models import MaxCover, SetCover
+        from siteplan.classic.models import PCenter as SPCenter
+        from siteplan.classic.models import PMedian as SPMedian
 
         imports = time.perf_counter() - t_imp
         t0 = time.perf_counter()
         opts = SolveOptions(time_limit=limit, threads=1)
+        route = solver_for("highs" if backend == "highs" else "pulp-cbc")
         if model == "pmedian":
-            r = PMedian.from_cost_matrix(d, p=p, demand=w).solve(solver_for("pulp-cbc"), opts, method=method)
+            r = SPMedian.from_cost_matrix(d, p=p, demand=w).solve(route, opts, method=method)
+        elif model == "mclp":
+            r = MaxCover.from_cost_matrix(d, radius=radius, p=p, demand=w).solve(route, opts)
+        elif model == "lscp":
+            r = SetCover.from_cost_matrix(d, radius=radius).solve(route, opts, method=method)
         else:
-            r = MaxCover.from_cost_matrix(d, radius=radius, p=p, demand=w).solve(solver_for("pulp-cbc"), opts)
+            r = SPCenter.from_cost_matrix(d, p=p).solve(
+                route, opts, method="probe" if method == "compact" else method)
         wall = time.perf_counter() - t0
         status, obj = r.status.value, float(r.objective)
         opened = [int(j) for j in r.solution.open_sites]
@@ -78,7 +108,7 @@ def side(which: str, model: str, n: int, p: int, radius: float, seed: int, limit
     if which == "spopt":
         extra = {"method": "spopt dense model", "solver_calls": 1}
     return {**extra, "side": which, "model": model, "n": n, "p": p, "radius": radius, "seed": seed,
-            "status": status, "objective": obj, "open_sites": sorted(opened),
+            "backend": backend, "status": status, "objective": obj, "open_sites": sorted(opened),
             "seconds_end_to_end": round(wall, 3), "seconds_imports": round(imports, 3),
             "version": version}
 
@@ -87,18 +117,20 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=500)
     ap.add_argument("--p", type=int, default=10)
-    ap.add_argument("--radius", type=float, default=150.0)
+    ap.add_argument("--radius", type=float, default=150.0, help="MCLP radius")
+    ap.add_argument("--lscp-radius", type=float, default=100.0)
+    ap.add_argument("--backend", choices=("highs", "cbc"), default="highs")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--time-limit", type=float, default=3600.0)
     ap.add_argument("--models", default="pmedian,mclp")
     ap.add_argument("--sides", default="siteplan,spopt,siteplan-compact",
                     help="which sides to run; rows already in results.jsonl are kept")
     ap.add_argument("--child", nargs=2, metavar=("SIDE", "MODEL"))
-    ap.add_argument("--out", default=str(OUT), help="results folder")
+    ap.add_argument("--out", default=None, help="results folder")
     a = ap.parse_args()
-    out = Path(a.out)
+    out = Path(a.out) if a.out else OUT.with_name("spopt-highs" if a.backend == "highs" else "spopt")
     if a.child:
-        row = side(a.child[0], a.child[1], a.n, a.p, a.radius, a.seed, a.time_limit)
+        row = side(a.child[0], a.child[1], a.n, a.p, a.radius, a.seed, a.time_limit, a.backend)
         print(json.dumps(row))
         return 0
     out.mkdir(parents=True, exist_ok=True)
@@ -107,11 +139,13 @@ def main() -> int:
         if store.exists() else []
 
     def same(r):
-        return (r["n"], r["p"], r["radius"], r["seed"]) == (a.n, a.p, a.radius, a.seed)
+        rad = _radius(r["model"], a.radius, a.lscp_radius)
+        return (r["n"], r["p"], r["radius"], r["seed"], r.get("backend", "cbc")) == \
+            (a.n, a.p, rad, a.seed, a.backend)
 
     rows = [r for r in rows if same(r)]
     for model in a.models.split(","):
-        sides = ("siteplan", "siteplan-compact", "spopt") if model == "pmedian" \
+        sides = ("siteplan", "siteplan-compact", "spopt") if model != "mclp" \
             else ("siteplan", "spopt")
         for which in sides:
             if which not in a.sides.split(","):
@@ -119,8 +153,9 @@ def main() -> int:
             if any(r["model"] == model and r["side"] == which for r in rows):
                 continue  # resume: already measured
             cmd = [sys.executable, __file__, "--child", which, model, "--n", str(a.n),
-                   "--p", str(a.p), "--radius", str(a.radius), "--seed", str(a.seed),
-                   "--time-limit", str(a.time_limit)]
+                   "--p", str(a.p), "--radius", str(_radius(model, a.radius, a.lscp_radius)),
+                   "--seed", str(a.seed), "--time-limit", str(a.time_limit),
+                   "--backend", a.backend]
             t0 = time.perf_counter()
             cp = subprocess.run(cmd, capture_output=True, text=True, check=False)
             if cp.returncode:
@@ -134,7 +169,7 @@ def main() -> int:
             tmp = out / "results.jsonl.tmp"
             tmp.write_text("".join(json.dumps(r) + "\n" for r in rows))
             os.replace(tmp, store)
-    lines = [("| model | n | p | side (method) | CBC calls | objective | equal to spopt | "
+    lines = [("| model | n | p / radius | side (method) | solver calls | objective | equal to spopt | "
              "seconds end to end | spopt time / this time |"), "|---|---|---|---|---|---|---|---|---|"]
     for model in a.models.split(","):
         s = next((r for r in rows if r["model"] == model and r["side"] == "spopt"), None)
@@ -143,7 +178,8 @@ def main() -> int:
         for m in (r for r in rows if r["model"] == model):
             eq = abs(s["objective"] - m["objective"]) <= 1e-6 * max(1.0, abs(s["objective"]))
             lines.append(
-                f"| {model} | {a.n} | {a.p} | {m['side']} ({m['method']}) | {m['solver_calls']} "
+                f"| {model} | {a.n} | {a.p if model in ('pmedian', 'pcenter') else m['radius']:g} "
+                f"| {m['side']} ({m['method']}) | {m['solver_calls']} "
                 f"| {m['objective']:.4f} | {eq} | {m['seconds_end_to_end']} | "
                 f"{s['seconds_end_to_end'] / max(m['seconds_end_to_end'], 1e-9):.1f}x |")
     text = "\n".join(lines) + "\n"

@@ -21,9 +21,13 @@ no open site is closer than D_i^k:
 p-center (`PCenter`): binary search over the sorted distinct distances R. For a radius R the
   set-covering model min sum y_j s.t. sum_{j: d_ij <= R} y_j >= 1 says whether p sites suffice;
   the smallest feasible R is optimal, and the cover at the next smaller distance needing more
-  than p sites (proven by the solver) is the certificate.
+  than p sites (proven) is the certificate. Default: each probe is decided on the reduced
+  cover by forced sites, a greedy, the LP bound, and only then a MIP (`pcenter_search`);
+  method 'probe' solves one plain set-cover MIP per probe.
 
 LSCP (`SetCover`): min sum_j f_j y_j  s.t. sum_{j: d_ij <= R} y_j >= 1 for every client.
+  Default: essential sites, dominated rows and columns removed first (`cover_reduce`), the
+  core solved warm-started from a greedy; method 'compact' solves the plain model.
 
 MCLP (`MaxCover`): max sum_i w_i u_i  s.t. u_i <= sum_{j: d_ij <= R} y_j,  sum_j y_j = p,
   0 <= u_i <= 1 (integral at any optimum with y integral).
@@ -47,6 +51,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from siteplan.classic import cover_reduce
 from siteplan.classic.io import LocationData, read_any
 from siteplan.errors import InfeasibleError, InputError
 from siteplan.model.ir import Model, ModelBuilder
@@ -535,16 +540,53 @@ class SetCover(ClassicProblem):
 
     def build(self) -> Model:
         i, j = _within(self.data.cost, self.radius)
-        uncovered = np.setdiff1d(np.arange(self.data.n_clients), i)
+        self._raise_uncovered(np.bincount(i, minlength=self.data.n_clients) == 0)
+        b = ModelBuilder(f"lscp:{self.name}")
+        y = b.add_vars("y", self.data.n_sites, ub=1.0, integer=True, cost=self.f)
+        b.add_rows("cover", self.data.n_clients, i, y[j], 1.0, lb=1.0)
+        return b.finish(meta={"kind": self.kind})
+
+    def solve(self, solver: Solver, options: SolveOptions | None = None,
+              method: str = "auto") -> ClassicResult:
+        """'compact': the plain model. Otherwise reduce first (`cover_reduce`), solve the
+        core only, and check the mapped-back plan against the full data."""
+        if method == "compact":
+            return super().solve(solver, options)
+        options = _exact(_options(options), _granularity(self.f))
+        t0 = time.perf_counter()
+        A = cover_reduce.coverage(self.data.cost, self.radius)
+        self._raise_uncovered(np.diff(A.indptr) == 0)
+        core = cover_reduce.reduce(A, self.f)
+        build_s = time.perf_counter() - t0
+        picked, res = solve_core(core, self.f, solver, options)
+        sol: ClassicSolution | None = None
+        chk: CheckReport | None = None
+        if res is None or res.status.has_solution:
+            sol = ClassicSolution(open_sites=np.sort(np.r_[core.fixed, picked]).astype(np.int64))
+            chk = self.check(sol)
+        fixed_f = float(self.f[core.fixed].sum())
+        obj = None if chk is None else chk.objective
+        if res is None:  # the reductions alone solved it
+            status, bound, solve_s, version, limit, msg, n = (
+                Termination.OPTIMAL, obj, 0.0, solver.version(), None, "", 0)
+        else:
+            status, solve_s, version, limit, msg, n = (
+                res.status, res.solve_seconds, res.backend_version, res.limit, res.message, 1)
+            bound = None if res.bound is None else res.bound + fixed_f
+            if status == Termination.OPTIMAL and obj is not None:
+                bound = obj if bound is None else min(bound, obj)
+        return ClassicResult(
+            kind=self.kind, name=self.name, backend=solver.name, status=status, objective=obj,
+            bound=bound, gap=relative_gap(obj, bound), solution=sol, check=chk, build_seconds=build_s, solve_seconds=solve_s, method="reduce",
+            backend_version=version, limit=limit, solves=n, message=msg, stats=core.stats())
+
+    def _raise_uncovered(self, uncovered_mask: np.ndarray):
+        uncovered = np.flatnonzero(uncovered_mask)
         if uncovered.size:
             raise InfeasibleError(
                 f"{uncovered.size} clients have no site within radius {self.radius:g} "
                 f"(first: client {int(uncovered[0])})",
                 fix="raise the radius or add sites")
-        b = ModelBuilder(f"lscp:{self.name}")
-        y = b.add_vars("y", self.data.n_sites, ub=1.0, integer=True, cost=self.f)
-        b.add_rows("cover", self.data.n_clients, i, y[j], 1.0, lb=1.0)
-        return b.finish(meta={"kind": self.kind})
 
     def check(self, sol):
         o = np.unique(sol.open_sites)
@@ -554,6 +596,37 @@ class SetCover(ClassicProblem):
         if bad:
             probs.append(f"{bad} clients are farther than the radius from every open site")
         return CheckReport(not probs, float(self.f[o].sum()), probs)
+
+
+def core_model(core: cover_reduce.CoverCore, f: np.ndarray, start: np.ndarray | None = None,
+               max_open: int | None = None) -> Model:
+    """The covering MIP of a reduced core: one y per surviving site, one row per client;
+    `start` (core columns) is a warm start, `max_open` adds sum y <= max_open."""
+    b = ModelBuilder("lscp-core")
+    y = b.add_vars("y", core.cols.size, ub=1.0, integer=True, cost=f[core.cols])
+    coo = core.A.tocoo()
+    b.add_rows("cover", core.rows.size, coo.row, y[coo.col], 1.0, lb=1.0)
+    if max_open is not None:
+        b.add_rows("count", 1, np.zeros(y.size), y, 1.0, ub=float(max_open))
+    model = b.finish(meta={"kind": "lscp"})
+    if start is not None:
+        ws = np.zeros(y.size)
+        ws[start] = 1.0
+        model = model.replace(warm_start=ws)
+    return model
+
+
+def solve_core(core: cover_reduce.CoverCore, f: np.ndarray, solver: Solver,
+               options: SolveOptions):
+    """Solve a reduced core (None when it is empty), warm-started from the greedy;
+    returns (original sites, result)."""
+    if core.rows.size == 0:
+        return np.zeros(0, np.int64), None
+    model = core_model(core, f, start=cover_reduce.greedy(core.A, f[core.cols]))
+    res = solver(model, options)
+    if not res.status.has_solution or res.x is None:
+        return np.zeros(0, np.int64), res
+    return core.cols[np.flatnonzero(model.block(res.x, "y") > 0.5)], res
 
 
 class MaxCover(ClassicProblem):
@@ -647,7 +720,10 @@ class PCenter(ClassicProblem):
 
     def solve(self, solver: Solver, options: SolveOptions | None = None,
               method: str = "auto") -> ClassicResult:
-        """Binary search on the sorted distinct distances with one set-cover MIP per probe."""
+        """Binary search on the radius index. Default: each probe decided by the reduced
+        set cover (`pcenter_search`); method 'probe': one plain set-cover MIP per probe."""
+        if method != "probe":
+            return self._solve_search(solver, options)
         options = _exact(_options(options), 0.0)
         t0 = time.perf_counter()
         cost = self.data.cost
@@ -692,6 +768,33 @@ class PCenter(ClassicProblem):
             solution=sol, check=chk, build_seconds=build_s, solve_seconds=solve_s,
             method="binary-search", backend_version=version or solver.version(),
             solves=solves)
+
+
+    def _solve_search(self, solver: Solver, options: SolveOptions | None) -> ClassicResult:
+        from siteplan.classic import pcenter_search
+
+        options = _exact(_options(options), 0.0)
+        t0 = time.perf_counter()
+        sr = pcenter_search.search(self.data.cost, self.p, self._heuristic()[0], solver,
+                                   options)
+        sol = ClassicSolution(open_sites=sr.open_sites)
+        sol.assign, dist = _nearest_open(self.data.cost, sol.open_sites)
+        sol.radius = float(dist.max())
+        chk = self.check(sol)
+        bound = min(sr.bound, chk.objective)
+        status = Termination.OPTIMAL if sr.proven else Termination.FEASIBLE
+        by: dict[str, int] = {}
+        for pr in sr.probes:
+            by[pr["by"]] = by.get(pr["by"], 0) + 1
+        return ClassicResult(
+            kind=self.kind, name=self.name, backend=solver.name, status=status,
+            objective=sol.radius, bound=bound, gap=relative_gap(sol.radius, bound),
+            solution=sol, check=chk,
+            build_seconds=time.perf_counter() - t0 - sr.solve_seconds,
+            solve_seconds=sr.solve_seconds, method="reduce-search",
+            backend_version=sr.version or solver.version(), solves=sr.mips + sr.lps,
+            limit=None if sr.proven else "time",
+            stats={"probes": len(sr.probes), "decided_by": by, "mips": sr.mips, "lps": sr.lps})
 
 
 # ---------------------------------------------------------------- UFLP
