@@ -190,6 +190,18 @@ def test_gpkg_committees_solve_and_check(tmp_path):
     assert main(["check", str(out)]) == 0
 
 
+def test_the_base_install_reads_gis_layers():
+    """`pip install .` (the README's quick start) must read a GeoPackage of committees or
+    streets: pyogrio.read_dataframe needs geopandas, which the test extra brings anyway (via
+    pyrosm), so only the declared base dependencies can show it missing."""
+    import tomllib
+    from pathlib import Path
+
+    meta = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text(encoding="utf-8"))
+    base = {d.split(">")[0].split("=")[0].split("[")[0].strip().lower() for d in meta["project"]["dependencies"]}
+    assert {"pyogrio", "geopandas", "shapely", "pyproj"} <= base
+
+
 def test_a_shapefile_table_is_refused_before_solving(tmp_path, capsys):
     """A run keeps one file per table, so a .shp (several files) cannot be bundled: `solve`
     says so before any work, with the fix, and writes nothing."""
