@@ -76,9 +76,19 @@ def format_for(path: str | Path) -> ModuleType:
     return formats[DEFAULT]
 
 
-def read_table(path: str | Path, what: str, limit: int, fix: str = "check the path") -> RawTable:
-    """Read one input table in its format; see the module docstring."""
-    return format_for(path).read(str(path), what, limit, fix)
+def read_table(path: str | Path, what: str, limit: int, fix: str = "check the path",
+               layer: str | None = None) -> RawTable:
+    """Read one input table in its format; see the module docstring. `layer`: which layer of a
+    multi-layer GIS file (`data.layers`); other formats have none."""
+    mod = format_for(path)
+    if layer is None:
+        return mod.read(str(path), what, limit, fix)
+    if not getattr(mod, "HAS_LAYERS", False):
+        from siteplan.errors import InputError
+
+        raise InputError(f"{what} is not a GIS file with layers, so data.layers cannot name one",
+                         where=str(path), fix="drop its data.layers entry, or give a GeoPackage")
+    return mod.read(str(path), what, limit, fix, layer=layer)
 
 
 def bundle_name(key: str, path: str | Path) -> str:

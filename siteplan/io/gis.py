@@ -38,6 +38,8 @@ from siteplan.fileio import read_bounded
 from siteplan.io import RawTable
 
 NAME = "gis"
+#: `read` takes a `layer` (data.layers)
+HAS_LAYERS = True
 SUFFIXES = (".gpkg", ".geojson", ".json", ".shp")
 #: suffixes read in place but never copied into a run bundle (made of several files)
 NOT_BUNDLED = (".shp",)
@@ -71,19 +73,28 @@ def read_layer_bytes(path: str, what: str, limit: int, fix: str = "check the pat
     return blob
 
 
-def read(path: str, what: str, limit: int, fix: str = "check the path") -> RawTable:
+def read(path: str, what: str, limit: int, fix: str = "check the path", layer: str | None = None) -> RawTable:
+    """The layer `layer` (default: the file's first) as a table; see the module docstring."""
     blob = read_layer_bytes(path, what, limit, fix)
     try:
         import pyogrio
     except ImportError:  # pragma: no cover - an optional dependency
         raise InputError(f"{what} is a GIS layer and pyogrio is not installed", where=path,
                          fix="pip install pyogrio geopandas, or give the table as CSV")
+    if layer is not None:
+        try:
+            names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+        except Exception:  # noqa: BLE001 - a file GDAL cannot list: the read below says why
+            names = [layer]
+        if layer not in names:
+            raise InputError(f"{what}: the file has no layer {layer!r}", where=path,
+                             fix=f"name one of its layers in data.layers: {', '.join(names)}")
     try:
-        gdf = pyogrio.read_dataframe(path)
+        gdf = pyogrio.read_dataframe(path, layer=layer)
     except Exception as exc:  # noqa: BLE001 - GDAL/pyogrio errors come in many types
         raise InputError(f"{what} could not be read as a GIS layer: {str(exc).strip()}", where=path,
                          fix="open it in QGIS and export it again as GeoPackage") from None
-    layer = f"{path}, layer {_first_layer(path)!r}"
+    layer = f"{path}, layer {layer or _first_layer(path)!r}"
     if gdf.crs is None:
         raise InputError(f"{what}: the layer has no coordinate reference system", where=layer,
                          fix="set its CRS (e.g. EPSG:4490 for CGCS2000 lon/lat, EPSG:4526 for a "

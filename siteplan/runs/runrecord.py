@@ -23,10 +23,10 @@ from siteplan.errors import SiteplanError
 from siteplan.fileio import write_bytes_atomic, write_text_atomic
 from siteplan.io import bundle_name, is_bundle_name
 from siteplan.result import Termination
-from siteplan.scenario.schema import DataTables
+from siteplan.scenario.schema import FILE_KEYS
 
 #: every table a scenario's `data:` block can name (a new one there travels in bundles too)
-TABLE_KEYS = tuple(DataTables.model_fields)
+TABLE_KEYS = FILE_KEYS  # the data keys that name files (data.layers/columns describe them)
 RESOLVED_HEADER = "# written by siteplan: the scenario exactly as solved, tables copied beside it\n"
 
 

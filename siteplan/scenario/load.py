@@ -235,7 +235,10 @@ class Scenario:
         for key in ("facility_types", "co_location"):  # added keys: unset ones keep older hashes
             if spec.get(key) is None:
                 spec.pop(key, None)
-        spec["data"] = {k: (Path(v).name if v else v) for k, v in spec["data"].items()}
+        for key in ("layers", "columns"):  # how to read the tables: unset ones keep older hashes
+            if not spec["data"].get(key):
+                spec["data"].pop(key, None)
+        spec["data"] = {k: (Path(v).name if isinstance(v, str) and v else v) for k, v in spec["data"].items()}
         h.update(json.dumps(spec, sort_keys=True, default=str).encode())
         h.update(self.tables.fingerprint.encode())
         if self.timeline is not None:

@@ -24,6 +24,12 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+#: the tables whose layer and field names a scenario may set (data.layers, data.columns)
+MAPPED_TABLES = ("committees", "sites")
+#: the data keys that name files (the rest describe how to read them)
+FILE_KEYS = ("committees", "sites", "distances", "roads")
+
+
 class DataTables(Strict):
     committees: str
     sites: str
@@ -31,6 +37,19 @@ class DataTables(Strict):
     distances: str | None = None
     #: optional street network, an OpenStreetMap .osm.pbf (method: network)
     roads: str | None = None
+    #: the layer of a multi-layer GIS file that holds a table: {committees: 居委会}
+    layers: dict[str, str] = Field(default_factory=dict)
+    #: per table, a field named otherwise -> the siteplan column: {committees: {户数: households}}
+    columns: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+    @field_validator("layers", "columns")
+    @classmethod
+    def _per_table(cls, v: dict) -> dict:
+        bad = sorted(set(v) - set(MAPPED_TABLES))
+        if bad:
+            raise ValueError(f"{', '.join(map(repr, bad))} is not a table with layers or columns; "
+                             f"use {' or '.join(MAPPED_TABLES)}")
+        return v
 
 
 def _known_distance(v: str) -> str:

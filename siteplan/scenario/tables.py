@@ -59,11 +59,26 @@ def _problem(path: str, msg: str, fix: str, row: int | None = None, col: str | N
     return InputError(msg, where=where, fix=fix)
 
 
-def _read_csv(path_s: str, what: str) -> tuple[pd.DataFrame, bytes]:
-    """The table through `siteplan.io` (bounded, in its own format), with each row's line."""
+def _read_csv(path_s: str, what: str, layer: str | None = None,
+              rename: dict[str, str] | None = None) -> tuple[pd.DataFrame, bytes]:
+    """The table through `siteplan.io` (bounded, in its own format), with each row's line;
+    `layer` (data.layers) picks a GIS file's layer, `rename` (data.columns) maps fields named
+    otherwise (户数 -> households) to siteplan's columns."""
     raw = read_table(path_s, f"{what} table", MAX_TABLE_BYTES,
-                     fix=f"check data.{what} in the scenario (paths are relative to the YAML file)")
+                     fix=f"check data.{what} in the scenario (paths are relative to the YAML file)",
+                     layer=layer)
     df = raw.frame
+    if rename:
+        missing = [k for k in rename if k not in df.columns]
+        if missing:
+            raise InputError(f"{what} table has no field {missing[0]!r} to rename (data.columns.{what})",
+                             where=path_s, fix=f"use one of its fields: {', '.join(map(str, df.columns))}")
+        clash = [v for k, v in rename.items() if v in df.columns and v not in rename]
+        if clash:
+            raise InputError(f"{what} table already has a column {clash[0]!r}; data.columns.{what} "
+                             "would give it twice", where=path_s,
+                             fix=f"drop that mapping, or rename the table's own {clash[0]!r} too")
+        df = df.rename(columns=rename)
     df[LINE] = raw.lines
     return df, raw.blob
 
@@ -199,9 +214,10 @@ def _declared(df, path, what, crs: str, cols, required: bool, offset=None, plane
         df.attrs[METRIC_CRS] = metric
 
 
-def _start_table(path: str, what: str, columns, limit: int, fix: str):
+def _start_table(path: str, what: str, columns, limit: int, fix: str, layer: str | None = None,
+                 rename: dict[str, str] | None = None):
     """Read, require columns, bound the row count; returns (raw, out with id and street, bytes)."""
-    df, blob = _read_csv(path, what)
+    df, blob = _read_csv(path, what, layer, rename)
     _require_columns(df, columns, path, what)
     if len(df) == 0:
         raise InputError(f"{what} table has no rows", where=path, fix=fix)
@@ -214,8 +230,10 @@ def _start_table(path: str, what: str, columns, limit: int, fix: str):
 
 
 def read_committees(path: str, method: str, crs: str | None = None, offset=None,
-                    plane: str | None = None) -> tuple[pd.DataFrame, bytes]:
-    df, out, blob = _start_table(path, "committees", COMMITTEE_COLUMNS, MAX_COMMITTEES, "add committees")
+                    plane: str | None = None, layer: str | None = None,
+                    rename: dict[str, str] | None = None) -> tuple[pd.DataFrame, bytes]:
+    df, out, blob = _start_table(path, "committees", COMMITTEE_COLUMNS, MAX_COMMITTEES, "add committees",
+                                 layer, rename)
     out["kind"] = _choice(df, "kind", ("urban", "rural"), path)
     out["households"] = _numeric(df, "households", path, integer=True, positive=True,
                                  hi=MAX_HOUSEHOLDS).astype(np.int64)
@@ -269,8 +287,9 @@ def _site_types(df: pd.DataFrame, path: str, known: tuple[str, ...]) -> np.ndarr
 
 
 def read_sites(path: str, method: str, crs: str | None = None, offset=None,
-               plane: str | None = None, types: tuple[str, ...] = ("service",)) -> tuple[pd.DataFrame, bytes]:
-    df, out, blob = _start_table(path, "sites", SITE_COLUMNS, MAX_SITES, "add candidate sites")
+               plane: str | None = None, types: tuple[str, ...] = ("service",), layer: str | None = None,
+               rename: dict[str, str] | None = None) -> tuple[pd.DataFrame, bytes]:
+    df, out, blob = _start_table(path, "sites", SITE_COLUMNS, MAX_SITES, "add candidate sites", layer, rename)
     out["kind"] = _choice(df, "kind", ("urban", "rural", "centre"), path)
     for col in ("fixed_cost", "cost_per_m2", "opex_per_m2_year"):
         out[col] = _numeric(df, col, path, non_negative=True, hi=MAX_MONEY)
@@ -347,10 +366,13 @@ def read_tables(spec, standards, where: str) -> Tables:
 
     coords = spec.coordinates
     c, s = (coords.of(t) if coords else None for t in ("committees", "sites"))
-    committees, b1 = read_committees(spec.data.committees, method, c and c.crs, c and c.offset)
-    sites, b2 = read_sites(spec.data.sites, method, s and s.crs, s and s.offset,
+    d = spec.data
+    committees, b1 = read_committees(d.committees, method, c and c.crs, c and c.offset,
+                                     layer=d.layers.get("committees"), rename=d.columns.get("committees"))
+    sites, b2 = read_sites(d.sites, method, s and s.crs, s and s.offset,
                            plane=committees.attrs.get(METRIC_CRS),  # x, y metres on one plane
-                           types=("service", *(spec.facility_types or {})))
+                           types=("service", *(spec.facility_types or {})),
+                           layer=d.layers.get("sites"), rename=d.columns.get("sites"))
     _same_plane(spec, committees, sites, dist.columns)
     from siteplan.geo.extent import warn_far_outside
 
