@@ -346,16 +346,19 @@ def read_distances(path: str, committee_ids, site_ids) -> tuple[pd.DataFrame, by
 
 
 def _same_plane(spec, committees: pd.DataFrame, sites: pd.DataFrame, cols) -> None:
-    """x, y metres from two GIS layers must lie on one plane (a CSV's x, y are taken to be on
-    the plane of the other table)."""
+    """x, y metres from two GIS layers in different projected CRSs are reconciled: the sites'
+    metres are reprojected onto the committees' plane (a CSV's x, y are taken to be on the
+    plane of the other table)."""
     from siteplan.io.gis import METRIC_CRS
 
     a, b = committees.attrs.get(METRIC_CRS), sites.attrs.get(METRIC_CRS)
     if tuple(cols) == ("x", "y") and a and b and a != b:
-        raise InputError(f"the committees layer gives metres in {a} and the sites layer in {b}",
-                         where=f"{spec.data.committees}, {spec.data.sites}",
-                         fix="save both layers in one projected CRS (e.g. the same Gauss-Krüger "
-                             "zone), or use distance: haversine")
+        from pyproj import Transformer
+
+        x, y = Transformer.from_crs(b, a, always_xy=True).transform(sites["x"].to_numpy(float),
+                                                                    sites["y"].to_numpy(float))
+        sites["x"], sites["y"] = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        sites.attrs[METRIC_CRS] = a
 
 
 def read_tables(spec, standards, where: str) -> Tables:

@@ -73,3 +73,28 @@ def test_a_layer_for_a_csv_table_is_refused(tmp_path, capsys):
                "  columns: {committees: {编号: id, 户数: households, 人口: residents}}")
     assert main(["solve", str(scen), "--out", str(tmp_path / "out"), "--no-store", "--quiet"]) == 3
     assert "cannot name one" in capsys.readouterr().err
+
+
+def test_layers_in_two_projected_crs_are_reconciled(tmp_path):
+    """Committees in one Gauss-Krüger zone (EPSG:4526), sites in UTM (EPSG:32650): the sites
+    land on the committees' plane, where they are (to a centimetre), and the plan solves."""
+    from siteplan.scenario.load import load_scenario
+
+    scen = _city(tmp_path)
+    folder = tmp_path / "city"
+    x0, y0 = Transformer.from_crs("EPSG:4490", "EPSG:4526", always_xy=True).transform(LON0, LAT0)
+    to_utm = Transformer.from_crs("EPSG:4526", "EPSG:32650", always_xy=True)
+    gk = [(x0 + 100, y0 + 100), (x0 + 1600, y0 + 100)]
+    utm = [to_utm.transform(x, y) for x, y in gk]
+    gpd.GeoDataFrame({"id": ["S1", "S2"], "street": ["东街道"] * 2, "kind": ["urban"] * 2, "fixed_cost": [0] * 2,
+                      "cost_per_m2": [1000] * 2, "opex_per_m2_year": [0] * 2, "max_area_m2": [1000] * 2,
+                      "existing_area_m2": [0] * 2},
+                     geometry=[Point(p) for p in utm], crs="EPSG:32650").to_file(folder / "plots.gpkg")
+    _use(scen, "  layers: {committees: 居委会}\n"
+               "  columns: {committees: {编号: id, 户数: households, 人口: residents}}")
+    scen.write_text(scen.read_text(encoding="utf-8").replace("sites: sites.csv", "sites: plots.gpkg"),
+                    encoding="utf-8")
+    sites = load_scenario(scen).tables.sites
+    got = sites[["x", "y"]].to_numpy(float)
+    assert abs(got - [[x, y] for x, y in gk]).max() < 0.01
+    assert main(["solve", str(scen), "--out", str(tmp_path / "out"), "--no-store", "--quiet"]) == 0
