@@ -64,6 +64,28 @@ def layer_crs(scn) -> str | None:
     return t.committees.attrs.get(METRIC_CRS) or t.sites.attrs.get(METRIC_CRS) or None
 
 
+def city_crs(scn) -> str | None:
+    """For lon/lat kinds, the city's own projected CRS to write plan.gpkg in: the one the
+    scenario declares for its committees (`coordinates: crs`, e.g. a Gauss-Krüger zone), else
+    the metric plane of a GIS layer they came in; None keeps EPSG:4326 (plain lon/lat data)."""
+    if scn.spec.distance_spec.method not in LONLAT_KINDS:
+        return None
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    from siteplan.io.gis import METRIC_CRS
+
+    coords = scn.spec.coordinates
+    declared = coords.of("committees").crs if coords is not None else None
+    if declared:
+        try:
+            if CRS.from_user_input(declared).is_projected:
+                return str(declared)
+        except CRSError:  # gcj02, bd09, wgs84: geographic, no plane of their own
+            pass
+    return scn.tables.committees.attrs.get(METRIC_CRS) or None
+
+
 def has_layers(scn) -> bool:
     """Whether this scenario's plan can be drawn: a coordinate kind with finite coordinates."""
     method = scn.spec.distance_spec.method
@@ -202,8 +224,11 @@ def write_gpkg(scn, doc: dict, out: Path) -> Path | None:
     if not has_layers(scn):
         return None
     layers = build_layers(scn, doc)
-    return write_gpkg_layers(out / GPKG_FILE, [(name, *layers[name], _GEOM_TYPE[name]) for name in LAYERS],
-                             layer_crs(scn))
+    crs, city = layer_crs(scn), city_crs(scn)
+    if city:  # lon/lat distances, but the city works in its own metres: the layers go there
+        layers = {name: (_moved(geoms, "EPSG:4326", city), recs) for name, (geoms, recs) in layers.items()}
+        crs = city
+    return write_gpkg_layers(out / GPKG_FILE, [(name, *layers[name], _GEOM_TYPE[name]) for name in LAYERS], crs)
 
 
 def write_gpkg_layers(dest: Path, layers: list[tuple[str, list, list[dict], str]], crs: str | None,
@@ -243,10 +268,15 @@ def check_geojson(scn) -> None:
 
 def _to_wgs84(geoms: list, crs) -> list:
     """The geometries moved from `crs` to EPSG:4326 (lon, lat order)."""
+    return _moved(geoms, crs, "EPSG:4326")
+
+
+def _moved(geoms: list, src, dst) -> list:
+    """The geometries moved from CRS `src` to `dst` (x/lon first)."""
     import shapely
     from pyproj import Transformer
 
-    to = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    to = Transformer.from_crs(src, dst, always_xy=True)
     return list(shapely.transform(np.array(geoms, dtype=object),
                                   lambda xy: np.column_stack(to.transform(xy[:, 0], xy[:, 1]))))
 

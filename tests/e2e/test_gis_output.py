@@ -252,3 +252,23 @@ def test_plan_gpkg_is_an_owned_name():
     assert {"plan.gpkg", *(f"plan.{n}.geojson" for n in LAYERS)} <= OWNED_NAMES
 
 
+
+
+def test_a_network_plan_on_a_declared_city_grid_is_written_in_that_crs(tmp_path):
+    """Walks are measured on lon/lat, but a city that declares its Gauss-Krüger zone (Xinhe on
+    foot: EPSG:4548 with a local offset) gets plan.gpkg in that zone: the facilities land on
+    the sites' own grid coordinates plus the offset, to a centimetre."""
+    import pyogrio
+
+    from siteplan.cli import main
+
+    root = Path(__file__).resolve().parents[2] / "scenarios" / "xinhe"
+    out = tmp_path / "walk"
+    assert main(["solve", str(root / "walking.yaml"), "--out", str(out), "--no-store", "--quiet",
+                 "--time-limit", "20"]) == 0
+    gdf = pyogrio.read_dataframe(out / "plan.gpkg", layer="facilities")
+    assert gdf.crs.to_epsg() == 4548
+    sites = pd.read_csv(root / "sites.csv").set_index("id")
+    want = sites.loc[gdf["site_id"], ["x", "y"]].to_numpy(float) + [517000.0, 4330000.0]
+    got = np.column_stack([gdf.geometry.x, gdf.geometry.y])
+    assert abs(got - want).max() < 0.01
