@@ -249,32 +249,52 @@ def solve_scenario(scenario: Scenario | str | Path, *, backend: str | None = Non
         if res2.status.has_solution:
             res2.extra["coverage_phase"] = phases[0]
             res, model = res2, model2
-    if res.status == Termination.INFEASIBLE:
-        raise InfeasibleError(f"the solver ({name}) proved that no plan meets every rule",
-                              where=str(scn.path) if scn.path else None,
-                              fix="run `siteplan explain` to see which rule or budget to relax")
-    if res.status == Termination.UNBOUNDED:
-        raise SolverError(f"the solver ({name}) reports the model unbounded (a bug: please report it)")
-    if not res.status.has_solution:
-        raise NoSolutionError(f"no plan found within the limits ({res.limit or 'limit'} after "
-                              f"{res.solve_seconds:.0f} s)", fix="raise solver.time_limit or try another backend")
+    raise_for_status(res, name, scn)
     assert res.x is not None  # has_solution: the backend returned the point
     plan = decode(pm, res.x)
     t3 = time.perf_counter()
     ev = evaluate(scn, plan)
     t_eval = time.perf_counter() - t3
     if not ev.ok:
-        v = ev.violations[0]
-        raise CheckFailedError(
-            f"the {name} plan fails the independent check: {v['rule']} at {v['scope']} "
-            f"(required {v['required']}, got {v['achieved']}); {len(ev.violations)} violation(s)",
-            fix="this is a bug or a numerical problem in the solver; try another backend and report it")
-    fgap = None
-    if spec.objective == Objective.MIN_COST and res.bound is not None and res.objective is not None:
-        fvalue = float(model.meta["facility_cost"] @ res.x + model.meta["facility_const"])
-        fgap = max(0.0, res.objective - res.bound) / max(abs(fvalue), 1e-9)
+        raise_check_failed(name, ev.violations)
+    fgap = facility_gap(model, res, spec.objective)
     return Outcome(scenario=scn, instance=inst, model=model, result=res, plan=plan, evaluation=ev,
                    backend=name, options=opts, phases=phases, facility_gap=fgap,
                    timings={"load": t_load, "instance_and_checks": t_inst, "build": t_build, "heuristic": t_heur,
                             "solve": sum(p["solve_seconds"] for p in phases), "evaluate": t_eval,
                             "total": time.perf_counter() - t0})
+
+
+def raise_for_status(res, name: str, scn, claim: str = "no plan meets every rule",
+                     relax: str = "which rule or budget") -> None:
+    """The error for a solve that ended without a plan (proved infeasible, unbounded, a limit);
+    `claim`/`relax` word it for a single plan or a timeline."""
+    if res.status == Termination.INFEASIBLE:
+        raise InfeasibleError(f"the solver ({name}) proved that {claim}",
+                              where=str(scn.path) if scn.path else None,
+                              fix=f"run `siteplan explain` to see {relax} to relax")
+    if res.status == Termination.UNBOUNDED:
+        raise SolverError(f"the solver ({name}) reports the model unbounded (a bug: please report it)")
+    if not res.status.has_solution:
+        raise NoSolutionError(f"no plan found within the limits ({res.limit or 'limit'} after "
+                              f"{res.solve_seconds:.0f} s)", fix="raise solver.time_limit or try another backend")
+
+
+def raise_check_failed(name: str, violations: list[dict], what: str = "plan") -> None:
+    """A solver's plan the independent checker rejects: the first violation (with its year on
+    a timeline) and how many there are."""
+    v = violations[0]
+    year = f" in {v['year']}" if v.get("year") is not None else ""
+    raise CheckFailedError(
+        f"the {name} {what} fails the independent check: {v['rule']}{year} at {v['scope']} "
+        f"(required {v['required']}, got {v['achieved']}); {len(violations)} violation(s)",
+        fix="this is a bug or a numerical problem in the solver; try another backend and report it")
+
+
+def facility_gap(model, res, objective) -> float | None:
+    """The gap on the facility part of a least-cost plan (the workers' cost is fixed by the
+    bands, so the whole-objective gap understates it); None for other objectives."""
+    if objective != Objective.MIN_COST or res.bound is None or res.objective is None:
+        return None
+    fvalue = float(model.meta["facility_cost"] @ res.x + model.meta["facility_const"])
+    return max(0.0, res.objective - res.bound) / max(abs(fvalue), 1e-9)

@@ -17,12 +17,11 @@ import numpy as np
 
 from siteplan.backends import SolveOptions
 from siteplan.decisions import Plan
-from siteplan.errors import CheckFailedError, InfeasibleError, NoSolutionError, SolverError
+from siteplan.errors import InfeasibleError
 from siteplan.kinds import Objective, Phase
 from siteplan.model.decode import broken_rows, decode, plan_to_vector
 from siteplan.model.ir import INF, Model
 from siteplan.pipeline import Outcome, _run, solver_settings
-from siteplan.result import Termination
 from siteplan.timeline.model import TimelineModel, build_timeline_model, coverage_phase
 
 
@@ -76,15 +75,10 @@ def _solve_phases(model: Model, tm: TimelineModel, name: str, opts: SolveOptions
 
 
 def _raise_for(res, name: str, scn) -> None:
-    if res.status == Termination.INFEASIBLE:
-        raise InfeasibleError(f"the solver ({name}) proved that no timeline plan meets every rule in every year",
-                              where=str(scn.path) if scn.path else None,
-                              fix="run `siteplan explain` to see which year, rule or budget to relax")
-    if res.status == Termination.UNBOUNDED:
-        raise SolverError(f"the solver ({name}) reports the model unbounded (a bug: please report it)")
-    if not res.status.has_solution:
-        raise NoSolutionError(f"no plan found within the limits ({res.limit or 'limit'} after "
-                              f"{res.solve_seconds:.0f} s)", fix="raise solver.time_limit or try another backend")
+    from siteplan.pipeline import raise_for_status
+
+    raise_for_status(res, name, scn, claim="no timeline plan meets every rule in every year",
+                     relax="which year, rule or budget")
 
 
 def myopic_plans(scn, name: str, opts: SolveOptions, say=None, modes=(True, False, "lookahead")) -> tuple[list[Plan], float, str] | None:
@@ -242,16 +236,11 @@ def solve_timeline(scn, *, backend: str | None = None, options: SolveOptions | N
     t3 = time.perf_counter()
     tev = evaluate_timeline(scn, plans)
     t_eval = time.perf_counter() - t3
+    from siteplan.pipeline import facility_gap, raise_check_failed
+
     if not tev.ok:
-        v = tev.violations[0]
-        raise CheckFailedError(
-            f"the {name} timeline plan fails the independent check: {v['rule']} in {v.get('year')} at "
-            f"{v['scope']} (required {v['required']}, got {v['achieved']}); {len(tev.violations)} violation(s)",
-            fix="this is a bug or a numerical problem in the solver; try another backend and report it")
-    fgap = None
-    if tm.objective == Objective.MIN_COST and res.bound is not None and res.objective is not None:
-        fvalue = float(model.meta["facility_cost"] @ res.x + model.meta["facility_const"])
-        fgap = max(0.0, res.objective - res.bound) / max(abs(fvalue), 1e-9)
+        raise_check_failed(name, tev.violations, what="timeline plan")
+    fgap = facility_gap(model, res, tm.objective)
     return TimelineOutcome(scenario=scn, instance=tm.insts[-1], model=model, result=res, plan=plans[-1],
                            evaluation=tev.combined, backend=name, options=opts, phases=phases, facility_gap=fgap,
                            timings={"build": t_build, "heuristic": t_heur,
