@@ -10,7 +10,9 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import signal
 import sys
+import threading
 
 import click
 
@@ -68,7 +70,8 @@ def cli(ctx, debug):
     """Plan community service facilities and community-worker staffing.
 
     Exit codes: 0 ok, 1 internal error, 2 usage, 3 input error, 4 infeasible,
-    5 no solution within limits, 6 check failed, 7 solver error, 130 interrupted.
+    5 no solution within limits, 6 check failed, 7 solver error, 130 interrupted
+    (Ctrl-C or SIGTERM).
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
@@ -135,10 +138,26 @@ def _main(argv=None) -> int:
 
 def run() -> None:
     """Console-script entry point."""
+    _stop_on_sigterm()
     code = main()
     if code == 130:
         _exit_if_solver_left_running(code)
     sys.exit(code)
+
+
+def _stop_on_sigterm() -> None:
+    """`kill`, `timeout` and job schedulers send SIGTERM: stop as on Ctrl-C (the solver asked to
+    stop, pool workers interrupted, finished sweep points and districts kept in the store,
+    nothing half-written; exit 130) instead of dying at once and orphaning solver processes and
+    pool workers. A second SIGTERM during that clean-up leaves at once."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def on_sigterm(signum, frame):
+        signal.signal(signal.SIGTERM, lambda *_: os._exit(143))
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_sigterm)
 
 
 def _exit_if_solver_left_running(code: int) -> None:

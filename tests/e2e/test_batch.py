@@ -116,9 +116,11 @@ def test_a_second_run_reuses_the_store(first_run, province, tmp_path):
          if r["run_id"]}
 
 
-def test_ctrl_c_keeps_what_is_done_and_the_next_run_solves_the_rest(province, tmp_path):
-    """Ctrl-C after the first district is stored: exit 130, no roll-up, the finished district
-    kept; the same command then solves only the others."""
+@pytest.mark.parametrize("stop", ["ctrl-c", "sigterm"])
+def test_stopping_keeps_what_is_done_and_the_next_run_solves_the_rest(stop, province, tmp_path):
+    """Ctrl-C (the whole process group) or SIGTERM (the driver alone, as `kill` or a job
+    scheduler sends it) after the first district is stored: exit 130, no roll-up, the finished
+    district kept, no pool worker left running; the same command then solves only the others."""
     db, out = tmp_path / "runs.sqlite", tmp_path / "out"
     cmd = _cli(province, "--out", out, "--store", db, "--workers", "1", "--quiet")
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
@@ -128,8 +130,12 @@ def test_ctrl_c_keeps_what_is_done_and_the_next_run_solves_the_rest(province, tm
             assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
             assert time.monotonic() < deadline, "the batch committed no district in time"
             time.sleep(0.02)
-        os.killpg(proc.pid, signal.SIGINT)  # the terminal's Ctrl-C: the driver and its pool
+        if stop == "ctrl-c":
+            os.killpg(proc.pid, signal.SIGINT)  # the terminal's Ctrl-C: the driver and its pool
+        else:
+            proc.send_signal(signal.SIGTERM)  # the driver only: it must stop its workers itself
         _, err = proc.communicate(timeout=60)
+        assert _session_left(proc.pid) == [], "a pool worker outlived the stopped batch"
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -142,6 +148,20 @@ def test_ctrl_c_keeps_what_is_done_and_the_next_run_solves_the_rest(province, tm
     assert f"{3 - kept} solved now, {kept} reused" in again.stdout
     with RunStore(db) as store:
         assert store.integrity() == "ok" and len(store.list_runs()) == 3
+
+
+def _session_left(sid: int) -> list[str]:
+    """Command lines of processes still in session `sid` (the batch's driver and workers), after
+    the workers' few seconds to stop."""
+    time.sleep(5.0)
+    left = []
+    for d in Path("/proc").glob("[0-9]*"):
+        try:
+            if os.getsid(int(d.name)) == sid:
+                left.append((d / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace"))
+        except (OSError, ProcessLookupError):
+            continue
+    return left
 
 
 def _runs(db: Path) -> int:
