@@ -218,6 +218,10 @@ class Scenario:
     timeline: Any = None
     #: facility types besides service (siteplan.scenario.facility_types.TypeSettings), or None
     types: Any = None
+    #: committee kinds (urban, rural) every type, service included, must serve even where the
+    #: objective or a timeline year lets committees wait: explain's single-year view of a
+    #: timeline year whose coverage milestone is full for those kinds (analysis.explain_timeline)
+    due: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
