@@ -217,4 +217,5 @@ def totals(ctx, totals: dict) -> None:
         recs = [r for r in ctx.type_facilities if r["type"] == t.name]
         totals[f"sites_open_{t.name}"] = len(recs)
         totals[f"area_m2_{t.name}"] = round(sum(r["area_m2"] for r in recs), 2)
+        totals[f"committees_covered_{t.name}"] = sum(1 for c in ctx.committees if c.get(f"{t.name}_site_id"))
 

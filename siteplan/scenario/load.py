@@ -122,6 +122,32 @@ def parse_value(text: str) -> Any:
 _EITHER: dict[tuple[str, ...], str] = {("reach", "walk_m"): "minutes", ("reach", "minutes"): "walk_m"}
 
 
+def _year_key(part: str) -> int | None:
+    return int(part) if part.isdigit() and len(part) == 4 else None
+
+
+def _number(v) -> bool:
+    """A YAML number, or a string YAML 1.1 left unread (`4.0e6`) that the schema reads as one."""
+    if isinstance(v, bool):
+        return False
+    try:
+        float(v)
+    except (TypeError, ValueError):
+        return False
+    return isinstance(v, (int, float, str))
+
+
+def _raw_years(raw: dict) -> list[int]:
+    """The years a raw scenario declares (`years:` or `timeline: {start, end}`), else []."""
+    years, tl = raw.get("years"), raw.get("timeline")
+    if isinstance(years, list) and all(isinstance(y, int) for y in years):
+        return list(years)
+    if isinstance(tl, dict) and isinstance(tl.get("start"), int) and isinstance(tl.get("end"), int) \
+            and 0 <= tl["end"] - tl["start"] <= 100:
+        return list(range(tl["start"], tl["end"] + 1))
+    return []
+
+
 def apply_overrides(raw: dict, overrides: dict[str, Any] | None, where: str) -> dict:
     """Set dotted keys (`budget.capex`) in the raw mapping, creating mappings as needed.
 
@@ -131,14 +157,18 @@ def apply_overrides(raw: dict, overrides: dict[str, Any] | None, where: str) -> 
     for dotted, value in (overrides or {}).items():
         node = out
         parts = dotted.split(".")
-        for part in parts[:-1]:
+        for part, below in zip(parts[:-1], parts[1:]):
             nxt = node.get(part)
             if nxt is None:
                 nxt = node[part] = {}
+            if _number(nxt) and _year_key(below) is not None and _raw_years(out):  # budget.capex.2023 on `capex: 5e7`: the number every year, one set
+                nxt = node[part] = {y: nxt for y in _raw_years(out)}
             if not isinstance(nxt, dict):
                 raise InputError(f"cannot set {dotted!r}: {part!r} is not a mapping", where=where)
             node = nxt
-        node[parts[-1]] = value
+        last = parts[-1]
+        year = _year_key(last)
+        node[year if year is not None and year in node else last] = value  # YAML reads 2023: as a number
         if value is not None and tuple(parts) in _EITHER:
             node.pop(_EITHER[tuple(parts)], None)
     return out
