@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import difflib
 import hashlib
+import itertools
 import json
 import os
 import warnings
@@ -157,7 +158,7 @@ def apply_overrides(raw: dict, overrides: dict[str, Any] | None, where: str) -> 
     for dotted, value in (overrides or {}).items():
         node = out
         parts = dotted.split(".")
-        for part, below in zip(parts[:-1], parts[1:]):
+        for part, below in itertools.pairwise(parts):
             nxt = node.get(part)
             if nxt is None:
                 nxt = node[part] = {}
