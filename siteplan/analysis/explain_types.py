@@ -118,6 +118,13 @@ def _rate(t) -> str:
     return "m² per 100 households: " + ", ".join(f"{k} {v:g}" for k, v in t.rate.items())
 
 
+def _size_remark(t, area: float) -> str:
+    """Why a type takes just this much floor: its minimum size or a 1+N centre's."""
+    if t.centres is not None and abs(area - t.centres.min_area_m2) < 1e-6:
+        return " (a 1+N street centre's minimum)"
+    return " (its minimum size)" if abs(area - t.min_area) < 1e-6 else ""
+
+
 def _plot_share(words, g, vals, hit) -> tuple[str, float, str, list[str]]:
     """Plots whose types together need more floor than max_area_m2: what each type takes."""
     scn, inst, plan, f = words.scn, words.inst, words.plan, words.facts
@@ -131,7 +138,7 @@ def _plot_share(words, g, vals, hit) -> tuple[str, float, str, list[str]]:
         for t in ts.types:
             a = plan.type_areas.get(t.name, {}).get(sid)
             if a is not None:
-                takes.append((t.name, float(a), " (its minimum size)" if abs(a - t.min_area) < 1e-6 else ""))
+                takes.append((t.name, float(a), _size_remark(t, float(a))))
         types_on |= {x[0] for x in takes}
         cap = float(inst.max_area[k])
         plots.append({"site": sid, "street": st, "max_area_m2": cap, "over_m2": round(float(v), 2),
@@ -190,8 +197,57 @@ def name_capex_shortfall(sf, scn, ev, due: set[tuple[str, str]] | None = None) -
     detail = "; ".join(f"{p['type']} for {p['street']} at {_ids(p['sites'], 3)} {mcny(p['capex'])}"
                        for p in pieces[:8])
     more = f"; and {len(pieces) - 8} more" if len(pieces) > 8 else ""
-    sf.facts.update(types=names, streets=streets, pieces=[{k: (round(v, 2) if k == "capex" else v)
+    titles = {n: ("综合服务设施" if n == SERVICE else scn.types.get(n).title) for n in names}
+    sf.facts.update(types=names, titles=titles, streets=streets, pieces=[{k: (round(v, 2) if k == "capex" else v)
                                                            for k, v in p.items()} for p in pieces])
     sf.text = (f"the capex budget of {mcny(budget)} is {mcny(short)} short of opening the {what} {noun} that {st} "
                f"({detail}{more}; capex before any co-location saving); the binding (约束性) rules alone need at "
                f"least {mcny(budget + short)}")
+
+
+# ---------------------------------------------------------------------------- Chinese
+
+def _zh_ids(items: list[str]) -> str:
+    from siteplan.report.words_zh import _ids as zh_ids
+
+    return zh_ids([str(i) for i in items])
+
+
+def describe_type_zh(group: str, f: dict) -> str | None:
+    """The Chinese sentence of a facility-type shortfall from its facts (None: unknown group)."""
+    title = f.get("title") or f.get("type") or ""
+    if group == "type_uncovered":
+        parts = []
+        if f.get("lonely"):
+            near = "；".join(f"{c} → {s} {d:,.0f}米" if s else f"{c}：无可设置地块" for c, _, s, d in f["lonely"][:6])
+            parts.append(f"居委会{_zh_ids([c for c, *_ in f['lonely']])}（{_zh_ids(f.get('streets', []))}）在"
+                         f"{str(f.get('reach_m', '')).replace(' m', '米')}步行范围内没有可设置{title}的地块；最近：{near}")
+        lonely = {c for c, *_ in f.get("lonely") or []}
+        other = [c for c in f.get("committees", []) if c not in lonely]
+        if other:
+            parts.append(f"居委会{_zh_ids(other)}虽在步行范围内有可设置{title}的地块，但受预算或用地上限限制未能覆盖")
+        return "；".join(parts)
+    if group == "type_area":
+        return f"{title}在地块{_zh_ids(f['sites'])}的面积比所服务居委会所需少{f['short_m2']:,.1f}平方米"
+    if group == "type_centres":
+        lack = "；".join(f"{st}缺{m}处" for st, m in zip(f["streets"], f["missing"]))
+        return (f"{title}街镇中心（1+N：每街镇{f['per_street']}处，每处不少于{f['min_area_m2']:,.0f}平方米）"
+                f"不足：{lack}")
+    if group == "plot_share":
+        out = []
+        for p in f["plots"]:
+            need = p["max_area_m2"] + p["over_m2"]
+            what = "、".join(f"{t} {a:,.0f}平方米" for t, a in p["types"].items())
+            out.append(f"地块{p['site']}（{p['street']}）用地上限{p['max_area_m2']:,.0f}平方米，而{what}共需"
+                       f"{need:,.0f}平方米，超出{p['over_m2']:,.0f}平方米")
+        return "；".join(out)
+    return None
+
+
+def capex_for_zh(f: dict) -> str:
+    """", 缺口用于开设east街道所需的综合服务设施和社区养老服务站" for a named capex shortfall."""
+    if not f.get("pieces"):
+        return ""
+    titles = f.get("titles") or {}
+    what = "和".join(titles.get(t, t) for t in f.get("types", []))
+    return f"，缺口用于开设{_zh_ids(f.get('streets', []))}所需的{what}"

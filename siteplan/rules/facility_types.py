@@ -341,6 +341,11 @@ class FacilityTypes(Rule):
 
         return describe_type_shortfall(words, g, vals, hit, _blocks(words.pm))
 
+    def describe_zh(self, group, f, s, pre):
+        from siteplan.analysis.explain_types import describe_type_zh
+
+        return describe_type_zh(group, f)
+
     def prove_infeasible(self, scn, inst, stage=0):
         ts = getattr(scn, "types", None)
         if ts is None or stage != 0:

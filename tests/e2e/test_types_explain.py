@@ -100,3 +100,34 @@ def test_explain_cli_json_names_year_type_and_street(tmp_path):
     assert sf["text"].startswith("in 2024 committee B of street east cannot be served by elderly_care")
     text = (tmp_path / "out" / "diagnosis.txt").read_text(encoding="utf-8")
     assert "社区养老服务站" in text
+
+
+def test_a_street_centre_no_plot_can_hold_is_named_with_its_street():
+    # 1+N with centres of 1,100 m²: no plot of street east is that large (S1 1,000, S2 600)
+    diag = explain_infeasible(load_scenario(TINY / "tiny_types.yaml",
+                                            {"facility_types.elderly_care.centres.min_area_m2": 1100}))
+    (sf,) = diag.shortfalls
+    assert sf.group == "type_centres" and sf.ids == ["east"] and sf.amount == 1.0
+    assert sf.facts["type"] == "elderly_care" and sf.facts["missing"] == [1]
+    assert "street east lacks 1 (0 plots there may host one that large)" in sf.text
+
+
+def test_a_street_centre_that_overfills_its_plot_says_so():
+    # every street needs a 400 m² centre: hill's only plot S3 (500 m²) also holds C's 120 m² of service
+    diag = explain_infeasible(load_scenario(TINY / "tiny_types.yaml", {
+        "facility_types.elderly_care.centres.min_area_m2": 400, "facility_types.elderly_care.centres.streets": "all"}))
+    (sf,) = diag.shortfalls
+    assert sf.group == "plot_share" and sf.amount == pytest.approx(20.0, abs=1e-3) and sf.ids == ["S3"]
+    assert "elderly_care (社区养老服务站) 400 m² (a 1+N street centre's minimum)" in sf.text
+
+
+def test_the_chinese_sentences_name_year_type_and_street(tmp_path):
+    from siteplan.report.words_zh import shortfall_zh
+
+    scn = _variant(tmp_path, "tiny_timeline_types.yaml", "early_zh", "budget: {capex: {2024: 3.0e6, 2025: 4.0e6}}\n")
+    (sf,) = explain_infeasible(scn).shortfalls
+    assert shortfall_zh(sf.as_dict()).startswith(
+        "2024年，建设投资预算300.0万元缺口70.0万元，缺口用于开设east所需的综合服务设施和社区养老服务站")
+    (sf,) = explain_infeasible(load_scenario(TINY / "tiny_types.yaml",
+                                             {"facility_types.elderly_care.reach.walk_m": 350})).shortfalls
+    assert shortfall_zh(sf.as_dict()).startswith("居委会B（east）在350米步行范围内没有可设置社区养老服务站的地块")
