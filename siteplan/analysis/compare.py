@@ -49,7 +49,7 @@ PER_TYPE = [
     ("committees_covered_", "committees served"),
 ]
 
-_COUNT = re.compile(r"^all \d+ ")
+_COUNT = re.compile(r"^((?:\d{4}: )?)all \d+ ")  # "2023: all 96 ..." in a timeline's yearly rows
 
 
 def _type_values(t: dict, prefix: str) -> dict:
@@ -82,7 +82,7 @@ def column(label: str, totals: dict | None, compliance: list[dict] | None, statu
     for r in compliance or []:
         if r["scope"].startswith(("facility:", "committee:")):
             continue
-        scope = _COUNT.sub("all ", r["scope"])
+        scope = _COUNT.sub(r"\1all ", r["scope"])
         col[f"rule:{r['rule']}@{scope}:ok"] = row_status(r)  # ok/FAIL/below/not declared/not assessed
         col[f"rule:{r['rule']}@{scope}:achieved"] = r.get("achieved")
     return {"label": label, "tag": tag or label, "values": col}

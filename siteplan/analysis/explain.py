@@ -463,6 +463,10 @@ def explain_infeasible(scenario: Scenario | str | Path, *, backend: str | None =
             text, amount, unit, ids = words.say(g, vals)
             facts = dict(words.facts)
             meta = next((r for r in scn.standards.rules if r["id"] == g.rule), {})
+            if not meta and g.rule == "facility_types":  # a scenario's rule, in no preset
+                from siteplan.analysis.explain_types import rule_title
+
+                meta = {"title": rule_title(g.name) or g.rule}
             sf = Shortfall(group=g.name, rule=g.rule, title=meta.get("title", g.rule),
                            kind=meta.get("kind", g.tier), tier=g.tier, amount=round(amount, 4),
                            unit=unit, text=text, ids=ids, facts=facts)

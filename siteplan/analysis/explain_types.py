@@ -20,6 +20,18 @@ import numpy as np
 from siteplan.analysis.explain import _and, _ids, mcny
 from siteplan.scenario.facility_types import SERVICE, hosts
 
+#: the checker rule (siteplan/rules/facility_types.py `names`) each shortfall group falls short of
+RULE_OF_GROUP = {"type_uncovered": "type_coverage", "type_area": "type_area", "type_centres": "type_centres",
+                 "plot_share": "shared_plot_cap"}
+
+
+def rule_title(group: str) -> str | None:
+    """The Chinese title of the facility-type rule a group falls short of (None: not one)."""
+    from siteplan.rules.facility_types import FacilityTypes
+
+    key = RULE_OF_GROUP.get(group)
+    return FacilityTypes.names[key][0] if key else None
+
 
 def type_label(scn, name: str) -> str:
     """`elderly_care (社区养老服务站)`: the type's key as in the data, with its title."""
@@ -85,7 +97,8 @@ def describe_type_shortfall(words, g, vals, hit, blocks) -> tuple[str, float, st
         other = [j for j in range(len(keys)) if j not in set(lonely)]
         f["unreachable"] = not other
         if other:
-            parts.append(f"committees {_of_streets([(cids[j], streets[j]) for j in other])} are left without "
+            noun = "committee" if len(other) == 1 else "committees"
+            parts.append(f"{noun} {_of_streets([(cids[j], streets[j]) for j in other])} {'is' if len(other) == 1 else 'are'} left without "
                          f"{label} although a plot that may host it is within reach (serving them would break "
                          "a budget or plot cap)")
         return "; ".join(parts), float(len(keys)), "committees", cids
@@ -130,7 +143,8 @@ def _plot_share(words, g, vals, hit) -> tuple[str, float, str, list[str]]:
     scn, inst, plan, f = words.scn, words.inst, words.plan, words.facts
     ts = scn.types
     parts, plots, types_on = [], [], set()
-    for k, v in zip(g.keys[hit], vals[hit]):
+    big = vals[hit] >= 0.5  # below half a square metre: the solver's rounding, not a plot to name
+    for k, v in zip(g.keys[hit][big] if big.any() else g.keys[hit], vals[hit][big] if big.any() else vals[hit]):
         sid, st = str(inst.site_ids[k]), str(inst.streets[inst.site_street[k]])
         takes: list[tuple[str, float, str]] = []  # (type, m², remark)
         if sid in plan.areas:

@@ -81,3 +81,12 @@ def test_a_yearly_override_expands_a_single_budget_to_every_year():
 
     scn = load_scenario(TINY / "tiny_timeline_types.yaml", {"budget.capex.2024": 3.0e6})
     assert scn.timeline.capex == {2024: 3.0e6, 2025: 4.0e6}
+
+
+def test_yearly_rule_rows_line_up_whatever_their_counts():
+    # two timelines that serve different numbers of committees in 2024 share one row per rule and year
+    rows = [{"rule": "type_coverage", "scope": "2024: all 2 elderly_care committees", "ok": True, "achieved": 2}]
+    other = [{"rule": "type_coverage", "scope": "2024: all 3 elderly_care committees", "ok": True, "achieved": 3}]
+    _, table = compare.table([compare.column("a", {}, rows, "optimal"), compare.column("b", {}, other, "optimal")])
+    got = {r[0]: r[1:] for r in table}
+    assert got["type_coverage @ 2024: all elderly_care committees: achieved"] == [2, 3, 1]

@@ -130,4 +130,6 @@ def test_the_chinese_sentences_name_year_type_and_street(tmp_path):
         "2024年，建设投资预算300.0万元缺口70.0万元，缺口用于开设east所需的综合服务设施和社区养老服务站")
     (sf,) = explain_infeasible(load_scenario(TINY / "tiny_types.yaml",
                                              {"facility_types.elderly_care.reach.walk_m": 350})).shortfalls
-    assert shortfall_zh(sf.as_dict()).startswith("居委会B（east）在350米步行范围内没有可设置社区养老服务站的地块")
+    zh = shortfall_zh(sf.as_dict())
+    assert zh.startswith("居委会B（east）在350米步行范围内没有可设置社区养老服务站的地块")
+    assert zh.endswith("［各类设施服务覆盖，约束性］")  # the rule's own title, not its id
