@@ -66,6 +66,8 @@ def test_compare_and_sweep_on_the_tiny_timeline_with_types(tmp_path):
     assert float(df.loc["2024: co-location saving (CNY)", tl]) == 100_000  # S1 only
     assert float(df.loc["elderly_care: floor area (m²)", single]) == 350  # S1 300 + S3's 50 minimum
     assert float(df.loc["co-location saving (CNY)", single]) == 200_000
+    res = runner.invoke(main, ["compare", "1", "2", "--store", store])  # stored runs replay the type rows
+    assert res.exit_code == 0 and "2025: elderly_care: committees served" in res.output
     res = runner.invoke(main, ["sweep", str(TINY / "tiny_timeline_types.yaml"), "--vary",
                                "budget.capex.2024=3.6e6,3.7e6", "--store", store, "--out", str(tmp_path / "sw"),
                                "--quiet", "--workers", "1"])
@@ -76,11 +78,22 @@ def test_compare_and_sweep_on_the_tiny_timeline_with_types(tmp_path):
     assert pts[3.7e6]["total_cost"] == 6_842_000  # the hand-worked optimum, 2025 keeps its 4M
 
 
-def test_a_yearly_override_expands_a_single_budget_to_every_year():
+def test_a_yearly_override_expands_a_single_budget_to_every_year(tmp_path):
+    import pytest
+
+    from siteplan.errors import InputError
     from siteplan.scenario.load import load_scenario
 
     scn = load_scenario(TINY / "tiny_timeline_types.yaml", {"budget.capex.2024": 3.0e6})
     assert scn.timeline.capex == {2024: 3.0e6, 2025: 4.0e6}
+    path = tmp_path / "yearly.yaml"  # a mapping read from YAML has whole-number years as keys
+    path.write_text(f"extends: {TINY / 'tiny_timeline_types.yaml'}\nname: yearly\n"
+                    "budget: {capex: {2024: 4.0e+6, 2025: 4.5e+6}}\n", encoding="utf-8")
+    scn = load_scenario(path, {"budget.capex.2025": 1.0e6})
+    assert scn.timeline.capex == {2024: 4.0e6, 2025: 1.0e6}
+    assert set(scn.raw["budget"]["capex"]) == {2024, 2025}  # set in place, not beside it as "2025"
+    with pytest.raises(InputError, match="2030 is not a year of the timeline"):
+        load_scenario(TINY / "tiny_timeline_types.yaml", {"budget.capex.2030": 1.0e6})
 
 
 def test_yearly_rule_rows_line_up_whatever_their_counts():
