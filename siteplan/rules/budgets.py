@@ -107,8 +107,8 @@ class Budgets(Rule):
         """The share of a budget the plan uses (None: not a budget, or no budget set)."""
         budget = {"budget.capex": scn.spec.budget.capex, "budget.opex_per_year": scn.spec.budget.opex_per_year}
         b = budget.get(key)
-        if b is None:
-            return None
+        if b is None or getattr(scn, "timeline", None) is not None:
+            return None  # a timeline's budgets are per year: the totals of all years cannot say
         used = totals["capex"] if key == "budget.capex" else totals["opex_per_year"]
         return used / b if b > 0 else 1.0
 

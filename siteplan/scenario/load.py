@@ -290,27 +290,36 @@ def load_scenario(path: str | os.PathLike[str], overrides: dict[str, Any] | None
             raise InputError("is a folder", where=str(path), fix="name the scenario YAML file")
         path = candidates[0]
     yaml_files: list[Path] = []
+    given = apply_overrides(load_raw(path, read=yaml_files), overrides, str(path))
+    return scenario_from_raw(given, path, yaml_files=tuple(yaml_files))
+
+
+def scenario_from_raw(given: dict, path: Path | None, tables: Tables | None = None,
+                      yaml_files: tuple[Path, ...] = ()) -> Scenario:
+    """Validate a merged raw scenario into a Scenario with its facility types and timeline;
+    `tables` already read are reused (a nudged copy of a loaded scenario), else read."""
     from siteplan.timeline.load import read_timeline, split_timeline, with_year_scenarios
 
-    given = apply_overrides(load_raw(path, read=yaml_files), overrides, str(path))
-    raw, tl_raw = split_timeline(given, str(path))  # the timeline keys are checked apart
+    where = str(path) if path is not None else str(given.get("name") or "scenario")
+    raw, tl_raw = split_timeline(given, where)  # the timeline keys are checked apart
     try:
         spec = ScenarioSpec.model_validate(raw)
     except ValidationError as exc:
-        raise validation_error(exc, str(path)) from None
+        raise validation_error(exc, where) from None
     preset = load_preset(spec.preset)
     try:
         standards = resolve_standards(preset, spec.standards)
     except (ValidationError, KeyError, TypeError, ValueError) as exc:
-        raise InputError(f"standards: {exc}", where=str(path), fix="check the standards block")
-    tables = read_tables(spec, standards, where=str(path))
-    warn_about_standards(standards, f"scenario {spec.name!r}")
+        raise InputError(f"standards: {exc}", where=where, fix="check the standards block")
+    if tables is None:
+        tables = read_tables(spec, standards, where=where)
+        warn_about_standards(standards, f"scenario {spec.name!r}")
     from siteplan.scenario.facility_types import resolve_types
 
-    types = resolve_types(spec, preset, standards, tables.sites, str(path))
-    scn = Scenario(path=path.resolve(), spec=spec, standards=standards, tables=tables, raw=given,
-                   yaml_files=tuple(yaml_files), types=types)
+    types = resolve_types(spec, preset, standards, tables.sites, where)
+    scn = Scenario(path=None if path is None else path.resolve(), spec=spec, standards=standards, tables=tables,
+                   raw=given, yaml_files=yaml_files, types=types)
     if tl_raw is not None:
-        tl = read_timeline(tl_raw, raw, str(path), str(spec.objective))
-        scn.timeline = with_year_scenarios(scn, tl, raw, preset, str(path))
+        tl = read_timeline(tl_raw, raw, where, str(spec.objective))
+        scn.timeline = with_year_scenarios(scn, tl, raw, preset, where)
     return scn

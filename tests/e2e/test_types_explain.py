@@ -133,3 +133,19 @@ def test_the_chinese_sentences_name_year_type_and_street(tmp_path):
     zh = shortfall_zh(sf.as_dict())
     assert zh.startswith("居委会B（east）在350米步行范围内没有可设置社区养老服务站的地块")
     assert zh.endswith("［各类设施服务覆盖，约束性］")  # the rule's own title, not its id
+
+
+@pytest.mark.parametrize(("name", "area_cost"), [
+    # +1 m² per 100 households on the service facilities: A+B 15 m² at S1 (60k), C 4 m² at S3 (10k);
+    # opex 200·15 + 100·4 = 3.4k a year: over tiny's 5-year horizon 87k; in the timeline A+B from
+    # 2024 and C from 2025: 3.0k + 3.4k = 6.4k, 76.4k in all
+    ("tiny_types.yaml", 87_000), ("tiny_timeline_types.yaml", 76_400)])
+def test_what_binds_keeps_the_types_and_the_years(name, area_cost):
+    from siteplan.analysis.binding import binding_report
+
+    rows = {r.key: r for r in binding_report(load_scenario(TINY / name)).rows}
+    assert all(r.status == "solved" for r in rows.values())  # nudged copies keep types and timeline
+    assert rows["area_per_100_households"].delta_total == pytest.approx(area_cost, abs=1.0)
+    assert rows["reach.walk_m"].delta_total == pytest.approx(0.0, abs=1.0)  # elderly care is not dropped
+    if "budget.capex" in rows:  # 4M a year, 2024 spends 3.7M: slack, not "113% used"
+        assert rows["budget.capex"].tight is False and rows["budget.capex"].used_share is None
