@@ -33,7 +33,7 @@ from siteplan.errors import InfeasibleError, NoSolutionError, SiteplanError
 from siteplan.kinds import MONEY_PHASES, Objective, Phase
 from siteplan.plan import Evaluation, Plan, evaluate
 from siteplan.result import Termination
-from siteplan.scenario.load import Scenario, apply_overrides, validation_error
+from siteplan.scenario.load import Scenario, apply_overrides
 
 MONEY_TOL = 1.0  # CNY: below this a change is rounding, whatever the gap
 
@@ -102,20 +102,13 @@ class BindingReport:
 
 
 def rescenario(scn: Scenario, overrides: dict) -> Scenario:
-    """`scn` with dotted overrides applied, reusing its already validated tables."""
-    from pydantic import ValidationError
-
-    from siteplan.scenario.presets import load_preset, resolve_standards
-    from siteplan.scenario.schema import ScenarioSpec
+    """`scn` with dotted overrides applied, reusing its already validated tables (its facility
+    types and timeline rebuilt from them, as loading does)."""
+    from siteplan.scenario.load import scenario_from_raw
 
     where = str(scn.path) if scn.path else scn.name
     raw = apply_overrides(scn.raw, overrides, where)
-    try:
-        spec = ScenarioSpec.model_validate(raw)
-    except ValidationError as exc:
-        raise validation_error(exc, where) from None
-    standards = resolve_standards(load_preset(spec.preset), spec.standards)
-    return Scenario(path=scn.path, spec=spec, standards=standards, tables=scn.tables, raw=raw)
+    return scenario_from_raw(raw, scn.path, tables=scn.tables, yaml_files=scn.yaml_files)
 
 
 def default_nudges(scn: Scenario) -> list[Nudge]:
@@ -272,8 +265,8 @@ def binding_report(outcome_or_scenario, *, backend: str | None = None, options: 
     name, opts = solver_settings(scn, backend, options)
     if base is None:
         base = _outcome_base(solve_scenario(scn, backend=name, options=opts), "solve")
-    horizon = scn.spec.costs.horizon_years
     bt = base.evaluation.totals
+    horizon = bt.get("horizon_years") or scn.spec.costs.horizon_years  # a timeline: its years
     report = BindingReport(scenario=scn.name, objective=scn.spec.objective, base_totals=dict(bt),
                            base_source=base.source, base_gap=base.money_gap)
     todo = nudges if nudges is not None else default_nudges(scn)

@@ -41,7 +41,27 @@ YEARLY = [
     ("residents_covered", "residents covered"),
 ]
 
-_COUNT = re.compile(r"^all \d+ ")
+#: (totals key prefix, label) of each facility type's rows (siteplan/rules/_types_check.py),
+#: per type after the headline KPIs, and per year and type after each year's rows
+PER_TYPE = [
+    ("sites_open_", "sites opened"),
+    ("area_m2_", "floor area (m²)"),
+    ("committees_covered_", "committees served"),
+]
+
+_COUNT = re.compile(r"^((?:\d{4}: )?)all \d+ ")  # "2023: all 96 ..." in a timeline's yearly rows
+
+
+def _type_values(t: dict, prefix: str) -> dict:
+    """Row key -> value of a totals mapping's per-type figures and co-location saving."""
+    out = {}
+    for key, v in t.items():
+        for pre, _ in PER_TYPE:
+            if key.startswith(pre) and key[len(pre):]:
+                out[f"{prefix}type:{key[len(pre):]}:{pre}"] = v
+        if key == "co_location_saving":
+            out[f"{prefix}co_location_saving"] = v
+    return out
 
 
 def column(label: str, totals: dict | None, compliance: list[dict] | None, status: str,
@@ -54,13 +74,15 @@ def column(label: str, totals: dict | None, compliance: list[dict] | None, statu
     for key, _, scale in KPIS:
         v = t.get(key)
         col[key] = v * scale if isinstance(v, (int, float)) and scale != 1 else v
+    col.update(_type_values(t, ""))
     for r in by_year or []:
         for key, _ in YEARLY:
             col[f"year:{r.get('year')}:{key}"] = r.get(key)
+        col.update(_type_values(r, f"year:{r.get('year')}:"))
     for r in compliance or []:
         if r["scope"].startswith(("facility:", "committee:")):
             continue
-        scope = _COUNT.sub("all ", r["scope"])
+        scope = _COUNT.sub(r"\1all ", r["scope"])
         col[f"rule:{r['rule']}@{scope}:ok"] = row_status(r)  # ok/FAIL/below/not declared/not assessed
         col[f"rule:{r['rule']}@{scope}:achieved"] = r.get("achieved")
     return {"label": label, "tag": tag or label, "values": col}
@@ -73,11 +95,24 @@ def table(columns: list[dict]) -> tuple[list[str], list[list]]:
         header += [c["label"], f"Δ {c['tag']}"]
     keys = ["status"] + [k for k, _, _ in KPIS]
     names = {k: lab for k, lab, _ in KPIS}
+    types = list(dict.fromkeys(k.split(":")[1] for c in columns for k in c["values"] if k.startswith("type:")))
+
+    def per_type(prefix: str, head: str) -> None:
+        for t in types:
+            for pre, lab in PER_TYPE:
+                keys.append(f"{prefix}type:{t}:{pre}")
+                names[keys[-1]] = f"{head}{t}: {lab}"
+        if types:
+            keys.append(f"{prefix}co_location_saving")
+            names[keys[-1]] = f"{head}co-location saving (CNY)"
+
+    per_type("", "")
     years = sorted({k.split(":")[1] for c in columns for k in c["values"] if k.startswith("year:")})
     for y in years:  # yearly totals, year by year, after the headline KPIs
         for key, lab in YEARLY:
             keys.append(f"year:{y}:{key}")
             names[f"year:{y}:{key}"] = f"{y}: {lab}"
+        per_type(f"year:{y}:", f"{y}: ")
     for c in columns:  # compliance rows in first-seen order
         for k in c["values"]:
             if k.startswith("rule:") and k not in keys:

@@ -64,6 +64,7 @@ class SlackGroup:
     cols: np.ndarray
     keys: np.ndarray  # committee / site / street index per column (or 0)
     unit: float = 1.0  # one column unit in natural units (1e6 CNY for budgets)
+    about: str = ""  # what else the group is about, e.g. the facility type of a type rule's rows
 
     def amounts(self, x: np.ndarray) -> np.ndarray:
         return x[self.cols] * self.unit
@@ -106,13 +107,13 @@ class ElasticBuilder:
         """What each row of a block is about, as the rule recorded it when adding the rows."""
         return self.pm.row_keys[block][1]
 
-    def group(self, name: str, rule: str, scale: float, cols, keys, unit: float = 1.0) -> None:
+    def group(self, name: str, rule: str, scale: float, cols, keys, unit: float = 1.0, about: str = "") -> None:
         """Register shortfall columns of a rule (nothing when `cols` is None or empty)."""
         if cols is None or not len(cols):
             return
         own = self._rule.tier if self._rule is not None else None
         tier = own or tier_of_kind(self.kinds.get(rule))
-        self.groups.append(SlackGroup(name, rule, tier, float(scale), cols, np.asarray(keys), unit))
+        self.groups.append(SlackGroup(name, rule, tier, float(scale), cols, np.asarray(keys), unit, about))
 
     def add_cols(self, name: str, n: int) -> np.ndarray:
         idx = np.arange(self.n_vars, self.n_vars + n, dtype=np.int64)

@@ -463,13 +463,23 @@ def explain_infeasible(scenario: Scenario | str | Path, *, backend: str | None =
             text, amount, unit, ids = words.say(g, vals)
             facts = dict(words.facts)
             meta = next((r for r in scn.standards.rules if r["id"] == g.rule), {})
+            if not meta and g.rule == "facility_types":  # a scenario's rule, in no preset
+                from siteplan.analysis.explain_types import rule_title
+
+                meta = {"title": rule_title(g.name) or g.rule}
             sf = Shortfall(group=g.name, rule=g.rule, title=meta.get("title", g.rule),
                            kind=meta.get("kind", g.tier), tier=g.tier, amount=round(amount, 4),
                            unit=unit, text=text, ids=ids, facts=facts)
-            lonely_only = g.name == "uncovered" and all(inst.pairs_per_committee()[g.keys[vals > 0.5]] == 0)
+            lonely_only = (g.name == "uncovered" and all(inst.pairs_per_committee()[g.keys[vals > 0.5]] == 0)) \
+                or bool(facts.get("unreachable"))  # no budget brings a plot within reach
             if price and g.tier not in MOVABLE and not lonely_only:
                 to_price.append((sf, g))
             shortfalls.append(sf)
+    if scn.types is not None:  # what the money is short of, per type and street
+        from siteplan.analysis.explain_types import name_capex_shortfall
+
+        for sf in shortfalls:
+            name_capex_shortfall(sf, scn, ev)
     if to_price and clock.expired():
         values.setdefault("limits", []).extend(f"price of {g.name}: time budget spent" for _, g in to_price)
     elif to_price:

@@ -57,7 +57,19 @@ def _year_scenario(scn, k: int):
         # a full-coverage milestone: the timeline enforces it by its own rows, a single
         # period only under min_cost (every committee served, each shortfall priced)
         update["objective"] = Objective.MIN_COST
-    return replace(scn_k, spec=scn_k.spec.model_copy(update=update)), cap
+    due = scn_k.due
+    if "coverage" in tl.milestones:
+        # a kind fully due this year (the timeline's cover rows, service and every type)
+        due = tuple(k for k, v in share.items() if float(v) >= 1.0)
+    return replace(scn_k, spec=scn_k.spec.model_copy(update=update), due=due), cap
+
+
+def _provided(plan) -> set[tuple[str, str]]:
+    """(type, committee id) pairs a plan serves: what a year already has."""
+    got = {("service", c) for c, s in plan.assignment.items() if s}
+    for t, assign in plan.type_assignment.items():
+        got |= {(t, c) for c, s in assign.items() if s}
+    return got
 
 
 def explain_timeline(scn, *, backend: str | None = None, options: SolveOptions | None = None,
@@ -96,7 +108,13 @@ def explain_timeline(scn, *, backend: str | None = None, options: SolveOptions |
                                      facts={"year": year, "capex_until_year": cap})]
         diag.feasible = False
     else:
+        from siteplan.analysis.explain_types import name_capex_shortfall
+
+        before = _provided(decode_years(tm, x)[-1]) if k > 0 and x is not None else set()
+        due = {(t, str(c["committee_id"])) for c in diag.evaluation.committees
+               for t in ["service", *(scn_k.types.names[1:] if scn_k.types else ())]} - before
         for sf in diag.shortfalls:
+            name_capex_shortfall(sf, scn_k, diag.evaluation, due)
             sf.facts["year"] = year
             sf.text = f"in {year} {sf.text}"
             if sf.group == "capex" and cap is not None:

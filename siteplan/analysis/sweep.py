@@ -64,7 +64,10 @@ def parse_vary(text: str) -> Vary:
     if "=" not in text:
         raise InputError(f"--vary {text!r} is not KEY=START:STOP:COUNT", fix=fix)
     key, spec = (s.strip() for s in text.split("=", 1))
-    if not key or any(not part.isidentifier() for part in key.split(".")):
+    parts = key.split(".")
+    # a timeline's yearly entry may end the key: budget.capex.2023
+    if not key or any(not p.isidentifier() for p in parts[:-1]) or not (parts[-1].isidentifier() or (
+            len(parts) > 1 and parts[-1].isdigit() and len(parts[-1]) == 4)):
         raise InputError(f"--vary key {key!r} is not a dotted scenario key", fix=fix)
     try:
         if ":" in spec:

@@ -132,7 +132,8 @@ def add_sites(pm: PlanningModel) -> None:
 def add_assignments(pm: PlanningModel) -> None:
     inst = pm.inst
     pm.x = pm.b.add_vars("assign", inst.n_pairs, lb=0.0, ub=1.0, integer=True)
-    eq = 1.0 if pm.objective != Objective.MAX_COVERAGE else -INF
+    due = np.isin(np.where(inst.urban, "urban", "rural"), getattr(pm.scenario, "due", ()))
+    eq = 1.0 if pm.objective != Objective.MAX_COVERAGE else np.where(due, 1.0, -INF)  # due: served anyway
     pm.add_rows("assign", ("committee", np.arange(inst.n_committees)), inst.pair_c, pm.x, 1.0, lb=eq, ub=1.0)
     k = np.arange(inst.n_pairs)
     pm.add_rows("link", ("pair", k), np.concatenate([k, k]), np.concatenate([pm.x, pm.y[inst.pair_s]]),

@@ -55,6 +55,8 @@ def shortfall_zh(s: dict) -> str:
         return str(s.get("text", ""))
     if text is None:
         return str(s.get("text", ""))
+    if isinstance(f.get("year"), int):  # a timeline's failing year (siteplan.analysis.explain_timeline)
+        text = f"{f['year']}年，{text}"
     text += _price(s.get("price"))
     if s.get("tier") not in ("resource", "capacity"):
         text += f"［{s.get('title', s.get('rule'))}，{KIND_ZH.get(s.get('kind'), s.get('kind'))}］"

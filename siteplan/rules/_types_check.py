@@ -158,7 +158,7 @@ def _check_type(ctx, chk, t) -> None:
     for com in ctx.committees:
         sid = assign.get(com["committee_id"])
         ok = sid in recs
-        if sid is None and ctx.scn.types.partial:
+        if sid is None and ctx.scn.types.partial and com["kind"] not in ctx.scn.due:
             continue  # a timeline year before the last: the committee may wait (links: timeline/check.py)
         served.append(ok)
         if not ok:
@@ -217,4 +217,5 @@ def totals(ctx, totals: dict) -> None:
         recs = [r for r in ctx.type_facilities if r["type"] == t.name]
         totals[f"sites_open_{t.name}"] = len(recs)
         totals[f"area_m2_{t.name}"] = round(sum(r["area_m2"] for r in recs), 2)
+        totals[f"committees_covered_{t.name}"] = sum(1 for c in ctx.committees if c.get(f"{t.name}_site_id"))
 

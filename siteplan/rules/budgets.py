@@ -82,10 +82,11 @@ class Budgets(Rule):
                 f"rules alone need at least {mcny(budget + total)}{per}"), total, "CNY", []
 
     def describe_zh(self, group, f, s, pre):
+        from siteplan.analysis.explain_types import capex_for_zh
         from siteplan.report.words_zh import wan
 
         what = "建设投资预算" if group == "capex" else "年运营预算"
-        return (f"{what}{wan(f['budget'])}缺口{wan(f['short'])}：仅满足约束性指标就至少需要"
+        return (f"{what}{wan(f['budget'])}缺口{wan(f['short'])}{capex_for_zh(f)}：仅满足约束性指标就至少需要"
                 f"{wan(f['budget'] + f['short'])}")
 
     def nudges(self, scn):
@@ -106,8 +107,8 @@ class Budgets(Rule):
         """The share of a budget the plan uses (None: not a budget, or no budget set)."""
         budget = {"budget.capex": scn.spec.budget.capex, "budget.opex_per_year": scn.spec.budget.opex_per_year}
         b = budget.get(key)
-        if b is None:
-            return None
+        if b is None or getattr(scn, "timeline", None) is not None:
+            return None  # a timeline's budgets are per year: the totals of all years cannot say
         used = totals["capex"] if key == "budget.capex" else totals["opex_per_year"]
         return used / b if b > 0 else 1.0
 

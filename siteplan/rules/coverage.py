@@ -28,7 +28,7 @@ class Coverage(Rule):
         return by_kind(value, ("urban", "rural"))
 
     def shortfall(self, eb):
-        if eb.pm.objective != Objective.MAX_COVERAGE:
+        if eb.pm.objective != Objective.MAX_COVERAGE or getattr(eb.pm.scenario, "due", ()):
             eb.group("uncovered", self.id, eb.inst.n_committees, eb.slack_on_rows("assign", 1.0), eb.keys("assign"))
 
     def describe(self, words, g, vals, hit):

@@ -177,7 +177,9 @@ class FacilityTypes(Rule):
         for b in blocks:
             n, m = len(b.sites), len(b.pc)
             k, i = np.arange(m), np.arange(n)
-            lb = 0.0 if pm.scenario.types.partial else 1.0  # a timeline year before the last may wait
+            scn = pm.scenario  # a timeline year before the last may wait, but for kinds due (Scenario.due)
+            lb = np.where(np.isin(np.where(inst.urban, "urban", "rural"), scn.due), 1.0, 0.0) if scn.types.partial \
+                else 1.0
             R["type_assign"].append((b.pc, b.x, np.ones(m), lb, 1.0, np.arange(inst.n_committees)))
             R["type_link"].append((np.r_[k, k], np.r_[b.x, b.z[b.pp]], np.r_[np.ones(m), -np.ones(m)],
                                    -np.inf, 0.0, b.sites[b.pp]))
@@ -307,27 +309,42 @@ class FacilityTypes(Rule):
         return greedy_types(pm, _blocks(pm), plan) if _blocks(pm) else plan
 
     def shortfall(self, eb):
+        """One group per type (its rows sit block after block), so that explain names the type;
+        the scales are the whole rule's, as one group had them."""
         if "type_assign" not in eb.pm.row_keys:
             return
         pm = eb.pm
-        for b in _blocks(pm):  # a committee may stay unserved by a type (short by one)
+        blocks = _blocks(pm)
+        for b in blocks:  # a committee may stay unserved by a type (short by one)
             eb.ub[b.f] = np.inf
-        eb.group("type_uncovered", self.id, float(pm.inst.n_committees * len(_blocks(pm))),
-                 eb.slack_on_rows("type_assign", 1.0), eb.keys("type_assign"))
-        eb.group("type_area", self.id, 1.0 + sum(float(b.need.sum()) for b in _blocks(pm)),
-                 eb.slack_on_rows("type_area", 1.0), eb.keys("type_area"))
+        nc = pm.inst.n_committees
+        per_block = {"type_uncovered": ("type_assign", [nc] * len(blocks), float(nc * len(blocks))),
+                     "type_area": ("type_area", [len(b.sites) for b in blocks],
+                                   1.0 + sum(float(b.need.sum()) for b in blocks))}
+        if "type_centres" in pm.row_keys:
+            per_block["type_centres"] = ("type_centres", [0 if b.k is None else
+                                                          len(street_scope(pm.inst, b.t.centres.streets))
+                                                          for b in blocks], 1.0)
+        for name, (block, sizes, scale) in per_block.items():
+            cols, keys = eb.slack_on_rows(block, 1.0), eb.keys(block)
+            if cols is None:
+                continue
+            off = 0
+            for b, n in zip(blocks, sizes):
+                eb.group(name, self.id, scale, cols[off:off + n], keys[off:off + n], about=b.t.name)
+                off += n
         eb.group("plot_share", self.id, float(pm.inst.max_area.sum()) or 1.0,
                  eb.slack_on_rows("plot_share", -1.0), eb.keys("plot_share"))
-        if "type_centres" in pm.row_keys:
-            eb.group("type_centres", self.id, 1.0, eb.slack_on_rows("type_centres", 1.0), eb.keys("type_centres"))
 
     def describe(self, words, g, vals, hit):
-        total = float(vals.sum())
-        what = {"type_uncovered": "committee-type services are out of reach of any plot that may host the type",
-                "type_area": "m² of facility-type floor area are missing",
-                "plot_share": "m² more than the shared plots allow are needed by the facility types",
-                "type_centres": "street centres (1+N) are missing"}.get(g.name, g.name)
-        return f"{total:,.1f} {what}", total, "", []
+        from siteplan.analysis.explain_types import describe_type_shortfall
+
+        return describe_type_shortfall(words, g, vals, hit, _blocks(words.pm))
+
+    def describe_zh(self, group, f, s, pre):
+        from siteplan.analysis.explain_types import describe_type_zh
+
+        return describe_type_zh(group, f)
 
     def prove_infeasible(self, scn, inst, stage=0):
         ts = getattr(scn, "types", None)

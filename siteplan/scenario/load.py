@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import difflib
 import hashlib
+import itertools
 import json
 import os
 import warnings
@@ -122,6 +123,32 @@ def parse_value(text: str) -> Any:
 _EITHER: dict[tuple[str, ...], str] = {("reach", "walk_m"): "minutes", ("reach", "minutes"): "walk_m"}
 
 
+def _year_key(part: str) -> int | None:
+    return int(part) if part.isdigit() and len(part) == 4 else None
+
+
+def _number(v) -> bool:
+    """A YAML number, or a string YAML 1.1 left unread (`4.0e6`) that the schema reads as one."""
+    if isinstance(v, bool):
+        return False
+    try:
+        float(v)
+    except (TypeError, ValueError):
+        return False
+    return isinstance(v, (int, float, str))
+
+
+def _raw_years(raw: dict) -> list[int]:
+    """The years a raw scenario declares (`years:` or `timeline: {start, end}`), else []."""
+    years, tl = raw.get("years"), raw.get("timeline")
+    if isinstance(years, list) and all(isinstance(y, int) for y in years):
+        return list(years)
+    if isinstance(tl, dict) and isinstance(tl.get("start"), int) and isinstance(tl.get("end"), int) \
+            and 0 <= tl["end"] - tl["start"] <= 100:
+        return list(range(tl["start"], tl["end"] + 1))
+    return []
+
+
 def apply_overrides(raw: dict, overrides: dict[str, Any] | None, where: str) -> dict:
     """Set dotted keys (`budget.capex`) in the raw mapping, creating mappings as needed.
 
@@ -131,14 +158,18 @@ def apply_overrides(raw: dict, overrides: dict[str, Any] | None, where: str) -> 
     for dotted, value in (overrides or {}).items():
         node = out
         parts = dotted.split(".")
-        for part in parts[:-1]:
+        for part, below in itertools.pairwise(parts):
             nxt = node.get(part)
             if nxt is None:
                 nxt = node[part] = {}
+            if _number(nxt) and _year_key(below) is not None and _raw_years(out):  # budget.capex.2023 on `capex: 5e7`: the number every year, one set
+                nxt = node[part] = {y: nxt for y in _raw_years(out)}
             if not isinstance(nxt, dict):
                 raise InputError(f"cannot set {dotted!r}: {part!r} is not a mapping", where=where)
             node = nxt
-        node[parts[-1]] = value
+        last = parts[-1]
+        year = _year_key(last)
+        node[year if year is not None and year in node else last] = value  # YAML reads 2023: as a number
         if value is not None and tuple(parts) in _EITHER:
             node.pop(_EITHER[tuple(parts)], None)
     return out
@@ -218,6 +249,10 @@ class Scenario:
     timeline: Any = None
     #: facility types besides service (siteplan.scenario.facility_types.TypeSettings), or None
     types: Any = None
+    #: committee kinds (urban, rural) every type, service included, must serve even where the
+    #: objective or a timeline year lets committees wait: explain's single-year view of a
+    #: timeline year whose coverage milestone is full for those kinds (analysis.explain_timeline)
+    due: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -255,27 +290,36 @@ def load_scenario(path: str | os.PathLike[str], overrides: dict[str, Any] | None
             raise InputError("is a folder", where=str(path), fix="name the scenario YAML file")
         path = candidates[0]
     yaml_files: list[Path] = []
+    given = apply_overrides(load_raw(path, read=yaml_files), overrides, str(path))
+    return scenario_from_raw(given, path, yaml_files=tuple(yaml_files))
+
+
+def scenario_from_raw(given: dict, path: Path | None, tables: Tables | None = None,
+                      yaml_files: tuple[Path, ...] = ()) -> Scenario:
+    """Validate a merged raw scenario into a Scenario with its facility types and timeline;
+    `tables` already read are reused (a nudged copy of a loaded scenario), else read."""
     from siteplan.timeline.load import read_timeline, split_timeline, with_year_scenarios
 
-    given = apply_overrides(load_raw(path, read=yaml_files), overrides, str(path))
-    raw, tl_raw = split_timeline(given, str(path))  # the timeline keys are checked apart
+    where = str(path) if path is not None else str(given.get("name") or "scenario")
+    raw, tl_raw = split_timeline(given, where)  # the timeline keys are checked apart
     try:
         spec = ScenarioSpec.model_validate(raw)
     except ValidationError as exc:
-        raise validation_error(exc, str(path)) from None
+        raise validation_error(exc, where) from None
     preset = load_preset(spec.preset)
     try:
         standards = resolve_standards(preset, spec.standards)
     except (ValidationError, KeyError, TypeError, ValueError) as exc:
-        raise InputError(f"standards: {exc}", where=str(path), fix="check the standards block")
-    tables = read_tables(spec, standards, where=str(path))
-    warn_about_standards(standards, f"scenario {spec.name!r}")
+        raise InputError(f"standards: {exc}", where=where, fix="check the standards block")
+    if tables is None:
+        tables = read_tables(spec, standards, where=where)
+        warn_about_standards(standards, f"scenario {spec.name!r}")
     from siteplan.scenario.facility_types import resolve_types
 
-    types = resolve_types(spec, preset, standards, tables.sites, str(path))
-    scn = Scenario(path=path.resolve(), spec=spec, standards=standards, tables=tables, raw=given,
-                   yaml_files=tuple(yaml_files), types=types)
+    types = resolve_types(spec, preset, standards, tables.sites, where)
+    scn = Scenario(path=None if path is None else path.resolve(), spec=spec, standards=standards, tables=tables,
+                   raw=given, yaml_files=yaml_files, types=types)
     if tl_raw is not None:
-        tl = read_timeline(tl_raw, raw, str(path), str(spec.objective))
-        scn.timeline = with_year_scenarios(scn, tl, raw, preset, str(path))
+        tl = read_timeline(tl_raw, raw, where, str(spec.objective))
+        scn.timeline = with_year_scenarios(scn, tl, raw, preset, where)
     return scn

@@ -196,6 +196,10 @@ def _type_schedule(scn, plans: list[Plan], evs: list[Evaluation]) -> list[dict]:
     return out
 
 
+#: per-type totals of a year (siteplan/rules/_types_check.py) kept in its totals_by_year row
+TYPE_TOTALS = ("sites_open_", "area_m2_", "committees_covered_", "co_location_saving")
+
+
 def evaluate_timeline(scn, plans: list[Plan], stated: dict | None = None) -> TimelineEvaluation:
     """Check every year of `plans` (one per timeline year) and the links; see the docstring."""
     tl = scn.timeline
@@ -224,7 +228,8 @@ def evaluate_timeline(scn, plans: list[Plan], stated: dict | None = None) -> Tim
                         "floor_area_m2": t["floor_area_m2"], "workers": t["workers"],
                         "workers_per_10k_urban": t["workers_per_10k_urban"],
                         "committees_covered": t["committees_covered"], "residents": t["residents"],
-                        "residents_covered": t["residents_covered"], "households": int(sum(c["households"] for c in ev.committees))})
+                        "residents_covered": t["residents_covered"], "households": int(sum(c["households"] for c in ev.committees)),
+                        **{k: v for k, v in t.items() if k.startswith(TYPE_TOTALS)}})
     last = dict(evs[-1].totals)
     last.update(years=len(tl.years), first_year=tl.years[0], last_year=tl.years[-1], horizon_years=len(tl.years),
                 capex=round(sum(spent), 2), total_cost=round(total, 2), facility_cost=round(facility, 2),
