@@ -169,7 +169,8 @@ def left_running(tmp: Path) -> list[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("backend,isolation", [("highs", "inline"), ("highs", "process"), ("pulp-cbc", "process")])
+@pytest.mark.parametrize("backend,isolation", [("highs", "inline"), ("highs", "process"), ("pulp-cbc", "process"),
+                                               ("race", "inline")])
 def test_sigint_while_solving_piped_exits_130_at_once(backend, isolation, big_city, tmp_path):
     if not available(backend):
         pytest.skip(f"{backend} unavailable")
