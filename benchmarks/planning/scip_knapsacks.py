@@ -69,7 +69,7 @@ def stats(model, seconds: float, tmp: Path) -> dict:
 
     def tokens(name: str, section: str = "Separators") -> list[str]:
         after = text[text.index(section + " "):] if section + " " in text else ""
-        m = re.search(rf"^\s*{re.escape(name)}\s*:(.*)$", after, re.M)
+        m = re.search(rf"^\s*{re.escape(name)}\s*:(.*)$", after, re.MULTILINE)
         return m.group(1).split() if m else []
 
     cover = tokens("> knapsackcover")  # separator columns: ... ViaPoolAdd (8th) DirectAdd Applied (10th)
