@@ -4,6 +4,9 @@ and no worker process left behind, whether the race ends by a win, a time limit 
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -88,3 +91,40 @@ def test_solver_specific_options_are_refused(tmp_path):
     with pytest.raises(SolverError, match="no solver-specific options"):
         solve(b.finish(), RACE, SolveOptions(extra={"presolve": "off"}))
     assert workers_of(os.getpid()) == []
+
+
+def using(tmp: Path) -> list[str]:
+    """Command lines of processes whose arguments name a file under `tmp`."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            cmd = cmdline.read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+        except OSError:
+            continue
+        if str(tmp) in cmd and "siteplan.backends.worker" in cmd:
+            found.append(cmd)
+    return found
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_the_race_stops_both_workers(tmp_path):
+    """SIGINT once both entrants run: exit 130, nothing saved, no worker left (whatever the
+    machine's load: the signal is sent when the two workers are seen, not after a fixed wait)."""
+    city = write_city(tmp_path / "city", CityShape(1000, 400, seed=11, reach_m=1000))
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    proc = subprocess.Popen([sys.executable, "-m", "siteplan.cli", "solve", str(city), "--solver", RACE,
+                             "--time-limit", "120", "--json", "--out", str(tmp_path / "out"), "--no-store"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL,
+                            env={**os.environ, "TMPDIR": str(tmp), "PYTHONPATH": str(ROOT)})
+    t0 = time.monotonic()
+    while len(using(tmp)) < 2 and proc.poll() is None and time.monotonic() - t0 < 120:
+        time.sleep(0.2)
+    assert len(using(tmp)) == 2, "the race's two workers never ran"
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "nothing saved" in err and out == ""
+    time.sleep(0.5)
+    assert using(tmp) == [], "a worker outlived the interrupted race"
+    assert not (tmp_path / "out").exists()
