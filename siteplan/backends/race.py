@@ -8,6 +8,7 @@ the HiGHS inside ortools clash in one process, and a process can be stopped clea
     infeasible) wins, and the other is stopped (Ctrl-C, then killed with its process group);
   * when both stop at the time limit, the better plan is returned, with the better of the two
     bounds (each is valid for the same model), so the race's gap is never worse than either's;
+  * `extra` holds each entrant's own options under its name (`{highs: {presolve: "off"}}`);
   * an LP (no integer column) is not raced: the first entrant solves it alone;
   * both start from the model's warm start; incumbents found later are not passed between
     them (neither Python API can inject a solution into a running search).
@@ -25,7 +26,7 @@ from pathlib import Path
 
 from siteplan.backends.base import Backend, SolveOptions
 from siteplan.backends.common import ProgressReporter
-from siteplan.errors import SiteplanError, SolverError
+from siteplan.errors import SiteplanError
 from siteplan.model.ir import Model
 from siteplan.result import ProgressEvent, SolveResult, Termination
 
@@ -71,13 +72,18 @@ class RaceBackend(Backend):
         return True, ""
 
     def run(self, model: Model, options: SolveOptions) -> SolveResult:
-        if options.extra:
-            raise SolverError("the race takes no solver-specific options (each entrant has its own names)",
-                              fix="remove solver options from the profile, or pick one backend")
+        for key, value in options.extra.items():  # options by entrant: {highs: {...}, scip: {...}}
+            if key not in ENTRANTS or not isinstance(value, dict):
+                raise self.unknown_option(key, f"give each entrant its own options: "
+                                               f"{{{', '.join(f'{n}: {{...}}' for n in ENTRANTS)}}}")
         if not model.integer.any():  # an LP is no race: HiGHS's simplex, in a worker process
             from siteplan.backends.runner import solve
 
-            return solve(model, ENTRANTS[0], replace(options, isolation="process"))
+            first = replace(options, isolation="process", extra=dict(options.extra.get(ENTRANTS[0], {})))
+            res = solve(model, ENTRANTS[0], first)
+            res.extra = dict(res.extra, race={"winner": res.backend, "entrants": {}, "stopped": [], "lp": True})
+            res.backend, res.backend_version = self.name, f"{res.backend} {res.backend_version}"
+            return res
         with tempfile.TemporaryDirectory(prefix="siteplan-race-") as tmp:
             return self._race(model, options, Path(tmp))
 
@@ -99,7 +105,8 @@ class RaceBackend(Backend):
         try:
             for name in ENTRANTS:
                 (tmp / name).mkdir()
-                children.append(start_child(name, model, child_opts, tmp / name))
+                own = replace(child_opts, extra=dict(options.extra.get(name, {})))
+                children.append(start_child(name, model, own, tmp / name))
                 relays.append(ProgressRelay(children[-1].progress, _keep(latest, name)))
             results: dict[str, SolveResult] = {}
             deadline = hard_deadline(options)

@@ -83,13 +83,19 @@ def test_best_of_keeps_the_lower_plan_and_the_higher_bound():
     assert best_of([none, a]).objective == 10.0
 
 
-def test_solver_specific_options_are_refused(tmp_path):
+def test_options_go_to_their_entrant_and_a_bad_one_is_named(tmp_path):
+    from siteplan.errors import UnknownOptionError
     from siteplan.model.ir import ModelBuilder
 
     b = ModelBuilder("one")
-    b.add_vars("x", 1, ub=1, integer=True, cost=-1.0)
-    with pytest.raises(SolverError, match="no solver-specific options"):
-        solve(b.finish(), RACE, SolveOptions(extra={"presolve": "off"}))
+    b.add_vars("x", 2, ub=1, integer=True, cost=-1.0)
+    model = b.finish()
+    with pytest.raises(UnknownOptionError, match="presolve"):  # a HiGHS name at the top level
+        solve(model, RACE, SolveOptions(extra={"presolve": "off"}))
+    with pytest.raises(SolverError, match="no_such_scip_param"):  # raised in the SCIP worker
+        solve(model, RACE, SolveOptions(extra={"scip": {"no_such_scip_param": 1}}))
+    ok = solve(model, RACE, SolveOptions(extra={"highs": {"presolve": "off"}, "scip": {"limits/nodes": 10}}))
+    assert ok.status == Termination.OPTIMAL and ok.objective == pytest.approx(-2.0)
     assert workers_of(os.getpid()) == []
 
 
