@@ -128,14 +128,26 @@ def heuristic_start(scn: Scenario, inst: Instance, model: Model, pm: PlanningMod
     return plan
 
 
+def lp_solver(backend: str) -> Callable[[Model, float | None], tuple[np.ndarray, float] | None]:
+    """An LP solve for model code (`siteplan.model.covers.LpSolver`): `backend`'s LP route."""
+    from siteplan.backends.registry import lp_backend
+
+    route = lp_backend(backend)
+
+    def solve_lp(lp: Model, seconds: float | None) -> tuple[np.ndarray, float] | None:
+        res = solve(lp, route, SolveOptions(time_limit=seconds))
+        return None if res.x is None or res.objective is None else (res.x, res.objective)
+
+    return solve_lp
+
+
 def with_covers(model: Model, pm: PlanningModel, backend: str, rounds: int, time_limit: float | None,
                 say) -> Model:
     """The model with the plots' violated lifted covers added (`solver.cover_rounds`); the
     loop's LPs get the warm start's share of the time limit."""
-    from siteplan.backends.registry import lp_backend
     from siteplan.model.covers import add_cover_cuts
 
-    out, info = add_cover_cuts(model, pm, lp_backend(backend), rounds,
+    out, info = add_cover_cuts(model, pm, lp_solver(backend), rounds,
                                None if time_limit is None else LP_SHARE * time_limit)
     say(f"cover cuts on the plots: {info.rows:,} rows in {info.rounds} LP rounds ({info.seconds:.1f} s)")
     return out

@@ -17,6 +17,7 @@ ones as a row block `cover`, repeat for a few rounds. Solver-neutral: the LP goe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -98,12 +99,15 @@ def with_rows(model: Model, rows: list[int], cols: list[int], vals: list[float],
                          row_ub=np.append(model.row_ub, np.zeros(n)), row_blocks=blocks)
 
 
-def add_cover_cuts(model: Model, pm, backend: str, rounds: int = 5,
+#: solves the LP relaxation of a model within the seconds given (None: no limit) and returns
+#: (point, objective), or None without an optimum; the caller picks the backend
+LpSolver = Callable[[Model, "float | None"], "tuple[np.ndarray, float] | None"]
+
+
+def add_cover_cuts(model: Model, pm, solve_lp: LpSolver, rounds: int = 5,
                    time_limit: float | None = None) -> tuple[Model, CoverLoop]:
     """The model with the violated covers of up to `rounds` LP rounds added (see module)."""
     import time
-
-    from siteplan.backends import SolveOptions, solve
 
     t0 = time.perf_counter()
     info = CoverLoop(lp_bounds=[])
@@ -115,13 +119,13 @@ def add_cover_cuts(model: Model, pm, backend: str, rounds: int = 5,
         left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
         if left is not None and left <= 0:
             break
-        lp = out.replace(integer=np.zeros_like(out.integer), warm_start=None)
-        res = solve(lp, backend, SolveOptions(time_limit=left))
-        if res.x is None or res.objective is None:
+        got = solve_lp(out.replace(integer=np.zeros_like(out.integer), warm_start=None), left)
+        if got is None:
             break
+        x, objective = got
         assert info.lp_bounds is not None
-        info.lp_bounds.append(res.objective)
-        r, c, v, n = separate_covers(res.x, pm, knap)
+        info.lp_bounds.append(objective)
+        r, c, v, n = separate_covers(x, pm, knap)
         info.rounds += 1
         if n == 0:
             break

@@ -19,7 +19,7 @@ from siteplan.instance import build_instance
 from siteplan.model.build import build_planning_model
 from siteplan.model.covers import add_cover_cuts, plot_knapsacks, separate_covers
 from siteplan.model.decode import plan_to_vector
-from siteplan.pipeline import fix_workers, heuristic_start, solve_scenario
+from siteplan.pipeline import fix_workers, heuristic_start, lp_solver, solve_scenario
 from siteplan.scenario.load import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,7 +51,7 @@ def test_separation_on_a_hand_made_knapsack():
 
 def test_covers_cut_the_lp_and_keep_the_optimum(city):
     _, model, pm = city
-    cut, info = add_cover_cuts(model, pm, "highs", rounds=5)
+    cut, info = add_cover_cuts(model, pm, lp_solver("highs"), rounds=5)
     assert info.rows > 0 and cut.n_rows == model.n_rows + info.rows
     block = cut.row_blocks["cover"]
     lp = solve(model.replace(integer=np.zeros_like(model.integer)), "highs", SolveOptions())
@@ -75,7 +75,7 @@ def test_every_cover_holds_at_the_heuristic_plan(city):
     x = plan_to_vector(pm, model, plan)
     pair_s, need, cap = plot_knapsacks(model, pm)
     assert (np.bincount(pair_s, weights=need * x[pm.x], minlength=len(cap)) <= cap + 1e-6).all()
-    cut, info = add_cover_cuts(model, pm, "highs", rounds=5)
+    cut, info = add_cover_cuts(model, pm, lp_solver("highs"), rounds=5)
     assert info.rows > 0
     assert (cut.A[cut.row_blocks["cover"]] @ x <= 1e-6).all()
 
