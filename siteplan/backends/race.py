@@ -76,10 +76,10 @@ class RaceBackend(Backend):
             if key not in ENTRANTS or not isinstance(value, dict):
                 raise self.unknown_option(key, f"give each entrant its own options: "
                                                f"{{{', '.join(f'{n}: {{...}}' for n in ENTRANTS)}}}")
-        if not model.integer.any():  # an LP is no race: HiGHS's simplex, in a worker process
+        if not model.integer.any():  # an LP is no race: HiGHS's simplex (in this process unless it clashes)
             from siteplan.backends.runner import solve
 
-            first = replace(options, isolation="process", extra=dict(options.extra.get(ENTRANTS[0], {})))
+            first = replace(options, extra=dict(options.extra.get(ENTRANTS[0], {})))
             res = solve(model, ENTRANTS[0], first)
             res.extra = dict(res.extra, race={"winner": res.backend, "entrants": {}, "stopped": [], "lp": True})
             res.backend, res.backend_version = self.name, f"{res.backend} {res.backend_version}"
