@@ -169,8 +169,7 @@ def left_running(tmp: Path) -> list[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("backend,isolation", [("highs", "inline"), ("highs", "process"), ("pulp-cbc", "process"),
-                                               ("race", "inline")])
+@pytest.mark.parametrize("backend,isolation", [("highs", "inline"), ("highs", "process"), ("pulp-cbc", "process")])
 def test_sigint_while_solving_piped_exits_130_at_once(backend, isolation, big_city, tmp_path):
     if not available(backend):
         pytest.skip(f"{backend} unavailable")
