@@ -128,6 +128,31 @@ def heuristic_start(scn: Scenario, inst: Instance, model: Model, pm: PlanningMod
     return plan
 
 
+def lp_solver(backend: str) -> Callable[[Model, float | None], tuple[np.ndarray, float] | None]:
+    """An LP solve for model code (`siteplan.model.covers.LpSolver`): `backend`'s LP route."""
+    from siteplan.backends.registry import lp_backend
+
+    route = lp_backend(backend)
+
+    def solve_lp(lp: Model, seconds: float | None) -> tuple[np.ndarray, float] | None:
+        res = solve(lp, route, SolveOptions(time_limit=seconds))
+        return None if res.x is None or res.objective is None else (res.x, res.objective)
+
+    return solve_lp
+
+
+def with_covers(model: Model, pm: PlanningModel, backend: str, rounds: int, time_limit: float | None,
+                say) -> Model:
+    """The model with the plots' violated lifted covers added (`solver.cover_rounds`); the
+    loop's LPs get the warm start's share of the time limit."""
+    from siteplan.model.covers import add_cover_cuts
+
+    out, info = add_cover_cuts(model, pm, lp_solver(backend), rounds,
+                               None if time_limit is None else LP_SHARE * time_limit)
+    say(f"cover cuts on the plots: {info.rows:,} rows in {info.rounds} LP rounds ({info.seconds:.1f} s)")
+    return out
+
+
 def start_vector(pm: PlanningModel, model: Model, plan: Plan, *, own: bool, say) -> np.ndarray | None:
     """The warm-start vector of `plan`, checked against every row of the model.
 
@@ -222,6 +247,8 @@ def solve_scenario(scenario: Scenario | str | Path, *, backend: str | None = Non
             opts = SolveOptions(**{**opts.as_dict(), "abs_gap": opts.mip_gap * f_lb, "mip_gap": 1e-9})
     t4 = time.perf_counter()
     model = fix_workers(scn, inst, model, pm)
+    if spec.solver.cover_rounds:
+        model = with_covers(model, pm, name, spec.solver.cover_rounds, opts.time_limit, say)
     own = warm_start is None
     if own:
         warm_start = heuristic_start(scn, inst, model, pm, name, say, opts.time_limit)

@@ -7,13 +7,16 @@ the cost (capex + horizon x area opex; workers' cost would hide gaps), and peak 
 
     python benchmarks/planning/city_benchmark.py                 # 1,000 / 5,000 / 20,000
     python benchmarks/planning/city_benchmark.py --sizes 1000 --time-limit 60
-Results: benchmarks/results/planning_city.{jsonl,md}
+    python benchmarks/planning/city_benchmark.py --sizes 1000 --solver race --cover-rounds 5 --tag assign
+Results: benchmarks/results/planning_city.{jsonl,md}; with --tag T, rows are appended to
+benchmarks/results/planning_T.jsonl instead (one per run, with the machine's load averages).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -26,7 +29,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 SEEDS = {1000: 11, 5000: 7, 20000: 13}
 
 
-def one(n: int, time_limit: float, gap: float) -> dict:
+def one(n: int, time_limit: float, gap: float, solver: str | None = None, cover_rounds: int = 0) -> dict:
     from siteplan.backends import SolveOptions
     from siteplan.generate import CityShape, write_city
     from siteplan.pipeline import solve_scenario
@@ -34,9 +37,12 @@ def one(n: int, time_limit: float, gap: float) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         seed = SEEDS.get(n, 1)
         path = write_city(Path(tmp) / "city", CityShape(n, int(0.4 * n), seed=seed, reach_m=1000))
+        load_before = os.getloadavg()
         t0 = time.perf_counter()
-        out = solve_scenario(path, options=SolveOptions(time_limit=time_limit, mip_gap=gap))
+        out = solve_scenario(path, backend=solver, options=SolveOptions(time_limit=time_limit, mip_gap=gap),
+                             overrides={"solver.cover_rounds": cover_rounds} if cover_rounds else None)
         wall = time.perf_counter() - t0
+        load_after = os.getloadavg()
     r = out.result
     self_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -50,7 +56,9 @@ def one(n: int, time_limit: float, gap: float) -> dict:
         "total_gap_pct": None if r.gap is None else round(100 * r.gap, 4),
         "facility_cost_M": round(out.evaluation.totals["facility_cost"] / 1e6, 2),
         "peak_memory_mb": round(max(self_mb, child_mb), 1), "check_ok": out.evaluation.ok,
-        "time_limit_s": time_limit, "target_gap_pct": 100 * gap,
+        "time_limit_s": time_limit, "target_gap_pct": 100 * gap, "cover_rounds": cover_rounds,
+        "race": r.extra.get("race"), "load_avg_before": [round(v, 2) for v in load_before],
+        "load_avg_after": [round(v, 2) for v in load_after],
     }
 
 
@@ -59,22 +67,32 @@ def main() -> int:
     ap.add_argument("--sizes", default="1000,5000,20000")
     ap.add_argument("--time-limit", type=float, default=120.0)
     ap.add_argument("--gap", type=float, default=0.001, help="target gap on the facility part")
+    ap.add_argument("--solver", default=None, help="backend route (default: the default backend)")
+    ap.add_argument("--cover-rounds", type=int, default=0, help="solver.cover_rounds (0: no cover cuts)")
+    ap.add_argument("--tag", default=None, help="append rows to results/planning_TAG.jsonl instead")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
-        print(json.dumps(one(args.one, args.time_limit, args.gap)))
+        print(json.dumps(one(args.one, args.time_limit, args.gap, args.solver, args.cover_rounds)))
         return 0
     RESULTS.mkdir(parents=True, exist_ok=True)
     rows = []
     for n in (int(s) for s in args.sizes.split(",")):
-        proc = subprocess.run([sys.executable, __file__, "--one", str(n), "--time-limit", str(args.time_limit),
-                               "--gap", str(args.gap)], capture_output=True, text=True, check=False)
+        cmd = [sys.executable, __file__, "--one", str(n), "--time-limit", str(args.time_limit),
+               "--gap", str(args.gap), "--cover-rounds", str(args.cover_rounds)]
+        proc = subprocess.run(cmd + (["--solver", args.solver] if args.solver else []),
+                              capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             print(proc.stderr, file=sys.stderr)
             continue
         row = json.loads(proc.stdout.strip().splitlines()[-1])
         rows.append(row)
         print(json.dumps(row), flush=True)
+        if args.tag:
+            with open(RESULTS / f"planning_{args.tag}.jsonl", "a") as fh:
+                fh.write(json.dumps(row) + "\n")
+    if args.tag:
+        return 0
     with open(RESULTS / "planning_city.jsonl", "w") as fh:
         fh.writelines(json.dumps(r) + "\n" for r in rows)
     cols = ["committees", "sites", "pairs", "variables", "rows", "status", "build_s", "heuristic_s", "solve_s",

@@ -15,6 +15,7 @@ ROUTES: dict[str, str] = {
     "ortools-scip": "siteplan.backends.ortools_mp:OrtoolsScipBackend",
     "ortools-cpsat": "siteplan.backends.ortools_mp:OrtoolsCpSatBackend",
     "scip": "siteplan.backends.scip:ScipBackend",
+    "race": "siteplan.backends.race:RaceBackend",
 }
 
 #: chosen by measurement (see README "Choosing the default backend")

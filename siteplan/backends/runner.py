@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from siteplan.backends.base import Backend, SolveOptions
@@ -93,7 +94,7 @@ def solve_with_cuts(model: Model, backend: str, options: SolveOptions | None,
     return res
 
 
-class _ProgressRelay:
+class ProgressRelay:
     """Hands the child's progress events (JSON lines in a file, already throttled there) to
     the parent's callback, through the same reporter that drops a failing receiver."""
 
@@ -114,7 +115,7 @@ class _ProgressRelay:
             self.report(ev["seconds"], ev["incumbent"], ev["bound"], ev["nodes"], force=True)
 
 
-def _wait(proc: subprocess.Popen[bytes], deadline: float | None, relay: _ProgressRelay) -> int | None:
+def _wait(proc: subprocess.Popen[bytes], deadline: float | None, relay: ProgressRelay) -> int | None:
     """The child's exit code, or None after killing it at the deadline; relays progress."""
     t0 = time.perf_counter()
     while True:
@@ -136,7 +137,7 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     proc.wait()
 
 
-def _interrupt(proc: subprocess.Popen[bytes]) -> None:
+def stop_child(proc: subprocess.Popen[bytes]) -> None:
     """Ctrl-C for the worker: it stops its solver and exits; killed if not gone in time."""
     try:
         os.killpg(proc.pid, signal.SIGINT)
@@ -158,45 +159,76 @@ def _stderr_fd() -> int:
     return 2
 
 
+@dataclass
+class Child:
+    """A worker process solving one backend's job, and the files it reads and writes."""
+
+    name: str
+    proc: subprocess.Popen[bytes]
+    out: Path
+    progress: Path
+
+    def result(self) -> SolveResult | SiteplanError | None:
+        """What the worker wrote (a result or the error it raised), or None if nothing."""
+        if not self.out.exists():
+            return None
+        with open(self.out, "rb") as fh:
+            res: SolveResult | SiteplanError = pickle.load(fh)  # written by our own worker
+        return res
+
+
+def start_child(name: str, model: Model, options: SolveOptions, tmp: Path) -> Child:
+    """Start `python -m siteplan.backends.worker` on `name` in folder `tmp` (its job, result,
+    progress and the solver's temp files all go there), which imports only that backend."""
+    job, out, prog = tmp / "job.pkl", tmp / "result.pkl", tmp / "progress.jsonl"
+    with open(job, "wb") as fh:  # the live progress callback stays here; the child writes events
+        pickle.dump((name, model, SolveOptions(**options.as_dict())), fh, protocol=pickle.HIGHEST_PROTOCOL)
+    args = [sys.executable, "-m", "siteplan.backends.worker", str(job), str(out)]
+    # stdout is the command's own (--json, tables): the worker writes to stderr instead.
+    # Its own process group: the parent decides about Ctrl-C and forwards it (stop_child),
+    # and a kill reaches CBC or whatever else the worker started.
+    # the child's temp files (CBC's, SCIP's) go below ours, so a killed child leaks none
+    env = dict(os.environ, TMPDIR=str(tmp), TEMP=str(tmp), TMP=str(tmp))
+    proc = subprocess.Popen(args + ([str(prog)] if options.progress else []), stdin=subprocess.DEVNULL,
+                            stdout=_stderr_fd(), start_new_session=True, env=env)
+    return Child(name, proc, out, prog)
+
+
+def hard_deadline(options: SolveOptions) -> float | None:
+    """Wall-clock seconds after which a worker is killed (its time limit and a grace)."""
+    return None if options.time_limit is None else options.time_limit * 1.1 + GRACE_SECONDS
+
+
+def lost_result(name: str, rc: int | None, elapsed: float) -> SolveResult:
+    """The result of a worker killed at the hard deadline (rc None) or dead without a result."""
+    timed_out = rc is None
+    return SolveResult(
+        backend=name,
+        status=Termination.NO_SOLUTION_FOUND if timed_out else Termination.ERROR,
+        limit="time" if timed_out else None,
+        solve_seconds=elapsed,
+        backend_version=get_backend(name).version(),
+        isolation="process",
+        message=("killed after the hard wall-clock limit" if timed_out
+                 else f"worker process died (exit code {rc})"),
+    )
+
+
 def _solve_in_child(name: str, model: Model, options: SolveOptions) -> SolveResult:
-    """Run the solve in `python -m siteplan.backends.worker`, which imports only that backend."""
-    b = get_backend(name)
-    deadline = None if options.time_limit is None else options.time_limit * 1.1 + GRACE_SECONDS
+    """Run the solve in a worker process (`start_child`) and wait for it."""
     with tempfile.TemporaryDirectory(prefix="siteplan-solve-") as tmp:
-        job, out, prog = Path(tmp) / "job.pkl", Path(tmp) / "result.pkl", Path(tmp) / "progress.jsonl"
-        with open(job, "wb") as fh:  # the live progress callback stays here; the child writes events
-            pickle.dump((name, model, SolveOptions(**options.as_dict())), fh, protocol=pickle.HIGHEST_PROTOCOL)
         t0 = time.perf_counter()
-        args = [sys.executable, "-m", "siteplan.backends.worker", str(job), str(out)]
-        # stdout is the command's own (--json, tables): the worker writes to stderr instead.
-        # Its own process group: the parent decides about Ctrl-C and forwards it (_interrupt),
-        # and a kill reaches CBC or whatever else the worker started.
-        # the child's temp files (CBC's, SCIP's) go below ours, so a killed child leaks none
-        env = dict(os.environ, TMPDIR=tmp, TEMP=tmp, TMP=tmp)
-        proc = subprocess.Popen(args + ([str(prog)] if options.progress else []), stdin=subprocess.DEVNULL,
-                                stdout=_stderr_fd(), start_new_session=True, env=env)
-        relay = _ProgressRelay(prog, options.progress)
+        child = start_child(name, model, options, Path(tmp))
+        relay = ProgressRelay(child.progress, options.progress)
         try:
-            rc = _wait(proc, deadline, relay)
+            rc = _wait(child.proc, hard_deadline(options), relay)
         except BaseException:  # Ctrl-C (or anything else): never leave the worker running
-            _interrupt(proc)
+            stop_child(child.proc)
             raise
         relay.poll()
-        elapsed = time.perf_counter() - t0
-        if rc is None or not out.exists():
-            timed_out = rc is None
-            return SolveResult(
-                backend=name,
-                status=Termination.NO_SOLUTION_FOUND if timed_out else Termination.ERROR,
-                limit="time" if timed_out else None,
-                solve_seconds=elapsed,
-                backend_version=b.version(),
-                isolation="process",
-                message=("killed after the hard wall-clock limit" if timed_out
-                         else f"worker process died (exit code {rc})"),
-            )
-        with open(out, "rb") as fh:
-            res: SolveResult | SiteplanError = pickle.load(fh)  # written by our own worker just now
+        res = child.result() if rc is not None else None
+        if res is None:
+            return lost_result(name, rc, time.perf_counter() - t0)
     if isinstance(res, SiteplanError):  # raised in the worker: raised here, as inline
         raise res
     res.isolation = "process"

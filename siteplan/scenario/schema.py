@@ -178,6 +178,9 @@ class SolverSpec(Strict):
     threads: int | None = Field(None, ge=1, le=256)
     seed: int | None = None
     log: bool = False
+    #: rounds of the cover-cut loop on the plots' knapsacks before the MIP (0: off);
+    #: siteplan.model.covers
+    cover_rounds: int = Field(0, ge=0, le=50)
 
     @field_validator("backend")
     @classmethod

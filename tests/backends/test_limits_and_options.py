@@ -36,6 +36,7 @@ EXTRAS = {
     "ortools-scip": {"limits/nodes": 1000, "presolving/maxrounds": 0},
     "ortools-cpsat": {"num_workers": 1, "linearization_level": 2},
     "scip": {"limits/nodes": 1000, "presolving/maxrounds": 0},
+    "race": {"highs": {"presolve": "off"}, "scip": {"limits/nodes": 1000}},
 }
 
 
