@@ -319,9 +319,12 @@ def _price_read(em: ElasticModel, res) -> dict:
 
 
 def _price_start(em: ElasticModel, mm, x: np.ndarray, backend: str, opts: SolveOptions):
-    """A price proven without its MIP when it can be: the diagnosis's sites kept (the rest
-    re-chosen, siteplan.analysis.tier_start) give a plan, and the LP bound may show it the
-    least. Returns (the result when proven, else None; the start for the MIP)."""
+    """A price without its MIP: the diagnosis's sites kept (the rest re-chosen,
+    siteplan.analysis.tier_start) give a plan, and the LP bound may show it the least.
+
+    Returns (result, start): result OPTIMAL when proven, FEASIBLE with the LP bound (an
+    upper figure and how far it may be from the least) when not, None without a plan.
+    """
     from siteplan.analysis.tier_start import complete
     from siteplan.result import SolveResult
 
@@ -331,18 +334,20 @@ def _price_start(em: ElasticModel, mm, x: np.ndarray, backend: str, opts: SolveO
     v = float(mm.c @ start)
     lp = solve(mm.replace(integer=np.zeros_like(mm.integer), warm_start=None), backend,
                SolveOptions(**{**opts.as_dict(), "mip_gap": None, "abs_gap": None}))
-    if lp.status == Termination.OPTIMAL and lp.objective is not None and \
-            v - float(lp.objective) <= max(TIER_GAP, TIER_GAP * abs(v)):
-        return SolveResult(backend=backend, status=Termination.OPTIMAL, objective=v, bound=float(lp.objective),
-                           x=start, extra={"proof": "lp"}), start
-    return None, start
+    bound = float(lp.objective) if lp.status == Termination.OPTIMAL and lp.objective is not None else None
+    if bound is not None and v - bound <= max(TIER_GAP, TIER_GAP * abs(v)):
+        return SolveResult(backend=backend, status=Termination.OPTIMAL, objective=v, bound=bound, x=start,
+                           extra={"proof": "lp"}), start
+    return SolveResult(backend=backend, status=Termination.FEASIBLE, limit="time", objective=v, bound=bound,
+                       x=start), start
 
 
 def _prices(em: ElasticModel, x: np.ndarray, targets: list, backend: str, opts: SolveOptions,
             clock: _Clock, workers: int | None) -> list[dict | None]:
     """Each target's price: proven from the LP bound when the diagnosis's sites already meet
-    it at least cost (`_price_start`), else the MIP from that start; the MIPs, independent,
-    side by side (siteplan.analysis.parallel). Results in the order of `targets`."""
+    it at least cost (`_price_start`), else the MIP from that start while the time budget
+    lasts (the MIPs, independent, side by side: siteplan.analysis.parallel), else the start
+    as an upper figure. Results in the order of `targets`."""
     from siteplan.analysis.parallel import MIN_PARALLEL_VARS, default_workers, run_ordered
 
     models = [_price_model(em, x, g) for g in targets]
@@ -352,7 +357,7 @@ def _prices(em: ElasticModel, x: np.ndarray, targets: list, backend: str, opts: 
         if mm is None:
             continue
         results[i], start = _price_start(em, mm, x, backend, opts)
-        if results[i] is None:
+        if (results[i] is None or results[i].status != Termination.OPTIMAL) and not clock.expired():
             models[i] = mm.replace(warm_start=start)
             jobs.append(i)
     n = workers if workers is not None else default_workers(len(jobs), em.model.n_vars >= MIN_PARALLEL_VARS)
@@ -360,7 +365,8 @@ def _prices(em: ElasticModel, x: np.ndarray, targets: list, backend: str, opts: 
     o = clock.options(opts, rounds + 1, mip_gap=TIER_GAP, abs_gap=TIER_GAP)
     for i, res in zip(jobs, run_ordered(solve, [(models[i], backend, o) for i in jobs], n)):
         results[i] = res
-    return [None if models[i] is None else _price_read(em, results[i]) for i in range(len(targets))]
+    return [None if models[i] is None or results[i] is None else _price_read(em, results[i])
+            for i in range(len(targets))]
 
 
 # ---------------------------------------------------------------------------- decoding
@@ -527,9 +533,9 @@ def explain_infeasible(scenario: Scenario | str | Path, *, backend: str | None =
             if price and g.tier not in MOVABLE and not lonely_only:
                 to_price.append((sf, g))
             shortfalls.append(sf)
-    if to_price and clock.expired():
-        values.setdefault("limits", []).extend(f"price of {g.name}: time budget spent" for _, g in to_price)
-    elif to_price:
+    if to_price:  # once the time budget is spent, prices are the diagnosis's sites' (upper figures)
+        if clock.expired():
+            values.setdefault("limits", []).extend(f"price of {g.name}: time budget spent" for _, g in to_price)
         for (sf, _), p in zip(to_price, _prices(em, x, [g for _, g in to_price], name, opts, clock, workers)):
             sf.price = p
             sf.text += _price_text(p)

@@ -93,3 +93,11 @@ def test_price_exact_on_a_small_city_and_said_as_an_upper_figure_when_not(tmp_pa
 def test_a_tier_stopped_at_its_limit_says_how_far_from_the_least_it_may_be():
     fake = SimpleNamespace(tier_values={"default": 189.4, "bounds": {"default": 146.7}, "limits": ["default: time"]})
     assert Diagnosis._bounds_text(fake) == " (the siteplan default shortfalls together at most 23% above the least)"
+
+
+def test_prices_once_the_time_budget_is_spent_come_from_the_diagnosis_sites(tmp_path):
+    diag = explain_infeasible(four_committees(tmp_path, budget={"opex_per_year": 1_700_000}), time_budget=1e-3)
+    assert "price of density: time budget spent" in diag.tier_values["limits"]
+    price = diag.shortfalls[0].price
+    assert price is not None and price["exact"] is True  # the LP bound proves the start's price
+    assert price["opex_per_year"] == pytest.approx(100_000, abs=1)
