@@ -47,11 +47,11 @@ def _findings(case: str, doc: dict) -> list:
             for r in doc.get("rows", [])]
 
 
-def one_run(case: str, tree: Path = ROOT) -> dict:
+def one_run(case: str, tree: Path = ROOT, budget: float | None = None) -> dict:
     load = round(os.getloadavg()[0], 2)
     with tempfile.TemporaryDirectory(prefix="explain-bench-") as tmp:
         args = [sys.executable, "-c", "from siteplan.cli import run; run()", *CASES[case],
-                "--out", str(Path(tmp) / "out")]
+                "--out", str(Path(tmp) / "out")] + ([] if budget is None else ["--time-budget", str(budget)])
         env = dict(os.environ, PYTHONPATH=str(tree), SITEPLAN_STORE=str(Path(tmp) / "runs.sqlite"))
         t0, r0 = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
         proc = subprocess.run(args, cwd=tree, env=env, capture_output=True, text=True, check=False)
@@ -75,14 +75,16 @@ def main() -> None:
     ap.add_argument("--label", default="", help="what is measured (a branch, a commit)")
     ap.add_argument("--tree", type=Path, default=ROOT, help="siteplan source tree to time (e.g. a checkout of main)")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "explain_speed.jsonl")
+    ap.add_argument("--time-budget", type=float, default=None,
+                    help="explain's --time-budget (seconds for all its solves; default: the CLI's)")
     args = ap.parse_args()
     runs = []
     for _ in range(args.repeat):
-        runs.append(one_run(args.case, args.tree.resolve()))
+        runs.append(one_run(args.case, args.tree.resolve(), args.time_budget))
         print(json.dumps({k: v for k, v in runs[-1].items() if k != "text"}, ensure_ascii=False), flush=True)
     walls = [r["wall_seconds"] for r in runs]
     cpus = [r["cpu_seconds"] for r in runs]
-    summary = {"case": args.case, "label": args.label, "median_wall_seconds": statistics.median(walls),
+    summary = {"case": args.case, "label": args.label, "time_budget": args.time_budget, "median_wall_seconds": statistics.median(walls),
                "walls": walls, "median_cpu_seconds": statistics.median(cpus), "cpus": cpus,
                "loads": [r["load_avg_before"] for r in runs],
                "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "runs": runs}

@@ -38,6 +38,10 @@ TOL = 1e-6
 #: gap of the tier and price solves: the precision of the figures a sentence reports (0.1%),
 #: and far faster on a large city than proving 1e-7
 TIER_GAP = 1e-3
+#: a price whose plan around the diagnosis's sites is within this of its LP bound is said as
+#: that upper figure with its gap, without a MIP (on Xinhe: 0.2-0.5%, where the MIPs ran to
+#: their time limits without closing it)
+PRICE_GAP = 1e-2
 
 
 def mcny(v: float) -> str:
@@ -342,12 +346,22 @@ def _price_start(em: ElasticModel, mm, x: np.ndarray, backend: str, opts: SolveO
                        x=start), start
 
 
+def _close(res) -> bool:
+    """A price start proven, or within `PRICE_GAP` of its LP bound."""
+    if res is None or res.objective is None:
+        return False
+    if res.status == Termination.OPTIMAL:
+        return True
+    return res.bound is not None and res.objective - res.bound <= PRICE_GAP * abs(res.objective)
+
+
 def _prices(em: ElasticModel, x: np.ndarray, targets: list, backend: str, opts: SolveOptions,
             clock: _Clock, workers: int | None) -> list[dict | None]:
     """Each target's price: proven from the LP bound when the diagnosis's sites already meet
-    it at least cost (`_price_start`), else the MIP from that start while the time budget
-    lasts (the MIPs, independent, side by side: siteplan.analysis.parallel), else the start
-    as an upper figure. Results in the order of `targets`."""
+    it at least cost (`_price_start`); an upper figure with its gap when within `PRICE_GAP`;
+    else the MIP from that start while the time budget lasts (the MIPs, independent, side by
+    side: siteplan.analysis.parallel), else the start as an upper figure. Results in the
+    order of `targets`."""
     from siteplan.analysis.parallel import MIN_PARALLEL_VARS, default_workers, run_ordered
 
     models = [_price_model(em, x, g) for g in targets]
@@ -357,7 +371,7 @@ def _prices(em: ElasticModel, x: np.ndarray, targets: list, backend: str, opts: 
         if mm is None:
             continue
         results[i], start = _price_start(em, mm, x, backend, opts)
-        if (results[i] is None or results[i].status != Termination.OPTIMAL) and not clock.expired():
+        if not _close(results[i]) and not clock.expired():
             models[i] = mm.replace(warm_start=start)
             jobs.append(i)
     n = workers if workers is not None else default_workers(len(jobs), em.model.n_vars >= MIN_PARALLEL_VARS)

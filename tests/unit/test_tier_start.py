@@ -101,3 +101,14 @@ def test_prices_once_the_time_budget_is_spent_come_from_the_diagnosis_sites(tmp_
     price = diag.shortfalls[0].price
     assert price is not None and price["exact"] is True  # the LP bound proves the start's price
     assert price["opex_per_year"] == pytest.approx(100_000, abs=1)
+
+
+def test_a_price_start_within_one_percent_of_its_lp_bound_needs_no_mip():
+    from siteplan.analysis.explain import _close
+    from siteplan.result import SolveResult, Termination
+
+    def start(obj, bound):
+        return SolveResult(backend="highs", status=Termination.FEASIBLE, limit="time", objective=obj, bound=bound)
+
+    assert _close(start(33.6, 33.3))  # Xinhe's density price: 8.4M, the LP bound 8.33M
+    assert not _close(start(33.6, 30.0)) and not _close(start(33.6, None)) and not _close(None)
