@@ -213,6 +213,8 @@ def _tier_solve(em: ElasticModel, mm, c: np.ndarray, start: np.ndarray | None, b
                                                                   "abs_gap": TIER_GAP}), f"tier {tier}")
         else:
             res.extra["proof"] = "lattice"
+    if lat is not None and res.limit and res.bound is not None and math.isfinite(res.bound):
+        res.bound = lat.ceil(float(res.bound))  # no plan lies below the next whole step
     return res
 
 
