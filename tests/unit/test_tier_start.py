@@ -112,3 +112,12 @@ def test_a_price_start_within_one_percent_of_its_lp_bound_needs_no_mip():
 
     assert _close(start(33.6, 33.3))  # Xinhe's density price: 8.4M, the LP bound 8.33M
     assert not _close(start(33.6, 30.0)) and not _close(start(33.6, None)) and not _close(None)
+
+
+def test_chinese_price_says_an_upper_figure_too():
+    from siteplan.report.words_zh import _price
+
+    upper = _price({"possible": True, "opex_per_year": 8.4e6, "exact": False, "gap": 0.009})
+    assert upper.endswith("即可满足（为上限：求解在证明其最少之前停止，最少值与之相差不超过0.9%）")
+    assert "为上限" not in _price({"possible": True, "opex_per_year": 8.4e6, "exact": True})
+    assert _price({"possible": False, "exact": False}) == "；在时间限制内未求得所需预算"
