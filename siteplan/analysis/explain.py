@@ -38,6 +38,10 @@ TOL = 1e-6
 #: gap of the tier and price solves: the precision of the figures a sentence reports (0.1%),
 #: and far faster on a large city than proving 1e-7
 TIER_GAP = 1e-3
+#: a price whose plan around the diagnosis's sites is within this of its LP bound is said as
+#: that upper figure with its gap, without a MIP (on Xinhe: 0.2-0.5%, where the MIPs ran to
+#: their time limits without closing it)
+PRICE_GAP = 1e-2
 
 
 def mcny(v: float) -> str:
@@ -96,11 +100,21 @@ class Diagnosis:
             lines.append(f"  {i}. {s.text}")
         if self.tier_values.get("limits"):
             lines.append("  note: a solver limit was hit (" + ", ".join(self.tier_values["limits"]) + "); "
-                         "these shortfalls may not be the smallest: raise solver.time_limit")
+                         "these shortfalls may not be the smallest" + self._bounds_text() + ": raise solver.time_limit")
         if self.proofs:
             lines.append("  proved before solving:")
             lines += [f"   - {p}" for p in self.proofs]
         return "\n".join(lines)
+
+    def _bounds_text(self) -> str:
+        """How far a tier stopped at its limit may be from its least (its proven bound)."""
+        parts = []
+        for tier, bound in (self.tier_values.get("bounds") or {}).items():
+            value = self.tier_values.get(tier)
+            if isinstance(value, float) and value > 0:
+                parts.append(f"the {KIND_LABEL.get(tier, tier)} shortfalls together at most "
+                             f"{100 * (value - bound) / value:.0f}% above the least")
+        return f" ({_and(parts)})" if parts else ""
 
     def as_dict(self) -> dict:
         return {"feasible": self.feasible, "shortfalls": [s.as_dict() for s in self.shortfalls],
@@ -136,35 +150,32 @@ class _Clock:
 
 
 def _polish(em: ElasticModel, mm, x: np.ndarray | None, backend: str, opts: SolveOptions):
-    """A better warm start: `mm` with the facility decisions (open, area, assignment,
-    windows) fixed at `x`, which leaves a small staffing problem solved in moments.
+    """A better warm start: `mm` with the sites of `x` kept (open, assignment) and the rest
+    (areas, workers, windows, shortfalls) re-chosen, a small problem solved in moments.
 
     Why: on a city of a hundred committees the full tier solve can run out of time without
     improving its start, though moving a few workers would (MIP heuristics miss it).
     """
+    from siteplan.analysis.tier_start import complete
+
     if x is None:
         return None
-    pm = em.pm
-    cols = [pm.y, pm.a, pm.x] + ([pm.n] if pm.n is not None else [])
-    fix = np.concatenate(cols)
-    lb, ub = mm.lb.copy(), mm.ub.copy()
-    val = np.clip(x[fix], lb[fix], ub[fix])
-    val = np.where(mm.integer[fix], np.round(val), val)
-    lb[fix] = ub[fix] = val
-    small = with_cost(mm, mm.c, lb=lb, ub=ub, extra_rows=())
-    small = small.replace(warm_start=x)
-    res = solve(small, backend, SolveOptions(**{**opts.as_dict(), "time_limit": 10.0, "mip_gap": TIER_GAP}))
-    return res.x if res.status.has_solution and res.x is not None else x
+    got = complete(mm, em.pm, x, backend, opts)
+    return x if got is None else got
 
 
-def _tier_solve(mm, c: np.ndarray, start: np.ndarray | None, backend: str, o: SolveOptions, tier: str):
-    """One tier's least shortfall: proven without a MIP when the start meets the LP bound
-    (on the tier's lattice of whole steps, or within the tier gap), else the MIP with a gap
-    of almost one step when the tier's values are whole steps (siteplan.analysis.lattice).
+def _tier_solve(em: ElasticModel, mm, c: np.ndarray, start: np.ndarray | None, backend: str, o: SolveOptions,
+                tier: str):
+    """One tier's least shortfall: proven without a MIP when the start, or a greedy site plan
+    of least opex completed around its sites (siteplan.analysis.tier_start), meets the LP
+    bound (on the tier's lattice of whole steps, or within the tier gap); else the MIP from
+    the best of them, with a gap of almost one step when the tier's values are whole steps
+    (siteplan.analysis.lattice).
 
     The result says how it was proven in `extra["proof"]`: zero, lp, lattice or mip.
     """
     from siteplan.analysis.lattice import tier_lattice
+    from siteplan.analysis.tier_start import best_start
     from siteplan.result import SolveResult
 
     lat = tier_lattice(mm, c)
@@ -173,16 +184,24 @@ def _tier_solve(mm, c: np.ndarray, start: np.ndarray | None, backend: str, o: So
         return SolveResult(backend=backend, status=Termination.OPTIMAL, objective=value, bound=bound, x=x,
                            extra={"proof": proof})
 
+    def proven(v, b):
+        return (lat is not None and lat.proves(v, b)) or v - b <= max(TIER_GAP, TIER_GAP * abs(v))
+
     v0 = None if start is None or np.isnan(start).any() else float(c @ start)
     if v0 is not None and v0 <= 1e-9:
         return done(start, 0.0, 0.0, "zero")  # shortfalls are never negative
     if v0 is not None:  # LP first: its bound may already prove the start optimal
         lp = mm.replace(integer=np.zeros_like(mm.integer), warm_start=None)
         r = solve(lp, backend, SolveOptions(**{**o.as_dict(), "mip_gap": None, "abs_gap": None}))
-        if r.status == Termination.OPTIMAL and r.objective is not None:
+        if r.status == Termination.OPTIMAL and r.objective is not None and r.x is not None:
             b = float(r.objective)
-            if (lat is not None and lat.proves(v0, b)) or v0 - b <= max(TIER_GAP, TIER_GAP * abs(v0)):
+            if proven(v0, b):
                 return done(start, v0, b, "lp")
+            start = best_start(mm, em.pm, c, start, r.x, backend, o)
+            v0 = float(c @ start)
+            if proven(v0, b):
+                return done(start, v0, b, "lp")
+            mm = mm.replace(warm_start=start)
     gap = TIER_GAP if lat is None else max(TIER_GAP, 0.999 * lat.step)
     res = _solve_or_raise(mm, backend, SolveOptions(**{**o.as_dict(), "mip_gap": TIER_GAP, "abs_gap": gap}),
                           f"tier {tier}")
@@ -194,6 +213,8 @@ def _tier_solve(mm, c: np.ndarray, start: np.ndarray | None, backend: str, o: So
                                                                   "abs_gap": TIER_GAP}), f"tier {tier}")
         else:
             res.extra["proof"] = "lattice"
+    if lat is not None and res.limit and res.bound is not None and math.isfinite(res.bound):
+        res.bound = lat.ceil(float(res.bound))  # no plan lies below the next whole step
     return res
 
 
@@ -215,7 +236,7 @@ def _lexicographic(em: ElasticModel, backend: str, opts: SolveOptions, clock: _C
         mm = with_cost(m, c, ub=ub, extra_rows=caps)
         start = _polish(em, mm, x, backend, opts)
         mm = mm.replace(warm_start=start)
-        res = _tier_solve(mm, c, start, backend, clock.options(opts, len(tiers) - i + 1), tier)
+        res = _tier_solve(em, mm, c, start, backend, clock.options(opts, len(tiers) - i + 1), tier)
         if not res.status.has_solution:
             raise NoSolutionError(f"the elastic model found no plan ({res.status.value}, tier {tier})",
                                   fix="raise the solver time limit (solver.time_limit)")
@@ -225,6 +246,8 @@ def _lexicographic(em: ElasticModel, backend: str, opts: SolveOptions, clock: _C
         values[tier] = v
         if res.limit:
             values.setdefault("limits", []).append(f"{tier}: {res.limit}")
+            if res.bound is not None and math.isfinite(res.bound):
+                values.setdefault("bounds", {})[tier] = max(0.0, float(res.bound))
         x = res.x.copy()
         # one cap per rule, not per tier: shortfalls may not trade against each other later,
         # which would let the LP relaxation fake a budget's slack into another's (weak bounds)
@@ -277,9 +300,11 @@ def _price_model(em: ElasticModel, x: np.ndarray, target):
 
 
 def _price_read(em: ElasticModel, res) -> dict:
-    """A price's solve read as extra capex, opex a year and plot area."""
+    """A price's solve read as extra capex, opex a year and plot area; `exact` says whether
+    the solve proved it the least (to the tier gap), else it is an upper figure: a plan that
+    meets the rule with that much more, not shown to be the cheapest."""
     if not res.status.has_solution:
-        return {"possible": False}
+        return {"possible": False, "exact": res.status == Termination.INFEASIBLE}
     assert res.x is not None  # has_solution
     out: dict[str, bool | float] = {"possible": True}
     res_groups = [g for g in em.groups if g.tier in MOVABLE]
@@ -293,25 +318,71 @@ def _price_read(em: ElasticModel, res) -> dict:
     plot = next((g for g in res_groups if g.name == "plot_cap"), None)
     if plot is not None:
         out["plot_m2"] = float(plot.amounts(res.x).sum())
+    out["exact"] = res.status == Termination.OPTIMAL and not res.limit
+    if not out["exact"] and res.objective and res.bound is not None and math.isfinite(res.bound):
+        out["gap"] = round(max(0.0, (res.objective - res.bound) / abs(res.objective)), 4)  # of the weighted price
     return out
+
+
+def _price_start(em: ElasticModel, mm, x: np.ndarray, backend: str, opts: SolveOptions):
+    """A price without its MIP: the diagnosis's sites kept (the rest re-chosen,
+    siteplan.analysis.tier_start) give a plan, and the LP bound may show it the least.
+
+    Returns (result, start): result OPTIMAL when proven, FEASIBLE with the LP bound (an
+    upper figure and how far it may be from the least) when not, None without a plan.
+    """
+    from siteplan.analysis.tier_start import complete
+    from siteplan.result import SolveResult
+
+    start = complete(mm, em.pm, x, backend, opts)
+    if start is None:
+        return None, x
+    v = float(mm.c @ start)
+    lp = solve(mm.replace(integer=np.zeros_like(mm.integer), warm_start=None), backend,
+               SolveOptions(**{**opts.as_dict(), "mip_gap": None, "abs_gap": None}))
+    bound = float(lp.objective) if lp.status == Termination.OPTIMAL and lp.objective is not None else None
+    if bound is not None and v - bound <= max(TIER_GAP, TIER_GAP * abs(v)):
+        return SolveResult(backend=backend, status=Termination.OPTIMAL, objective=v, bound=bound, x=start,
+                           extra={"proof": "lp"}), start
+    return SolveResult(backend=backend, status=Termination.FEASIBLE, limit="time", objective=v, bound=bound,
+                       x=start), start
+
+
+def _close(res) -> bool:
+    """A price start proven, or within `PRICE_GAP` of its LP bound."""
+    if res is None or res.objective is None:
+        return False
+    if res.status == Termination.OPTIMAL:
+        return True
+    return res.bound is not None and res.objective - res.bound <= PRICE_GAP * abs(res.objective)
 
 
 def _prices(em: ElasticModel, x: np.ndarray, targets: list, backend: str, opts: SolveOptions,
             clock: _Clock, workers: int | None) -> list[dict | None]:
-    """Each target's price, the independent solves side by side (siteplan.analysis.parallel);
-    results in the order of `targets`."""
+    """Each target's price: proven from the LP bound when the diagnosis's sites already meet
+    it at least cost (`_price_start`); an upper figure with its gap when within `PRICE_GAP`;
+    else the MIP from that start while the time budget lasts (the MIPs, independent, side by
+    side: siteplan.analysis.parallel), else the start as an upper figure. Results in the
+    order of `targets`."""
     from siteplan.analysis.parallel import MIN_PARALLEL_VARS, default_workers, run_ordered
 
     models = [_price_model(em, x, g) for g in targets]
-    jobs = [i for i, mm in enumerate(models) if mm is not None]
+    results: list = [None] * len(targets)
+    jobs = []
+    for i, mm in enumerate(models):
+        if mm is None:
+            continue
+        results[i], start = _price_start(em, mm, x, backend, opts)
+        if not _close(results[i]) and not clock.expired():
+            models[i] = mm.replace(warm_start=start)
+            jobs.append(i)
     n = workers if workers is not None else default_workers(len(jobs), em.model.n_vars >= MIN_PARALLEL_VARS)
     rounds = max(1, -(-len(jobs) // max(n, 1)))  # solves one process runs one after another
     o = clock.options(opts, rounds + 1, mip_gap=TIER_GAP, abs_gap=TIER_GAP)
-    results = run_ordered(solve, [(models[i], backend, o) for i in jobs], n)
-    out: list[dict | None] = [None] * len(targets)
-    for i, res in zip(jobs, results):
-        out[i] = _price_read(em, res)
-    return out
+    for i, res in zip(jobs, run_ordered(solve, [(models[i], backend, o) for i in jobs], n)):
+        results[i] = res
+    return [None if models[i] is None or results[i] is None else _price_read(em, results[i])
+            for i in range(len(targets))]
 
 
 # ---------------------------------------------------------------------------- decoding
@@ -400,6 +471,8 @@ def _price_text(price: dict | None) -> str:
     if price is None:
         return ""
     if not price.get("possible"):
+        if not price.get("exact", True):
+            return "; no price found within the time limit"
         return "; no budget increase alone would meet it"
     parts = []
     if price.get("capex", 0) > 1:
@@ -409,7 +482,13 @@ def _price_text(price: dict | None) -> str:
                      f"{mcny(price['opex_per_year_budget'])} a year)")
     if price.get("plot_m2", 0) > 1e-3:
         parts.append(f"{price['plot_m2']:,.0f} m² more plot capacity")
-    return ("; " + _and(parts) + " would meet it") if parts else "; it can be met within the budgets"
+    if not parts:
+        return "; it can be met within the budgets"
+    upper = ""
+    if not price.get("exact", True):
+        within = f"; the least is within {100 * price['gap']:.1f}% of it" if price.get("gap") is not None else ""
+        upper = f" (at most: the solver stopped before proving it the least{within})"
+    return "; " + _and(parts) + " would meet it" + upper
 
 
 # ---------------------------------------------------------------------------- public API
@@ -480,9 +559,9 @@ def explain_infeasible(scenario: Scenario | str | Path, *, backend: str | None =
 
         for sf in shortfalls:
             name_capex_shortfall(sf, scn, ev)
-    if to_price and clock.expired():
-        values.setdefault("limits", []).extend(f"price of {g.name}: time budget spent" for _, g in to_price)
-    elif to_price:
+    if to_price:  # once the time budget is spent, prices are the diagnosis's sites' (upper figures)
+        if clock.expired():
+            values.setdefault("limits", []).extend(f"price of {g.name}: time budget spent" for _, g in to_price)
         for (sf, _), p in zip(to_price, _prices(em, x, [g for _, g in to_price], name, opts, clock, workers)):
             sf.price = p
             sf.text += _price_text(p)

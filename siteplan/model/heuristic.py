@@ -54,15 +54,25 @@ def allocate_workers(inst: Instance) -> np.ndarray | None:
 
 class _Costs:
     """Facility cost of a site as a function of the floor area its committees need: the
-    formula of siteplan.model.costs for one site (fixed, floor, window staff)."""
+    formula of siteplan.model.costs for one site (fixed, floor, window staff).
 
-    def __init__(self, inst: Instance):
+    `opex_only`: the opex a year alone (floor and window staff, no capex), the money a
+    facility plan takes from an opex budget that also pays the committees' workers (what
+    `explain` minimises when a budget leaves workers short); `min_area` False: no floor
+    below the existing area (a plan that may fall short of the minimum facility area)."""
+
+    def __init__(self, inst: Instance, *, opex_only: bool = False, min_area: bool = True):
         self.inst = inst
         self.costs = SiteCosts.of(inst)
-        self.floor = np.maximum(inst.min_area, inst.existing_area)
-        self.fixed = self.costs.fixed - self.costs.capex_m2 * self.costs.existing
-        self.unit = self.costs.unit()
-        self.win_cost = self.costs.horizon * self.costs.wage if inst.residents_per_window else 0.0
+        self.floor = np.maximum(inst.min_area, inst.existing_area) if min_area else inst.existing_area.astype(float)
+        if opex_only:
+            self.fixed = np.zeros(inst.n_sites)
+            self.unit = self.costs.opex_m2
+            self.win_cost = self.costs.wage if inst.residents_per_window else 0.0
+        else:
+            self.fixed = self.costs.fixed - self.costs.capex_m2 * self.costs.existing
+            self.unit = self.costs.unit()
+            self.win_cost = self.costs.horizon * self.costs.wage if inst.residents_per_window else 0.0
 
     def cost(self, s: int, load: float, residents: float) -> float:
         c = self.fixed[s] + self.unit[s] * max(self.floor[s], load)
@@ -77,9 +87,10 @@ class _Sites:
     any rule's extra floor, which takes room on the plot too), residents, plot limits, the
     LP's lean towards each site and the per-site cost formula."""
 
-    def __init__(self, inst: Instance, lp_open: np.ndarray | None, extra_floor: np.ndarray | None):
+    def __init__(self, inst: Instance, lp_open: np.ndarray | None, extra_floor: np.ndarray | None,
+                 costs: _Costs | None = None):
         self.inst = inst
-        self.cst = _Costs(inst)
+        self.cst = costs or _Costs(inst)
         self.forced = inst.existing | inst.required
         self.by_c: list[list[int]] = [[] for _ in range(inst.n_committees)]
         for k in range(inst.n_pairs):
@@ -391,13 +402,15 @@ class _LocalSearch:
 
 
 def greedy_plan(inst: Instance, lp_open: np.ndarray | None = None, seconds: float = 10.0,
-                lp_assign: np.ndarray | None = None, extra_floor: np.ndarray | None = None):
+                lp_assign: np.ndarray | None = None, extra_floor: np.ndarray | None = None,
+                costs: _Costs | None = None):
     """(open mask, assigned site per committee) or None; facility scope, everyone served.
 
     `extra_floor`: m² a rule adds at the serving site for each committee (elderly care...),
-    counted with the area need towards the plot and the cost."""
+    counted with the area need towards the plot and the cost. `costs`: what is minimised
+    (default: the total facility cost; `_Costs(inst, opex_only=True)` the opex a year)."""
     t_end = time.perf_counter() + seconds
-    sites = _Sites(inst, lp_open, extra_floor)
+    sites = _Sites(inst, lp_open, extra_floor, costs)
     first = _first_packing(sites, lp_assign)
     if first is None:
         return None
@@ -447,3 +460,9 @@ def warm_start_plan(inst: Instance, workers: np.ndarray, lp_open: np.ndarray | N
                 windows=_site_windows(inst, is_open, where),
                 assignment={inst.committee_ids[c]: inst.site_ids[where[c]] for c in range(inst.n_committees)},
                 workers={inst.committee_ids[c]: int(workers[c]) for c in range(inst.n_committees)})
+
+
+def opex_costs(inst: Instance, *, min_area: bool) -> _Costs:
+    """`greedy_plan`'s costs for a plan that leaves the most of an opex budget to workers:
+    the opex a year of floor and window staff (with or without the minimum facility area)."""
+    return _Costs(inst, opex_only=True, min_area=min_area)

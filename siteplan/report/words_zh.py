@@ -35,7 +35,7 @@ def _price(p: dict | None) -> str:
     if p is None:
         return ""
     if not p.get("possible"):
-        return "；仅增加预算无法满足"
+        return "；仅增加预算无法满足" if p.get("exact", True) else "；在时间限制内未求得所需预算"
     parts = []
     if p.get("capex", 0) > 1:
         parts.append(f"建设投资{wan(p['capex'])}")
@@ -43,7 +43,13 @@ def _price(p: dict | None) -> str:
         parts.append(f"每年运营费用{wan(p['opex_per_year'])}")
     if p.get("plot_m2", 0) > 1e-3:
         parts.append(f"用地面积{p['plot_m2']:,.0f}平方米")
-    return ("；再增加" + "和".join(parts) + "即可满足") if parts else "；在现有预算内即可满足"
+    if not parts:
+        return "；在现有预算内即可满足"
+    upper = ""
+    if not p.get("exact", True):
+        within = f"，最少值与之相差不超过{100 * p['gap']:.1f}%" if p.get("gap") is not None else ""
+        upper = f"（为上限：求解在证明其最少之前停止{within}）"
+    return "；再增加" + "和".join(parts) + "即可满足" + upper
 
 
 def shortfall_zh(s: dict) -> str:
