@@ -73,3 +73,19 @@ def test_min_cost_budget_sweep_same_both_ways(tmp_path):
     rebuilt, kept = _both_ways(scn, "budget.capex=3.0e6:5.0e6:3", {"solver.threads": 1}, tmp_path)
     _same(rebuilt, kept)
     assert [p["reuse"] for p in kept.values()][1:] == [["kept"]] * 2
+
+
+def test_rebuild_flag_turns_kept_instances_off(tmp_path):
+    from siteplan.cli import main
+
+    scn = ROOT / "scenarios" / "tiny" / "tiny.yaml"
+    marks = {}
+    for flag in ([], ["--rebuild"]):
+        db = tmp_path / f"r{len(flag)}.sqlite"
+        args = ["sweep", str(scn), "--vary", "budget.capex=3e6,4e6", "--store", str(db), "--workers", "1",
+                "--out", str(tmp_path / f"out{len(flag)}"), "--quiet"]
+        assert main(args + flag) == 0
+        with RunStore(db) as store:
+            (sid,) = {p["sweep_id"] for p in store.conn.execute("SELECT sweep_id FROM runs")}
+        marks[bool(flag)] = sorted(tuple(p["reuse"]) for p in _points(db, sid).values())
+    assert marks == {False: [("built",), ("kept",)], True: [(None,), (None,)]}
