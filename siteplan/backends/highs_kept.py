@@ -78,9 +78,9 @@ class KeptHighs:
         """Solve `model` (which `fits`) in the kept instance, with `options` set afresh."""
         t0 = time.perf_counter()
         if self.h is None:
-            self.h = self._highspy.Highs()
-            pass_model(self.h, model)
-            self.model = model
+            h = self._highspy.Highs()
+            pass_model(h, model)  # kept only once it holds the model
+            self.h, self.model = h, model
         else:
             self.h.resetOptions()
             self._update(model)

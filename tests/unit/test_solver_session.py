@@ -109,3 +109,17 @@ def test_a_backend_without_kept_instances_solves_plainly():
     s = SolverSession()
     res = s.solve(knapsack(12), "pulp-cbc", SolveOptions(mip_gap=0.0))
     assert res.objective == pytest.approx(best(12)) and s.counts["plain"] == 1
+
+
+def test_costs_column_bounds_and_offset_change_in_the_kept_instance():
+    s = SolverSession()
+    opts = SolveOptions(mip_gap=0.0, threads=1)
+    base = knapsack(12)
+    ub = base.ub.copy()
+    ub[0] = 0.0  # the best item may not be taken
+    variants = [base, base.replace(ub=ub), base.replace(c=base.c * np.arange(1, 7)), base.replace(offset=5.0), base]
+    for m in variants:
+        kept, fresh = s.solve(m, "highs", opts), solve(m, "highs", opts)
+        assert kept.objective == pytest.approx(fresh.objective)
+        assert np.allclose(kept.x, fresh.x)
+    assert s.counts["kept"] == len(variants) - 1
