@@ -14,6 +14,7 @@ import concurrent.futures as cf
 import multiprocessing
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -22,33 +23,33 @@ from siteplan.errors import InputError, SiteplanError, SolverError
 
 EXECUTORS = ("local", "ray", "dask")
 
-_session = None  # this process's kept solver instances, shared by the points it solves
+_local = threading.local()  # per thread: a Dask worker may run several points at once
 
 
 def point_session():
-    """This process's `SolverSession`: consecutive points a worker solves share it, so a point
+    """This thread's `SolverSession`: consecutive points a worker solves share it, so a point
     whose model has the last one's structure is re-solved in the kept solver instance."""
-    global _session
-    if _session is None:
+    session = getattr(_local, "session", None)
+    if session is None:
         from siteplan.backends.session import SolverSession
 
-        _session = SolverSession()
-    return _session
+        session = _local.session = SolverSession()
+    return session
 
 
 def release_session() -> None:
-    """Drop this process's kept solver instances (the end of a sweep run in this process)."""
-    global _session
-    if _session is not None:
-        _session.close()
-    _session = None
+    """Drop this thread's kept solver instances (the end of a sweep run in this process)."""
+    session = getattr(_local, "session", None)
+    if session is not None:
+        session.close()
+    _local.session = None
 
 
 def solve_point(bndl: dict, task: dict, say=None) -> dict:
     """Solve one sweep point in a worker; never raises (a failure is a record too).
 
     `say` (in-process runs only) receives the pipeline's progress lines during the solve.
-    `task["reuse"]`: solve in this process's kept solver instances (`point_session`)."""
+    `task["reuse"]`: solve in this thread's kept solver instances (`point_session`)."""
     from siteplan.backends.base import SolveOptions
     from siteplan.pipeline import solve_scenario
     from siteplan.plan import Plan

@@ -123,3 +123,22 @@ def test_costs_column_bounds_and_offset_change_in_the_kept_instance():
         assert kept.objective == pytest.approx(fresh.objective)
         assert np.allclose(kept.x, fresh.x)
     assert s.counts["kept"] == len(variants) - 1
+
+
+def test_each_thread_of_a_worker_has_its_own_session():
+    """Points solved at once in one process (a Dask worker with several threads) never share
+    a kept instance."""
+    import threading
+
+    from siteplan.analysis.sweep_exec import point_session, release_session
+
+    mine = point_session()
+    assert point_session() is mine
+    other = []
+    t = threading.Thread(target=lambda: other.append(point_session()))
+    t.start()
+    t.join()
+    assert other[0] is not mine
+    release_session()
+    assert point_session() is not mine
+    release_session()
