@@ -2,13 +2,17 @@
 
 A generated 1,000-committee city, objective max_coverage, a linear capex sweep. Every mode
 solves the same points from an empty store (its own file), warm-starting each point from
-its neighbour as `siteplan sweep` does. With `--repeat N` the modes run in N interleaved
+its neighbour as `siteplan sweep` does, in kept solver instances (`siteplan.backends.session`);
+mode `1-rebuild` is 1 process building and passing every model afresh (the path before kept
+instances), to measure what keeping them saves. Per mode the JSON also gives the mean
+seconds per point of each pipeline step and of handing the models to the solver. With `--repeat N` the modes run in N interleaved
 rounds and each mode's best round is reported (outside load only ever slows a round down). Wall time covers the whole sweep: pool start-up,
 scenario shipping, solving and committing each point to the store. The Ray cluster is
 started before the clock (a sweep joins an existing cluster); its start-up is reported apart.
 
     python benchmarks/sweep_throughput.py                 # defaults: 8 points, all three modes
     python benchmarks/sweep_throughput.py --points 4 --modes 1,2
+    python benchmarks/sweep_throughput.py --points 4 --modes 1-rebuild,1 --repeat 2   # kept instances
 
 Writes benchmarks/results/sweep_throughput.{json,md}.
 """
@@ -33,9 +37,10 @@ def main() -> None:
     ap.add_argument("--points", type=int, default=8)
     ap.add_argument("--capex-from", type=float, default=2e7)
     ap.add_argument("--capex-to", type=float, default=1.1e8)
-    ap.add_argument("--modes", default="1,2,ray", help="comma list of 1, 2, ray")
+    ap.add_argument("--modes", default="1,2,ray", help="comma list of 1, 1-rebuild, 2, ray")
     ap.add_argument("--threads", type=int, default=1, help="solver threads per point (1: fair to parallel modes)")
     ap.add_argument("--repeat", type=int, default=1, help="rounds; each mode's best round is reported")
+    ap.add_argument("--time-limit", type=float, default=None, help="solver.time_limit per point (default: the city's)")
     ap.add_argument("--out", type=Path, default=HERE / "results")
     args = ap.parse_args()
 
@@ -46,7 +51,10 @@ def main() -> None:
     city = write_city(tmp / "city", CityShape(args.committees, args.sites, args.seed, 0.2, 1000))
     varies = [parse_vary(f"budget.capex={args.capex_from:g}:{args.capex_to:g}:{args.points}")]
     overrides = {"objective": "max_coverage", "solver.threads": args.threads}
-    names = {"1": "1 process", "2": "2 processes", "ray": "local Ray (2 CPUs)"}
+    if args.time_limit is not None:
+        overrides["solver.time_limit"] = args.time_limit
+    names = {"1": "1 process", "1-rebuild": "1 process, models rebuilt", "2": "2 processes",
+             "ray": "local Ray (2 CPUs)"}
     runs: dict[str, list[dict]] = {m: [] for m in args.modes.split(",")}
     for rnd in range(args.repeat):  # modes interleaved, so a burst of outside load hits all alike
         for mode, done in runs.items():
@@ -61,11 +69,14 @@ def main() -> None:
                      "all_walls": [r["wall_seconds"] for r in rs],
                      "cluster_startup_seconds": best["startup"],
                      "cpu_seconds_per_point": best["cpu_seconds_per_point"],
+                     "all_cpu_seconds_per_point": [r["cpu_seconds_per_point"] for r in rs],
+                     "seconds_per_point": best["steps"],
                      "load_average_before": [r["load"] for r in rs]})
     result = {
         "benchmark": "sweep_throughput", "city": f"generated {args.committees} committees, {args.sites} sites, "
                                                    f"seed {args.seed}",
         "objective": "max_coverage", "vary": varies[0].spec, "solver_threads": args.threads,
+        "time_limit": args.time_limit,
         "repeat": args.repeat,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
                     "sched_autogroup": _autogroup()},
@@ -98,7 +109,7 @@ def _one(mode: str, rnd: int, city: Path, varies, overrides: dict, tmp: Path) ->
     from siteplan.analysis.sweep import SweepRequest, run_sweep
 
     load = round(os.getloadavg()[0], 2)  # other work on the machine skews the parallel modes
-    kw: dict = {"executor": "local", "workers": 2 if mode == "2" else 1}
+    kw: dict = {"executor": "local", "workers": 2 if mode == "2" else 1, "reuse": mode != "1-rebuild"}
     startup = 0.0
     if mode == "ray":
         import ray
@@ -106,7 +117,7 @@ def _one(mode: str, rnd: int, city: Path, varies, overrides: dict, tmp: Path) ->
         t0 = time.perf_counter()
         ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
         startup = time.perf_counter() - t0
-        kw = {"executor": "ray"}
+        kw = {"executor": "ray", "reuse": True}
     t0 = time.perf_counter()
     try:
         run = run_sweep(SweepRequest(city, varies, store_path=tmp / f"runs-{mode}-{rnd}.sqlite",
@@ -118,7 +129,30 @@ def _one(mode: str, rnd: int, city: Path, varies, overrides: dict, tmp: Path) ->
     wall = time.perf_counter() - t0
     return {"points": run.solved, "failed": run.failed, "wall_seconds": round(wall, 2),
             "startup": round(startup, 2), "load": load,
-            "cpu_seconds_per_point": round(run.cpu_seconds / max(run.solved, 1), 2)}
+            "cpu_seconds_per_point": round(run.cpu_seconds / max(run.solved, 1), 2),
+            "steps": _steps(tmp / f"runs-{mode}-{rnd}.sqlite", run.sweep_id)}
+
+
+def _steps(db: Path, sweep_id: str) -> dict:
+    """Mean seconds per point of each pipeline step (load, instance, build, solve, evaluate...)
+    and of handing the models to the solver (`pass`: the phases' build_seconds, where a kept
+    instance saves), with how many phases were solved in a kept instance."""
+    from siteplan.runs.store import RunStore
+
+    sums: dict[str, float] = {}
+    kept = n = 0
+    with RunStore(db) as store:
+        for p in store.sweep_points(sweep_id).values():
+            solver = (store.run_plan(p["id"]) or {}).get("solver") or {}
+            n += 1
+            for k, v in (solver.get("timings") or {}).items():
+                sums[k] = sums.get(k, 0.0) + v
+            for ph in solver.get("phases") or []:
+                sums["pass"] = sums.get("pass", 0.0) + ph.get("build_seconds", 0.0)
+                kept += (ph.get("extra") or {}).get("model_reuse") == "kept"
+    out: dict = {k: round(v / max(n, 1), 4) for k, v in sums.items()}
+    out["phases_in_kept_instance"] = kept
+    return out
 
 
 if __name__ == "__main__":

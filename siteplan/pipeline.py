@@ -16,6 +16,7 @@ import numpy as np
 
 from siteplan.backends import SolveOptions, solve
 from siteplan.backends.registry import DEFAULT_BACKEND
+from siteplan.backends.session import SolverSession
 from siteplan.checks import facility_cost_lower_bound, prove_infeasible
 from siteplan.errors import CheckFailedError, InfeasibleError, NoSolutionError, SolverError
 from siteplan.instance import Instance, build_instance
@@ -96,7 +97,7 @@ LP_SHARE = 0.25
 
 
 def heuristic_start(scn: Scenario, inst: Instance, model: Model, pm: PlanningModel, backend: str,
-                    say, time_limit: float | None = None) -> Plan | None:
+                    say, time_limit: float | None = None, session: SolverSession | None = None) -> Plan | None:
     """LP-guided greedy + local search plan (min_cost, facility scope), or None.
 
     Solvers prune far better from a good first incumbent: on a 5,000-committee city HiGHS
@@ -116,7 +117,8 @@ def heuristic_start(scn: Scenario, inst: Instance, model: Model, pm: PlanningMod
     extra = [f for f in (r.committee_floor(pm) for r in registered()) if f is not None]
     lp = model.replace(integer=np.zeros_like(model.integer), warm_start=None)
     limit = time_limit or 60.0
-    res = solve(lp, lp_backend(backend), SolveOptions(time_limit=min(60.0, LP_SHARE * limit)))
+    lp_opts = SolveOptions(time_limit=min(60.0, LP_SHARE * limit))
+    res = (session.solve if session is not None else solve)(lp, lp_backend(backend), lp_opts)
     lp_open = res.x[pm.y] if res.x is not None else None
     lp_assign = res.x[pm.x] if res.x is not None else None
     plan = warm_start_plan(inst, workers, lp_open, seconds=min(0.1 * limit, 2.0 + inst.n_committees / 1000),
@@ -203,10 +205,10 @@ def solver_progress(say: Callable[[str], None], model: Model, backend: str) -> C
     return report
 
 
-def _run(model: Model, backend: str, opts: SolveOptions, say=None) -> SolveResult:
+def _run(model: Model, backend: str, opts: SolveOptions, say=None, session: SolverSession | None = None) -> SolveResult:
     if say is not None:
         opts = SolveOptions(**opts.as_dict(), progress=solver_progress(say, model, backend))
-    res = solve(model, backend, opts)
+    res = session.solve(model, backend, opts) if session is not None else solve(model, backend, opts)
     if res.status == Termination.ERROR:
         raise SolverError(f"backend {backend!r} failed: {res.message}")
     return res
@@ -215,8 +217,11 @@ def _run(model: Model, backend: str, opts: SolveOptions, say=None) -> SolveResul
 def solve_scenario(scenario: Scenario | str | Path, *, backend: str | None = None,
                    options: SolveOptions | None = None, profile: str | None = None,
                    overrides: dict[str, Any] | None = None, warm_start: Plan | None = None,
-                   progress: Callable[[str], None] | None = None) -> Outcome:
-    """Solve one scenario and return the checked plan; raise a `SiteplanError` otherwise."""
+                   progress: Callable[[str], None] | None = None, session: SolverSession | None = None) -> Outcome:
+    """Solve one scenario and return the checked plan; raise a `SiteplanError` otherwise.
+
+    `session` (sweeps): solve in its kept solver instances when this scenario's models have
+    the structure of earlier ones (`siteplan.backends.session`); the same result either way."""
     say = progress or (lambda msg: None)
     t0 = time.perf_counter()
     scn = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, overrides)
@@ -251,7 +256,7 @@ def solve_scenario(scenario: Scenario | str | Path, *, backend: str | None = Non
         model = with_covers(model, pm, name, spec.solver.cover_rounds, opts.time_limit, say)
     own = warm_start is None
     if own:
-        warm_start = heuristic_start(scn, inst, model, pm, name, say, opts.time_limit)
+        warm_start = heuristic_start(scn, inst, model, pm, name, say, opts.time_limit, session)
     if warm_start is not None:
         model = model.replace(warm_start=start_vector(pm, model, warm_start, own=own, say=say))
     t_heur = time.perf_counter() - t4
@@ -260,7 +265,7 @@ def solve_scenario(scenario: Scenario | str | Path, *, backend: str | None = Non
         opts = SolveOptions(**{**opts.as_dict(), "time_limit": max(opts.time_limit - t_heur,
                                                                    0.25 * opts.time_limit)})
     say(f"solving {model.n_vars:,} variables x {model.n_rows:,} rows with {name}")
-    res = _run(model, name, opts, progress)
+    res = _run(model, name, opts, progress, session)
     phases = [dict(res.summary(), phase=Phase(spec.objective))]
     if spec.objective == Objective.MAX_COVERAGE and res.status.has_solution:
         assert res.objective is not None  # a solution has an objective value
@@ -271,7 +276,7 @@ def solve_scenario(scenario: Scenario | str | Path, *, backend: str | None = Non
         if opts.time_limit is not None:  # both phases share the run's time limit
             opts2 = SolveOptions(**{**opts.as_dict(), "time_limit": max(opts.time_limit - res.solve_seconds,
                                                                         0.25 * opts.time_limit)})
-        res2 = _run(model2, name, opts2, progress)
+        res2 = _run(model2, name, opts2, progress, session)
         phases.append(dict(res2.summary(), phase=Phase.MIN_COST_AT_MAX_COVERAGE))
         if res2.status.has_solution:
             res2.extra["coverage_phase"] = phases[0]

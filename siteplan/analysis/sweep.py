@@ -157,6 +157,7 @@ class SweepRequest:
     overrides: dict | None = None  # scenario keys set at every point (--set)
     sweep_id: str | None = None
     stop_after: int | None = None  # tests, benchmarks: stop submitting after that many points
+    reuse: bool = True  # solve consecutive points in kept solver instances (same results, less rebuilding)
 
 
 @dataclass
@@ -253,8 +254,8 @@ class _Dispatch:
     in order, so every point can start from the one before; a slot whose run ends takes the
     back half of the longest remaining run."""
 
-    def __init__(self, ex, pts: _Points, warm: _WarmStarts, say, live: bool):
-        self.ex, self.pts, self.warm, self.say, self.live = ex, pts, warm, say, live
+    def __init__(self, ex, pts: _Points, warm: _WarmStarts, say, live: bool, reuse: bool = True):
+        self.ex, self.pts, self.warm, self.say, self.live, self.reuse = ex, pts, warm, say, live, reuse
         self.shared = ex.put(pts.bundle)
         self.inflight: dict[Any, tuple[int, list[int]]] = {}  # future -> (point index, the rest of its run)
 
@@ -272,7 +273,8 @@ class _Dispatch:
         pts = self.pts
         i = seq.pop(0)
         task = {"key": point_key(pts.points[i]), "overrides": {**pts.base, **pts.points[i]},
-                "backend": pts.backend, "options": pts.options, "warm_start": self.warm.for_point(i)}
+                "backend": pts.backend, "options": pts.options, "warm_start": self.warm.for_point(i),
+                "reuse": self.reuse}
         args: tuple[Any, ...] = (self.shared, task)
         if self.live:  # live lines from the running solve
             args += (lambda msg, p=pts.points[i]: self.say(f"  {point_label(p)}: {msg}"),)
@@ -337,18 +339,21 @@ def _solve_missing(req: SweepRequest, pts: _Points, store, done: dict, missing: 
                    progress: Callable[[str], None] | None, t0: float) -> None:
     """Solve the missing points on the requested executor; stops its workers (cancelling
     what runs) on any error or Ctrl-C."""
-    from siteplan.analysis.sweep_exec import InlineExecutor, make_executor
+    from siteplan.analysis.sweep_exec import InlineExecutor, make_executor, release_session
 
     say = progress or (lambda msg: None)
     ex = make_executor(req.executor, workers=req.workers, address=req.address)
     try:
         dispatch = _Dispatch(ex, pts, _WarmStarts(pts, store, done), say,
-                             live=bool(progress) and isinstance(ex, InlineExecutor))
+                             live=bool(progress) and isinstance(ex, InlineExecutor), reuse=req.reuse)
         dispatch.start(missing)
         _collect(dispatch, store, run, say, heartbeats=bool(progress), t0=t0)
     except BaseException:
         ex.close(cancel=True)
         raise
+    finally:
+        if isinstance(ex, InlineExecutor):
+            release_session()  # the points were solved in this process: free their solver instances
     ex.close()
 
 

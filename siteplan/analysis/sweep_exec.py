@@ -14,6 +14,7 @@ import concurrent.futures as cf
 import multiprocessing
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -22,11 +23,33 @@ from siteplan.errors import InputError, SiteplanError, SolverError
 
 EXECUTORS = ("local", "ray", "dask")
 
+_local = threading.local()  # per thread: a Dask worker may run several points at once
+
+
+def point_session():
+    """This thread's `SolverSession`: consecutive points a worker solves share it, so a point
+    whose model has the last one's structure is re-solved in the kept solver instance."""
+    session = getattr(_local, "session", None)
+    if session is None:
+        from siteplan.backends.session import SolverSession
+
+        session = _local.session = SolverSession()
+    return session
+
+
+def release_session() -> None:
+    """Drop this thread's kept solver instances (the end of a sweep run in this process)."""
+    session = getattr(_local, "session", None)
+    if session is not None:
+        session.close()
+    _local.session = None
+
 
 def solve_point(bndl: dict, task: dict, say=None) -> dict:
     """Solve one sweep point in a worker; never raises (a failure is a record too).
 
-    `say` (in-process runs only) receives the pipeline's progress lines during the solve."""
+    `say` (in-process runs only) receives the pipeline's progress lines during the solve.
+    `task["reuse"]`: solve in this thread's kept solver instances (`point_session`)."""
     from siteplan.backends.base import SolveOptions
     from siteplan.pipeline import solve_scenario
     from siteplan.plan import Plan
@@ -46,7 +69,7 @@ def solve_point(bndl: dict, task: dict, say=None) -> dict:
     ws = Plan(**task["warm_start"]) if task.get("warm_start") else None
     try:
         outcome = solve_scenario(scn, backend=task["backend"], options=SolveOptions(**task["options"]),
-                                 warm_start=ws, progress=say)
+                                 warm_start=ws, progress=say, session=point_session() if task.get("reuse") else None)
         out["record"] = outcome_record(outcome, task["overrides"], with_tables=False)
         out["plan"] = plan_dict(outcome.plan)
     except SiteplanError as exc:

@@ -12,8 +12,8 @@ What every backend shares lives here, once, and callers use `Backend.solve` (nev
     zero-objective model with the same backend;
   * `unknown_option`: the one error for an option name the solver does not know
     (`UnknownOptionError`, same message on every backend, inline or in a worker);
-  * capabilities (`supports_warm_start`, `solves_lp`, `supports_cut_callback`) that callers
-    ask instead of names. Cut callbacks (`solve_with_cuts`): SCIP yes (a constraint handler);
+  * capabilities (`supports_warm_start`, `solves_lp`, `supports_cut_callback`,
+    `kept_instance`) that callers ask instead of names. Cut callbacks (`solve_with_cuts`): SCIP yes (a constraint handler);
     HiGHS no (its Python API fires no MIP callback that adds rows); CBC through PuLP and
     OR-Tools' MPSolver no (no Python callback into their branch and bound).
 """
@@ -24,6 +24,7 @@ import importlib.metadata
 import importlib.util
 from abc import ABC, abstractmethod
 from dataclasses import replace
+from typing import Protocol
 
 from siteplan.errors import SolverError, UnknownOptionError
 from siteplan.model.cuts import Separator
@@ -31,6 +32,17 @@ from siteplan.model.ir import Model
 from siteplan.result import SolveOptions, SolveResult, Termination
 
 __all__ = ["Backend", "SolveOptions"]
+
+
+class KeptInstance(Protocol):
+    """A solver instance kept between solves of models that differ only in bounds, costs and
+    right-hand sides (`siteplan.backends.session`): `run` is `Backend.run` on such a model."""
+
+    def fits(self, model: Model) -> bool:
+        """Whether `model` has the structure (matrix, integer columns) of the one held."""
+
+    def run(self, model: Model, options: SolveOptions) -> SolveResult:
+        """Solve `model`, which `fits`, in the kept instance."""
 
 
 class Backend(ABC):
@@ -75,6 +87,11 @@ class Backend(ABC):
         from siteplan.backends.common import finish_result
 
         return finish_result(model, self.run(model, options))
+
+    def kept_instance(self, model: Model) -> KeptInstance | None:
+        """A solver instance holding `model` for re-solves after bound changes, or None when this
+        backend cannot keep one (the default: every solve builds its model afresh)."""
+        return None
 
     def solve_with_cuts(self, model: Model, options: SolveOptions, separator: Separator) -> SolveResult:
         """`solve`, with `separator` asked for rows at the solver's LP points (in this process:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -19,6 +19,9 @@ from siteplan.backends.common import (
 from siteplan.errors import SolverError
 from siteplan.model.ir import Model
 from siteplan.result import SolveResult, Termination
+
+if TYPE_CHECKING:
+    from siteplan.backends.highs_kept import KeptHighs
 
 #: HighsModelStatus name -> (termination if a solution exists, termination if not, limit)
 STATUS_MAP: dict[str, tuple[Termination, Termination, str | None]] = {
@@ -56,7 +59,7 @@ def _use_threads(highspy: Any, threads: int | None) -> None:
     _scheduler_threads = int(threads)
 
 
-def _report_progress(h: Any, report: ProgressReporter) -> None:
+def _report_progress(h: Any, report: ProgressReporter | ProgressHook) -> None:
     """Best bound and incumbent while the MIP runs: HiGHS calls back often from its search
     (throttled to one event every few seconds) and at every improving solution."""
 
@@ -70,6 +73,26 @@ def _report_progress(h: Any, report: ProgressReporter) -> None:
 
     h.cbMipInterrupt += tick
     h.cbMipImprovingSolution += improved
+
+
+class ProgressHook:
+    """The one progress callback a kept Highs object carries (callbacks added to it stay):
+    each solve points `report` at its own reporter, or at nothing."""
+
+    def __init__(self) -> None:
+        self.report: ProgressReporter | None = None
+
+    def __call__(self, seconds: float, incumbent: float | None, bound: float | None, nodes: int,
+                 force: bool = False) -> None:
+        if self.report is not None:
+            self.report(seconds, incumbent, bound, nodes, force=force)
+
+
+def progress_hook(h: Any) -> ProgressHook:
+    """A `ProgressHook` installed on `h`, silent until a solve sets its reporter."""
+    hook = ProgressHook()
+    _report_progress(h, hook)
+    return hook
 
 
 def _run(highspy: Any, h: Any) -> Any:
@@ -97,6 +120,20 @@ class HighsBackend(Backend):
 
         t0 = time.perf_counter()
         h = highspy.Highs()
+        self.configure(h, options)
+        pass_model(h, model)
+        return self.solve_passed(h, model, options, t0)
+
+    def kept_instance(self, model: Model) -> KeptHighs:
+        """One Highs object holding `model`, re-solved after bound and cost changes."""
+        from siteplan.backends.highs_kept import KeptHighs
+
+        return KeptHighs(self, model)
+
+    def configure(self, h: Any, options: SolveOptions) -> None:
+        """Set the common options and the pass-through on `h` (an unknown one is an error)."""
+        import highspy
+
         h.setOptionValue("output_flag", bool(options.log))
         h.setOptionValue("log_to_console", bool(options.log))
         if options.time_limit is not None:
@@ -117,45 +154,36 @@ class HighsBackend(Backend):
                 raise SolverError(f"backend 'highs' cannot set option {key!r} to {value!r}",
                                   fix="give a value of the option's type, e.g. presolve: 'off'")
 
-        lp = highspy.HighsLp()
-        lp.num_col_ = model.n_vars
-        lp.num_row_ = model.n_rows
-        lp.col_cost_ = model.c
-        lp.col_lower_ = model.lb
-        lp.col_upper_ = model.ub
-        lp.row_lower_ = model.row_lb
-        lp.row_upper_ = model.row_ub
-        lp.offset_ = model.offset
-        A = model.A.tocsc()
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = A.indices.astype(np.int32)
-        lp.a_matrix_.value_ = A.data
-        lp.a_matrix_.num_col_ = model.n_vars
-        lp.a_matrix_.num_row_ = model.n_rows
-        if model.integer.any():
-            lp.integrality_ = [
-                highspy.HighsVarType.kInteger if f else highspy.HighsVarType.kContinuous
-                for f in model.integer
-            ]
-        if h.passModel(lp) == highspy.HighsStatus.kError:
-            raise SolverError("HiGHS rejected the model (a bound, cost or coefficient it cannot take)",
-                              fix="this is a bug in siteplan's model building; please report it")
-        start_note = {}
+    def solve_passed(self, h: Any, model: Model, options: SolveOptions, t0: float,
+                     progress: ProgressHook | None = None) -> SolveResult:
+        """Give `h` (holding `model`) the warm start, run it and read the result.
+
+        `progress`: a kept instance's one callback hook (callbacks added to a Highs object
+        stay on it); a fresh instance gets its callbacks here."""
+        import highspy
+
+        start_note: dict[str, str] = {}
         known = known_warm_start(model)
         if known is not None:  # a partial start is completed by HiGHS (sub-MIP on the rest)
             idx, val = known
             st = h.setSolution(int(idx.size), idx.astype(np.int32), val.astype(np.float64))
             start_note["warm_start"] = "accepted" if st != highspy.HighsStatus.kError else "rejected"
         build = time.perf_counter() - t0
-        if options.progress is not None and model.integer.any():
-            _report_progress(h, ProgressReporter(options.progress))
+        report = ProgressReporter(options.progress) if options.progress is not None else None
+        if progress is not None:
+            progress.report = report if model.integer.any() else None
+        elif report is not None and model.integer.any():
+            _report_progress(h, report)
 
         t1 = time.perf_counter()
         h.HandleUserInterrupt = True  # HiGHS polls cancelSolve()'s flag from its callbacks
         run_interruptibly(lambda: _run(highspy, h), h.cancelSolve)
         solve_s = time.perf_counter() - t1
+        return self._read(h, model, options, build, solve_s, start_note)
 
+    def _read(self, h: Any, model: Model, options: SolveOptions, build: float, solve_s: float,
+              start_note: dict[str, str]) -> SolveResult:
+        """The `SolveResult` of `h`'s last run, its status read through `STATUS_MAP`."""
         status_name = h.modelStatusToString(h.getModelStatus())
         key = "k" + str(h.getModelStatus()).split(".")[-1].removeprefix("k")
         info = h.getInfo()
@@ -191,6 +219,36 @@ class HighsBackend(Backend):
             message=status_name,
             extra=start_note,
         )
+
+
+def pass_model(h: Any, model: Model) -> None:
+    """Hand `model` to `h` as column-wise arrays."""
+    import highspy
+
+    lp = highspy.HighsLp()
+    lp.num_col_ = model.n_vars
+    lp.num_row_ = model.n_rows
+    lp.col_cost_ = model.c
+    lp.col_lower_ = model.lb
+    lp.col_upper_ = model.ub
+    lp.row_lower_ = model.row_lb
+    lp.row_upper_ = model.row_ub
+    lp.offset_ = model.offset
+    A = model.A.tocsc()
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = A.indices.astype(np.int32)
+    lp.a_matrix_.value_ = A.data
+    lp.a_matrix_.num_col_ = model.n_vars
+    lp.a_matrix_.num_row_ = model.n_rows
+    if model.integer.any():
+        lp.integrality_ = [
+            highspy.HighsVarType.kInteger if f else highspy.HighsVarType.kContinuous
+            for f in model.integer
+        ]
+    if h.passModel(lp) == highspy.HighsStatus.kError:
+        raise SolverError("HiGHS rejected the model (a bound, cost or coefficient it cannot take)",
+                          fix="this is a bug in siteplan's model building; please report it")
 
 
 def _known_option(h: Any, key: str) -> bool:

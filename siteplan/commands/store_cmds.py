@@ -238,8 +238,11 @@ def compare_cmd(items, store_path, csv_path, md_path, solver, time_limit, mip_ga
 @click.option("--set", "sets", multiple=True, help="Override a scenario key at every point.")
 @click.option("--quiet", is_flag=True, help="No progress lines.")
 @click.option("--force", is_flag=True, help="Write into a non-empty --out folder siteplan did not write.")
+@click.option("--rebuild", is_flag=True,
+              help="Build and pass every point's model afresh instead of re-solving in the kept solver "
+                   "instance (same results; for diagnosis).")
 def sweep_cmd(scenario, vary_specs, kpi, cost, out_dir, store_path, executor, address, workers, sweep_id,
-              bind_tol, solver, time_limit, mip_gap, threads, sets, quiet, force):
+              bind_tol, solver, time_limit, mip_gap, threads, sets, quiet, force, rebuild):
     """Solve SCENARIO over a grid of numeric keys; write the frontier, marginals and bindings.
 
     Re-running the same command resumes an interrupted sweep: only missing points are solved.
@@ -263,7 +266,8 @@ def sweep_cmd(scenario, vary_specs, kpi, cost, out_dir, store_path, executor, ad
         check_output_folder(out_dir, reads, force=force)
     try:
         req = SweepRequest(scenario, varies, store_path=store_path, executor=executor, workers=workers,
-                           address=address, backend=name, options=opts, overrides=overrides, sweep_id=sweep_id)
+                           address=address, backend=name, options=opts, overrides=overrides, sweep_id=sweep_id,
+                           reuse=not rebuild)
         run = run_sweep(req, progress=progress_printer(quiet))
     except KeyboardInterrupt:  # run_sweep stopped its workers; each finished point is committed
         raise Interrupted("points finished before it are in the run store; "
