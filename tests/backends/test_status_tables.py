@@ -13,7 +13,10 @@ from backend_support import require_or_skip
 from siteplan.backends.registry import ROUTES, get_backend
 from siteplan.result import LIMITS, Termination
 
-MODULES = sorted({route.split(":")[0] for route in ROUTES.values()})
+#: every adapter that reads a solver's own status; the race reads only its entrants' results
+#: (already mapped by the highs and scip tables), so it has no table of its own
+PORTFOLIOS = {"siteplan.backends.race"}
+MODULES = sorted({route.split(":")[0] for route in ROUTES.values()} - PORTFOLIOS)
 
 
 @pytest.mark.parametrize("module", MODULES)
