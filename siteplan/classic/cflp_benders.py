@@ -47,6 +47,8 @@ class CFLPCuts:
         self.k = sites.size
         self.fractional_calls = 0
         self.cache: dict[bytes, tuple[float, float, np.ndarray]] = {}
+        self.pool: list[tuple[float, np.ndarray]] = []  # every cut computed, for `pooled`
+        self.pool_hits = 0
         self.best: tuple[float, np.ndarray] | None = None  # (total cost, full y)
 
     def locks(self) -> tuple[np.ndarray, np.ndarray]:
@@ -75,6 +77,20 @@ class CFLPCuts:
                 self.best = (total, y.copy())
         return out
 
+    def pooled(self, ym: np.ndarray, eta: float) -> CutRows | None:
+        """The most violated cut found so far at (ym, eta), if one is. SCIP checks the
+        candidates of its heuristics against the model's rows but not against its cut pool."""
+        if not self.pool:
+            return None
+        const = np.fromiter((c for c, _ in self.pool), float, len(self.pool))
+        coef = np.stack([g for _, g in self.pool])
+        viol = const + coef @ ym - eta
+        best = int(np.argmax(viol))
+        if viol[best] <= 1e-7 * max(1.0, abs(eta)):
+            return None
+        self.pool_hits += 1
+        return cut_rows(self.k, float(const[best]), coef[best])
+
     def separate(self, x: np.ndarray, integral: bool) -> CutRows | None:
         ym = np.clip(x[: self.k], 0.0, 1.0)
         eta = float(x[self.k])
@@ -84,7 +100,12 @@ class CFLPCuts:
             if self.fractional_calls >= FRACTIONAL_CALLS:
                 return None
             self.fractional_calls += 1
+        if integral:
+            known = self.pooled(ym, eta)
+            if known is not None:  # a cut met before rejects it: no LP
+                return known
         val, const, coef = self.evaluate(self.full(ym))
+        self.pool.append((const, coef))
         if val - eta <= 1e-7 * max(1.0, abs(val)):
             return None
         if not integral and val - eta < STALL * max(1.0, abs(val)) and self.fractional_calls > 5:
@@ -159,6 +180,6 @@ def solve(problem, cut_solver: CutSolver, options: SolveOptions):
              "sites_opened_by_fixing": int(must_open.sum()),
              "front_lps": priced["lps"], "front_lp_seconds": round(priced["seconds"], 3),
              "subproblem_lps": sub.solves, "subproblem_seconds": round(sub.seconds, 3),
-             "fractional_separations": sep.fractional_calls, "nodes": res.nodes,
+             "fractional_separations": sep.fractional_calls, "pool_rejections": sep.pool_hits, "nodes": res.nodes,
              **{k: v for k, v in res.extra.items() if isinstance(v, int)}}
     return res, y, shares, stats, front.bound

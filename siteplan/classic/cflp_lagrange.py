@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 #: subgradient: halve the step after this many iterations without a better bound
-PATIENCE = 20
+PATIENCE = 10
 #: ... and stop once the step factor falls below this, or the bound meets the plan
 MIN_STEP = 2e-3
 
@@ -110,7 +110,7 @@ class KnapsackLagrangian:
         return float(u.sum() + w @ y), y, g, shares
 
     def ascend(self, price: Callable[[np.ndarray], float], time_limit: float,
-               max_iter: int = 3000, every: int = 10, keep_cuts: int = 60) -> LagrangeResult:
+               max_iter: int = 3000, every: int = 25, keep_cuts: int = 60) -> LagrangeResult:
         """Subgradient ascent with Polyak steps towards the best plan's cost; `price(y)` is
         a plan's exact cost, asked for new integral Lagrangian plans every `every` steps."""
         t0 = time.perf_counter()

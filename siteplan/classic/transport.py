@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import numpy as np
 
@@ -62,7 +63,7 @@ class Transport:
         mat.index_, mat.value_ = index, value
         mat.num_col_, mat.num_row_ = nx + n, n + k
         h.passModel(lp)
-        self.h = h
+        self.h: Any = h  # highspy's stubs lack some of the methods used
         self._cols = np.arange(nx, dtype=np.int32)
         self._rows = np.arange(n, n + k, dtype=np.int32)
 
