@@ -6,7 +6,8 @@ its LP is what took minutes per round. Projected onto the sites (Fischetti, Ljub
 the site binaries and one variable eta for the whole allocation cost.
 
 1. `cflp_lagrange`: a subgradient bound (~0.1% below the optimum on capa-c), cheap plans
-   priced exactly on the way, and reduced-cost fixing that closes most sites.
+   priced exactly on the way, a local search on the best (`cflp_heuristic`), and
+   reduced-cost fixing that closes most sites.
 2. The master over the sites left, with the Lagrangian cuts of the last iterations as rows,
    goes to a route with a cut callback (SCIP). At a point y it separates the cut of the
    transportation LP:
@@ -26,6 +27,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from siteplan.classic import cflp_heuristic
 from siteplan.classic.cflp_lagrange import KnapsackLagrangian
 from siteplan.classic.transport import Transport
 from siteplan.model.cuts import CutRows, CutSolver
@@ -37,6 +39,8 @@ FRACTIONAL_CALLS = 60
 STALL = 1e-5
 #: share of the time limit the Lagrangian front end may use
 FRONT_SHARE = 0.4
+#: ... and of that, the share the local search on its best plan may use on top
+HEURISTIC_SHARE = 0.25
 
 
 class CFLPCuts:
@@ -156,16 +160,20 @@ def solve(problem, cut_solver: CutSolver, options: SolveOptions):
 
     front = lag.ascend(price, budget)
     assert front.plan is not None  # the first Lagrangian plan is always priced
-    must_open, must_close = lag.fixable(front.u, front.upper)
+    w = f + lag.cut(front.u)[1]
+    upper, plan, search_lps = cflp_heuristic.improve(front.plan, w, cost, d, q, f,
+                                                     HEURISTIC_SHARE * budget)
+    if upper >= front.upper:
+        upper, plan = front.upper, front.plan
+    must_open, must_close = lag.fixable(front.u, upper)
     sites = np.flatnonzero(~must_close)
     sub = Transport(cost, d, q, sites)  # the master's sites only: small, warm between calls
     sep = CFLPCuts(lag, sub, sites)
-    sep.best = (front.upper, front.plan)
+    sep.best = (upper, plan)
     cuts = [(c, g[sites]) for c, g in front.cuts]
     model = master(f[sites], q[sites], float(d.sum()), float(cost.min(axis=1).sum()),
                    must_open[sites], cuts)
-    start = front.plan[sites]
-    model = model.replace(warm_start=np.r_[start, sep.evaluate(front.plan)[0]])
+    model = model.replace(warm_start=np.r_[plan[sites], sep.evaluate(plan)[0]])
     left = None if options.time_limit is None else \
         max(1.0, options.time_limit - (time.perf_counter() - t0))
     res = cut_solver.with_cuts(model, replace(options, time_limit=left), sep)
@@ -176,6 +184,7 @@ def solve(problem, cut_solver: CutSolver, options: SolveOptions):
     shares = None if y is None else sub.solve(y)[2]
     stats = {"lagrangian_bound": front.bound, "lagrangian_iterations": front.iterations,
              "lagrangian_seconds": round(front.seconds, 3), "front_plan": front.upper,
+             "local_search_plan": upper, "local_search_lps": search_lps,
              "sites_closed_by_fixing": int(must_close.sum()),
              "sites_opened_by_fixing": int(must_open.sum()),
              "front_lps": priced["lps"], "front_lp_seconds": round(priced["seconds"], 3),

@@ -34,6 +34,10 @@ import numpy as np
 PATIENCE = 10
 #: ... and stop once the step factor falls below this, or the bound meets the plan
 MIN_STEP = 2e-3
+#: weight of the newest Lagrangian plan in the running average that plans are read from
+AVERAGE = 0.1
+#: Polyak target: the best plan's cost, but at most this far (relative) above the best bound
+TARGET = 5e-3
 
 
 @dataclass
@@ -102,6 +106,14 @@ class KnapsackLagrangian:
             short -= self.q[j] * y[j]
         return y
 
+    def cover(self, score: np.ndarray) -> np.ndarray:
+        """A plan: the sites in decreasing `score` until their capacity covers the demand."""
+        order = np.argsort(-score, kind="stable")
+        enough = int(np.searchsorted(np.cumsum(self.q[order]), self.total - 1e-9)) + 1
+        plan = np.zeros(self.m)
+        plan[order[:enough]] = 1.0
+        return plan
+
     def evaluate(self, u: np.ndarray):
         """(L(u), y, g, shares) at u."""
         g, shares = self.site_values(u)
@@ -116,16 +128,22 @@ class KnapsackLagrangian:
         t0 = time.perf_counter()
         u = self.c.min(axis=1).copy()
         best, best_u, lam, stall, it = -np.inf, u.copy(), 2.0, 0, 0
-        upper, best_plan = np.inf, None
+        upper, best_plan, last = np.inf, None, 0
+        ybar = np.zeros(self.m)
         cuts: list[tuple[float, np.ndarray]] = []
         seen: set[bytes] = set()
         for it in range(1, max_iter + 1):
             value, y, g, (ii, jj, fr) = self.evaluate(u)
             cuts.append((float(u.sum()), g))
-            plan = (y > 0.0).astype(float)  # rounded up: still covers the demand
+            # near the dual optimum many sites tie in f_j + g_j(u) and y picks among them
+            # at random; the running average of the y's says which sites the ascent keeps
+            ybar = y if it == 1 else (1.0 - AVERAGE) * ybar + AVERAGE * y
+            plan = self.cover(ybar)
             key = plan.tobytes()
-            if (it == 1 or it % every == 0) and key not in seen:
+            due = it == 1 or it - last >= every or (value > best and it - last >= every // 5)
+            if due and key not in seen:  # the plans of better bounds tend to be better
                 seen.add(key)
+                last = it
                 cost = price(plan)
                 if cost < upper:
                     upper, best_plan = cost, plan
@@ -144,7 +162,9 @@ class KnapsackLagrangian:
             norm = float(sub @ sub)
             if norm < 1e-12:
                 break  # the relaxed plan serves everyone exactly: u is optimal
-            u = u + lam * max(upper - value, 1e-6 * abs(upper)) / norm * sub
+            # a far plan would overshoot: aim at most TARGET above the best bound
+            target = min(upper, best + TARGET * abs(best))
+            u = u + lam * max(target - value, 1e-6 * abs(target)) / norm * sub
         return LagrangeResult(best, best_u, it, time.perf_counter() - t0,
                               cuts[-keep_cuts:], upper, best_plan)
 
