@@ -34,9 +34,9 @@ from siteplan.model.cuts import CutRows, CutSolver
 from siteplan.model.ir import Model, ModelBuilder
 from siteplan.result import SolveOptions
 
-#: fractional separation stops after this many calls or once a call gains < STALL (relative)
-FRACTIONAL_CALLS = 60
-STALL = 1e-5
+#: fractional separation stops after this many calls (the root and the upper tree: a node's
+#: bound only rises above the Lagrangian one through the cuts of its own LP points)
+FRACTIONAL_CALLS = 400
 #: share of the time limit the Lagrangian front end may use
 FRONT_SHARE = 0.4
 #: ... and of that, the share the local search on its best plan may use on top
@@ -112,8 +112,6 @@ class CFLPCuts:
         self.pool.append((const, coef))
         if val - eta <= 1e-7 * max(1.0, abs(val)):
             return None
-        if not integral and val - eta < STALL * max(1.0, abs(val)) and self.fractional_calls > 5:
-            self.fractional_calls = FRACTIONAL_CALLS
         return cut_rows(self.k, const, coef)
 
 
@@ -127,12 +125,16 @@ def cut_rows(k: int, const: float, coef: np.ndarray) -> CutRows:
 
 def master(fixed: np.ndarray, capacity: np.ndarray, total_demand: float, eta_lb: float,
            must_open: np.ndarray, cuts: list[tuple[float, np.ndarray]]) -> Model:
-    """min f @ y + eta  s.t.  Q @ y >= D, the given cuts;  y binary (forced-open sites at 1)."""
+    """min f @ y + eta  s.t.  Q @ y >= D, sum y >= the fewest sites that can hold D, the
+    given cuts;  y binary (forced-open sites at 1). The count row is the capacity row
+    rounded: its LP alone lets e.g. 6.43 sites of 8,000 hold capb's 51,406."""
     k = fixed.size
     b = ModelBuilder("cflp-benders-master")
     y = b.add_vars("y", k, lb=must_open.astype(float), ub=1.0, integer=True, cost=fixed)
     eta = b.add_vars("eta", 1, lb=eta_lb, cost=1.0)
     b.add_rows("capacity", 1, np.zeros(k), y, capacity, lb=total_demand)
+    fewest = int(np.searchsorted(np.cumsum(np.sort(capacity)[::-1]), total_demand - 1e-9)) + 1
+    b.add_rows("count", 1, np.zeros(k), y, 1.0, lb=float(min(fewest, k)))
     if cuts:
         r = len(cuts)
         rows = np.repeat(np.arange(r), k + 1)

@@ -22,7 +22,7 @@ from siteplan.classic.transport import Transport
 #: the pool: the plan's sites plus this many more, lowest w first
 POOL = 25
 #: moves priced per round before giving up on the plan
-MOVES_PER_ROUND = 20
+MOVES_PER_ROUND = 12
 
 
 def improve(plan: np.ndarray, w: np.ndarray, cost: np.ndarray, demand: np.ndarray,

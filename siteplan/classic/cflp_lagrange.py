@@ -36,8 +36,6 @@ PATIENCE = 10
 MIN_STEP = 2e-3
 #: weight of the newest Lagrangian plan in the running average that plans are read from
 AVERAGE = 0.1
-#: Polyak target: the best plan's cost, but at most this far (relative) above the best bound
-TARGET = 5e-3
 
 
 @dataclass
@@ -138,15 +136,16 @@ class KnapsackLagrangian:
             # near the dual optimum many sites tie in f_j + g_j(u) and y picks among them
             # at random; the running average of the y's says which sites the ascent keeps
             ybar = y if it == 1 else (1.0 - AVERAGE) * ybar + AVERAGE * y
-            plan = self.cover(ybar)
-            key = plan.tobytes()
-            due = it == 1 or it - last >= every or (value > best and it - last >= every // 5)
-            if due and key not in seen:  # the plans of better bounds tend to be better
-                seen.add(key)
+            # the plans of better bounds tend to be better: price them sooner
+            if it == 1 or it - last >= every or (value > best and it - last >= every // 2):
                 last = it
-                cost = price(plan)
-                if cost < upper:
-                    upper, best_plan = cost, plan
+                for plan in ((y > 0.0).astype(float), self.cover(ybar)):  # y rounded up
+                    key = plan.tobytes()
+                    if key not in seen:
+                        seen.add(key)
+                        cost = price(plan)
+                        if cost < upper:
+                            upper, best_plan = cost, plan
             if value > best:
                 best, best_u, stall = value, u.copy(), 0
             else:
@@ -162,9 +161,7 @@ class KnapsackLagrangian:
             norm = float(sub @ sub)
             if norm < 1e-12:
                 break  # the relaxed plan serves everyone exactly: u is optimal
-            # a far plan would overshoot: aim at most TARGET above the best bound
-            target = min(upper, best + TARGET * abs(best))
-            u = u + lam * max(target - value, 1e-6 * abs(target)) / norm * sub
+            u = u + lam * max(upper - value, 1e-6 * abs(upper)) / norm * sub
         return LagrangeResult(best, best_u, it, time.perf_counter() - t0,
                               cuts[-keep_cuts:], upper, best_plan)
 
