@@ -921,8 +921,9 @@ class CFLP(ClassicProblem):
     def solve(self, solver: Solver, options: SolveOptions | None = None,
               method: str = "auto") -> ClassicResult:
         """'lazy': LP rounds add violated x_ij <= y_j rows, then one MIP with them.
-        method 'benders' (splittable demand, a route with a cut callback): branch-and-
-        Benders-cut on the sites with one transportation subproblem (`cflp_benders`)."""
+        method 'benders' (splittable demand, a route with a cut callback): a Lagrangian
+        bound with reduced-cost fixing of the sites, then branch-and-Benders-cut on the
+        sites left with one transportation subproblem (`cflp_benders`)."""
         if method == "benders":
             return self._solve_benders(solver, options)
         if self.vub != "lazy":
