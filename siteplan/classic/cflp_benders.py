@@ -32,7 +32,7 @@ from siteplan.classic.cflp_lagrange import KnapsackLagrangian
 from siteplan.classic.transport import Transport
 from siteplan.model.cuts import CutRows, CutSolver
 from siteplan.model.ir import Model, ModelBuilder
-from siteplan.result import SolveOptions
+from siteplan.result import SolveOptions, Termination
 
 #: fractional separation stops after this many calls (the root and the upper tree: a node's
 #: bound only rises above the Lagrangian one through the cuts of its own LP points)
@@ -41,6 +41,10 @@ FRACTIONAL_CALLS = 400
 FRONT_SHARE = 0.4
 #: ... and of that, the share the local search on its best plan may use on top
 HEURISTIC_SHARE = 0.25
+#: fixing that leaves more than this share of the sites is weak: the master then first runs
+#: for RESTART_SLICE of the time left, and restarts after fixing with a better plan it found
+WEAK_FIXING = 0.3
+RESTART_SLICE = 0.35
 
 
 class CFLPCuts:
@@ -167,18 +171,38 @@ def solve(problem, cut_solver: CutSolver, options: SolveOptions):
                                                      HEURISTIC_SHARE * budget)
     if upper >= front.upper:
         upper, plan = front.upper, front.plan
+    searched = upper
     must_open, must_close = lag.fixable(front.u, upper)
-    sites = np.flatnonzero(~must_close)
-    sub = Transport(cost, d, q, sites)  # the master's sites only: small, warm between calls
-    sep = CFLPCuts(lag, sub, sites)
-    sep.best = (upper, plan)
-    cuts = [(c, g[sites]) for c, g in front.cuts]
-    model = master(f[sites], q[sites], float(d.sum()), float(cost.min(axis=1).sum()),
-                   must_open[sites], cuts)
-    model = model.replace(warm_start=np.r_[plan[sites], sep.evaluate(plan)[0]])
-    left = None if options.time_limit is None else \
-        max(1.0, options.time_limit - (time.perf_counter() - t0))
-    res = cut_solver.with_cuts(model, replace(options, time_limit=left), sep)
+    closed_first = int(must_close.sum())
+    cuts = list(front.cuts)  # (constant, coefficients over all sites)
+    restarts, lps, lp_s, fractional, hits = 0, 0, 0.0, 0, 0
+    while True:
+        sites = np.flatnonzero(~must_close)
+        sub = Transport(cost, d, q, sites)  # the master's sites only: small, warm between calls
+        sep = CFLPCuts(lag, sub, sites)
+        sep.best = (upper, plan)
+        model = master(f[sites], q[sites], float(d.sum()), float(cost.min(axis=1).sum()),
+                       must_open[sites], [(c, g[sites]) for c, g in cuts])
+        model = model.replace(warm_start=np.r_[plan[sites], sep.evaluate(plan)[0]])
+        left = None if options.time_limit is None else \
+            max(1.0, options.time_limit - (time.perf_counter() - t0))
+        # weak fixing (a plan far from the optimum): a first slice, to find a better plan
+        # to fix with, then one restart on the sites that one leaves, with the slice's cuts
+        weak = restarts == 0 and sites.size > WEAK_FIXING * f.size and left is not None
+        slice_ = RESTART_SLICE * left if weak and left is not None else left
+        res = cut_solver.with_cuts(model, replace(options, time_limit=slice_), sep)
+        lps, lp_s = lps + sub.solves, lp_s + sub.seconds
+        fractional, hits = fractional + sep.fractional_calls, hits + sep.pool_hits
+        if not weak or res.status == Termination.OPTIMAL:
+            break
+        if sep.best is not None and sep.best[0] < upper:
+            upper, plan = sep.best
+        for const, coef in sep.pool:  # the slice's cuts, over all sites
+            full = np.zeros(f.size)
+            full[sites] = coef
+            cuts.append((const, full))
+        must_open, must_close = lag.fixable(front.u, upper)
+        restarts += 1
     y = None if res.x is None else sep.full(np.round(res.x[: sites.size]))
     if sep.best is not None and (y is None or sep.best[0] < float(f @ y) + sep.evaluate(y)[0]
                                  - 1e-9 * abs(sep.best[0])):
@@ -186,11 +210,12 @@ def solve(problem, cut_solver: CutSolver, options: SolveOptions):
     shares = None if y is None else sub.solve(y)[2]
     stats = {"lagrangian_bound": front.bound, "lagrangian_iterations": front.iterations,
              "lagrangian_seconds": round(front.seconds, 3), "front_plan": front.upper,
-             "local_search_plan": upper, "local_search_lps": search_lps,
-             "sites_closed_by_fixing": int(must_close.sum()),
+             "local_search_plan": searched, "local_search_lps": search_lps,
+             "sites_closed_by_fixing": closed_first, "restart_plan": upper,
+             "sites_closed_at_restart": int(must_close.sum()),
              "sites_opened_by_fixing": int(must_open.sum()),
              "front_lps": priced["lps"], "front_lp_seconds": round(priced["seconds"], 3),
-             "subproblem_lps": sub.solves, "subproblem_seconds": round(sub.seconds, 3),
-             "fractional_separations": sep.fractional_calls, "pool_rejections": sep.pool_hits, "nodes": res.nodes,
+             "restarts": restarts, "subproblem_lps": lps, "subproblem_seconds": round(lp_s, 3),
+             "fractional_separations": fractional, "pool_rejections": hits, "nodes": res.nodes,
              **{k: v for k, v in res.extra.items() if isinstance(v, int)}}
     return res, y, shares, stats, front.bound
