@@ -1,150 +1,221 @@
-"""Benders for the splittable CFLP on the site variables, with one transportation subproblem.
+"""Benders for the splittable CFLP on the site variables, after a Lagrangian front end.
 
 Why: capa/capb/capc have 100 sites and 1,000 clients; the full model has 100,000 shares and
 its LP is what took minutes per round. Projected onto the sites (Fischetti, Ljubic & Sinnl,
-"Benders decomposition without separability", 2016/2017), the master has 100 binaries and
-one variable eta for the whole allocation cost, and branch and bound runs on that.
+"Redesigning Benders decomposition for large-scale facility location", 2017), the master has
+the site binaries and one variable eta for the whole allocation cost.
 
-Subproblem at y (an LP, solved by scipy's HiGHS, which returns its duals):
-    T(y) = min sum_ij c_ij x_ij  s.t.  sum_j x_ij = 1 (u_i),  sum_i d_i x_ij <= Q_j y_j (v_j <= 0),
-                                       0 <= x_ij <= y_j (b_ij <= 0)
-The x_ij <= y_j bounds make T the strong formulation's allocation cost. By LP duality
-    eta >= sum_i u_i + sum_j (Q_j v_j + sum_i b_ij) y_j
-is valid for every y and tight at the y it was computed for. It is the only cut: the master
-row sum_j Q_j y_j >= sum_i d_i keeps T feasible (every client may use every site).
-The master goes to a route with a cut callback; fractional points are separated while the
-bound still moves (the root, in practice), integral ones always (lazy rows).
+1. `cflp_lagrange`: a subgradient bound (~0.1% below the optimum on capa-c), cheap plans
+   priced exactly on the way, a local search on the best (`cflp_heuristic`), and
+   reduced-cost fixing that closes most sites.
+2. The master over the sites left, with the Lagrangian cuts of the last iterations as rows,
+   goes to a route with a cut callback (SCIP). At a point y it separates the cut of the
+   transportation LP:
+       T(y) = min sum_ij c_ij x_ij  s.t.  sum_j x_ij = 1 (u_i),  sum_i d_i x_ij <= Q_j y_j,
+                                          0 <= x_ij <= y_j
+   taking its duals u into the Lagrangian cut eta >= sum_i u_i + sum_j g_j(u) y_j, valid for
+   every y, tight at y, at least as strong as the LP's own dual cut. Integral points are
+   always checked (lazy rows; cached, SCIP asks twice); fractional ones while the bound moves.
+The LP (`transport.Transport`) spans the master's sites only (1,000 x 10-25 on capa-c) and
+restarts from its last basis.
 """
 
 from __future__ import annotations
 
-import numpy as np
-import scipy.sparse as sp
-from scipy.optimize import linprog
+import time
+from dataclasses import replace
 
+import numpy as np
+
+from siteplan.classic import cflp_heuristic
+from siteplan.classic.cflp_lagrange import KnapsackLagrangian
+from siteplan.classic.transport import Transport
 from siteplan.model.cuts import CutRows, CutSolver
 from siteplan.model.ir import Model, ModelBuilder
-from siteplan.result import SolveOptions
+from siteplan.result import SolveOptions, Termination
 
-#: fractional separation stops after this many calls or once a call gains < STALL (relative)
-FRACTIONAL_CALLS = 80
-STALL = 1e-5
-
-
-class TransportSubproblem:
-    """T(y) and its cut; integral points are cached (SCIP checks a plan more than once)."""
-
-    def __init__(self, cost: np.ndarray, demand: np.ndarray, capacity: np.ndarray):
-        self.c, self.d, self.q = cost, demand, capacity
-        n, m = cost.shape
-        self.n, self.m = n, m
-        cols = np.arange(n * m)
-        # one "unserved" column per client at a high price keeps T finite at fractional y
-        # that no allocation fits (T only gets smaller, so every cut stays valid)
-        self.a_eq = sp.hstack([sp.csr_matrix((np.ones(n * m), (np.repeat(np.arange(n), m), cols)),
-                                             shape=(n, n * m)), sp.identity(n)]).tocsr()
-        self.a_ub = sp.csr_matrix((np.repeat(demand, m), (np.tile(np.arange(m), n), cols)),
-                                  shape=(m, n * m + n))
-        self.obj = np.r_[cost.ravel(), np.full(n, 10.0 * float(cost.max()) + 1.0)]
-        self.cache: dict[bytes, tuple[float, float, np.ndarray]] = {}
-        self.solves = 0
-
-    def solve(self, y: np.ndarray) -> tuple[float, float, np.ndarray]:
-        """(T(y), constant, coefficients): T(y) = constant + coef @ y, valid below elsewhere."""
-        key = np.round(y, 9).tobytes()
-        if key in self.cache:
-            return self.cache[key]
-        res = self._lp(y)
-        const = float(res.eqlin.marginals.sum())
-        upper = res.upper.marginals[: self.n * self.m].reshape(self.n, self.m)
-        coef = self.q * res.ineqlin.marginals + upper.sum(0)
-        out = (float(res.fun), const, coef)
-        if np.all(np.abs(y - np.round(y)) < 1e-9):
-            self.cache[key] = out
-        return out
-
-    def allocation(self, y: np.ndarray) -> np.ndarray:
-        """The optimal shares x (clients x sites) at y."""
-        return np.asarray(self._lp(y).x)[: self.n * self.m].reshape(self.n, self.m)
-
-    def _lp(self, y: np.ndarray):
-        ub = np.r_[np.tile(np.clip(y, 0.0, 1.0), self.n), np.ones(self.n)]
-        res = linprog(self.obj, A_ub=self.a_ub, b_ub=self.q * y, A_eq=self.a_eq,
-                      b_eq=np.ones(self.n), bounds=np.c_[np.zeros_like(ub), ub],
-                      method="highs-ds")  # scipy's own HiGHS, dual simplex
-        self.solves += 1
-        if res.status != 0:
-            raise RuntimeError(f"transportation subproblem: {res.message}")
-        return res
+#: fractional separation stops after this many calls (the root and the upper tree: a node's
+#: bound only rises above the Lagrangian one through the cuts of its own LP points)
+FRACTIONAL_CALLS = 400
+#: share of the time limit the Lagrangian front end may use
+FRONT_SHARE = 0.4
+#: ... and of that, the share the local search on its best plan may use on top
+HEURISTIC_SHARE = 0.25
+#: fixing that leaves more than this share of the sites is weak: the master then first runs
+#: for RESTART_SLICE of the time left, and restarts after fixing with a better plan it found
+WEAK_FIXING = 0.3
+RESTART_SLICE = 0.35
 
 
 class CFLPCuts:
-    """The `Separator` of `master()`: columns y (m sites) then eta."""
+    """The `Separator` of `master()`: columns y (the master's sites) then eta."""
 
-    def __init__(self, sub: TransportSubproblem):
-        self.sub = sub
-        self.m = sub.m
+    def __init__(self, lag: KnapsackLagrangian, sub: Transport, sites: np.ndarray):
+        self.lag, self.sub, self.sites = lag, sub, sites
+        self.k = sites.size
         self.fractional_calls = 0
-        self.last_bound = -np.inf
-        self.best: tuple[float, np.ndarray] | None = None  # (total cost, y) of the best plan seen
-        self.fixed: np.ndarray | None = None
+        self.cache: dict[bytes, tuple[float, float, np.ndarray]] = {}
+        self.pool: list[tuple[float, np.ndarray]] = []  # every cut computed, for `pooled`
+        self.pool_hits = 0
+        self.best: tuple[float, np.ndarray] | None = None  # (total cost, full y)
 
     def locks(self) -> tuple[np.ndarray, np.ndarray]:
-        """Each cut reads eta + |coef| @ y >= const: only lowering eta or a y can break one."""
-        down = np.ones(self.m + 1, dtype=bool)
+        """Each cut reads eta - g @ y >= const with g <= 0: only lowering eta or a y breaks one."""
+        down = np.ones(self.k + 1, dtype=bool)
         return down, np.zeros_like(down)
 
-    def separate(self, x: np.ndarray, integral: bool) -> CutRows | None:
-        y = np.clip(x[: self.m], 0.0, 1.0)
-        eta = float(x[self.m])
+    def full(self, y_master: np.ndarray) -> np.ndarray:
+        y = np.zeros(self.lag.m)
+        y[self.sites] = y_master
+        return y
+
+    def evaluate(self, y: np.ndarray) -> tuple[float, float, np.ndarray]:
+        """(T(y), cut constant, cut coefficients on the master's sites); integral y cached."""
+        integral = bool(np.all((y == 0.0) | (y == 1.0)))
+        key = y.tobytes()
+        if integral and key in self.cache:
+            return self.cache[key]
+        val, u, _ = self.sub.solve(y)
+        const, g = self.lag.cut(u)
+        out = (val, const, g[self.sites])
         if integral:
-            y = np.round(y)
+            self.cache[key] = out
+            total = float(self.lag.f @ y) + val
+            if self.best is None or total < self.best[0]:
+                self.best = (total, y.copy())
+        return out
+
+    def pooled(self, ym: np.ndarray, eta: float) -> CutRows | None:
+        """The most violated cut found so far at (ym, eta), if one is. SCIP checks the
+        candidates of its heuristics against the model's rows but not against its cut pool."""
+        if not self.pool:
+            return None
+        const = np.fromiter((c for c, _ in self.pool), float, len(self.pool))
+        coef = np.stack([g for _, g in self.pool])
+        viol = const + coef @ ym - eta
+        best = int(np.argmax(viol))
+        if viol[best] <= 1e-7 * max(1.0, abs(eta)):
+            return None
+        self.pool_hits += 1
+        return cut_rows(self.k, float(const[best]), coef[best])
+
+    def separate(self, x: np.ndarray, integral: bool) -> CutRows | None:
+        ym = np.clip(x[: self.k], 0.0, 1.0)
+        eta = float(x[self.k])
+        if integral:
+            ym = np.round(ym)
         else:
             if self.fractional_calls >= FRACTIONAL_CALLS:
                 return None
             self.fractional_calls += 1
-        val, const, coef = self.sub.solve(y)
-        if integral and self.fixed is not None:
-            total = float(self.fixed @ y) + val
-            if self.best is None or total < self.best[0]:
-                self.best = (total, y.copy())
+        if integral:
+            known = self.pooled(ym, eta)
+            if known is not None:  # a cut met before rejects it: no LP
+                return known
+        val, const, coef = self.evaluate(self.full(ym))
+        self.pool.append((const, coef))
         if val - eta <= 1e-7 * max(1.0, abs(val)):
             return None
-        if not integral:
-            gain = val - eta
-            if gain < STALL * max(1.0, abs(val)) and self.fractional_calls > 5:
-                self.fractional_calls = FRACTIONAL_CALLS
-        # eta - coef @ y >= const
-        indices = np.r_[self.m, np.arange(self.m)]
-        data = np.r_[1.0, -coef]
-        keep = np.r_[True, coef != 0.0]
-        return CutRows(np.array([0, int(keep.sum())]), indices[keep], data[keep],
-                       np.array([const]), np.array([np.inf]))
+        return cut_rows(self.k, const, coef)
 
 
-def master(fixed: np.ndarray, capacity: np.ndarray, total_demand: float,
-           eta_lb: float) -> Model:
-    """min f @ y + eta  s.t.  Q @ y >= D;  y binary, eta >= eta_lb (a cheapest assignment)."""
-    m = fixed.size
+def cut_rows(k: int, const: float, coef: np.ndarray) -> CutRows:
+    """eta - coef @ y >= const as one CSR row over (y_1..y_k, eta)."""
+    keep = coef != 0.0
+    idx = np.r_[k, np.flatnonzero(keep)]
+    return CutRows(np.array([0, idx.size]), idx, np.r_[1.0, -coef[keep]],
+                   np.array([const]), np.array([np.inf]))
+
+
+def master(fixed: np.ndarray, capacity: np.ndarray, total_demand: float, eta_lb: float,
+           must_open: np.ndarray, cuts: list[tuple[float, np.ndarray]]) -> Model:
+    """min f @ y + eta  s.t.  Q @ y >= D, sum y >= the fewest sites that can hold D, the
+    given cuts;  y binary (forced-open sites at 1). The count row is the capacity row
+    rounded: its LP alone lets e.g. 6.43 sites of 8,000 hold capb's 51,406."""
+    k = fixed.size
     b = ModelBuilder("cflp-benders-master")
-    y = b.add_vars("y", m, lb=0.0, ub=1.0, integer=True, cost=fixed)
-    b.add_vars("eta", 1, lb=eta_lb, cost=1.0)
-    b.add_rows("capacity", 1, np.zeros(m), y, capacity, lb=total_demand)
+    y = b.add_vars("y", k, lb=must_open.astype(float), ub=1.0, integer=True, cost=fixed)
+    eta = b.add_vars("eta", 1, lb=eta_lb, cost=1.0)
+    b.add_rows("capacity", 1, np.zeros(k), y, capacity, lb=total_demand)
+    fewest = int(np.searchsorted(np.cumsum(np.sort(capacity)[::-1]), total_demand - 1e-9)) + 1
+    b.add_rows("count", 1, np.zeros(k), y, 1.0, lb=float(min(fewest, k)))
+    if cuts:
+        r = len(cuts)
+        rows = np.repeat(np.arange(r), k + 1)
+        cols = np.tile(np.r_[y, eta], r)
+        coefs = np.concatenate([np.r_[-g, 1.0] for _, g in cuts])
+        b.add_rows("lagrangian", r, rows, cols, coefs, lb=np.array([c for c, _ in cuts]))
     return b.finish()
 
 
 def solve(problem, cut_solver: CutSolver, options: SolveOptions):
-    """Branch-and-Benders-cut on `cut_solver`; (SolveResult of the master, y, shares, stats)."""
+    """Lagrangian front end, then branch-and-Benders-cut on `cut_solver`.
+    Returns (SolveResult of the master, y, shares, stats, front-end bound)."""
+    t0 = time.perf_counter()
     cost, d, q, f = problem.data.cost, problem.d, problem.q, problem.f
-    sub = TransportSubproblem(cost, d, q)
-    sep = CFLPCuts(sub)
-    sep.fixed = f
-    model = master(f, q, float(d.sum()), float(cost.min(axis=1).sum()))
-    start = np.ones(f.size)  # every site open: always feasible
-    model = model.replace(warm_start=np.r_[start, sub.solve(start)[0]])
-    res = cut_solver.with_cuts(model, options, sep)
-    y = None if res.x is None else np.round(res.x[: f.size])
-    shares = None if y is None else sub.allocation(y)
-    stats = {"subproblem_lps": sub.solves, "fractional_separations": sep.fractional_calls,
-             "nodes": res.nodes, **{k: v for k, v in res.extra.items() if isinstance(v, int)}}
-    return res, y, shares, stats
+    lag = KnapsackLagrangian(cost, d, f, q)
+    priced = {"lps": 0, "seconds": 0.0}
+    budget = FRONT_SHARE * (options.time_limit or 600.0)
+
+    def price(y: np.ndarray) -> float:
+        lp = Transport(cost, d, q, np.flatnonzero(y > 0.0))  # a plan's open sites only
+        value = lp.solve(y)[0]
+        priced["lps"] += 1
+        priced["seconds"] += lp.seconds
+        return float(f @ y) + value
+
+    front = lag.ascend(price, budget)
+    assert front.plan is not None  # the first Lagrangian plan is always priced
+    w = f + lag.cut(front.u)[1]
+    upper, plan, search_lps = cflp_heuristic.improve(front.plan, w, cost, d, q, f,
+                                                     HEURISTIC_SHARE * budget)
+    if upper >= front.upper:
+        upper, plan = front.upper, front.plan
+    searched = upper
+    must_open, must_close = lag.fixable(front.u, upper)
+    closed_first = int(must_close.sum())
+    cuts = list(front.cuts)  # (constant, coefficients over all sites)
+    restarts, lps, lp_s, fractional, hits = 0, 0, 0.0, 0, 0
+    while True:
+        sites = np.flatnonzero(~must_close)
+        sub = Transport(cost, d, q, sites)  # the master's sites only: small, warm between calls
+        sep = CFLPCuts(lag, sub, sites)
+        sep.best = (upper, plan)
+        model = master(f[sites], q[sites], float(d.sum()), float(cost.min(axis=1).sum()),
+                       must_open[sites], [(c, g[sites]) for c, g in cuts])
+        model = model.replace(warm_start=np.r_[plan[sites], sep.evaluate(plan)[0]])
+        left = None if options.time_limit is None else \
+            max(1.0, options.time_limit - (time.perf_counter() - t0))
+        # weak fixing (a plan far from the optimum): a first slice, to find a better plan
+        # to fix with, then one restart on the sites that one leaves, with the slice's cuts
+        weak = restarts == 0 and sites.size > WEAK_FIXING * f.size and left is not None
+        slice_ = RESTART_SLICE * left if weak and left is not None else left
+        res = cut_solver.with_cuts(model, replace(options, time_limit=slice_), sep)
+        lps, lp_s = lps + sub.solves, lp_s + sub.seconds
+        fractional, hits = fractional + sep.fractional_calls, hits + sep.pool_hits
+        if not weak or res.status == Termination.OPTIMAL:
+            break
+        if sep.best is not None and sep.best[0] < upper:
+            upper, plan = sep.best
+        for const, coef in sep.pool:  # the slice's cuts, over all sites
+            full = np.zeros(f.size)
+            full[sites] = coef
+            cuts.append((const, full))
+        must_open, must_close = lag.fixable(front.u, upper)
+        restarts += 1
+    y = None if res.x is None else sep.full(np.round(res.x[: sites.size]))
+    if sep.best is not None and (y is None or sep.best[0] < float(f @ y) + sep.evaluate(y)[0]
+                                 - 1e-9 * abs(sep.best[0])):
+        y = sep.best[1]  # the front end's plan, or one SCIP met but did not keep
+    shares = None if y is None else sub.solve(y)[2]
+    stats = {"lagrangian_bound": front.bound, "lagrangian_iterations": front.iterations,
+             "lagrangian_seconds": round(front.seconds, 3), "front_plan": front.upper,
+             "local_search_plan": searched, "local_search_lps": search_lps,
+             "sites_closed_by_fixing": closed_first, "restart_plan": upper,
+             "sites_closed_at_restart": int(must_close.sum()),
+             "sites_opened_by_fixing": int(must_open.sum()),
+             "front_lps": priced["lps"], "front_lp_seconds": round(priced["seconds"], 3),
+             "restarts": restarts, "subproblem_lps": lps, "subproblem_seconds": round(lp_s, 3),
+             "fractional_separations": fractional, "pool_rejections": hits, "nodes": res.nodes,
+             **{k: v for k, v in res.extra.items() if isinstance(v, int)}}
+    return res, y, shares, stats, front.bound

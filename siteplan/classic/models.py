@@ -921,8 +921,9 @@ class CFLP(ClassicProblem):
     def solve(self, solver: Solver, options: SolveOptions | None = None,
               method: str = "auto") -> ClassicResult:
         """'lazy': LP rounds add violated x_ij <= y_j rows, then one MIP with them.
-        method 'benders' (splittable demand, a route with a cut callback): branch-and-
-        Benders-cut on the sites with one transportation subproblem (`cflp_benders`)."""
+        method 'benders' (splittable demand, a route with a cut callback): a Lagrangian
+        bound with reduced-cost fixing of the sites, then branch-and-Benders-cut on the
+        sites left with one transportation subproblem (`cflp_benders`)."""
         if method == "benders":
             return self._solve_benders(solver, options)
         if self.vub != "lazy":
@@ -975,13 +976,16 @@ class CFLP(ClassicProblem):
         if cut_solver.name != solver.name:  # `extra` names the asked backend's options
             options = replace(options, extra={})
         t0 = time.perf_counter()
-        res, y, shares, stats = cflp_benders.solve(self, cut_solver, options)
+        res, y, shares, stats, front_bound = cflp_benders.solve(self, cut_solver, options)
         sol = check = None
         if y is not None and shares is not None:
             sol = ClassicSolution(open_sites=np.flatnonzero(y > 0.5), alloc=shares)
             check = self.check(sol)
         obj = None if check is None else check.objective
-        bound = res.bound
+        # the master spans the sites fixing left: its bound holds there, the plan's cost
+        # (>= the fixing threshold) outside, the Lagrangian bound everywhere
+        bound = front_bound if res.bound is None or obj is None else \
+            max(front_bound, min(res.bound, obj))
         if res.status == Termination.OPTIMAL and obj is not None:
             bound = obj if bound is None else min(max(bound, obj - 1e-6 * abs(obj)), obj)
         return ClassicResult(

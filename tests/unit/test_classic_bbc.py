@@ -82,23 +82,3 @@ def test_separator_cut_is_tight_at_an_integer_point():
     x[20:] = d[:, [2, 9, 15]].min(axis=1)
     np.testing.assert_allclose(rows.activity(x), rows.lb)
     assert sep.separate(x, integral=True) is None
-
-
-@needs_cuts
-@pytest.mark.parametrize("seed", [0, 1])
-def test_cflp_benders_equals_the_direct_mip(seed):
-    """One transportation subproblem, cuts from inside SCIP's tree: same optimum as the MIP."""
-    from siteplan.classic.models import CFLP
-
-    rng = np.random.default_rng(seed)
-    n, m = 25, 8
-    cost = np.round(rng.random((n, m)) * 100, 1)
-    demand = rng.integers(5, 20, n).astype(float)
-    cap = np.full(m, demand.sum() / 3)
-    fixed = np.round(rng.random(m) * 200 + 50)
-    pr = CFLP.from_cost_matrix(cost, demand=demand, capacity=cap, fixed_cost=fixed)
-    direct = pr.solve(solver_for("highs"), OPTS)
-    bend = pr.solve(solver_for("highs"), OPTS, method="benders")
-    assert direct.status == bend.status == Termination.OPTIMAL
-    assert bend.check.ok
-    assert bend.objective == pytest.approx(direct.objective, rel=1e-7)
