@@ -14,11 +14,13 @@ The slack s_i at a high price P keeps T finite at fractional y that no allocatio
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from siteplan.backends.common import SOLVE_THREAD, solver_output
 
@@ -27,16 +29,25 @@ class Transport:
     """T(y) for y over all sites, zero outside `sites` (the LP's columns)."""
 
     def __init__(self, cost: np.ndarray, demand: np.ndarray, capacity: np.ndarray,
-                 sites: np.ndarray | None = None):
-        import highspy
-
-        self._hs = highspy
+                 sites: np.ndarray | None = None, *, kept: bool | None = None):
         self.c, self.d, self.q = cost, demand, capacity
         self.n, self.m = cost.shape
         self.sites = np.arange(self.m) if sites is None else np.asarray(sites)
         self.penalty = 10.0 * float(cost.max()) + 1.0
         self.solves = 0
         self.seconds = 0.0
+        # highspy cannot be imported once OR-Tools' HiGHS is loaded (README: the clash), so then
+        # every call is a cold LP in scipy's own HiGHS: slower, same T(y) and duals
+        self.kept = (not any(m == "ortools" or m.startswith("ortools.") for m in sys.modules)) if kept is None \
+            else kept
+        if self.kept:
+            self._pass_to_highs()
+
+    def _pass_to_highs(self) -> None:
+        import highspy
+
+        self._hs = highspy
+        cost, demand, capacity = self.c, self.d, self.q
         n, k = self.n, self.sites.size
         nx = n * k
         with solver_output(False):  # Highs() prints a banner when made
@@ -70,10 +81,36 @@ class Transport:
     def solve(self, y: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """(T(y), assignment duals u, shares clients x all sites)."""
         t0 = time.perf_counter()
-        hs, h, n, k = self._hs, self.h, self.n, self.sites.size
+        n, k = self.n, self.sites.size
         ys = np.clip(np.asarray(y, dtype=float)[self.sites], 0.0, 1.0)
         if not np.allclose(np.delete(y, self.sites), 0.0):
             raise ValueError("y opens a site outside this transportation LP")
+        value, u, x = self._solve_kept(ys) if self.kept else self._solve_cold(ys)
+        shares = np.zeros((n, self.m))
+        shares[:, self.sites] = x.reshape(n, k)
+        self.solves += 1
+        self.seconds += time.perf_counter() - t0
+        return value, u, shares
+
+    def _solve_cold(self, ys: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        from scipy.optimize import linprog
+
+        n, k = self.n, self.sites.size
+        nx = n * k
+        ii, jj = np.repeat(np.arange(n), k), np.tile(np.arange(k), n)
+        a_eq = sp.csr_matrix((np.ones(nx + n), (np.r_[ii, np.arange(n)], np.r_[np.arange(nx), nx + np.arange(n)])),
+                             shape=(n, nx + n))
+        a_ub = sp.csr_matrix((self.d[ii], (jj, np.arange(nx))), shape=(k, nx + n))
+        cost = np.r_[self.c[:, self.sites].ravel(), np.full(n, self.penalty)]
+        bounds = np.c_[np.zeros(nx + n), np.r_[np.tile(ys, n), np.ones(n)]]
+        res = linprog(cost, A_ub=a_ub, b_ub=self.q[self.sites] * ys, A_eq=a_eq, b_eq=np.ones(n), bounds=bounds,
+                      method="highs-ds")
+        if res.status != 0:
+            raise RuntimeError(f"transportation LP: {res.message}")
+        return float(res.fun), np.asarray(res.eqlin.marginals, dtype=float), np.asarray(res.x)[:nx]
+
+    def _solve_kept(self, ys: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        hs, h, n, k = self._hs, self.h, self.n, self.sites.size
         h.changeColsBounds(n * k, self._cols, np.zeros(n * k), np.tile(ys, n))
         h.changeRowsBounds(k, self._rows, np.full(k, -hs.kHighsInf), self.q[self.sites] * ys)
         try:
@@ -84,9 +121,5 @@ class Transport:
         if h.getModelStatus() != hs.HighsModelStatus.kOptimal:
             raise RuntimeError(f"transportation LP: {h.modelStatusToString(h.getModelStatus())}")
         sol = h.getSolution()
-        shares = np.zeros((n, self.m))
-        shares[:, self.sites] = np.asarray(sol.col_value)[: n * k].reshape(n, k)
-        self.solves += 1
-        self.seconds += time.perf_counter() - t0
-        return (float(h.getInfo().objective_function_value),
-                np.asarray(sol.row_dual, dtype=float)[:n], shares)
+        return (float(h.getInfo().objective_function_value), np.asarray(sol.row_dual, dtype=float)[:n],
+                np.asarray(sol.col_value)[: n * k])

@@ -44,12 +44,14 @@ def _linprog_transport(cost, demand, cap, y):
     return res.fun
 
 
+@pytest.mark.parametrize("kept", [True, False], ids=["kept-highspy", "cold-scipy"])
 @pytest.mark.parametrize("seed", range(6))
-def test_warm_transport_equals_linprog_at_a_sequence_of_points(seed):
+def test_warm_transport_equals_linprog_at_a_sequence_of_points(seed, kept):
+    """Both paths: the kept highspy model, and the cold scipy LP used once OR-Tools is loaded."""
     cost, demand, cap, _ = _instance(seed, equal=seed % 2 == 0)
     rng = np.random.default_rng(100 + seed)
     sites = np.sort(rng.choice(cost.shape[1], 6, replace=False))
-    lp = Transport(cost, demand, cap, sites)
+    lp = Transport(cost, demand, cap, sites, kept=kept)
     lag = KnapsackLagrangian(cost, demand, np.zeros(cost.shape[1]), cap)
     for _ in range(5):  # one model, bounds changed between solves: the warm path
         y = np.zeros(cost.shape[1])
@@ -107,3 +109,32 @@ def test_benders_equals_the_direct_mip(seed, equal):
     assert bend.check.ok
     assert bend.objective == pytest.approx(direct.objective, rel=1e-7)
     assert bend.bound == pytest.approx(direct.objective, rel=1e-6)
+
+
+@needs_cuts
+def test_benders_after_ortools_was_imported():
+    """OR-Tools' HiGHS loaded first (a user's own code, another backend): highspy can no longer be
+    imported in that process, so the subproblem runs as scipy LPs; same optimum, no crash."""
+    import json
+    import subprocess
+    import sys
+
+    script = (
+        "import json, sys, numpy as np\n"
+        "from ortools.math_opt.python import mathopt\n"
+        "from ortools.linear_solver import pywraplp; pywraplp.Solver.CreateSolver('SCIP')\n"
+        f"sys.path.insert(0, {str(__import__('pathlib').Path(__file__).parent)!r})\n"
+        "from test_cflp_lagrange import _instance, OPTS\n"
+        "from siteplan.backends import solver_for\n"
+        "from siteplan.classic.models import CFLP\n"
+        "cost, demand, cap, fixed = _instance(6, n=35, m=10, equal=False)\n"
+        "pr = CFLP.from_cost_matrix(cost, demand=demand, capacity=cap, fixed_cost=fixed)\n"
+        "res = pr.solve(solver_for('highs'), OPTS, method='benders')\n"
+        "print(json.dumps([res.status.value, res.objective, res.check.ok, 'highspy' in sys.modules]))\n")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=240, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    status, objective, checked, _ = json.loads(proc.stdout.strip().splitlines()[-1])
+    cost, demand, cap, fixed = _instance(6, n=35, m=10, equal=False)
+    direct = CFLP.from_cost_matrix(cost, demand=demand, capacity=cap, fixed_cost=fixed).solve(solver_for("highs"), OPTS)
+    assert status == "optimal" and checked
+    assert objective == pytest.approx(direct.objective, rel=1e-7)
