@@ -37,6 +37,10 @@ TIGHT = 1e-6
 class PMedianCuts:
     """The `Separator` of the master `BendersPMedian.master(integer=True)` builds."""
 
+    #: the cuts carry the bound and the swap heuristic's plan is the start: the backend may
+    #: skip its primal heuristics, strong branching and general cut families
+    lean_search = True
+
     def __init__(self, bd: BendersPMedian):
         self.bd = bd
         self.n, self.m = bd.d.shape

@@ -78,3 +78,23 @@ def test_bound_fixing_and_incumbent_are_consistent_with_enumeration(seed):
         if red.assignment_cost(d, w, np.array(c)) <= ub - 1.0:
             assert not closed[list(c)].any()
             assert opened[np.flatnonzero(opened)].all() and set(np.flatnonzero(opened)) <= set(c)
+
+
+@pytest.mark.parametrize("seed", [12, 13])
+def test_deepest_cut_distance_equals_the_full_sort(seed):
+    from siteplan.classic.pmedian_benders import BendersPMedian
+
+    d, w = _instance(seed, n=50, m=35)
+    sites = np.arange(35)
+    bd = BendersPMedian(d, w, 4, sites, np.zeros(0, dtype=np.int64), np.arange(4), 1.0)
+    rng = np.random.default_rng(seed)
+    for _ in range(20):
+        y = np.zeros(35)
+        sup = rng.choice(35, rng.integers(4, 15), replace=False)
+        y[sup] = rng.random(sup.size)
+        y *= 4 / y.sum()
+        y = np.minimum(y, 1.0)
+        cum = np.cumsum(y[bd.order], axis=1)  # the plain definition, over every site
+        k = np.argmax(cum >= 1 - 1e-9, axis=1)
+        ref = np.where(cum[:, -1] >= 1 - 1e-9, bd.ds[np.arange(50), k], bd.ds[:, -1])
+        np.testing.assert_array_equal(bd.deepest(y), ref)
