@@ -482,7 +482,8 @@ def _pmedian_benders_impl(self: PMedian, solver: Solver, options: SolveOptions, 
     if cut_solver is not None:
         # the tree's root separates on warm-started LPs: seed it with the Lagrangian's cuts
         # instead of re-solving LP masters from scratch (pmed22: 4.3 s of LP phase saved)
-        status, bound = bd.seed(lam), lbound
+        bd.seed(lam)
+        status, bound = None, lbound
     else:
         status, bound = bd.lp_phase(solver, options, deadline)
     if status is None and cut_solver is not None:

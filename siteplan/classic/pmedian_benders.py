@@ -85,7 +85,6 @@ class BendersPMedian:
         self.add(np.arange(n), self.deepest(self.core))
         pos = self.w > 0
         self.add(np.flatnonzero(pos), lam[pos] / self.w[pos])
-        return None
 
     def keep_tight(self, rel: float) -> None:
         """Drop the cuts with slack above `rel` (relative) at the LP phase's last point: a
