@@ -142,8 +142,8 @@ class BendersPMedian:
                  deadline: float | None) -> tuple[Termination | None, float]:
         """Phase 1: LP masters and cuts until none is violated. (status or None, LP bound)."""
         n = self.d.shape[0]
-        # initial cuts: tight at the incumbent
-        self.add(np.arange(n), self.deepest(self.core))
+        if not self.cuts_i:  # initial cuts (unless `seed` gave them): tight at the incumbent
+            self.add(np.arange(n), self.deepest(self.core))
         lp_opts = replace(options)
         bound = -np.inf
         alpha = 0.5
