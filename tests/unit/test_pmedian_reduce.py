@@ -98,3 +98,18 @@ def test_deepest_cut_distance_equals_the_full_sort(seed):
         k = np.argmax(cum >= 1 - 1e-9, axis=1)
         ref = np.where(cum[:, -1] >= 1 - 1e-9, bd.ds[np.arange(50), k], bd.ds[:, -1])
         np.testing.assert_array_equal(bd.deepest(y), ref)
+
+
+def test_sorted_window_gives_the_dense_rho_and_survives_dropping_sites():
+    d, w = _instance(14, n=60, m=48)
+    work = np.ascontiguousarray((d * w[:, None]).T).astype(np.float32)
+    lam32 = np.random.default_rng(14).random(60).astype(np.float32) * 40
+    near = red._Near(work)
+    keep = np.ones(48, dtype=bool)
+    keep[::3] = False
+    near.restrict(keep)
+    work = work[keep]
+    near.k = near.m  # the whole row: the estimate must equal the dense pass exactly
+    mask, ids = near.below(lam32)
+    dense = np.minimum(work, lam32).astype(float).sum(axis=1) - lam32.astype(float).sum()
+    np.testing.assert_allclose(near.rho(mask, ids, lam32), dense, rtol=1e-5, atol=1e-3)
