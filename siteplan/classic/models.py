@@ -430,7 +430,7 @@ class PMedian(ClassicProblem):
         options = _exact(options, step)
         if method in ("auto", "benders", "probe", "bbc"):
             return _pmedian_benders_impl(self, solver, options, t0, cand, opened, heur, step,
-                                         lbound, stats, pre_s, method)
+                                         lbound, stats, pre_s, method, lam)
         t1 = time.perf_counter()
         model = self.build(candidates=cand, fixed_open=np.flatnonzero(opened))
         ws = np.full(model.n_vars, np.nan)
@@ -463,7 +463,8 @@ class PMedian(ClassicProblem):
 
 def _pmedian_benders_impl(self: PMedian, solver: Solver, options: SolveOptions, t0: float,
                           cand: np.ndarray, opened: np.ndarray, heur: np.ndarray, step: float,
-                          lbound: float, stats: dict, pre_s: float, method: str) -> ClassicResult:
+                          lbound: float, stats: dict, pre_s: float, method: str,
+                          lam: np.ndarray) -> ClassicResult:
     """The reduced p-median by Benders: the LP phase, then branch-and-Benders-cut on a route
     with a cut callback ('auto' and 'bbc'; `pmedian_bbc`) or the re-solve loop on `solver`
     ('benders', 'probe', or no such route; `pmedian_benders`)."""
@@ -478,7 +479,15 @@ def _pmedian_benders_impl(self: PMedian, solver: Solver, options: SolveOptions, 
         raise InputError("method 'bbc' needs a solver backend with a cut callback; none is "
                          "available", fix="install pyscipopt, or use --method benders")
     used, name = "benders", solver.name
-    status, bound = bd.lp_phase(solver, options, deadline)
+    if cut_solver is not None:
+        # the tree's root separates on warm-started LPs: seed it with the Lagrangian's cuts
+        # instead of re-solving LP masters from scratch (pmed22: 4.3 s of LP phase saved).
+        # The re-solve loop keeps its own start: with the seed its dense rows slow every
+        # integer master (HiGHS, pmed22 12.1 s -> 18.5 s, pmed26 34 s -> 44 s)
+        bd.seed(lam)
+        status, bound = None, lbound
+    else:
+        status, bound = bd.lp_phase(solver, options, deadline)
     if status is None and cut_solver is not None:
         from siteplan.classic import pmedian_bbc
 

@@ -7,13 +7,13 @@ seconds. A backend with a cut callback (`Solver.supports_cut_callback`) instead 
 one branch and bound (Duran-Mateluna, Ales & Elloumi 2023, EJOR 308).
 
 Master over the candidate sites: min sum_i w_i theta_i, sum_j y_j = p, theta_i >= d_i^min,
-plus the LP phase's cuts. The cut for client i at y, with D the first distance at which the
+plus the cuts already in `bd` (the Lagrangian seed, `BendersPMedian.seed`). The cut for client i at y, with D the first distance at which the
 y-mass of the client's closest sites reaches 1 (the optimal dual of its subproblem):
 
     theta_i + sum_{j: d_ij < D} (D - d_ij) y_j >= D
 
 At an integral y it is tight: D is the distance to the nearest open site. The front end
-(Lagrangian bound, reduced-cost fixing, swap heuristic, LP phase) is the caller's; the
+(Lagrangian bound, reduced-cost fixing, swap heuristic, seed cuts) is the caller's; the
 incumbent goes in as the warm start.
 """
 
@@ -36,6 +36,10 @@ TIGHT = 1e-6
 
 class PMedianCuts:
     """The `Separator` of the master `BendersPMedian.master(integer=True)` builds."""
+
+    #: the cuts carry the bound and the swap heuristic's plan is the start: the backend may
+    #: skip its primal heuristics, strong branching and general cut families
+    lean_search = True
 
     def __init__(self, bd: BendersPMedian):
         self.bd = bd

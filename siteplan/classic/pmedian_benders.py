@@ -50,17 +50,41 @@ class BendersPMedian:
 
     # -- separation
     def deepest(self, y: np.ndarray) -> np.ndarray:
-        """Per client, the distance D of the deepest cut at y."""
-        cum = np.cumsum(y[self.order], axis=1)
-        k = np.argmax(cum >= 1 - 1e-9, axis=1)
-        return self.ds[np.arange(self.ds.shape[0]), k]
+        """Per client, the distance D of the deepest cut at y.
+
+        Only the sites with y > 0 move the running y-mass, so the sort runs over the support
+        of y (a few dozen sites at an LP point), not over every candidate site."""
+        sup = np.flatnonzero(y > 0)
+        if sup.size == 0:
+            return self.ds[:, -1].copy()
+        ds = self.d[:, sup]
+        order = np.argsort(ds, axis=1, kind="stable")
+        cum = np.cumsum(y[sup][order], axis=1)
+        reach = cum >= 1 - 1e-9
+        k = np.argmax(reach, axis=1)
+        D = np.take_along_axis(ds, np.take_along_axis(order, k[:, None], axis=1), axis=1)[:, 0]
+        short = ~reach[:, -1]  # total mass below one (only at a point off sum y = p)
+        if short.any():
+            D[short] = self.ds[short, -1]
+        return D
 
     def cut_value(self, clients: np.ndarray, D: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return D - (np.maximum(0.0, D[:, None] - self.d[clients]) @ y)
+        sup = np.flatnonzero(y != 0)  # a y of zero adds nothing: work on the support
+        return D - (np.maximum(0.0, D[:, None] - self.d[np.ix_(clients, sup)]) @ y[sup])
 
     def add(self, clients, D):
         self.cuts_i.append(np.asarray(clients, dtype=np.int64))
         self.cuts_D.append(np.asarray(D, dtype=float))
+
+    def seed(self, lam: np.ndarray) -> None:
+        """First cuts without an LP: tight at the incumbent, and one per client at
+        D_i = lam_i / w_i from the Lagrangian multipliers. Summed with weights w_i the
+        latter read  sum_i w_i theta_i >= sum_i lam_i + sum_j rho_j y_j >= L(lam)  (with
+        sum_j y_j = p), so the master's first LP already has the Lagrangian bound."""
+        n = self.d.shape[0]
+        self.add(np.arange(n), self.deepest(self.core))
+        pos = self.w > 0
+        self.add(np.flatnonzero(pos), lam[pos] / self.w[pos])
 
     def keep_tight(self, rel: float) -> None:
         """Drop the cuts with slack above `rel` (relative) at the LP phase's last point: a
@@ -118,8 +142,8 @@ class BendersPMedian:
                  deadline: float | None) -> tuple[Termination | None, float]:
         """Phase 1: LP masters and cuts until none is violated. (status or None, LP bound)."""
         n = self.d.shape[0]
-        # initial cuts: tight at the incumbent
-        self.add(np.arange(n), self.deepest(self.core))
+        if not self.cuts_i:  # initial cuts (unless `seed` gave them): tight at the incumbent
+            self.add(np.arange(n), self.deepest(self.core))
         lp_opts = replace(options)
         bound = -np.inf
         alpha = 0.5

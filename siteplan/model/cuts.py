@@ -13,6 +13,9 @@ Contract of `Separator.separate(x, integral)`:
   * `integral=False`: x is a fractional LP point. Returned rows are user cuts (optional,
     only to tighten the bound); None is always allowed.
   * every returned row must be valid for the whole problem (global, not node-local).
+Optional attribute `lean_search = True`: the rows carry the bound and the caller's warm
+start is strong, so a backend may skip its own primal heuristics, strong branching and
+general-purpose cut families (SCIP does; see `backends/scip_cuts.py`).
 """
 
 from __future__ import annotations

@@ -1,0 +1,115 @@
+"""The vectorised p-median front end against plain reference computations on random data."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from siteplan.classic import pmedian_reduce as red
+
+
+def _instance(seed: int, n: int = 40, m: int = 30):
+    rng = np.random.default_rng(seed)
+    d = np.floor(rng.random((n, m)) * 100)
+    return d, rng.integers(1, 5, n).astype(float)
+
+
+@pytest.mark.parametrize("seed,p", [(0, 1), (1, 3), (2, 7), (3, 12)])
+def test_swap_deltas_equal_the_recomputed_cost_of_every_swap(seed, p):
+    d, w = _instance(seed)
+    open_ = np.random.default_rng(seed).choice(d.shape[1], p, replace=False)
+    delta = red.swap_deltas(d, w, open_)
+    base = red.assignment_cost(d, w, open_)
+    for j in range(d.shape[1]):
+        for r in range(p):
+            if j in open_:
+                assert delta[j, r] == np.inf
+                continue
+            swapped = open_.copy()
+            swapped[r] = j
+            assert delta[j, r] == pytest.approx(red.assignment_cost(d, w, swapped) - base)
+
+
+@pytest.mark.parametrize("seed,p", [(4, 2), (5, 5), (6, 10)])
+def test_heuristic_ends_in_a_swap_local_optimum(seed, p):
+    d, w = _instance(seed, n=80, m=60)
+    sites = red.heuristic(d, w, p)
+    assert np.unique(sites).size == p
+    assert red.swap_deltas(d, w, sites).min() >= -1e-9
+
+
+def test_greedy_opens_the_best_site_at_every_step():
+    d, w = _instance(7)
+    order = red.greedy(d, w, 6)
+    for k in range(1, 7):
+        costs = [red.assignment_cost(d, w, np.r_[order[: k - 1], j]) if j not in order[: k - 1]
+                 else np.inf for j in range(d.shape[1])]
+        assert red.assignment_cost(d, w, order[:k]) == pytest.approx(min(costs))
+
+
+def _reference_value(d, w, lam, p):
+    rho = np.array([sum(min(0.0, w[i] * d[i, j] - lam[i]) for i in range(d.shape[0]))
+                    for j in range(d.shape[1])])
+    return lam.sum() + np.sort(rho)[:p].sum(), rho
+
+
+def test_lagrangian_value_matches_the_definition():
+    d, w = _instance(8, n=25, m=15)
+    lam = np.random.default_rng(8).random(25) * 60
+    val, rho = red.lagrangian_value(np.ascontiguousarray((d * w[:, None]).T), lam, 4)
+    ref_val, ref_rho = _reference_value(d, w, lam, 4)
+    assert val == pytest.approx(ref_val)
+    np.testing.assert_allclose(rho, ref_rho)
+
+
+@pytest.mark.parametrize("seed", [9, 10, 11])
+def test_bound_fixing_and_incumbent_are_consistent_with_enumeration(seed):
+    d, w = _instance(seed, n=30, m=12)
+    p = 3
+    best = min(red.assignment_cost(d, w, np.array(c)) for c in itertools.combinations(range(12), p))
+    sites, ub, bound, rho, _ = red.bound_and_incumbent(d, w, p, step=1.0)
+    assert red.assignment_cost(d, w, sites) == ub >= best
+    assert bound <= best + 1e-9
+    closed, opened = red.fix_sites(rho, bound, p, ub, 1.0)
+    # every plan better than ub keeps the closed sites closed and the opened ones open
+    for c in itertools.combinations(range(12), p):
+        if red.assignment_cost(d, w, np.array(c)) <= ub - 1.0:
+            assert not closed[list(c)].any()
+            assert opened[np.flatnonzero(opened)].all() and set(np.flatnonzero(opened)) <= set(c)
+
+
+@pytest.mark.parametrize("seed", [12, 13])
+def test_deepest_cut_distance_equals_the_full_sort(seed):
+    from siteplan.classic.pmedian_benders import BendersPMedian
+
+    d, w = _instance(seed, n=50, m=35)
+    sites = np.arange(35)
+    bd = BendersPMedian(d, w, 4, sites, np.zeros(0, dtype=np.int64), np.arange(4), 1.0)
+    rng = np.random.default_rng(seed)
+    for _ in range(20):
+        y = np.zeros(35)
+        sup = rng.choice(35, rng.integers(4, 15), replace=False)
+        y[sup] = rng.random(sup.size)
+        y *= 4 / y.sum()
+        y = np.minimum(y, 1.0)
+        cum = np.cumsum(y[bd.order], axis=1)  # the plain definition, over every site
+        k = np.argmax(cum >= 1 - 1e-9, axis=1)
+        ref = np.where(cum[:, -1] >= 1 - 1e-9, bd.ds[np.arange(50), k], bd.ds[:, -1])
+        np.testing.assert_array_equal(bd.deepest(y), ref)
+
+
+def test_sorted_window_gives_the_dense_rho_and_survives_dropping_sites():
+    d, w = _instance(14, n=60, m=48)
+    work = np.ascontiguousarray((d * w[:, None]).T).astype(np.float32)
+    lam32 = np.random.default_rng(14).random(60).astype(np.float32) * 40
+    near = red._Near(work)
+    keep = np.ones(48, dtype=bool)
+    keep[::3] = False
+    near.restrict(keep)
+    work = work[keep]
+    near.k = near.m  # the whole row: the estimate must equal the dense pass exactly
+    mask, ids = near.below(lam32)
+    dense = np.minimum(work, lam32).astype(float).sum(axis=1) - lam32.astype(float).sum()
+    np.testing.assert_allclose(near.rho(mask, ids, lam32), dense, rtol=1e-5, atol=1e-3)
