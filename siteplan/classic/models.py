@@ -331,7 +331,7 @@ class PMedian(ClassicProblem):
                              fix="pass --p N (or p=N)")
         if not 1 <= int(p) <= data.n_sites:
             raise InputError(f"p = {p} must be between 1 and the {data.n_sites} sites",
-                             fix="choose a smaller p")
+                             fix=f"pass a p from 1 to {data.n_sites}")
         self.p = int(p)
 
     def build(self, candidates: np.ndarray | None = None,
@@ -541,8 +541,8 @@ class SetCover(ClassicProblem):
 
     def __init__(self, data: LocationData, radius: float, fixed_cost=None):
         super().__init__(data)
-        if radius is None or radius < 0:
-            raise InputError("LSCP needs a radius >= 0", fix="pass --radius R")
+        if radius is None or not np.isfinite(radius) or radius < 0:
+            raise InputError(f"LSCP needs a finite radius >= 0, not {radius}", fix="pass --radius R")
         self.radius = float(radius)
         f = fixed_cost if fixed_cost is not None else data.fixed_cost
         self.f = np.ones(data.n_sites) if f is None else np.asarray(f, dtype=float)
@@ -646,8 +646,8 @@ class MaxCover(ClassicProblem):
 
     def __init__(self, data: LocationData, radius: float, p: int):
         super().__init__(data)
-        if radius is None or radius < 0:
-            raise InputError("MCLP needs a radius >= 0", fix="pass --radius R")
+        if radius is None or not np.isfinite(radius) or radius < 0:
+            raise InputError(f"MCLP needs a finite radius >= 0, not {radius}", fix="pass --radius R")
         if p is None or not 1 <= int(p) <= data.n_sites:
             raise InputError(f"p = {p} must be between 1 and the {data.n_sites} sites",
                              fix="pass --p N")

@@ -69,6 +69,17 @@ def test_pmedian_bad_p():
         PMedian.from_cost_matrix(LINE, p=9)
     with pytest.raises(InputError, match="needs p"):
         PMedian.from_cost_matrix(LINE)
+    with pytest.raises(InputError, match="between 1 and") as err:
+        PMedian.from_cost_matrix(LINE, p=0)
+    assert "from 1 to" in err.value.render()  # not "choose a smaller p" for p = 0
+
+
+@pytest.mark.parametrize("radius", [float("nan"), float("inf"), -1.0])
+def test_cover_models_refuse_a_radius_that_is_not_a_finite_distance(radius):
+    with pytest.raises(InputError, match="finite radius"):
+        SetCover.from_cost_matrix(LINE, radius=radius)
+    with pytest.raises(InputError, match="finite radius"):
+        MaxCover.from_cost_matrix(LINE, radius=radius, p=1)
 
 
 def test_pcenter_line():
