@@ -20,16 +20,22 @@ from siteplan.decisions import Plan
 from siteplan.model.heuristic import allocate_workers
 
 
-def phased_start(tm, backend: str, say, time_limit: float | None) -> list[Plan] | None:
+def final_network(tm, backend: str, say, time_limit: float | None) -> Plan | None:
+    """The last year's plan: the single-period warm start, else its own model solved briefly."""
     from siteplan.pipeline import heuristic_start
 
+    last = len(tm.years) - 1
+    final = heuristic_start(tm.scenario.timeline.scenarios[last], tm.insts[last], tm.models[last], tm.pms[last],
+                            backend, say, time_limit)
+    return final if final is not None else _last_year_mip(tm, backend, say, time_limit)
+
+
+def phased_start(tm, backend: str, say, time_limit: float | None, final: Plan | None = None) -> list[Plan] | None:
     scn = tm.scenario
     tl = scn.timeline
     last = len(tm.years) - 1
-    final = heuristic_start(tl.scenarios[last], tm.insts[last], tm.models[last], tm.pms[last], backend, say,
-                            time_limit)
     if final is None:
-        final = _last_year_mip(tm, backend, say, time_limit)
+        final = final_network(tm, backend, say, time_limit)
     if final is None:
         return None
     inst = tm.insts[last]
