@@ -23,16 +23,18 @@ from siteplan.model.decode import broken_rows, plan_to_vector
 from siteplan.model.ir import Model
 
 
-def scheduled_start(tm, model: Model, final: Plan, backend: str, say, seconds: float) -> np.ndarray | None:
+def scheduled_start(tm, model: Model, final: Plan, backend: str, say, seconds: float,
+                    start: np.ndarray | None = None) -> np.ndarray | None:
     """The joint vector of `final`'s best schedule within `seconds`, or None when the
-    budgets and milestones cannot build that network in time (or no schedule is found)."""
+    budgets and milestones cannot build that network in time (or no schedule is found).
+    `start`: a schedule of the same network to begin from (the phased greedy's)."""
     from siteplan.pipeline import _run
 
     last = len(tm.years) - 1
     m, pm = tm.models[last], tm.pms[last]
     fixed = restricted_to(tm, model, plan_to_vector(pm, m, final))
     say(f"scheduling the final network over {len(tm.years)} years (a first plan)")
-    res = _run(fixed.replace(warm_start=None), backend, SolveOptions(time_limit=seconds, mip_gap=1e-4))
+    res = _run(fixed.replace(warm_start=start), backend, SolveOptions(time_limit=seconds, mip_gap=1e-4))
     if not res.status.has_solution or res.x is None:
         say(f"no schedule of the final network ({res.status.value}); using the phased plan")
         return None

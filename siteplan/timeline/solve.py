@@ -189,16 +189,25 @@ def _myopic(scn, name: str, opts: SolveOptions, greedy: bool, say) -> tuple[list
     return plans, float(cost @ fixed + const)
 
 
-def _scheduled(tm: TimelineModel, model: Model, name: str, say, time_limit: float | None) -> np.ndarray | None:
-    """The final network's best schedule (siteplan.timeline.schedule), or None: the last
-    year's plan, then a quarter of the time limit (at most 30 s) for its schedule."""
+def _first_plan(tm: TimelineModel, model: Model, name: str, say, time_limit: float | None) -> np.ndarray | None:
+    """The joint solve's start, final state first: the last year's network, built up by the
+    phased greedy (siteplan.timeline.start), then its best schedule (siteplan.timeline.schedule,
+    started from the greedy's, so never worse; a quarter of the time limit, 5 to 30 s). None
+    when no last-year network is found or neither schedules it."""
     from siteplan.timeline.schedule import scheduled_start
-    from siteplan.timeline.start import final_network
+    from siteplan.timeline.start import final_network, phased_start
 
     final = final_network(tm, name, say, time_limit)
     if final is None:
         return None
-    return scheduled_start(tm, model, final, name, say, min(30.0, 0.25 * (time_limit or 60.0)))
+    phased = phased_start(tm, name, say, time_limit, final)
+    start = None if phased is None else years_vector(tm, model, phased)
+    if start is not None and broken_rows(model, start):
+        say(f"the phased first plan breaks {broken_rows(model, start)[0][0]}")
+        start = None
+    seconds = min(30.0, max(5.0, 0.25 * (time_limit or 60.0)))
+    best = scheduled_start(tm, model, final, name, say, seconds, start=start)
+    return start if best is None else best
 
 
 def _better(model: Model, a: np.ndarray, b: np.ndarray) -> bool:
@@ -222,14 +231,7 @@ def solve_timeline(scn, *, backend: str | None = None, options: SolveOptions | N
     name, opts = solver_settings(scn, backend, options, profile)
     t2 = time.perf_counter()
     myopic_cost = None
-    scheduled = _scheduled(tm, model, name, say, opts.time_limit)
-    if warm_start is None and scheduled is None:
-        from siteplan.timeline.start import phased_start
-
-        warm_start = phased_start(tm, name, say, opts.time_limit)
-        if warm_start is not None and broken_rows(model, years_vector(tm, model, warm_start)):
-            say(f"the phased first plan breaks {broken_rows(model, years_vector(tm, model, warm_start))[0][0]}")
-            warm_start = None
+    scheduled = _first_plan(tm, model, name, say, opts.time_limit)
     if warm_start is None and scheduled is None and myopic_start and tm.objective == Objective.MIN_COST:
         say("computing the myopic year-by-year plan (a first plan)")
         lim = SolveOptions(**{**opts.as_dict(), "time_limit": max(1.0, 0.2 * (opts.time_limit or 60)
