@@ -18,7 +18,7 @@ from siteplan.timeline.check import evaluate_timeline
 from siteplan.timeline.model import build_timeline_model
 from siteplan.timeline.schedule import restricted_to, scheduled_start
 from siteplan.timeline.solve import decode_years
-from siteplan.timeline.start import final_network
+from siteplan.timeline.start import final_network, sole_plot_needs
 
 TINY = Path(__file__).resolve().parents[2] / "scenarios" / "tiny"
 OPTIMA = {"tiny_timeline.yaml": 5_129_000, "tiny_timeline_types.yaml": 6_842_000}
@@ -63,3 +63,17 @@ def test_only_the_last_years_decisions_are_fixed():
     free = np.ones(model.n_vars, dtype=bool)
     free[ints] = False
     assert np.array_equal(fixed.lb[free], model.lb[free]) and np.array_equal(fixed.ub[free], model.ub[free])
+
+
+def test_room_is_kept_on_a_committees_only_plot_for_its_type():
+    scn = load_scenario(TINY / "tiny_timeline_types.yaml")
+    _, tm = build_timeline_model(scn)
+    inst, blocks = tm.insts[-1], tm.pms[-1].data["facility_types"]
+    kept = sole_plot_needs(inst, blocks)
+    want = np.zeros(inst.n_sites)
+    for b in blocks:
+        for c in range(inst.n_committees):
+            plots = b.sites[b.pp[b.pc == c]]
+            if len(plots) == 1:
+                want[plots[0]] += max(b.need[c], b.t.min_area)
+    assert want.any() and np.allclose(kept, want)
