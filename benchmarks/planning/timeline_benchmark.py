@@ -13,8 +13,10 @@ Measured, in this order:
   myopic       siteplan.timeline.solve.myopic_plans: each year in turn with the earlier
                years fixed (greedy: most residents this year's money serves, then least
                cost; the last year at least cost), `--time-limit`/5 per year's solve
-  joint        siteplan.timeline.solve.solve_timeline with the myopic plan as its warm start
-               (so the joint plan is never worse) and `--time-limit`; the seconds at which its
+  joint        siteplan.timeline.solve.solve_timeline with `--time-limit`, started from the
+               better of its own first plan (the final network's best schedule) and the
+               myopic plan (so the joint plan is never worse); first_plan_s / joint_solver_s
+               split its time; the seconds at which its
                facility gap first fell to 1% and 0.1% (from HiGHS's progress lines), or the
                gap reached at the limit
   saving       (myopic − joint) / myopic total discounted cost
