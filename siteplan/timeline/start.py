@@ -20,16 +20,41 @@ from siteplan.decisions import Plan
 from siteplan.model.heuristic import allocate_workers
 
 
-def phased_start(tm, backend: str, say, time_limit: float | None) -> list[Plan] | None:
+def final_network(tm, backend: str, say, time_limit: float | None) -> Plan | None:
+    """The last year's plan: the single-period warm start (again with room kept for the
+    facility types, when the first fills a plot some committee's type needs), else its own
+    model solved briefly."""
+    from dataclasses import replace
+
     from siteplan.pipeline import heuristic_start
 
+    last = len(tm.years) - 1
+    scn, inst, model, pm = tm.scenario.timeline.scenarios[last], tm.insts[last], tm.models[last], tm.pms[last]
+    final = heuristic_start(scn, inst, model, pm, backend, say, time_limit)
+    kept = sole_plot_needs(inst, pm.data.get("facility_types", []))
+    if final is None and kept.any():
+        smaller = replace(inst, max_area=np.maximum(inst.max_area - kept, 0.0))
+        final = heuristic_start(scn, smaller, model, pm, backend, say, time_limit)
+    return final if final is not None else _last_year_mip(tm, backend, say, time_limit)
+
+
+def sole_plot_needs(inst, blocks) -> np.ndarray:
+    """m² per plot that facility types need there: the type floor of every committee whose
+    only plot in that type's reach it is (the service greedy would otherwise fill it)."""
+    kept = np.zeros(inst.n_sites)
+    for b in blocks:
+        count = np.bincount(b.pc, minlength=inst.n_committees)
+        sole = count[b.pc] == 1
+        np.add.at(kept, b.sites[b.pp[sole]], np.maximum(b.need[b.pc[sole]], b.t.min_area))
+    return kept
+
+
+def phased_start(tm, backend: str, say, time_limit: float | None, final: Plan | None = None) -> list[Plan] | None:
     scn = tm.scenario
     tl = scn.timeline
     last = len(tm.years) - 1
-    final = heuristic_start(tl.scenarios[last], tm.insts[last], tm.models[last], tm.pms[last], backend, say,
-                            time_limit)
     if final is None:
-        final = _last_year_mip(tm, backend, say, time_limit)
+        final = final_network(tm, backend, say, time_limit)
     if final is None:
         return None
     inst = tm.insts[last]
