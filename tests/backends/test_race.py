@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from backend_support import require_or_skip
+from processes import process_cmdlines
 
 from siteplan.backends import SolveOptions, solve
 from siteplan.backends.race import best_of
@@ -101,15 +102,7 @@ def test_options_go_to_their_entrant_and_a_bad_one_is_named(tmp_path):
 
 def using(tmp: Path) -> list[str]:
     """Command lines of processes whose arguments name a file under `tmp`."""
-    found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            cmd = cmdline.read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
-        except OSError:
-            continue
-        if str(tmp) in cmd and "siteplan.backends.worker" in cmd:
-            found.append(cmd)
-    return found
+    return [cmd for cmd in process_cmdlines() if str(tmp) in cmd and "siteplan.backends.worker" in cmd]
 
 
 @pytest.mark.slow

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from processes import process_cmdlines
 
 from siteplan.generate import CityShape, write_city
 from siteplan.runs.batch import BatchRequest, run_batch
@@ -154,14 +155,7 @@ def _session_left(sid: int) -> list[str]:
     """Command lines of processes still in session `sid` (the batch's driver and workers), after
     the workers' few seconds to stop."""
     time.sleep(5.0)
-    left = []
-    for d in Path("/proc").glob("[0-9]*"):
-        try:
-            if os.getsid(int(d.name)) == sid:
-                left.append((d / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace"))
-        except (OSError, ProcessLookupError):
-            continue
-    return left
+    return list(process_cmdlines(session=sid))
 
 
 def _runs(db: Path) -> int:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from processes import process_cmdlines
 
 from siteplan.backends.registry import ROUTES, get_backend
 
@@ -162,15 +163,7 @@ def interrupt_piped(args: list, wait: float, tmp: Path, sig: int = signal.SIGINT
 def left_running(tmp: Path) -> list[str]:
     """Command lines of processes still using files under `tmp` (a CBC, a worker), after a moment."""
     time.sleep(0.5)
-    found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            cmd = cmdline.read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
-        except OSError:
-            continue
-        if str(tmp) in cmd:
-            found.append(cmd)
-    return found
+    return [cmd for cmd in process_cmdlines() if str(tmp) in cmd]
 
 
 @pytest.mark.slow
