@@ -317,21 +317,10 @@ def record_outcome(outcome, store_path: str | Path | None = None, *, overrides: 
         return store.add_run(outcome_record(outcome, overrides))
 
 
-def plan_from_doc(doc: dict):
-    """The `Plan` a stored plan.json document describes (for warm starts and checks)."""
-    from siteplan.plan import Plan
-    from siteplan.rules import registered
+def plan_from_doc(doc: dict, where: str = "the run store"):
+    """The `Plan` a stored plan.json document describes (for warm starts and checks), read by
+    the same field-by-field reader as a plan.json on disk: the store is input too, and a
+    damaged row must be an input error naming the field, not a crash."""
+    from siteplan.report.outputs import plan_from_document
 
-    fields = [name for r in registered() for name in r.floor_fields]
-    types = (doc.get("facility_types") or [])[1:]
-    return Plan(
-        type_areas={t: {f["site_id"]: float(f["area_m2"]) for f in doc.get("type_facilities", []) if f["type"] == t}
-                    for t in types},
-        type_assignment={t: {c["committee_id"]: c.get(f"{t}_site_id") for c in doc["committees"]} for t in types},
-        areas={f["site_id"]: float(f["area_m2"]) for f in doc["facilities"]},
-        windows={f["site_id"]: int(f.get("windows") or 0) for f in doc["facilities"]},
-        assignment={c["committee_id"]: c.get("site_id") for c in doc["committees"]},
-        workers={c["committee_id"]: c.get("workers") for c in doc["committees"]},
-        extra={name: {f["site_id"]: float(f[name]) for f in doc["facilities"] if f.get(name) is not None}
-               for name in fields},
-    )
+    return plan_from_document(doc, where)
