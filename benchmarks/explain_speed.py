@@ -63,12 +63,11 @@ def one_run(case: str, tree: Path = ROOT, budget: float | None = None, exact_def
     except json.JSONDecodeError:
         raise SystemExit(f"{case}: no JSON on stdout (exit {proc.returncode}): {proc.stderr[-2000:]}") from None
     limits = (doc.get("tier_values") or {}).get("limits") if case == "explain" else None
-    amounts = {s["group"]: s["amount"] for s in doc.get("shortfalls", [])}
     return {"case": case, "wall_seconds": round(wall, 2), "cpu_seconds": round(cpu, 2), "exit_code": proc.returncode,
             "load_avg_before": load, "limits": limits,
             "tier_bounds": (doc.get("tier_values") or {}).get("bounds") if case == "explain" else None, "tier_proofs": (doc.get("solver") or {}).get("tier_proofs"),
             "tier_values": {k: v for k, v in (doc.get("tier_values") or {}).items() if isinstance(v, float)} or None,
-            "findings": _findings(case, doc), "amounts": amounts or None, "text": doc.get("text")}
+            "findings": _findings(case, doc), "text": doc.get("text")}
 
 
 def main() -> None:
