@@ -95,3 +95,13 @@ def test_cli_explain_takes_exact_defaults(tmp_path, capsys):
     path = four_committees(tmp_path / "city", **BANDS)
     assert main(["explain", str(path), "--exact-defaults", "--out", str(tmp_path / "out")]) == 4
     assert "band maxima would have to allow 6 more workers" in capsys.readouterr().out
+
+
+def test_independent_solves_share_no_pool_on_a_busy_machine():
+    import os
+
+    from siteplan.analysis.parallel import default_workers
+
+    assert default_workers(4, True, spare=0.2) == 1  # the other cores busy: one process
+    assert default_workers(4, True, spare=1.0) == min(2, os.cpu_count() or 1)
+    assert default_workers(4, False, spare=1.0) == 1 and default_workers(1, True, spare=1.0) == 1
