@@ -179,17 +179,21 @@ def _polish(em: ElasticModel, mm, x: np.ndarray | None, backend: str, opts: Solv
 
 
 def _tier_solve(em: ElasticModel, mm, c: np.ndarray, start: np.ndarray | None, backend: str, o: SolveOptions,
-                tier: str):
+                tier: str, ranged: bool = False):
     """One tier's least shortfall: proven without a MIP when the start, or a greedy site plan
     of least opex completed around its sites (siteplan.analysis.tier_start), meets the LP
     bound (on the tier's lattice of whole steps, or within the tier gap); else the MIP from
     the best of them, with a gap of almost one step when the tier's values are whole steps
     (siteplan.analysis.lattice).
 
+    A `ranged` tier (its time limit short, its answer said as a range when not closed) first
+    looks for a better plan near the start (siteplan.analysis.tier_start.agreement_search),
+    then gives the MIP what is left of its time (at least a second) for a better bound.
+
     The result says how it was proven in `extra["proof"]`: zero, lp, lattice or mip.
     """
     from siteplan.analysis.lattice import tier_lattice
-    from siteplan.analysis.tier_start import best_start
+    from siteplan.analysis.tier_start import agreement_search, best_start
     from siteplan.result import SolveResult
 
     lat = tier_lattice(mm, c)
@@ -215,6 +219,15 @@ def _tier_solve(em: ElasticModel, mm, c: np.ndarray, start: np.ndarray | None, b
             v0 = float(c @ start)
             if proven(v0, b):
                 return done(start, v0, b, "lp")
+            if ranged and start is not None:
+                t0 = time.monotonic()
+                start = agreement_search(mm, em.pm, c, start, r.x, backend,
+                                         SolveOptions(**{**o.as_dict(), "mip_gap": TIER_GAP, "abs_gap": TIER_GAP}))
+                v0 = float(c @ start)
+                if proven(v0, b):
+                    return done(start, v0, b, "lp")
+                left = max(1.0, (o.time_limit or 1.0) - (time.monotonic() - t0))
+                o = SolveOptions(**{**o.as_dict(), "time_limit": left})
             mm = mm.replace(warm_start=start)
     gap = TIER_GAP if lat is None else max(TIER_GAP, 0.999 * lat.step)
     res = _solve_or_raise(mm, backend, SolveOptions(**{**o.as_dict(), "mip_gap": TIER_GAP, "abs_gap": gap}),
@@ -255,7 +268,7 @@ def _lexicographic(em: ElasticModel, backend: str, opts: SolveOptions, clock: _C
         if tier in RANGE_TIERS and not exact_defaults:
             o = SolveOptions(**{**o.as_dict(), "time_limit": min(o.time_limit or RANGE_SECONDS, RANGE_SECONDS)})
             values.setdefault("ranged", []).append(tier)
-        res = _tier_solve(em, mm, c, start, backend, o, tier)
+        res = _tier_solve(em, mm, c, start, backend, o, tier, ranged=tier in values.get("ranged", ()))
         if not res.status.has_solution:
             raise NoSolutionError(f"the elastic model found no plan ({res.status.value}, tier {tier})",
                                   fix="raise the solver time limit (solver.time_limit)")

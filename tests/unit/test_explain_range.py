@@ -22,6 +22,7 @@ from siteplan.analysis.explain import (
 from siteplan.cli import main
 from siteplan.result import SolveResult, Termination
 
+TIER_SOLVE = explain._tier_solve
 #: worker bands of 1-3 per committee: 18 workers at 18 per 10k overfill them (siteplan default tier)
 BANDS = {"standards": {"committee_workers": [{"households": [0, None], "min": 1, "max": 3}]}}
 
@@ -57,11 +58,12 @@ def test_a_plot_raise_under_half_a_square_metre_is_not_said():
 def _limits_given(monkeypatch, tmp_path, **kw) -> dict[str, float]:
     """The time limit each tier's solve was given by explain."""
     seen: dict[str, float] = {}
-    real = explain._tier_solve
+    real = TIER_SOLVE
 
-    def spy(em, mm, c, start, backend, o, tier):
+    def spy(em, mm, c, start, backend, o, tier, ranged=False):
         seen[tier] = o.time_limit
-        return real(em, mm, c, start, backend, o, tier)
+        assert ranged == (tier == "default" and not kw.get("exact_defaults"))
+        return real(em, mm, c, start, backend, o, tier, ranged)
 
     monkeypatch.setattr(explain, "_tier_solve", spy)
     diag = explain_infeasible(four_committees(tmp_path, **BANDS), **kw)
