@@ -47,11 +47,12 @@ def _findings(case: str, doc: dict) -> list:
             for r in doc.get("rows", [])]
 
 
-def one_run(case: str, tree: Path = ROOT, budget: float | None = None) -> dict:
+def one_run(case: str, tree: Path = ROOT, budget: float | None = None, exact_defaults: bool = False) -> dict:
     load = round(os.getloadavg()[0], 2)
     with tempfile.TemporaryDirectory(prefix="explain-bench-") as tmp:
         args = [sys.executable, "-c", "from siteplan.cli import run; run()", *CASES[case],
-                "--out", str(Path(tmp) / "out")] + ([] if budget is None else ["--time-budget", str(budget)])
+                "--out", str(Path(tmp) / "out")] + ([] if budget is None else ["--time-budget", str(budget)]) \
+            + (["--exact-defaults"] if exact_defaults else [])
         env = dict(os.environ, PYTHONPATH=str(tree), SITEPLAN_STORE=str(Path(tmp) / "runs.sqlite"))
         t0, r0 = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
         proc = subprocess.run(args, cwd=tree, env=env, capture_output=True, text=True, check=False)
@@ -65,6 +66,7 @@ def one_run(case: str, tree: Path = ROOT, budget: float | None = None) -> dict:
     return {"case": case, "wall_seconds": round(wall, 2), "cpu_seconds": round(cpu, 2), "exit_code": proc.returncode,
             "load_avg_before": load, "limits": limits,
             "tier_bounds": (doc.get("tier_values") or {}).get("bounds") if case == "explain" else None, "tier_proofs": (doc.get("solver") or {}).get("tier_proofs"),
+            "tier_values": {k: v for k, v in (doc.get("tier_values") or {}).items() if isinstance(v, float)} or None,
             "findings": _findings(case, doc), "text": doc.get("text")}
 
 
@@ -77,14 +79,17 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=HERE / "results" / "explain_speed.jsonl")
     ap.add_argument("--time-budget", type=float, default=None,
                     help="explain's --time-budget (seconds for all its solves; default: the CLI's)")
+    ap.add_argument("--exact-defaults", action="store_true",
+                    help="explain's --exact-defaults (siteplan's default tier solved to the end, not a range)")
     args = ap.parse_args()
     runs = []
     for _ in range(args.repeat):
-        runs.append(one_run(args.case, args.tree.resolve(), args.time_budget))
+        runs.append(one_run(args.case, args.tree.resolve(), args.time_budget, args.exact_defaults))
         print(json.dumps({k: v for k, v in runs[-1].items() if k != "text"}, ensure_ascii=False), flush=True)
     walls = [r["wall_seconds"] for r in runs]
     cpus = [r["cpu_seconds"] for r in runs]
-    summary = {"case": args.case, "label": args.label, "time_budget": args.time_budget, "median_wall_seconds": statistics.median(walls),
+    summary = {"case": args.case, "label": args.label, "time_budget": args.time_budget,
+               "exact_defaults": args.exact_defaults, "median_wall_seconds": statistics.median(walls),
                "walls": walls, "median_cpu_seconds": statistics.median(cpus), "cpus": cpus,
                "loads": [r["load_avg_before"] for r in runs],
                "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "runs": runs}

@@ -42,6 +42,17 @@ TIER_GAP = 1e-3
 #: that upper figure with its gap, without a MIP (on Xinhe: 0.2-0.5%, where the MIPs ran to
 #: their time limits without closing it)
 PRICE_GAP = 1e-2
+#: the least price a sentence says: a budget raise below this share of the budget is the
+#: solver's rounding (said as 0), a plot raise below half a square metre prints as "0 m²"
+SAID_SHARE = 1e-3
+SAID_PLOT_M2 = 0.5
+#: tiers of siteplan's own editable assumptions (minimum facility area, worker bands): their
+#: MIP gets at most `RANGE_SECONDS` after its start and LP bound, and a tier it does not close
+#: is said as a range (its plan and bound: the note's "at most N% above the least");
+#: `exact_defaults` gives them their full share. Why: on Xinhe this tier never closes (its
+#: 30 s end at a 5-23% gap), so the 30 s bought a tighter range, not an exact figure
+RANGE_TIERS = ("default",)
+RANGE_SECONDS = 5.0
 
 
 def mcny(v: float) -> str:
@@ -99,8 +110,11 @@ class Diagnosis:
         for i, s in enumerate(self.shortfalls, 1):
             lines.append(f"  {i}. {s.text}")
         if self.tier_values.get("limits"):
+            ranged = [t for t in self.tier_values.get("ranged", []) if f"{t}: time" in self.tier_values["limits"]]
+            fix = "raise solver.time_limit" + (f" ({_and([KIND_LABEL.get(t, t) for t in ranged])} shortfalls: "
+                                              "explain --exact-defaults)" if ranged else "")
             lines.append("  note: a solver limit was hit (" + ", ".join(self.tier_values["limits"]) + "); "
-                         "these shortfalls may not be the smallest" + self._bounds_text() + ": raise solver.time_limit")
+                         "these shortfalls may not be the smallest" + self._bounds_text() + ": " + fix)
         if self.proofs:
             lines.append("  proved before solving:")
             lines += [f"   - {p}" for p in self.proofs]
@@ -165,17 +179,21 @@ def _polish(em: ElasticModel, mm, x: np.ndarray | None, backend: str, opts: Solv
 
 
 def _tier_solve(em: ElasticModel, mm, c: np.ndarray, start: np.ndarray | None, backend: str, o: SolveOptions,
-                tier: str):
+                tier: str, ranged: bool = False):
     """One tier's least shortfall: proven without a MIP when the start, or a greedy site plan
     of least opex completed around its sites (siteplan.analysis.tier_start), meets the LP
     bound (on the tier's lattice of whole steps, or within the tier gap); else the MIP from
     the best of them, with a gap of almost one step when the tier's values are whole steps
     (siteplan.analysis.lattice).
 
+    A `ranged` tier (its time limit short, its answer said as a range when not closed) first
+    looks for a better plan near the start (siteplan.analysis.tier_start.agreement_search),
+    then gives the MIP what is left of its time (at least a second) for a better bound.
+
     The result says how it was proven in `extra["proof"]`: zero, lp, lattice or mip.
     """
     from siteplan.analysis.lattice import tier_lattice
-    from siteplan.analysis.tier_start import best_start
+    from siteplan.analysis.tier_start import agreement_search, best_start
     from siteplan.result import SolveResult
 
     lat = tier_lattice(mm, c)
@@ -201,6 +219,15 @@ def _tier_solve(em: ElasticModel, mm, c: np.ndarray, start: np.ndarray | None, b
             v0 = float(c @ start)
             if proven(v0, b):
                 return done(start, v0, b, "lp")
+            if ranged and start is not None:
+                t0 = time.monotonic()
+                start = agreement_search(mm, em.pm, c, start, r.x, backend,
+                                         SolveOptions(**{**o.as_dict(), "mip_gap": TIER_GAP, "abs_gap": TIER_GAP}))
+                v0 = float(c @ start)
+                if proven(v0, b):
+                    return done(start, v0, b, "lp")
+                left = max(1.0, (o.time_limit or 1.0) - (time.monotonic() - t0))
+                o = SolveOptions(**{**o.as_dict(), "time_limit": left})
             mm = mm.replace(warm_start=start)
     gap = TIER_GAP if lat is None else max(TIER_GAP, 0.999 * lat.step)
     res = _solve_or_raise(mm, backend, SolveOptions(**{**o.as_dict(), "mip_gap": TIER_GAP, "abs_gap": gap}),
@@ -218,8 +245,9 @@ def _tier_solve(em: ElasticModel, mm, c: np.ndarray, start: np.ndarray | None, b
     return res
 
 
-def _lexicographic(em: ElasticModel, backend: str, opts: SolveOptions, clock: _Clock):
+def _lexicographic(em: ElasticModel, backend: str, opts: SolveOptions, clock: _Clock, exact_defaults: bool = False):
     """Minimise each tier's shortfall in turn, then cost; returns (x, tier values, bounds).
+    The `RANGE_TIERS` get at most `RANGE_SECONDS` unless `exact_defaults`.
 
     Each tier's optimum is kept by a cap row on its weighted sum (the previous solution, given
     as a warm start, meets it).
@@ -236,7 +264,11 @@ def _lexicographic(em: ElasticModel, backend: str, opts: SolveOptions, clock: _C
         mm = with_cost(m, c, ub=ub, extra_rows=caps)
         start = _polish(em, mm, x, backend, opts)
         mm = mm.replace(warm_start=start)
-        res = _tier_solve(em, mm, c, start, backend, clock.options(opts, len(tiers) - i + 1), tier)
+        o = clock.options(opts, len(tiers) - i + 1)
+        if tier in RANGE_TIERS and not exact_defaults:
+            o = SolveOptions(**{**o.as_dict(), "time_limit": min(o.time_limit or RANGE_SECONDS, RANGE_SECONDS)})
+            values.setdefault("ranged", []).append(tier)
+        res = _tier_solve(em, mm, c, start, backend, o, tier, ranged=tier in values.get("ranged", ()))
         if not res.status.has_solution:
             raise NoSolutionError(f"the elastic model found no plan ({res.status.value}, tier {tier})",
                                   fix="raise the solver time limit (solver.time_limit)")
@@ -312,7 +344,7 @@ def _price_read(em: ElasticModel, res) -> dict:
         amount = float(g.amounts(res.x).sum())
         # below 0.1% of the budget is the solver's rounding, not a price worth reading
         key = "capex" if g.name == "capex" else "opex_per_year"
-        out[key] = amount if amount > 1e-3 * g.scale else 0.0
+        out[key] = amount if amount > SAID_SHARE * g.scale else 0.0
         budget = em.pm.budget_capex if g.name == "capex" else em.pm.budget_opex
         out[f"{key}_budget"] = budget + out[key]
     plot = next((g for g in res_groups if g.name == "plot_cap"), None)
@@ -348,6 +380,25 @@ def _price_start(em: ElasticModel, mm, x: np.ndarray, backend: str, opts: SolveO
                        x=start), start
 
 
+def _settled(em: ElasticModel, res) -> bool:
+    """A price start whose figures no cheaper plan could change as `_price_text` says them:
+    every amount a plan costing at most the start's could have (its cost over the group's
+    cost per unit) is below the size at which a price is said (`SAID_SHARE` of a budget,
+    `SAID_PLOT_M2`), so the text is "it can be met within the budgets" whatever the MIP finds.
+
+    Why: on Xinhe the minimum-area price start needs 0.17M more opex a year (under 0.1% of
+    the 250M budget) and its MIP ran to its limit (23-28 s) without changing the sentence.
+    """
+    if res is None or res.objective is None or not res.status.has_solution:
+        return False
+    for g in (g for g in em.groups if g.tier in MOVABLE):
+        per_unit = WEIGHT / g.scale * (1e3 if g.name == "plot_cap" else 1.0)  # cost of one CNY or m²
+        said = SAID_SHARE * g.scale if g.name in ("capex", "opex") else SAID_PLOT_M2 if g.name == "plot_cap" else None
+        if said is not None and max(0.0, float(res.objective)) / per_unit >= said:
+            return False
+    return True
+
+
 def _close(res) -> bool:
     """A price start proven, or within `PRICE_GAP` of its LP bound."""
     if res is None or res.objective is None:
@@ -358,12 +409,14 @@ def _close(res) -> bool:
 
 
 def _prices(em: ElasticModel, x: np.ndarray, targets: list, backend: str, opts: SolveOptions,
-            clock: _Clock, workers: int | None) -> list[dict | None]:
+            clock: _Clock, workers: int | None, exact_defaults: bool = False) -> list[dict | None]:
     """Each target's price: proven from the LP bound when the diagnosis's sites already meet
-    it at least cost (`_price_start`); an upper figure with its gap when within `PRICE_GAP`;
-    else the MIP from that start while the time budget lasts (the MIPs, independent, side by
-    side: siteplan.analysis.parallel), else the start as an upper figure. Results in the
-    order of `targets`."""
+    it at least cost (`_price_start`); an upper figure with its gap when within `PRICE_GAP`,
+    or when no cheaper plan could change its sentence (`_settled`); else the MIP from that
+    start while the time budget lasts (at most `RANGE_SECONDS` for a target of the
+    `RANGE_TIERS` unless `exact_defaults`; the MIPs, independent, side by side:
+    siteplan.analysis.parallel), else the start as an upper figure. Results in the order of
+    `targets`."""
     from siteplan.analysis.parallel import MIN_PARALLEL_VARS, default_workers, run_ordered
 
     models = [_price_model(em, x, g) for g in targets]
@@ -373,13 +426,16 @@ def _prices(em: ElasticModel, x: np.ndarray, targets: list, backend: str, opts: 
         if mm is None:
             continue
         results[i], start = _price_start(em, mm, x, backend, opts)
-        if not _close(results[i]) and not clock.expired():
+        if not _close(results[i]) and not _settled(em, results[i]) and not clock.expired():
             models[i] = mm.replace(warm_start=start)
             jobs.append(i)
     n = workers if workers is not None else default_workers(len(jobs), em.model.n_vars >= MIN_PARALLEL_VARS)
     rounds = max(1, -(-len(jobs) // max(n, 1)))  # solves one process runs one after another
     o = clock.options(opts, rounds + 1, mip_gap=TIER_GAP, abs_gap=TIER_GAP)
-    for i, res in zip(jobs, run_ordered(solve, [(models[i], backend, o) for i in jobs], n)):
+    short = SolveOptions(**{**o.as_dict(), "time_limit": min(o.time_limit or RANGE_SECONDS, RANGE_SECONDS)})
+    ranged = [not exact_defaults and targets[i].tier in RANGE_TIERS for i in range(len(targets))]
+    args = [(models[i], backend, short if ranged[i] else o) for i in jobs]
+    for i, res in zip(jobs, run_ordered(solve, args, n)):
         results[i] = res
     return [None if models[i] is None or results[i] is None else _price_read(em, results[i])
             for i in range(len(targets))]
@@ -480,7 +536,7 @@ def _price_text(price: dict | None) -> str:
     if price.get("opex_per_year", 0) > 1:
         parts.append(f"{mcny(price['opex_per_year'])} a year more opex (an opex budget of "
                      f"{mcny(price['opex_per_year_budget'])} a year)")
-    if price.get("plot_m2", 0) > 1e-3:
+    if price.get("plot_m2", 0) >= SAID_PLOT_M2:
         parts.append(f"{price['plot_m2']:,.0f} m² more plot capacity")
     if not parts:
         return "; it can be met within the budgets"
@@ -496,12 +552,14 @@ def _price_text(price: dict | None) -> str:
 def explain_infeasible(scenario: Scenario | str | Path, *, backend: str | None = None,
                        options: SolveOptions | None = None, overrides: dict | None = None,
                        price: bool = True, time_budget: float | None = None,
-                       workers: int | None = None) -> Diagnosis:
+                       workers: int | None = None, exact_defaults: bool = False) -> Diagnosis:
     """Solve the elastic model and describe the smallest set of shortfalls.
 
     All solves share `time_budget` seconds (default: three times the scenario's time limit);
     prices are skipped once it is spent, and a hit limit is said in the text. The prices are
     independent solves, run in `workers` processes (default: 2 on a large model, else 1).
+    siteplan's own default rules are solved for `RANGE_SECONDS` and said as a range when
+    that does not close them, unless `exact_defaults`.
     """
     from siteplan.checks import prove_infeasible
     from siteplan.pipeline import solver_settings
@@ -512,7 +570,7 @@ def explain_infeasible(scenario: Scenario | str | Path, *, backend: str | None =
         from siteplan.analysis.explain_timeline import explain_timeline
 
         return explain_timeline(scn, backend=backend, options=options, price=price, time_budget=time_budget,
-                                workers=workers)
+                                workers=workers, exact_defaults=exact_defaults)
     inst = build_instance(scn)
     proofs = prove_infeasible(scn, inst)
     spec = scn.spec
@@ -524,7 +582,7 @@ def explain_infeasible(scenario: Scenario | str | Path, *, backend: str | None =
     if time_budget is None and opts.time_limit:
         time_budget = 3 * opts.time_limit
     clock = _Clock(time_budget, opts.time_limit)
-    x, values, tier_proofs = _lexicographic(em, name, opts, clock)
+    x, values, tier_proofs = _lexicographic(em, name, opts, clock, exact_defaults)
     plan = _diagnostic_plan(scn, em, x)
     ev = evaluate(scn, plan)
     words = _Words(scn, inst, em, x, plan, ev)
@@ -562,7 +620,8 @@ def explain_infeasible(scenario: Scenario | str | Path, *, backend: str | None =
     if to_price:  # once the time budget is spent, prices are the diagnosis's sites' (upper figures)
         if clock.expired():
             values.setdefault("limits", []).extend(f"price of {g.name}: time budget spent" for _, g in to_price)
-        for (sf, _), p in zip(to_price, _prices(em, x, [g for _, g in to_price], name, opts, clock, workers)):
+        for (sf, _), p in zip(to_price, _prices(em, x, [g for _, g in to_price], name, opts, clock, workers,
+                                                         exact_defaults)):
             sf.price = p
             sf.text += _price_text(p)
     for sf in shortfalls:

@@ -73,7 +73,8 @@ def _provided(plan) -> set[tuple[str, str]]:
 
 
 def explain_timeline(scn, *, backend: str | None = None, options: SolveOptions | None = None,
-                     price: bool = True, time_budget: float | None = None, workers: int | None = None) -> Diagnosis:
+                     price: bool = True, time_budget: float | None = None, workers: int | None = None,
+                     exact_defaults: bool = False) -> Diagnosis:
     """The per-year diagnosis (see the module docstring); `Diagnosis.scenario` is the failing
     year's scenario (named `<name>@<year>`), whose diagnostic plan it carries."""
     from siteplan.checks import prove_infeasible
@@ -96,7 +97,7 @@ def explain_timeline(scn, *, backend: str | None = None, options: SolveOptions |
     year, first = tl.years[k], tl.years[0]
     scn_k, cap = _year_scenario(scn, k)
     diag = explain_infeasible(scn_k, backend=name, options=opts, price=price, time_budget=time_budget,
-                              workers=workers)
+                              workers=workers, exact_defaults=exact_defaults)
     span = f"{first}" if k == 0 else f"{first}–{year}"
     if diag.feasible:
         text = (f"in {year} no plan meets the rules together with the years before it, yet {year}'s rules alone "

@@ -79,3 +79,25 @@ def best_start(model: Model, pm: PlanningModel, c: np.ndarray, start: np.ndarray
         if x is not None and float(c @ x) < value - 1e-9:
             best, value = x, float(c @ x)
     return best
+
+
+def agreement_search(model: Model, pm: PlanningModel, c: np.ndarray, x: np.ndarray, lp_x: np.ndarray,
+                     backend: str, opts: SolveOptions) -> np.ndarray:
+    """A better plan than `x` (cost `c`) when one is near: the assignments on which `x` and
+    the LP point `lp_x` agree are kept, and the sites and the other assignments re-chosen by
+    one MIP from `x` within `opts.time_limit`. Returns `x` when it finds nothing better.
+
+    Why: on Xinhe's minimum-area tier HiGHS spends 25 s in root cuts before its own search of
+    this kind finds a better plan (158.6 from 189.4); this one finds 158.9 (1,516 m² short
+    instead of 2,648) in 2.1-2.2 CPU s. Only a plan: the tier is still proven, or said as a
+    range with its bound, by the LP and the MIP.
+    """
+    lb, ub = model.lb.copy(), model.ub.copy()
+    cols = np.asarray(pm.x)
+    plan = np.round(x[cols])
+    agree = np.abs(lp_x[cols] - plan) < 1e-6
+    lb[cols[agree]] = ub[cols[agree]] = plan[agree]
+    res = solve(model.replace(lb=lb, ub=ub, warm_start=x), backend, opts)
+    if res.status.has_solution and res.x is not None and float(c @ res.x) < float(c @ x) - 1e-9 * max(1.0, abs(float(c @ x))):
+        return res.x
+    return x

@@ -27,9 +27,12 @@ def _scenario_arg(path: Path):
 @click.option("--set", "sets", multiple=True, help="Override a scenario key: --set budget.capex=8e7")
 @click.option("--time-budget", type=FiniteFloatRange(1, None), default=None,
               help="Seconds for all the elastic solves together (default: 3x the scenario's time limit).")
+@click.option("--exact-defaults", is_flag=True,
+              help="Solve siteplan's own default rules (minimum facility area, worker bands) to the end "
+                   "instead of stating them as a range after a few seconds.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--force", is_flag=True, help="Write into a non-empty --out folder siteplan did not write.")
-def explain_cmd(target, out_dir, binding, solver, sets, time_budget, as_json, force):
+def explain_cmd(target, out_dir, binding, solver, sets, time_budget, exact_defaults, as_json, force):
     """Explain TARGET (a scenario or a solve output folder).
 
     Without --binding: when no plan meets every rule, solve an elastic model and print the
@@ -77,7 +80,8 @@ def explain_cmd(target, out_dir, binding, solver, sets, time_budget, as_json, fo
     dest = out_dir or (None if target.is_dir() else Path("out") / scn.name)
     if dest is not None:  # before the elastic solves, not after
         check_output_folder(dest, reads, force=force)
-    diag = explain_infeasible(scn, backend=backend, options=options, time_budget=time_budget)
+    diag = explain_infeasible(scn, backend=backend, options=options, time_budget=time_budget,
+                              exact_defaults=exact_defaults)
     click.echo(json.dumps(diag.as_dict(), ensure_ascii=False, indent=1, default=str) if as_json else diag.text())
     if diag.feasible:
         return

@@ -8,6 +8,8 @@ the units bureaus read (万元 for money, 平方米 for area). Each rule writes 
 
 from __future__ import annotations
 
+from siteplan.analysis.explain import SAID_PLOT_M2
+
 # keyed by a shortfall's kind, which a stored shortfall may lack (None: shown as is)
 KIND_ZH: dict[str | None, str] = {"binding": "约束性", "expected": "预期性", "standard": "规范性",
                                   "default": "默认假设", "capacity": "用地", "resource": "预算"}
@@ -41,7 +43,7 @@ def _price(p: dict | None) -> str:
         parts.append(f"建设投资{wan(p['capex'])}")
     if p.get("opex_per_year", 0) > 1:
         parts.append(f"每年运营费用{wan(p['opex_per_year'])}")
-    if p.get("plot_m2", 0) > 1e-3:
+    if p.get("plot_m2", 0) >= SAID_PLOT_M2:
         parts.append(f"用地面积{p['plot_m2']:,.0f}平方米")
     if not parts:
         return "；在现有预算内即可满足"

@@ -121,3 +121,27 @@ def test_chinese_price_says_an_upper_figure_too():
     assert upper.endswith("即可满足（为上限：求解在证明其最少之前停止，最少值与之相差不超过0.9%）")
     assert "为上限" not in _price({"possible": True, "opex_per_year": 8.4e6, "exact": True})
     assert _price({"possible": False, "exact": False}) == "；在时间限制内未求得所需预算"
+
+
+def test_agreement_search_re_chooses_what_the_lp_disagrees_with_and_keeps_a_best_plan(tmp_path):
+    from siteplan.analysis.tier_start import agreement_search
+
+    # the same city: a plan at A (12 workers short) where the LP point runs from B
+    inst, em = _elastic(_city(tmp_path, 1.82e6))
+    m, pm = em.model, em.pm
+    ub = m.ub.copy()
+    for g in em.groups:
+        if g.tier in ("binding", "capacity", "resource"):
+            ub[g.cols] = 0.0
+    c = em.tier_cost("expected")
+    mm = m.replace(ub=ub, c=c)
+    a = list(inst.site_ids).index("A")
+    at_a = np.zeros(m.n_vars)
+    at_a[pm.y[a]] = 1.0
+    at_a[pm.x[inst.pair_s == a]] = 1.0
+    o = SolveOptions(time_limit=30)
+    start = complete(mm, pm, at_a, "highs", o)
+    lp = solve(mm.replace(integer=np.zeros_like(mm.integer)), "highs", o)
+    better = agreement_search(mm, pm, c, start, lp.x, "highs", o)
+    assert float(better[em.group("density").cols].sum()) == pytest.approx(1.0)  # the tier's least: 1 short
+    assert agreement_search(mm, pm, c, better, lp.x, "highs", o) is better  # nothing better near: kept
