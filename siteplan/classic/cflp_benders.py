@@ -53,7 +53,9 @@ class CFLPCuts:
     def __init__(self, lag: KnapsackLagrangian, sub: Transport, sites: np.ndarray):
         self.lag, self.sub, self.sites = lag, sub, sites
         self.k = sites.size
+        self.f = lag.f[sites]
         self.fractional_calls = 0
+        self.worse_skipped = 0
         self.cache: dict[bytes, tuple[float, float, np.ndarray]] = {}
         self.pool: list[tuple[float, np.ndarray]] = []  # every cut computed, for `pooled`
         self.pool_hits = 0
@@ -109,6 +111,11 @@ class CFLPCuts:
                 return None
             self.fractional_calls += 1
         if integral:
+            if self.best is not None and float(self.f @ ym) + eta >= self.best[0]:
+                # no better than the best plan: at a node its LP value prunes it, and SCIP
+                # never keeps such a candidate as its best; the LP would only price it
+                self.worse_skipped += 1
+                return None
             known = self.pooled(ym, eta)
             if known is not None:  # a cut met before rejects it: no LP
                 return known
@@ -175,7 +182,7 @@ def solve(problem, cut_solver: CutSolver, options: SolveOptions):
     must_open, must_close = lag.fixable(front.u, upper)
     closed_first = int(must_close.sum())
     cuts = list(front.cuts)  # (constant, coefficients over all sites)
-    restarts, lps, lp_s, fractional, hits = 0, 0, 0.0, 0, 0
+    restarts, lps, lp_s, fractional, hits, skipped = 0, 0, 0.0, 0, 0, 0
     while True:
         sites = np.flatnonzero(~must_close)
         sub = Transport(cost, d, q, sites)  # the master's sites only: small, warm between calls
@@ -193,6 +200,7 @@ def solve(problem, cut_solver: CutSolver, options: SolveOptions):
         res = cut_solver.with_cuts(model, replace(options, time_limit=slice_), sep)
         lps, lp_s = lps + sub.solves, lp_s + sub.seconds
         fractional, hits = fractional + sep.fractional_calls, hits + sep.pool_hits
+        skipped += sep.worse_skipped
         if not weak or res.status == Termination.OPTIMAL:
             break
         if sep.best is not None and sep.best[0] < upper:
@@ -216,6 +224,7 @@ def solve(problem, cut_solver: CutSolver, options: SolveOptions):
              "sites_opened_by_fixing": int(must_open.sum()),
              "front_lps": priced["lps"], "front_lp_seconds": round(priced["seconds"], 3),
              "restarts": restarts, "subproblem_lps": lps, "subproblem_seconds": round(lp_s, 3),
-             "fractional_separations": fractional, "pool_rejections": hits, "nodes": res.nodes,
+             "fractional_separations": fractional, "pool_rejections": hits,
+             "worse_points_skipped": skipped, "nodes": res.nodes,
              **{k: v for k, v in res.extra.items() if isinstance(v, int)}}
     return res, y, shares, stats, front.bound
