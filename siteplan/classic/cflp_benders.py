@@ -112,8 +112,9 @@ class CFLPCuts:
             self.fractional_calls += 1
         if integral:
             if self.best is not None and float(self.f @ ym) + eta >= self.best[0]:
-                # no better than the best plan: at a node its LP value prunes it, and SCIP
-                # never keeps such a candidate as its best; the LP would only price it
+                # no better than the best plan: a node with this LP value is pruned anyway;
+                # SCIP may store it (eta perhaps below T(y)), but its primal bound then stays
+                # at or above the best plan's real cost, and `solve` returns a priced plan
                 self.worse_skipped += 1
                 return None
             known = self.pooled(ym, eta)
