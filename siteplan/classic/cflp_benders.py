@@ -41,10 +41,11 @@ FRACTIONAL_CALLS = 400
 FRONT_SHARE = 0.4
 #: ... and of that, the share the local search on its best plan may use on top
 HEURISTIC_SHARE = 0.25
-#: fixing that leaves more than this share of the sites is weak: the master then first runs
-#: for RESTART_SLICE of the time left, and restarts after fixing with a better plan it found
-WEAK_FIXING = 0.3
-RESTART_SLICE = 0.35
+#: the master stops and restarts (with its cuts) when it meets a plan that lets fixing close
+#: this share of its sites more, at least RESTART_SITES, at most MAX_RESTARTS times
+RESTART_GAIN = 0.1
+RESTART_SITES = 3
+MAX_RESTARTS = 2
 
 
 class CFLPCuts:
@@ -60,6 +61,11 @@ class CFLPCuts:
         self.pool: list[tuple[float, np.ndarray]] = []  # every cut computed, for `pooled`
         self.pool_hits = 0
         self.best: tuple[float, np.ndarray] | None = None  # (total cost, full y)
+        # per master site, the plan cost below which fixing closes it (-inf: it cannot be),
+        # and how many more closed sites are worth a restart (`stop_requested`)
+        self.closing: np.ndarray | None = None
+        self.restart_gain = np.inf
+        self.stop_requested = False
 
     def locks(self) -> tuple[np.ndarray, np.ndarray]:
         """Each cut reads eta - g @ y >= const with g <= 0: only lowering eta or a y breaks one."""
@@ -85,6 +91,9 @@ class CFLPCuts:
             total = float(self.lag.f @ y) + val
             if self.best is None or total < self.best[0]:
                 self.best = (total, y.copy())
+                if self.closing is not None and \
+                        np.count_nonzero(self.closing > total) >= self.restart_gain:
+                    self.stop_requested = True
         return out
 
     def pooled(self, ym: np.ndarray, eta: float) -> CutRows | None:
@@ -180,7 +189,13 @@ def solve(problem, cut_solver: CutSolver, options: SolveOptions):
     if upper >= front.upper:
         upper, plan = front.upper, front.plan
     searched = upper
-    must_open, must_close = lag.fixable(front.u, upper)
+    lag_y, flips = lag.flip_bounds(front.u)
+
+    def fixable(upper: float) -> tuple[np.ndarray, np.ndarray]:  # = lag.fixable(front.u, upper)
+        above = flips > upper + 1e-9 * abs(upper)
+        return (lag_y == 1.0) & above, (lag_y == 0.0) & above
+
+    must_open, must_close = fixable(upper)
     closed_first = int(must_close.sum())
     cuts = list(front.cuts)  # (constant, coefficients over all sites)
     restarts, lps, lp_s, fractional, hits, skipped = 0, 0, 0.0, 0, 0, 0
@@ -194,23 +209,21 @@ def solve(problem, cut_solver: CutSolver, options: SolveOptions):
         model = model.replace(warm_start=np.r_[plan[sites], sep.evaluate(plan)[0]])
         left = None if options.time_limit is None else \
             max(1.0, options.time_limit - (time.perf_counter() - t0))
-        # weak fixing (a plan far from the optimum): a first slice, to find a better plan
-        # to fix with, then one restart on the sites that one leaves, with the slice's cuts
-        weak = restarts == 0 and sites.size > WEAK_FIXING * f.size and left is not None
-        slice_ = RESTART_SLICE * left if weak and left is not None else left
-        res = cut_solver.with_cuts(model, replace(options, time_limit=slice_), sep)
+        if restarts < MAX_RESTARTS:  # a much better plan stops the search (`CFLPCuts.closing`)
+            sep.closing = np.where(lag_y[sites] == 0.0, flips[sites], -np.inf)
+            sep.restart_gain = max(RESTART_SITES, RESTART_GAIN * sites.size)
+        res = cut_solver.with_cuts(model, replace(options, time_limit=left), sep)
         lps, lp_s = lps + sub.solves, lp_s + sub.seconds
         fractional, hits = fractional + sep.fractional_calls, hits + sep.pool_hits
         skipped += sep.worse_skipped
-        if not weak or res.status == Termination.OPTIMAL:
+        if not sep.stop_requested or res.status == Termination.OPTIMAL or sep.best is None:
             break
-        if sep.best is not None and sep.best[0] < upper:
-            upper, plan = sep.best
-        for const, coef in sep.pool:  # the slice's cuts, over all sites
+        upper, plan = sep.best
+        for const, coef in sep.pool:  # the search's cuts, over all sites
             full = np.zeros(f.size)
             full[sites] = coef
             cuts.append((const, full))
-        must_open, must_close = lag.fixable(front.u, upper)
+        must_open, must_close = fixable(upper)
         restarts += 1
     y = None if res.x is None else sep.full(np.round(res.x[: sites.size]))
     if sep.best is not None and (y is None or sep.best[0] < float(f @ y) + sep.evaluate(y)[0]
