@@ -37,6 +37,8 @@ from siteplan.result import SolveOptions, Termination
 #: fractional separation stops after this many calls (the root and the upper tree: a node's
 #: bound only rises above the Lagrangian one through the cuts of its own LP points)
 FRACTIONAL_CALLS = 400
+#: ... after which a fractional point gets this many of the most violated cuts met so far
+POOLED_ROWS = 3
 #: share of the time limit the Lagrangian front end may use
 FRONT_SHARE = 0.4
 #: ... and of that, the share the local search on its best plan may use on top
@@ -60,6 +62,7 @@ class CFLPCuts:
         self.cache: dict[bytes, tuple[float, float, np.ndarray]] = {}
         self.pool: list[tuple[float, np.ndarray]] = []  # every cut computed, for `pooled`
         self.pool_hits = 0
+        self._stack: tuple[np.ndarray, np.ndarray] | None = None  # the pool as arrays
         self.best: tuple[float, np.ndarray] | None = None  # (total cost, full y)
         # per master site, the plan cost below which fixing closes it (-inf: it cannot be),
         # and how many more closed sites are worth a restart (`stop_requested`)
@@ -96,19 +99,22 @@ class CFLPCuts:
                     self.stop_requested = True
         return out
 
-    def pooled(self, ym: np.ndarray, eta: float) -> CutRows | None:
-        """The most violated cut found so far at (ym, eta), if one is. SCIP checks the
+    def pooled(self, ym: np.ndarray, eta: float, most: int = 1) -> CutRows | None:
+        """The `most` most violated cuts found so far at (ym, eta), if any is. SCIP checks the
         candidates of its heuristics against the model's rows but not against its cut pool."""
         if not self.pool:
             return None
-        const = np.fromiter((c for c, _ in self.pool), float, len(self.pool))
-        coef = np.stack([g for _, g in self.pool])
+        if self._stack is None or self._stack[0].size != len(self.pool):
+            self._stack = (np.fromiter((c for c, _ in self.pool), float, len(self.pool)),
+                           np.stack([g for _, g in self.pool]))
+        const, coef = self._stack
         viol = const + coef @ ym - eta
-        best = int(np.argmax(viol))
-        if viol[best] <= 1e-7 * max(1.0, abs(eta)):
+        top = np.argsort(-viol)[:most]
+        top = top[viol[top] > 1e-7 * max(1.0, abs(eta))]
+        if top.size == 0:
             return None
         self.pool_hits += 1
-        return cut_rows(self.k, float(const[best]), coef[best])
+        return stack_rows([cut_rows(self.k, float(const[t]), coef[t]) for t in top])
 
     def separate(self, x: np.ndarray, integral: bool) -> CutRows | None:
         ym = np.clip(x[: self.k], 0.0, 1.0)
@@ -117,7 +123,9 @@ class CFLPCuts:
             ym = np.round(ym)
         else:
             if self.fractional_calls >= FRACTIONAL_CALLS:
-                return None
+                # no LP any more, but the cuts met so far: SCIP re-reads its own cut pool
+                # only every tenth depth, so deep nodes would branch on weak LPs
+                return self.pooled(ym, eta, POOLED_ROWS)
             self.fractional_calls += 1
         if integral:
             if self.best is not None and float(self.f @ ym) + eta >= self.best[0]:
@@ -142,6 +150,16 @@ def cut_rows(k: int, const: float, coef: np.ndarray) -> CutRows:
     idx = np.r_[k, np.flatnonzero(keep)]
     return CutRows(np.array([0, idx.size]), idx, np.r_[1.0, -coef[keep]],
                    np.array([const]), np.array([np.inf]))
+
+
+def stack_rows(rows: list[CutRows]) -> CutRows:
+    """One CutRows of several."""
+    if len(rows) == 1:
+        return rows[0]
+    sizes = np.array([r.indices.size for r in rows])
+    return CutRows(np.r_[0, np.cumsum(sizes)], np.concatenate([r.indices for r in rows]),
+                   np.concatenate([r.data for r in rows]), np.concatenate([r.lb for r in rows]),
+                   np.concatenate([r.ub for r in rows]))
 
 
 def master(fixed: np.ndarray, capacity: np.ndarray, total_demand: float, eta_lb: float,
