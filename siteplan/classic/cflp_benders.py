@@ -38,7 +38,7 @@ from siteplan.result import SolveOptions, Termination
 #: bound only rises above the Lagrangian one through the cuts of its own LP points)
 FRACTIONAL_CALLS = 400
 #: ... after which a fractional point gets this many of the most violated cuts met so far
-POOLED_ROWS = 3
+POOLED_ROWS = 10
 #: share of the time limit the Lagrangian front end may use
 FRONT_SHARE = 0.4
 #: ... and of that, the share the local search on its best plan may use on top
