@@ -122,10 +122,11 @@ class CFLPCuts:
         if integral:
             ym = np.round(ym)
         else:
-            if self.fractional_calls >= FRACTIONAL_CALLS:
-                # no LP any more, but the cuts met so far: SCIP re-reads its own cut pool
-                # only every tenth depth, so deep nodes would branch on weak LPs
-                return self.pooled(ym, eta, POOLED_ROWS)
+            # the cuts met so far first (SCIP re-reads its own cut pool only every tenth
+            # depth, so deep nodes would branch on weak LPs); an LP only where none is cut
+            known = self.pooled(ym, eta, POOLED_ROWS)
+            if known is not None or self.fractional_calls >= FRACTIONAL_CALLS:
+                return known
             self.fractional_calls += 1
         if integral:
             if self.best is not None and float(self.f @ ym) + eta >= self.best[0]:
