@@ -181,6 +181,16 @@ def test_separator_prices_only_integral_points_that_could_beat_the_best_plan():
     assert sep.sub.solves == 1 and rows is not None and rows.violated(x).all()
     # the same cut rejects it again from the pool, without an LP
     assert sep.separate(x, True) is not None and sep.sub.solves == 1
+    # a fractional point that a known cut already separates gets it without an LP ...
+    frac = np.r_[np.full(8, 0.9), 0.5 * true_t]
+    rows = sep.separate(frac, False)
+    assert rows is not None and rows.violated(frac).all() and sep.sub.solves == 1
+    # ... and one that no known cut separates gets an LP and a cut tight at its y
+    frac = np.r_[np.full(8, 0.9), 0.0]
+    frac[8] = sep.pool[0][0] + sep.pool[0][1] @ frac[:8] + 1.0  # just above the known cut
+    rows = sep.separate(frac, False)
+    assert sep.sub.solves == 2
+    assert rows is None or rows.violated(frac).all()
 
 
 def test_separator_asks_to_stop_when_a_plan_would_close_more_sites():
