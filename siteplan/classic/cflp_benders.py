@@ -14,10 +14,15 @@ the site binaries and one variable eta for the whole allocation cost.
        T(y) = min sum_ij c_ij x_ij  s.t.  sum_j x_ij = 1 (u_i),  sum_i d_i x_ij <= Q_j y_j,
                                           0 <= x_ij <= y_j
    taking its duals u into the Lagrangian cut eta >= sum_i u_i + sum_j g_j(u) y_j, valid for
-   every y, tight at y, at least as strong as the LP's own dual cut. Integral points are
-   always checked (lazy rows; cached, SCIP asks twice); fractional ones while the bound moves.
-The LP (`transport.Transport`) spans the master's sites only (1,000 x 10-25 on capa-c) and
-restarts from its last basis.
+   every y, tight at y, at least as strong as the LP's own dual cut. The cuts already met
+   come first: a point one of them separates needs no LP (at fractional points this also
+   stands in for SCIP's cut pool, which it re-reads only every 10th depth). Integral points
+   that could beat the best plan are always checked (lazy rows; cached, SCIP asks twice);
+   fractional ones get at most FRACTIONAL_CALLS LPs.
+3. A plan met in the search that lets fixing close many more sites stops the master, which
+   restarts over the fewer sites with all its cuts as rows.
+The LP (`transport.Transport`) spans the master's sites only, prices its share columns in,
+and restarts from its last basis.
 """
 
 from __future__ import annotations
