@@ -17,7 +17,7 @@ for part in $PARTS; do
       nice -n 10 $SP bench orlib-pmed --solvers highs --threads 1 --time-limit 600 --out $R/orlib-pmed-bbc --resume ;;
     capabc-benders) # issue 13: CFLP Lagrangian front end + Benders on the sites (60 s each, all 12)
       nice -n 5 $SP bench orlib-cap --only capa,capb,capc --solvers scip --method benders \
-        --threads 1 --time-limit 60 --out $R/orlib-cap-abc-lagrange --resume ;;
+        --threads 1 --time-limit 60 --out $R/orlib-cap-abc-s6 --resume ;;
     pmed-backends) # default-backend evidence on the p-median (same method, 4 MIP backends)
       $SP bench orlib-pmed --solvers highs,pulp-cbc,scip,ortools-scip \
         --only pmed1,pmed2,pmed3,pmed4,pmed5,pmed6,pmed7,pmed8,pmed9,pmed10,pmed11,pmed12,pmed13,pmed14,pmed15 \

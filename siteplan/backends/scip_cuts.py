@@ -54,6 +54,8 @@ class CutHandler(pyscipopt.Conshdlr):
             return None
         try:
             rows = self.separator.separate(x, integral)
+            if getattr(self.separator, "stop_requested", False):
+                self.model.interruptSolve()  # the separator wants to restart (cuts.py)
             if rows is None or rows.n_rows == 0:
                 return None
             keep = rows.violated(x, VIOLATION_TOL)

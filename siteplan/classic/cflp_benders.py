@@ -14,10 +14,15 @@ the site binaries and one variable eta for the whole allocation cost.
        T(y) = min sum_ij c_ij x_ij  s.t.  sum_j x_ij = 1 (u_i),  sum_i d_i x_ij <= Q_j y_j,
                                           0 <= x_ij <= y_j
    taking its duals u into the Lagrangian cut eta >= sum_i u_i + sum_j g_j(u) y_j, valid for
-   every y, tight at y, at least as strong as the LP's own dual cut. Integral points are
-   always checked (lazy rows; cached, SCIP asks twice); fractional ones while the bound moves.
-The LP (`transport.Transport`) spans the master's sites only (1,000 x 10-25 on capa-c) and
-restarts from its last basis.
+   every y, tight at y, at least as strong as the LP's own dual cut. The cuts already met
+   come first: a point one of them separates needs no LP (at fractional points this also
+   stands in for SCIP's cut pool, which it re-reads only every 10th depth). Integral points
+   that could beat the best plan are always checked (lazy rows; cached, SCIP asks twice);
+   fractional ones get at most FRACTIONAL_CALLS LPs.
+3. A plan met in the search that lets fixing close many more sites stops the master, which
+   restarts over the fewer sites with all its cuts as rows.
+The LP (`transport.Transport`) spans the master's sites only, prices its share columns in,
+and restarts from its last basis.
 """
 
 from __future__ import annotations
@@ -37,14 +42,17 @@ from siteplan.result import SolveOptions, Termination
 #: fractional separation stops after this many calls (the root and the upper tree: a node's
 #: bound only rises above the Lagrangian one through the cuts of its own LP points)
 FRACTIONAL_CALLS = 400
+#: ... after which a fractional point gets this many of the most violated cuts met so far
+POOLED_ROWS = 10
 #: share of the time limit the Lagrangian front end may use
 FRONT_SHARE = 0.4
 #: ... and of that, the share the local search on its best plan may use on top
 HEURISTIC_SHARE = 0.25
-#: fixing that leaves more than this share of the sites is weak: the master then first runs
-#: for RESTART_SLICE of the time left, and restarts after fixing with a better plan it found
-WEAK_FIXING = 0.3
-RESTART_SLICE = 0.35
+#: the master stops and restarts (with its cuts) when it meets a plan that lets fixing close
+#: this share of its sites more, at least RESTART_SITES, at most MAX_RESTARTS times
+RESTART_GAIN = 0.1
+RESTART_SITES = 3
+MAX_RESTARTS = 2
 
 
 class CFLPCuts:
@@ -53,11 +61,19 @@ class CFLPCuts:
     def __init__(self, lag: KnapsackLagrangian, sub: Transport, sites: np.ndarray):
         self.lag, self.sub, self.sites = lag, sub, sites
         self.k = sites.size
+        self.f = lag.f[sites]
         self.fractional_calls = 0
+        self.worse_skipped = 0
         self.cache: dict[bytes, tuple[float, float, np.ndarray]] = {}
         self.pool: list[tuple[float, np.ndarray]] = []  # every cut computed, for `pooled`
         self.pool_hits = 0
+        self._stack: tuple[np.ndarray, np.ndarray] | None = None  # the pool as arrays
         self.best: tuple[float, np.ndarray] | None = None  # (total cost, full y)
+        # per master site, the plan cost below which fixing closes it (-inf: it cannot be),
+        # and how many more closed sites are worth a restart (`stop_requested`)
+        self.closing: np.ndarray | None = None
+        self.restart_gain = np.inf
+        self.stop_requested = False
 
     def locks(self) -> tuple[np.ndarray, np.ndarray]:
         """Each cut reads eta - g @ y >= const with g <= 0: only lowering eta or a y breaks one."""
@@ -83,21 +99,27 @@ class CFLPCuts:
             total = float(self.lag.f @ y) + val
             if self.best is None or total < self.best[0]:
                 self.best = (total, y.copy())
+                if self.closing is not None and \
+                        np.count_nonzero(self.closing > total) >= self.restart_gain:
+                    self.stop_requested = True
         return out
 
-    def pooled(self, ym: np.ndarray, eta: float) -> CutRows | None:
-        """The most violated cut found so far at (ym, eta), if one is. SCIP checks the
+    def pooled(self, ym: np.ndarray, eta: float, most: int = 1) -> CutRows | None:
+        """The `most` most violated cuts found so far at (ym, eta), if any is. SCIP checks the
         candidates of its heuristics against the model's rows but not against its cut pool."""
         if not self.pool:
             return None
-        const = np.fromiter((c for c, _ in self.pool), float, len(self.pool))
-        coef = np.stack([g for _, g in self.pool])
+        if self._stack is None or self._stack[0].size != len(self.pool):
+            self._stack = (np.fromiter((c for c, _ in self.pool), float, len(self.pool)),
+                           np.stack([g for _, g in self.pool]))
+        const, coef = self._stack
         viol = const + coef @ ym - eta
-        best = int(np.argmax(viol))
-        if viol[best] <= 1e-7 * max(1.0, abs(eta)):
+        top = np.argsort(-viol)[:most]
+        top = top[viol[top] > 1e-7 * max(1.0, abs(eta))]
+        if top.size == 0:
             return None
         self.pool_hits += 1
-        return cut_rows(self.k, float(const[best]), coef[best])
+        return stack_rows([cut_rows(self.k, float(const[t]), coef[t]) for t in top])
 
     def separate(self, x: np.ndarray, integral: bool) -> CutRows | None:
         ym = np.clip(x[: self.k], 0.0, 1.0)
@@ -105,10 +127,19 @@ class CFLPCuts:
         if integral:
             ym = np.round(ym)
         else:
-            if self.fractional_calls >= FRACTIONAL_CALLS:
-                return None
+            # the cuts met so far first (SCIP re-reads its own cut pool only every tenth
+            # depth, so deep nodes would branch on weak LPs); an LP only where none is cut
+            known = self.pooled(ym, eta, POOLED_ROWS)
+            if known is not None or self.fractional_calls >= FRACTIONAL_CALLS:
+                return known
             self.fractional_calls += 1
         if integral:
+            if self.best is not None and float(self.f @ ym) + eta >= self.best[0]:
+                # no better than the best plan: a node with this LP value is pruned anyway;
+                # SCIP may store it (eta perhaps below T(y)), but its primal bound then stays
+                # at or above the best plan's real cost, and `solve` returns a priced plan
+                self.worse_skipped += 1
+                return None
             known = self.pooled(ym, eta)
             if known is not None:  # a cut met before rejects it: no LP
                 return known
@@ -125,6 +156,16 @@ def cut_rows(k: int, const: float, coef: np.ndarray) -> CutRows:
     idx = np.r_[k, np.flatnonzero(keep)]
     return CutRows(np.array([0, idx.size]), idx, np.r_[1.0, -coef[keep]],
                    np.array([const]), np.array([np.inf]))
+
+
+def stack_rows(rows: list[CutRows]) -> CutRows:
+    """One CutRows of several."""
+    if len(rows) == 1:
+        return rows[0]
+    sizes = np.array([r.indices.size for r in rows])
+    return CutRows(np.r_[0, np.cumsum(sizes)], np.concatenate([r.indices for r in rows]),
+                   np.concatenate([r.data for r in rows]), np.concatenate([r.lb for r in rows]),
+                   np.concatenate([r.ub for r in rows]))
 
 
 def master(fixed: np.ndarray, capacity: np.ndarray, total_demand: float, eta_lb: float,
@@ -172,10 +213,16 @@ def solve(problem, cut_solver: CutSolver, options: SolveOptions):
     if upper >= front.upper:
         upper, plan = front.upper, front.plan
     searched = upper
-    must_open, must_close = lag.fixable(front.u, upper)
+    lag_y, flips = lag.flip_bounds(front.u)
+
+    def fixable(upper: float) -> tuple[np.ndarray, np.ndarray]:  # = lag.fixable(front.u, upper)
+        above = flips > upper + 1e-9 * abs(upper)
+        return (lag_y == 1.0) & above, (lag_y == 0.0) & above
+
+    must_open, must_close = fixable(upper)
     closed_first = int(must_close.sum())
     cuts = list(front.cuts)  # (constant, coefficients over all sites)
-    restarts, lps, lp_s, fractional, hits = 0, 0, 0.0, 0, 0
+    restarts, lps, lp_s, fractional, hits, skipped = 0, 0, 0.0, 0, 0, 0
     while True:
         sites = np.flatnonzero(~must_close)
         sub = Transport(cost, d, q, sites)  # the master's sites only: small, warm between calls
@@ -186,22 +233,21 @@ def solve(problem, cut_solver: CutSolver, options: SolveOptions):
         model = model.replace(warm_start=np.r_[plan[sites], sep.evaluate(plan)[0]])
         left = None if options.time_limit is None else \
             max(1.0, options.time_limit - (time.perf_counter() - t0))
-        # weak fixing (a plan far from the optimum): a first slice, to find a better plan
-        # to fix with, then one restart on the sites that one leaves, with the slice's cuts
-        weak = restarts == 0 and sites.size > WEAK_FIXING * f.size and left is not None
-        slice_ = RESTART_SLICE * left if weak and left is not None else left
-        res = cut_solver.with_cuts(model, replace(options, time_limit=slice_), sep)
+        if restarts < MAX_RESTARTS:  # a much better plan stops the search (`CFLPCuts.closing`)
+            sep.closing = np.where(lag_y[sites] == 0.0, flips[sites], -np.inf)
+            sep.restart_gain = max(RESTART_SITES, RESTART_GAIN * sites.size)
+        res = cut_solver.with_cuts(model, replace(options, time_limit=left), sep)
         lps, lp_s = lps + sub.solves, lp_s + sub.seconds
         fractional, hits = fractional + sep.fractional_calls, hits + sep.pool_hits
-        if not weak or res.status == Termination.OPTIMAL:
+        skipped += sep.worse_skipped
+        if not sep.stop_requested or res.status == Termination.OPTIMAL or sep.best is None:
             break
-        if sep.best is not None and sep.best[0] < upper:
-            upper, plan = sep.best
-        for const, coef in sep.pool:  # the slice's cuts, over all sites
+        upper, plan = sep.best
+        for const, coef in sep.pool:  # the search's cuts, over all sites
             full = np.zeros(f.size)
             full[sites] = coef
             cuts.append((const, full))
-        must_open, must_close = lag.fixable(front.u, upper)
+        must_open, must_close = fixable(upper)
         restarts += 1
     y = None if res.x is None else sep.full(np.round(res.x[: sites.size]))
     if sep.best is not None and (y is None or sep.best[0] < float(f @ y) + sep.evaluate(y)[0]
@@ -216,6 +262,7 @@ def solve(problem, cut_solver: CutSolver, options: SolveOptions):
              "sites_opened_by_fixing": int(must_open.sum()),
              "front_lps": priced["lps"], "front_lp_seconds": round(priced["seconds"], 3),
              "restarts": restarts, "subproblem_lps": lps, "subproblem_seconds": round(lp_s, 3),
-             "fractional_separations": fractional, "pool_rejections": hits, "nodes": res.nodes,
+             "fractional_separations": fractional, "pool_rejections": hits,
+             "worse_points_skipped": skipped, "nodes": res.nodes,
              **{k: v for k, v in res.extra.items() if isinstance(v, int)}}
     return res, y, shares, stats, front.bound

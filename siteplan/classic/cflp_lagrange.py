@@ -165,24 +165,26 @@ class KnapsackLagrangian:
         return LagrangeResult(best, best_u, it, time.perf_counter() - t0,
                               cuts[-keep_cuts:], upper, best_plan)
 
-    def fixable(self, u: np.ndarray, upper: float) -> tuple[np.ndarray, np.ndarray]:
-        """(must_open, must_close): sites whose flip lifts L(u) above `upper`; a plan that
-        costs no more than `upper` keeps them as they are in the Lagrangian plan."""
+    def flip_bounds(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(y, bounds): the Lagrangian plan at u, and per site L(u) with that site flipped
+        (closed if y opens it, else opened). A plan cheaper than bounds[j] keeps site j as y has it."""
         g, _ = self.site_values(u)
         w = self.f + g
         base = float(u.sum())
         y = self.sites(w)
-        must_open = np.zeros(self.m, dtype=bool)
-        must_close = np.zeros(self.m, dtype=bool)
-        margin = upper + 1e-9 * abs(upper)
+        bounds = np.empty(self.m)
         for j in range(self.m):
-            if y[j] > 0.0:
-                flip = self.sites(w, closed=np.array([j]))
-                must_open[j] = y[j] == 1.0 and base + float(w @ flip) > margin
-            else:
-                flip = self.sites(w, open_=np.array([j]))
-                must_close[j] = base + float(w @ flip) > margin
-        return must_open, must_close
+            flip = self.sites(w, closed=np.array([j])) if y[j] > 0.0 else \
+                self.sites(w, open_=np.array([j]))
+            bounds[j] = base + float(w @ flip)
+        return y, bounds
+
+    def fixable(self, u: np.ndarray, upper: float) -> tuple[np.ndarray, np.ndarray]:
+        """(must_open, must_close): sites whose flip lifts L(u) above `upper`; a plan that
+        costs no more than `upper` keeps them as they are in the Lagrangian plan."""
+        y, bounds = self.flip_bounds(u)
+        above = bounds > upper + 1e-9 * abs(upper)
+        return (y == 1.0) & above, (y == 0.0) & above
 
     def cut(self, u: np.ndarray) -> tuple[float, np.ndarray]:
         """(constant, coefficients): eta >= constant + coefficients @ y for every plan y."""

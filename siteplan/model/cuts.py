@@ -16,6 +16,9 @@ Contract of `Separator.separate(x, integral)`:
 Optional attribute `lean_search = True`: the rows carry the bound and the caller's warm
 start is strong, so a backend may skip its own primal heuristics, strong branching and
 general-purpose cut families (SCIP does; see `backends/scip_cuts.py`).
+Optional attribute `stop_requested`: once True after a call, the backend ends its search as
+an interrupt (the best solution so far, status FEASIBLE), so the caller can restart it with
+what it learned (a better plan that fixes more columns).
 """
 
 from __future__ import annotations

@@ -113,3 +113,22 @@ def test_cut_rows_violation_and_subset():
     assert rows.violated(x).tolist() == [True, True, False]  # 3 > 2; 0 < 1; empty row 0 in [0, 1]
     sub = rows.subset(np.array([False, True, False]))
     assert sub.n_rows == 1 and sub.indices.tolist() == [2] and sub.lb.tolist() == [1.0]
+
+
+class Stopping(Hidden):
+    """`Hidden`, asking the backend to stop after its first call (cuts.py: stop_requested)."""
+
+    stop_requested = False
+
+    def separate(self, x, integral):
+        rows = super().separate(x, integral)
+        self.stop_requested = True
+        return rows
+
+
+@pytest.mark.parametrize("name", CLAIMING)
+def test_a_stop_request_ends_the_search_unproven(name):
+    _available(name)
+    sep = Stopping()
+    res = solve_with_cuts(_model(), name, SolveOptions(time_limit=30), sep)
+    assert res.status.value != "optimal"  # without the request this model is solved (above)

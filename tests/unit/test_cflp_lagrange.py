@@ -138,3 +138,95 @@ def test_benders_after_ortools_was_imported():
     direct = CFLP.from_cost_matrix(cost, demand=demand, capacity=cap, fixed_cost=fixed).solve(solver_for("highs"), OPTS)
     assert status == "optimal" and checked
     assert objective == pytest.approx(direct.objective, rel=1e-7)
+
+
+def test_priced_transport_reaches_shares_beyond_the_nearest_open_sites():
+    """Capacities so tight that clients spill past their nearest open sites: the kept LP's
+    columns are priced in, and its value and duals still equal the full LP's."""
+    from siteplan.classic.transport import NEAREST
+
+    cost, demand, _, _ = _instance(11, n=40, m=10)
+    cap = np.full(10, demand.sum() / 9.5)  # 10 sites open hold the demand with 5% to spare
+    lp = Transport(cost, demand, cap, kept=True)
+    lag = KnapsackLagrangian(cost, demand, np.zeros(10), cap)
+    for y in (np.ones(10), np.r_[np.full(5, 1.0), np.full(5, 0.99)], np.ones(10)):
+        value, u, shares = lp.solve(y)
+        assert value == pytest.approx(_linprog_transport(cost, demand, cap, y), rel=1e-9)
+        const, g = lag.cut(u)
+        assert const + g @ y == pytest.approx(value, rel=1e-7)
+        far = np.argsort(cost, axis=1)[:, NEAREST:]
+        assert np.take_along_axis(shares, far, axis=1).max() > 0.0  # pricing was needed
+
+
+def _separator(seed: int = 8):
+    from siteplan.classic.cflp_benders import CFLPCuts
+
+    cost, demand, cap, fixed = _instance(seed, n=30, m=8)
+    lag = KnapsackLagrangian(cost, demand, fixed, cap)
+    sites = np.arange(8)
+    return CFLPCuts(lag, Transport(cost, demand, cap, sites), sites), cost, demand, cap, fixed
+
+
+def test_separator_prices_only_integral_points_that_could_beat_the_best_plan():
+    sep, cost, demand, cap, fixed = _separator()
+    plan = np.ones(8)
+    true_t = _linprog_transport(cost, demand, cap, plan)
+    sep.best = (float(fixed @ plan) + true_t, plan)
+    # eta below T(y) but f y + eta no better than the best plan: accepted, no LP
+    assert sep.separate(np.r_[plan, sep.best[0] - float(fixed @ plan)], True) is None
+    assert sep.sub.solves == 0 and sep.worse_skipped == 1
+    # a point claiming less than the best plan costs is priced and cut off
+    x = np.r_[plan, 0.5 * true_t]
+    rows = sep.separate(x, True)
+    assert sep.sub.solves == 1 and rows is not None and rows.violated(x).all()
+    # the same cut rejects it again from the pool, without an LP
+    assert sep.separate(x, True) is not None and sep.sub.solves == 1
+    # a fractional point that a known cut already separates gets it without an LP ...
+    frac = np.r_[np.full(8, 0.9), 0.5 * true_t]
+    rows = sep.separate(frac, False)
+    assert rows is not None and rows.violated(frac).all() and sep.sub.solves == 1
+    # ... and one that no known cut separates gets an LP and a cut tight at its y
+    frac = np.r_[np.full(8, 0.9), 0.0]
+    frac[8] = sep.pool[0][0] + sep.pool[0][1] @ frac[:8] + 1.0  # just above the known cut
+    rows = sep.separate(frac, False)
+    assert sep.sub.solves == 2
+    assert rows is None or rows.violated(frac).all()
+
+
+def test_separator_asks_to_stop_when_a_plan_would_close_more_sites():
+    """A better plan that lets fixing close `restart_gain` more sites stops the search; one
+    that closes fewer does not."""
+    for gain, stops in ((5, False), (4, True)):
+        sep = _separator()[0]
+        sep.best = (np.inf, np.ones(8))
+        sep.closing = np.r_[np.full(4, np.inf), np.full(4, -np.inf)]  # 4 sites close at any cost
+        sep.restart_gain = gain
+        sep.evaluate(np.ones(8))
+        assert sep.best[0] < np.inf and sep.stop_requested == stops
+
+
+@needs_cuts
+def test_benders_restarts_from_a_better_plan_and_keeps_the_optimum(monkeypatch):
+    """A front end that only knows the all-open plan fixes little; the master meets better
+    plans, stops, refixes and restarts (the SCIP interrupt path), and still proves the optimum."""
+    from siteplan.classic import cflp_benders, cflp_heuristic
+
+    ascend = KnapsackLagrangian.ascend
+
+    def all_open(self, price, time_limit, **kw):
+        res = ascend(self, price, time_limit, **kw)
+        res.plan = np.ones(self.m)
+        res.upper = price(res.plan)
+        return res
+
+    monkeypatch.setattr(KnapsackLagrangian, "ascend", all_open)
+    monkeypatch.setattr(cflp_heuristic, "improve", lambda plan, *a: (np.inf, plan, 0))
+    monkeypatch.setattr(cflp_benders, "RESTART_SITES", 1)
+    monkeypatch.setattr(cflp_benders, "RESTART_GAIN", 0.0)
+    cost, demand, cap, fixed = _instance(14, n=35, m=10, equal=False)
+    pr = CFLP.from_cost_matrix(cost, demand=demand, capacity=cap, fixed_cost=fixed)
+    direct = pr.solve(solver_for("highs"), OPTS)
+    bend = pr.solve(solver_for("highs"), OPTS, method="benders")
+    assert bend.stats["restarts"] >= 1
+    assert bend.status == direct.status == Termination.OPTIMAL and bend.check.ok
+    assert bend.objective == pytest.approx(direct.objective, rel=1e-7)
