@@ -9,7 +9,8 @@ crashed (status `error`) are solved again, infeasible ones are results and stay.
 Scheduling: the missing points are cut into one contiguous run per worker; each worker walks
 its run in order and every point is warm-started from its nearest finished neighbour (the
 previous value of the first key first: for a budget sweep that plan is feasible at the larger
-budget). A worker that finishes early takes the back half of the longest remaining run.
+budget). A worker that finishes early takes the back half of the longest remaining run (its
+last point when only one is left).
 """
 
 from __future__ import annotations
@@ -324,11 +325,13 @@ class _Dispatch:
 
     def carry_on(self, seq: list[int]) -> None:
         """Submit the next point of a slot's run; an empty run steals the back half of the
-        longest remaining one."""
+        longest remaining one, or its one last point (an idle worker waiting for a point that
+        another worker has not begun only delays the sweep: the hard points of a budget sweep
+        can sit together at one end)."""
         if not seq:
             longest = max((s for _, s in self.inflight.values()), key=len, default=[])
-            if len(longest) >= 2:
-                half = len(longest) // 2
+            if longest:
+                half = max(1, len(longest) // 2)
                 seq = longest[-half:]
                 del longest[-half:]
         if seq:
