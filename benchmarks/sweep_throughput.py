@@ -13,6 +13,7 @@ started before the clock (a sweep joins an existing cluster); its start-up is re
     python benchmarks/sweep_throughput.py                 # defaults: 8 points, all three modes
     python benchmarks/sweep_throughput.py --points 4 --modes 1,2
     python benchmarks/sweep_throughput.py --points 4 --modes 1-rebuild,1 --repeat 2   # kept instances
+    python benchmarks/sweep_throughput.py --points 6 --modes 1-plain,1,2              # shortcuts; 1 vs 2 workers
 
 Writes benchmarks/results/sweep_throughput.{json,md}.
 """
@@ -37,7 +38,7 @@ def main() -> None:
     ap.add_argument("--points", type=int, default=8)
     ap.add_argument("--capex-from", type=float, default=2e7)
     ap.add_argument("--capex-to", type=float, default=1.1e8)
-    ap.add_argument("--modes", default="1,2,ray", help="comma list of 1, 1-rebuild, 2, ray")
+    ap.add_argument("--modes", default="1,2,ray", help="comma list of 1, 1-rebuild, 1-plain, 2, ray")
     ap.add_argument("--threads", type=int, default=1, help="solver threads per point (1: fair to parallel modes)")
     ap.add_argument("--repeat", type=int, default=1, help="rounds; each mode's best round is reported")
     ap.add_argument("--time-limit", type=float, default=None, help="solver.time_limit per point (default: the city's)")
@@ -54,7 +55,7 @@ def main() -> None:
     if args.time_limit is not None:
         overrides["solver.time_limit"] = args.time_limit
     names = {"1": "1 process", "1-rebuild": "1 process, models rebuilt", "2": "2 processes",
-             "ray": "local Ray (2 CPUs)"}
+             "1-plain": "1 process, no shortcuts", "ray": "local Ray (2 CPUs)"}
     runs: dict[str, list[dict]] = {m: [] for m in args.modes.split(",")}
     for rnd in range(args.repeat):  # modes interleaved, so a burst of outside load hits all alike
         for mode, done in runs.items():
@@ -109,7 +110,8 @@ def _one(mode: str, rnd: int, city: Path, varies, overrides: dict, tmp: Path) ->
     from siteplan.analysis.sweep import SweepRequest, run_sweep
 
     load = round(os.getloadavg()[0], 2)  # other work on the machine skews the parallel modes
-    kw: dict = {"executor": "local", "workers": 2 if mode == "2" else 1, "reuse": mode != "1-rebuild"}
+    kw: dict = {"executor": "local", "workers": 2 if mode == "2" else 1, "reuse": mode != "1-rebuild",
+                "shortcuts": mode != "1-plain"}
     startup = 0.0
     if mode == "ray":
         import ray
@@ -136,11 +138,12 @@ def _one(mode: str, rnd: int, city: Path, varies, overrides: dict, tmp: Path) ->
 def _steps(db: Path, sweep_id: str) -> dict:
     """Mean seconds per point of each pipeline step (load, instance, build, solve, evaluate...)
     and of handing the models to the solver (`pass`: the phases' build_seconds, where a kept
-    instance saves), with how many phases were solved in a kept instance."""
+    instance saves), with how many phases were solved in a kept instance and how many points
+    took a higher point's answer without a solve (`siteplan.analysis.sweep_reuse`)."""
     from siteplan.runs.store import RunStore
 
     sums: dict[str, float] = {}
-    kept = n = 0
+    kept = n = reused = 0
     with RunStore(db) as store:
         for p in store.sweep_points(sweep_id).values():
             solver = (store.run_plan(p["id"]) or {}).get("solver") or {}
@@ -150,8 +153,10 @@ def _steps(db: Path, sweep_id: str) -> dict:
             for ph in solver.get("phases") or []:
                 sums["pass"] = sums.get("pass", 0.0) + ph.get("build_seconds", 0.0)
                 kept += (ph.get("extra") or {}).get("model_reuse") == "kept"
+            reused += bool(((solver.get("phases") or [{}])[0].get("extra") or {}).get("reused_from"))
     out: dict = {k: round(v / max(n, 1), 4) for k, v in sums.items()}
     out["phases_in_kept_instance"] = kept
+    out["points_answered_from_above"] = reused
     return out
 
 

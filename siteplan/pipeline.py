@@ -92,6 +92,15 @@ def fix_workers(scn: Scenario, inst: Instance, model: Model, pm: PlanningModel) 
     return model.replace(lb=lb, ub=ub)
 
 
+def planning_model(scn: Scenario, inst: Instance) -> tuple[Model, PlanningModel]:
+    """The model `solve_scenario` solves, before cover cuts and warm starts: built, with the
+    workers fixed where that loses nothing (`fix_workers`). Sweeps compare points' models."""
+    spec = scn.spec
+    model, pm = build_planning_model(inst, spec.objective, scn.standards.area_scope,
+                                     spec.budget.capex, spec.budget.opex_per_year, scenario=scn)
+    return fix_workers(scn, inst, model, pm), pm
+
+
 #: share of the run's time limit the warm start's LP relaxation may take (no limit: 60 s)
 LP_SHARE = 0.25
 
@@ -241,8 +250,7 @@ def solve_scenario(scenario: Scenario | str | Path, *, backend: str | None = Non
     t_inst = time.perf_counter() - t1
     t2 = time.perf_counter()
     spec = scn.spec
-    model, pm = build_planning_model(inst, spec.objective, scn.standards.area_scope,
-                                     spec.budget.capex, spec.budget.opex_per_year, scenario=scn)
+    model, pm = planning_model(scn, inst)
     t_build = time.perf_counter() - t2
     name, opts = solver_settings(scn, backend, options, profile)
     if spec.objective == Objective.MIN_COST and opts.mip_gap:
@@ -251,7 +259,6 @@ def solve_scenario(scenario: Scenario | str | Path, *, backend: str | None = Non
         if f_lb > 0:
             opts = SolveOptions(**{**opts.as_dict(), "abs_gap": opts.mip_gap * f_lb, "mip_gap": 1e-9})
     t4 = time.perf_counter()
-    model = fix_workers(scn, inst, model, pm)
     if spec.solver.cover_rounds:
         model = with_covers(model, pm, name, spec.solver.cover_rounds, opts.time_limit, say)
     own = warm_start is None

@@ -9,7 +9,8 @@ crashed (status `error`) are solved again, infeasible ones are results and stay.
 Scheduling: the missing points are cut into one contiguous run per worker; each worker walks
 its run in order and every point is warm-started from its nearest finished neighbour (the
 previous value of the first key first: for a budget sweep that plan is feasible at the larger
-budget). A worker that finishes early takes the back half of the longest remaining run.
+budget). A worker that finishes early takes the back half of the longest remaining run (its
+last point when only one is left).
 """
 
 from __future__ import annotations
@@ -158,6 +159,7 @@ class SweepRequest:
     sweep_id: str | None = None
     stop_after: int | None = None  # tests, benchmarks: stop submitting after that many points
     reuse: bool = True  # solve consecutive points in kept solver instances (same results, less rebuilding)
+    shortcuts: bool = True  # each run's top point first; a point whose model restricts a solved one's takes its answer
 
 
 @dataclass
@@ -230,9 +232,31 @@ class _WarmStarts:
     def __init__(self, pts: _Points, store, done: dict):
         self.pts, self.store, self.done = pts, store, done
         self.plans: dict[int, dict] = {}
+        self.phases: dict[int, list[dict]] = {}  # solver phases of the points with a plan
 
-    def add(self, i: int, plan: dict) -> None:
+    def add(self, i: int, plan: dict, phases: list[dict] | None = None) -> None:
         self.plans[i] = plan
+        if phases is not None:
+            self.phases[i] = phases
+
+    def above(self, i: int) -> dict | None:
+        """The nearest finished point with a plan above point i along the first key (the rest
+        of the grid point the same), as `solve_point` takes it (`task["above"]`)."""
+        from siteplan.runs.store import plan_from_doc
+
+        idx = self.pts.grid_idx[i]
+        for up in range(idx[0] + 1, self.pts.shape[0]):
+            j = self.pts.by_idx[(up, *idx[1:])]
+            if j not in self.phases:
+                stored = self.done.get(point_key(self.pts.points[j]))
+                doc = self.store.run_plan(stored["id"]) if stored and has_plan(stored["status"]) else None
+                if not doc:
+                    continue
+                self.plans.setdefault(j, plan_from_doc(doc).__dict__)
+                self.phases[j] = doc["solver"].get("phases") or []
+            return {"overrides": {**self.pts.base, **self.pts.points[j]}, "plan": self.plans[j],
+                    "phases": self.phases[j], "label": point_label(self.pts.points[j])}
+        return None
 
     def for_point(self, i: int) -> dict | None:
         from siteplan.runs.store import plan_from_doc
@@ -254,8 +278,10 @@ class _Dispatch:
     in order, so every point can start from the one before; a slot whose run ends takes the
     back half of the longest remaining run."""
 
-    def __init__(self, ex, pts: _Points, warm: _WarmStarts, say, live: bool, reuse: bool = True):
+    def __init__(self, ex, pts: _Points, warm: _WarmStarts, say, live: bool, reuse: bool = True,
+                 shortcuts: bool = True):
         self.ex, self.pts, self.warm, self.say, self.live, self.reuse = ex, pts, warm, say, live, reuse
+        self.shortcuts = shortcuts
         self.shared = ex.put(pts.bundle)
         self.inflight: dict[Any, tuple[int, list[int]]] = {}  # future -> (point index, the rest of its run)
 
@@ -264,7 +290,10 @@ class _Dispatch:
         n_slots = max(1, min(self.ex.workers, len(missing)))
         size = math.ceil(len(missing) / n_slots)
         for k in range(0, len(missing), size):
-            self.submit(missing[k:k + size])
+            run = missing[k:k + size]
+            if self.shortcuts and len(run) > 1:  # its top point first: its answer may hold below
+                run = [run[-1], *run[:-1]]
+            self.submit(run)
 
     def submit(self, seq: list[int]) -> None:
         """Submit the first point of `seq`, warm-started from its nearest finished neighbour."""
@@ -274,7 +303,7 @@ class _Dispatch:
         i = seq.pop(0)
         task = {"key": point_key(pts.points[i]), "overrides": {**pts.base, **pts.points[i]},
                 "backend": pts.backend, "options": pts.options, "warm_start": self.warm.for_point(i),
-                "reuse": self.reuse}
+                "reuse": self.reuse, "above": self.warm.above(i) if self.shortcuts else None}
         args: tuple[Any, ...] = (self.shared, task)
         if self.live:  # live lines from the running solve
             args += (lambda msg, p=pts.points[i]: self.say(f"  {point_label(p)}: {msg}"),)
@@ -296,11 +325,13 @@ class _Dispatch:
 
     def carry_on(self, seq: list[int]) -> None:
         """Submit the next point of a slot's run; an empty run steals the back half of the
-        longest remaining one."""
+        longest remaining one, or its one last point (an idle worker waiting for a point that
+        another worker has not begun only delays the sweep: the hard points of a budget sweep
+        can sit together at one end)."""
         if not seq:
             longest = max((s for _, s in self.inflight.values()), key=len, default=[])
-            if len(longest) >= 2:
-                half = len(longest) // 2
+            if longest:
+                half = max(1, len(longest) // 2)
                 seq = longest[-half:]
                 del longest[-half:]
         if seq:
@@ -326,7 +357,7 @@ def _collect(dispatch: _Dispatch, store, run: SweepRun, say, heartbeats: bool, t
             i, res, seq = dispatch.take(fut)
             status = _commit(store, pts.sweep_id, pts.points[i], res, pts.bundle, pts.scn)
             if res.get("plan"):
-                dispatch.warm.add(i, res["plan"])
+                dispatch.warm.add(i, res["plan"], ((res["record"].get("plan") or {}).get("solver") or {}).get("phases"))
             run.solved += 1
             run.cpu_seconds += res.get("cpu_seconds", 0.0)
             run.failed += not has_plan(status)
@@ -345,7 +376,8 @@ def _solve_missing(req: SweepRequest, pts: _Points, store, done: dict, missing: 
     ex = make_executor(req.executor, workers=req.workers, address=req.address)
     try:
         dispatch = _Dispatch(ex, pts, _WarmStarts(pts, store, done), say,
-                             live=bool(progress) and isinstance(ex, InlineExecutor), reuse=req.reuse)
+                             live=bool(progress) and isinstance(ex, InlineExecutor), reuse=req.reuse,
+                             shortcuts=req.shortcuts)
         dispatch.start(missing)
         _collect(dispatch, store, run, say, heartbeats=bool(progress), t0=t0)
     except BaseException:
@@ -408,6 +440,9 @@ def _headline(res: dict) -> str:
     if rec.get("objective") == Objective.MAX_COVERAGE:  # the model minimises uncovered-negative residents
         inc, bound = (None if v is None else -v for v in (inc, bound))
     solver = "" if inc is None else f", incumbent {inc:.6g}" + ("" if bound is None else f" bound {bound:.6g}")
+    reused = (phases[0].get("extra") or {}).get("reused_from")
+    if reused:
+        solver += f", the answer of {reused} (not solved: this point's model restricts its)"
     ws = (rec.get("summary") or {}).get("warm_start")
     return (f", capex {t['capex'] / 1e6:,.2f}M, residents covered {t['residents_covered']:,}"
             f" ({100 * (t['coverage_share'] or 0):.1f}%){solver}" + (f", warm start {ws}" if ws else ""))

@@ -49,7 +49,10 @@ def solve_point(bndl: dict, task: dict, say=None) -> dict:
     """Solve one sweep point in a worker; never raises (a failure is a record too).
 
     `say` (in-process runs only) receives the pipeline's progress lines during the solve.
-    `task["reuse"]`: solve in this thread's kept solver instances (`point_session`)."""
+    `task["reuse"]`: solve in this thread's kept solver instances (`point_session`).
+    `task["above"]`: a solved point whose answer this one takes without a solve where that is
+    provably its answer (`siteplan.analysis.sweep_reuse`)."""
+    from siteplan.analysis.sweep_reuse import reuse_answer
     from siteplan.backends.base import SolveOptions
     from siteplan.pipeline import solve_scenario
     from siteplan.plan import Plan
@@ -63,13 +66,23 @@ def solve_point(bndl: dict, task: dict, say=None) -> dict:
     try:
         with materialised(bndl) as path:  # the scenario is in memory once loaded
             scn = load_scenario(path, task["overrides"])
+            above = task.get("above")
+            solved = load_scenario(path, above["overrides"]) if above else None
     except SiteplanError as exc:
         out["error"] = exc.render()
         return out
     ws = Plan(**task["warm_start"]) if task.get("warm_start") else None
     try:
-        outcome = solve_scenario(scn, backend=task["backend"], options=SolveOptions(**task["options"]),
-                                 warm_start=ws, progress=say, session=point_session() if task.get("reuse") else None)
+        outcome = None
+        if above and solved is not None:
+            outcome = reuse_answer(scn, solved, Plan(**above["plan"]), above["phases"], above["label"],
+                                   task["backend"], SolveOptions(**task["options"]))
+            if outcome is not None and say is not None:
+                say(f"the answer of {above['label']} holds here (a restriction of its model); not solved")
+        if outcome is None:
+            outcome = solve_scenario(scn, backend=task["backend"], options=SolveOptions(**task["options"]),
+                                     warm_start=ws, progress=say,
+                                     session=point_session() if task.get("reuse") else None)
         out["record"] = outcome_record(outcome, task["overrides"], with_tables=False)
         out["plan"] = plan_dict(outcome.plan)
     except SiteplanError as exc:

@@ -72,7 +72,9 @@ def frontier_rows(points: list[dict], varies: list[Vary], kpi: str = "residents_
             if dx and dx > 0 and dy is not None:
                 marginal = round(dy / (dx / 1e6), 4)
         row[f"{kpi}_per_extra_million"] = marginal
-        row["warm_start"] = (p.get("summary") or {}).get("warm_start")
+        summary = p.get("summary") or {}
+        reused = summary.get("reused_from")  # not solved: a higher point's answer, provably this one's
+        row["warm_start"] = f"answer of {reused}" if reused else summary.get("warm_start")
         rows.append(row)
         prev_of[others] = p
     return rows

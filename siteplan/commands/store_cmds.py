@@ -241,8 +241,11 @@ def compare_cmd(items, store_path, csv_path, md_path, solver, time_limit, mip_ga
 @click.option("--rebuild", is_flag=True,
               help="Build and pass every point's model afresh instead of re-solving in the kept solver "
                    "instance (same results; for diagnosis).")
+@click.option("--solve-all", is_flag=True,
+              help="Solve every point, also one whose answer is provably a solved higher point's (its model "
+                   "a restriction of that point's, the plan fitting it); same results, for diagnosis.")
 def sweep_cmd(scenario, vary_specs, kpi, cost, out_dir, store_path, executor, address, workers, sweep_id,
-              bind_tol, solver, time_limit, mip_gap, threads, sets, quiet, force, rebuild):
+              bind_tol, solver, time_limit, mip_gap, threads, sets, quiet, force, rebuild, solve_all):
     """Solve SCENARIO over a grid of numeric keys; write the frontier, marginals and bindings.
 
     Re-running the same command resumes an interrupted sweep: only missing points are solved.
@@ -267,7 +270,7 @@ def sweep_cmd(scenario, vary_specs, kpi, cost, out_dir, store_path, executor, ad
     try:
         req = SweepRequest(scenario, varies, store_path=store_path, executor=executor, workers=workers,
                            address=address, backend=name, options=opts, overrides=overrides, sweep_id=sweep_id,
-                           reuse=not rebuild)
+                           reuse=not rebuild, shortcuts=not solve_all)
         run = run_sweep(req, progress=progress_printer(quiet))
     except KeyboardInterrupt:  # run_sweep stopped its workers; each finished point is committed
         raise Interrupted("points finished before it are in the run store; "

@@ -135,6 +135,8 @@ def outcome_record(outcome, overrides: dict | None = None, *, with_tables: bool 
     summary = {k: v for k, v in doc["solver"].items() if k != "phases"}
     first = (doc["solver"].get("phases") or [{}])[0]
     summary["warm_start"] = (first.get("extra") or {}).get("warm_start")  # accepted / rejected / None
+    if (first.get("extra") or {}).get("reused_from"):  # a sweep point not solved (siteplan.analysis.sweep_reuse)
+        summary["reused_from"] = first["extra"]["reused_from"]
     return {
         "scenario_name": scn.name, "scenario_hash": scn.content_hash(),
         "source": str(scn.path) if scn.path else None, "objective": scn.spec.objective,

@@ -40,7 +40,7 @@ def _both_ways(scenario: Path, vary: str, overrides: dict, tmp: Path) -> tuple[d
     for reuse in (False, True):
         db = tmp / f"r-{reuse}.sqlite"
         run = run_sweep(SweepRequest(scenario, [parse_vary(vary)], store_path=db, workers=1,
-                                     overrides=overrides, reuse=reuse))
+                                     overrides=overrides, reuse=reuse, shortcuts=False))
         assert run.failed == 0 and run.solved == len(parse_vary(vary).values)
         got.append(_points(db, run.sweep_id))
     return got[0], got[1]
@@ -83,7 +83,7 @@ def test_rebuild_flag_turns_kept_instances_off(tmp_path):
     for flag in ([], ["--rebuild"]):
         db = tmp_path / f"r{len(flag)}.sqlite"
         args = ["sweep", str(scn), "--vary", "budget.capex=3e6,4e6", "--store", str(db), "--workers", "1",
-                "--out", str(tmp_path / f"out{len(flag)}"), "--quiet"]
+                "--out", str(tmp_path / f"out{len(flag)}"), "--quiet", "--solve-all"]
         assert main(args + flag) == 0
         with RunStore(db) as store:
             (sid,) = {p["sweep_id"] for p in store.conn.execute("SELECT sweep_id FROM runs")}

@@ -1,0 +1,56 @@
+"""CPU seconds of each point of a capex sweep, solved one after another in this process.
+
+For comparing commits (it uses only `write_city` and `solve_scenario`, so it runs on an old
+checkout too) and HiGHS options: HiGHS with threads=1 is deterministic, so the CPU seconds
+and the node counts of a point compare across runs far better than wall time on a loaded
+machine (load slows the clock, and under heavy load a contended core also does less per CPU
+second). Each line is one point: CPU and wall seconds, load, each phase's status, objective,
+bound, seconds and nodes.
+
+    python benchmarks/sweep_point_cpu.py /tmp/city 2e7,3.8e7,5.6e7,7.4e7,9.2e7,1.1e8 --chain
+    python benchmarks/sweep_point_cpu.py /tmp/city 2e7,5e7 --highs '{"mip_heuristic_effort": 0.2}'
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("city", type=Path, help="folder; the 1,000-committee city (seed 3) is written there if missing")
+    ap.add_argument("capex", help="comma list of budget.capex values")
+    ap.add_argument("--chain", action="store_true", help="warm-start each point from the one before (as a sweep)")
+    ap.add_argument("--highs", default=None, help="JSON of HiGHS options (solver time limit then 300 s)")
+    args = ap.parse_args()
+
+    from siteplan.generate import CityShape, write_city
+    from siteplan.pipeline import solve_scenario
+
+    if not (args.city / "scenario.yaml").exists():
+        write_city(args.city, CityShape(1000, 420, 3, 0.2, 1000))
+    options = None
+    if args.highs is not None:
+        from siteplan.backends import SolveOptions
+
+        options = SolveOptions(time_limit=300, mip_gap=0.001, threads=1, extra=json.loads(args.highs))
+    warm = None
+    for cap in (float(v) for v in args.capex.split(",")):
+        load = os.getloadavg()[0]
+        c0, t0 = time.process_time(), time.perf_counter()
+        out = solve_scenario(args.city / "scenario.yaml", options=options, warm_start=warm,
+                             overrides={"objective": "max_coverage", "solver.threads": 1, "budget.capex": cap})
+        cpu, wall = time.process_time() - c0, time.perf_counter() - t0
+        warm = out.plan if args.chain else None
+        phases = [{k: p.get(k) for k in ("status", "objective", "bound", "solve_seconds", "nodes")}
+                  for p in out.phases]
+        print(json.dumps({"capex": cap, "cpu_s": round(cpu, 1), "wall_s": round(wall, 1), "load": round(load, 2),
+                          "phases": phases}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
