@@ -27,7 +27,6 @@ import numpy as np
 
 from siteplan.errors import InputError
 from siteplan.fileio import check_regular, read_bounded
-from siteplan.io.csv import records as csv_records
 
 FORMATS = ("matrix", "orlib-pmed", "orlib-cap", "ufllib", "ufllib-m", "tsplib", "scenario")
 
@@ -171,6 +170,8 @@ def read_matrix(path: str | os.PathLike) -> LocationData:
                         f"shape {cost.shape}", "save a clients x sites float matrix")
         cost = cost.astype(float)
     else:
+        from siteplan.io.csv import records as csv_records  # pandas: only for CSV costs
+
         text = _read_text(path)
         rows = csv_records(text)  # the one CSV reader (siteplan.io.csv)
         rows = [r for r in rows if any(c.strip() for c in r)]

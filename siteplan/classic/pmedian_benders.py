@@ -37,6 +37,7 @@ class BendersPMedian:
         self.fixed = np.isin(sites, fixed_open)
         self.order = np.argsort(self.d, axis=1, kind="stable")
         self.ds = np.take_along_axis(self.d, self.order, axis=1)
+        self.window = 8  # sites per client that `deepest` looks at first
         self.cuts_i: list[np.ndarray] = []
         self.cuts_D: list[np.ndarray] = []
         self.best_sites = np.asarray(incumbent)
@@ -52,20 +53,29 @@ class BendersPMedian:
     def deepest(self, y: np.ndarray) -> np.ndarray:
         """Per client, the distance D of the deepest cut at y.
 
-        Only the sites with y > 0 move the running y-mass, so the sort runs over the support
-        of y (a few dozen sites at an LP point), not over every candidate site."""
-        sup = np.flatnonzero(y > 0)
-        if sup.size == 0:
-            return self.ds[:, -1].copy()
-        ds = self.d[:, sup]
-        order = np.argsort(ds, axis=1, kind="stable")
-        cum = np.cumsum(y[sup][order], axis=1)
-        reach = cum >= 1 - 1e-9
-        k = np.argmax(reach, axis=1)
-        D = np.take_along_axis(ds, np.take_along_axis(order, k[:, None], axis=1), axis=1)[:, 0]
-        short = ~reach[:, -1]  # total mass below one (only at a point off sum y = p)
-        if short.any():
-            D[short] = self.ds[short, -1]
+        Walks each client's sites in distance order (`order`, sorted once) over a window
+        of the nearest `window` sites, and only the clients whose y-mass has not reached
+        one there look further (window doubled). With large p the mass is reached within
+        a few sites: vm1748 p=200 sorted the ~250-site support of y per client and call
+        (1.5 s of a 2.8 s tree); this costs O(clients x window) gathers instead."""
+        n, m = self.d.shape
+        D = self.ds[:, -1].copy()  # total mass below one (only at a point off sum y = p)
+        rows = np.arange(n)
+        k = min(self.window, m)
+        reached_at = np.zeros(n, dtype=np.int64)
+        while rows.size:
+            cum = np.cumsum(y[self.order[rows, :k]], axis=1)
+            reach = cum >= 1 - 1e-9
+            hit = reach[:, -1]
+            pos = np.argmax(reach[hit], axis=1)
+            D[rows[hit]] = self.ds[rows[hit], pos]
+            reached_at[rows[hit]] = pos
+            if k == m:
+                break
+            rows = rows[~hit]
+            k = min(m, 2 * k)
+        # next call starts from a window that serves nearly every client at once
+        self.window = max(8, int(np.quantile(reached_at, 0.95)) + 1)
         return D
 
     def cut_value(self, clients: np.ndarray, D: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -24,8 +24,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # an annotation only: the readers import pandas when they read
+    import pandas as pd
 
 
 @dataclass

@@ -98,6 +98,16 @@ def test_deepest_cut_distance_equals_the_full_sort(seed):
         k = np.argmax(cum >= 1 - 1e-9, axis=1)
         ref = np.where(cum[:, -1] >= 1 - 1e-9, bd.ds[np.arange(50), k], bd.ds[:, -1])
         np.testing.assert_array_equal(bd.deepest(y), ref)
+    # a point whose mass stays below one for every client: the farthest site's distance,
+    # found after the window has grown to every site
+    bd.window = 2
+    np.testing.assert_array_equal(bd.deepest(np.full(35, 0.5 / 35)), bd.ds[:, -1])
+    # an integral plan: the distance to the nearest open site, from any window
+    for start in (1, 8, 35):
+        bd.window = start
+        y = np.zeros(35)
+        y[[3, 17, 30]] = 1
+        np.testing.assert_array_equal(bd.deepest(y), d[:, [3, 17, 30]].min(axis=1))
 
 
 def test_sorted_window_gives_the_dense_rho_and_survives_dropping_sites():
