@@ -37,6 +37,17 @@ def province(tmp_path_factory) -> Path:
     return root
 
 
+@pytest.fixture(scope="module")
+def stoppable(province, tmp_path_factory) -> Path:
+    """The province and a larger d5 (60 committees, about a second to solve): with one worker
+    the driver solves d1 and d2 before it commits either, so without d5 the little work left
+    after the first commit (d3, d4) could end before the stop arrives on a quiet machine."""
+    root = tmp_path_factory.mktemp("stoppable")
+    shutil.copytree(province, root, dirs_exist_ok=True)
+    write_city(root / "d5", CityShape(60, 35, 5, 0.2, 1000), name="district-5")
+    return root
+
+
 def _cli(*args) -> list[str]:
     return [sys.executable, "-m", "siteplan.cli", "batch", *map(str, args)]
 
@@ -118,12 +129,12 @@ def test_a_second_run_reuses_the_store(first_run, province, tmp_path):
 
 
 @pytest.mark.parametrize("stop", ["ctrl-c", "sigterm"])
-def test_stopping_keeps_what_is_done_and_the_next_run_solves_the_rest(stop, province, tmp_path):
+def test_stopping_keeps_what_is_done_and_the_next_run_solves_the_rest(stop, stoppable, tmp_path):
     """Ctrl-C (the whole process group) or SIGTERM (the driver alone, as `kill` or a job
     scheduler sends it) after the first district is stored: exit 130, no roll-up, the finished
     district kept, no pool worker left running; the same command then solves only the others."""
     db, out = tmp_path / "runs.sqlite", tmp_path / "out"
-    cmd = _cli(province, "--out", out, "--store", db, "--workers", "1", "--quiet")
+    cmd = _cli(stoppable, "--out", out, "--store", db, "--workers", "1", "--quiet")
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.monotonic() + 120
     try:
@@ -143,12 +154,12 @@ def test_stopping_keeps_what_is_done_and_the_next_run_solves_the_rest(stop, prov
             proc.wait()
     kept = _runs(db)
     assert proc.returncode == 130 and "in the run store" in err.decode(), err.decode()
-    assert not out.exists() and 1 <= kept < 3
+    assert not out.exists() and 1 <= kept < 4  # d1, d2, d3 solve and commit; d5 is what is cut
     again = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
     assert again.returncode == 4, again.stderr
-    assert f"{3 - kept} solved now, {kept} reused" in again.stdout
+    assert f"{4 - kept} solved now, {kept} reused" in again.stdout
     with RunStore(db) as store:
-        assert store.integrity() == "ok" and len(store.list_runs()) == 3
+        assert store.integrity() == "ok" and len(store.list_runs()) == 4
 
 
 def _session_left(sid: int) -> list[str]:
