@@ -7,8 +7,12 @@ route. `--backend cbc`: PuLP's bundled CBC on both sides (`pulp.PULP_CBC_CMD`, s
 the cost matrix to a checked answer (model build + solve + reading the result); interpreter
 start-up and imports are reported separately.
 
-    python benchmarks/spopt_compare.py [--n 500] [--p 10] [--seed 1] [--backend highs]
-        [--models pmedian,mclp,lscp,pcenter] [--radius 150] [--lscp-radius 100]
+    python benchmarks/spopt_compare.py [--n 500[,1000]] [--p 10] [--mclp-p P] [--seed 1]
+        [--backend highs] [--models pmedian,mclp,lscp,pcenter] [--radius 150]
+        [--lscp-radius 100]
+
+Every row also has the CPU seconds of the measured part (user + system of the side's process
+and any solver subprocess) and the 1-minute load average before and after it.
 
 Writes OUT/results.jsonl and summary.md (OUT: benchmarks/results/spopt for CBC,
 benchmarks/results/spopt-highs for HiGHS). Needs the `spopt` extra (`pip install -e .[spopt]`);
@@ -20,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -52,6 +57,12 @@ def _radius(model: str, radius: float, lscp_radius: float) -> float:
     return lscp_radius if model == "lscp" else radius
 
 
+def _cpu() -> float:
+    """User + system seconds of this process and its waited-for children (CBC runs as one)."""
+    a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
+
+
 def side(which: str, model: str, n: int, p: int, radius: float, seed: int, limit: float,
          backend: str = "highs"):
     t_imp = time.perf_counter()
@@ -63,7 +74,7 @@ def side(which: str, model: str, n: int, p: int, radius: float, seed: int, limit
         from spopt.locate import LSCP, MCLP, PCenter, PMedian
 
         imports = time.perf_counter() - t_imp
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), _cpu()
         solver = _spopt_solver(backend, limit)
         if model == "pmedian":
             m = PMedian.from_cost_matrix(d, w, p_facilities=p).solve(solver)
@@ -73,7 +84,7 @@ def side(which: str, model: str, n: int, p: int, radius: float, seed: int, limit
             m = LSCP.from_cost_matrix(d, service_radius=radius).solve(solver)
         else:
             m = PCenter.from_cost_matrix(d, p_facilities=p).solve(solver)
-        wall = time.perf_counter() - t0
+        wall, cpu = time.perf_counter() - t0, _cpu() - c0
         status = pulp.LpStatus[m.problem.status]
         val = pulp.value(m.problem.objective)
         obj = float("nan") if val is None else float(val)  # a limit without an answer
@@ -87,19 +98,20 @@ def side(which: str, model: str, n: int, p: int, radius: float, seed: int, limit
         from siteplan.classic.models import PMedian as SPMedian
 
         imports = time.perf_counter() - t_imp
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), _cpu()
         opts = SolveOptions(time_limit=limit, threads=1)
         route = solver_for("highs" if backend == "highs" else "pulp-cbc")
         if model == "pmedian":
             r = SPMedian.from_cost_matrix(d, p=p, demand=w).solve(route, opts, method=method)
         elif model == "mclp":
-            r = MaxCover.from_cost_matrix(d, radius=radius, p=p, demand=w).solve(route, opts)
+            r = MaxCover.from_cost_matrix(d, radius=radius, p=p, demand=w).solve(
+                route, opts, method=method)
         elif model == "lscp":
             r = SetCover.from_cost_matrix(d, radius=radius).solve(route, opts, method=method)
         else:
             r = SPCenter.from_cost_matrix(d, p=p).solve(
                 route, opts, method="probe" if method == "compact" else method)
-        wall = time.perf_counter() - t0
+        wall, cpu = time.perf_counter() - t0, _cpu() - c0
         status, obj = r.status.value, float(r.objective)
         opened = [int(j) for j in r.solution.open_sites]
         version = __import__("importlib.metadata").metadata.version("siteplan")
@@ -109,14 +121,20 @@ def side(which: str, model: str, n: int, p: int, radius: float, seed: int, limit
         extra = {"method": "spopt dense model", "solver_calls": 1}
     return {**extra, "side": which, "model": model, "n": n, "p": p, "radius": radius, "seed": seed,
             "backend": backend, "status": status, "objective": obj, "open_sites": sorted(opened),
-            "seconds_end_to_end": round(wall, 3), "seconds_imports": round(imports, 3),
+            "seconds_end_to_end": round(wall, 3), "cpu_seconds": round(cpu, 3),
+            "seconds_imports": round(imports, 3),
             "version": version}
+
+
+def _p(model: str, a) -> int:
+    return a.mclp_p if model == "mclp" and a.mclp_p is not None else a.p
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--n", type=int, default=500)
+    ap.add_argument("--n", default="500", help="clients = sites; a comma list runs each")
     ap.add_argument("--p", type=int, default=10)
+    ap.add_argument("--mclp-p", type=int, default=None, help="MCLP's p (default: --p)")
     ap.add_argument("--radius", type=float, default=150.0, help="MCLP radius")
     ap.add_argument("--lscp-radius", type=float, default=100.0)
     ap.add_argument("--backend", choices=("highs", "cbc"), default="highs")
@@ -130,7 +148,8 @@ def main() -> int:
     a = ap.parse_args()
     out = Path(a.out) if a.out else OUT.with_name("spopt-highs" if a.backend == "highs" else "spopt")
     if a.child:
-        row = side(a.child[0], a.child[1], a.n, a.p, a.radius, a.seed, a.time_limit, a.backend)
+        row = side(a.child[0], a.child[1], int(a.n), a.p, a.radius, a.seed, a.time_limit,
+                   a.backend)
         print(json.dumps(row))
         return 0
     out.mkdir(parents=True, exist_ok=True)
@@ -138,50 +157,62 @@ def main() -> int:
     rows = [json.loads(x) for x in store.read_text().splitlines() if x.strip()] \
         if store.exists() else []
 
-    def same(r):
+    def same(r, n):
         rad = _radius(r["model"], a.radius, a.lscp_radius)
         return (r["n"], r["p"], r["radius"], r["seed"], r.get("backend", "cbc")) == \
-            (a.n, a.p, rad, a.seed, a.backend)
+            (n, _p(r["model"], a), rad, a.seed, a.backend)
 
-    rows = [r for r in rows if same(r)]
-    for model in a.models.split(","):
-        sides = ("siteplan", "siteplan-compact", "spopt") if model != "mclp" \
-            else ("siteplan", "spopt")
-        for which in sides:
-            if which not in a.sides.split(","):
-                continue
-            if any(r["model"] == model and r["side"] == which for r in rows):
-                continue  # resume: already measured
-            cmd = [sys.executable, __file__, "--child", which, model, "--n", str(a.n),
-                   "--p", str(a.p), "--radius", str(_radius(model, a.radius, a.lscp_radius)),
-                   "--seed", str(a.seed), "--time-limit", str(a.time_limit),
-                   "--backend", a.backend]
-            t0 = time.perf_counter()
-            cp = subprocess.run(cmd, capture_output=True, text=True, check=False)
-            if cp.returncode:
-                print(cp.stderr[-2000:], file=sys.stderr)
-                return 1
-            row = json.loads(cp.stdout.strip().splitlines()[-1])
-            row["seconds_process"] = round(time.perf_counter() - t0, 3)
-            row["load_avg_1m"] = round(os.getloadavg()[0], 2)
-            rows.append(row)
-            print(json.dumps(row), flush=True)
-            tmp = out / "results.jsonl.tmp"
-            tmp.write_text("".join(json.dumps(r) + "\n" for r in rows))
-            os.replace(tmp, store)
+    sizes = [int(x) for x in a.n.split(",")]
+    for n in sizes:
+        for model in a.models.split(","):
+            for which in ("siteplan", "siteplan-compact", "spopt"):
+                if which not in a.sides.split(","):
+                    continue
+                if any(r["model"] == model and r["side"] == which and same(r, n) for r in rows):
+                    continue  # resume: already measured
+                cmd = [sys.executable, __file__, "--child", which, model, "--n", str(n),
+                       "--p", str(_p(model, a)),
+                       "--radius", str(_radius(model, a.radius, a.lscp_radius)),
+                       "--seed", str(a.seed), "--time-limit", str(a.time_limit),
+                       "--backend", a.backend]
+                load0 = os.getloadavg()[0]
+                t0 = time.perf_counter()
+                cp = subprocess.run(cmd, capture_output=True, text=True, check=False)
+                if cp.returncode:
+                    print(cp.stderr[-2000:], file=sys.stderr)
+                    return 1
+                row = json.loads(cp.stdout.strip().splitlines()[-1])
+                row["seconds_process"] = round(time.perf_counter() - t0, 3)
+                row["load_avg_1m_before"] = round(load0, 2)
+                row["load_avg_1m"] = round(os.getloadavg()[0], 2)
+                rows.append(row)
+                print(json.dumps(row), flush=True)
+                tmp = out / "results.jsonl.tmp"
+                tmp.write_text("".join(json.dumps(r) + "\n" for r in rows))
+                os.replace(tmp, store)
     lines = [("| model | n | p / radius | side (method) | solver calls | objective | equal to spopt | "
-             "seconds end to end | spopt time / this time |"), "|---|---|---|---|---|---|---|---|---|"]
-    for model in a.models.split(","):
-        s = next((r for r in rows if r["model"] == model and r["side"] == "spopt"), None)
-        if s is None:
-            continue
-        for m in (r for r in rows if r["model"] == model):
-            eq = abs(s["objective"] - m["objective"]) <= 1e-6 * max(1.0, abs(s["objective"]))
-            lines.append(
-                f"| {model} | {a.n} | {a.p if model in ('pmedian', 'pcenter') else m['radius']:g} "
-                f"| {m['side']} ({m['method']}) | {m['solver_calls']} "
-                f"| {m['objective']:.4f} | {eq} | {m['seconds_end_to_end']} | "
-                f"{s['seconds_end_to_end'] / max(m['seconds_end_to_end'], 1e-9):.1f}x |")
+              "seconds end to end | CPU s | load before / after | spopt time / this time "
+              "(wall, CPU) |"), "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for n in sizes:
+        for model in a.models.split(","):
+            mine = [r for r in rows if r["model"] == model and same(r, n)]
+            s = next((r for r in mine if r["side"] == "spopt"), None)
+            if s is None:
+                continue
+            for m in mine:
+                eq = abs(s["objective"] - m["objective"]) <= 1e-6 * max(1.0, abs(s["objective"]))
+                cpu = m.get("cpu_seconds")
+                ratio_cpu = "" if cpu is None or s.get("cpu_seconds") is None else \
+                    f", {s['cpu_seconds'] / max(cpu, 1e-9):.1f}x"
+                pr = f"{m['p']} / {m['radius']:g}" if model == "mclp" else \
+                    (f"{m['p']}" if model in ("pmedian", "pcenter") else f"{m['radius']:g}")
+                lines.append(
+                    f"| {model} | {n} | {pr} | {m['side']} ({m['method']}) | {m['solver_calls']} "
+                    f"| {m['objective']:.4f} | {eq} | {m['seconds_end_to_end']} | "
+                    f"{'' if cpu is None else cpu} | {m.get('load_avg_1m_before', '')} / "
+                    f"{m.get('load_avg_1m', '')} | "
+                    f"{s['seconds_end_to_end'] / max(m['seconds_end_to_end'], 1e-9):.1f}x"
+                    f"{ratio_cpu} |")
     text = "\n".join(lines) + "\n"
     tmp = out / "summary.md.tmp"
     tmp.write_text(text)

@@ -166,11 +166,16 @@ def lscp_cmd(file, fmt, solver, time_limit, threads, out, as_json, radius):
 @_common
 @click.option("--radius", type=float, required=True, help="Coverage distance.")
 @click.option("--p", "p", type=int, required=True, help="Sites to open.")
-def mclp_cmd(file, fmt, solver, time_limit, threads, out, as_json, radius, p):
+@click.option("--method", type=click.Choice(["auto", "compact"]), default="auto",
+              show_default=True,
+              help="auto: LP-dual fixing of the sites, then one MIP on the rest; "
+                   "compact: the plain covering MIP.")
+def mclp_cmd(file, fmt, solver, time_limit, threads, out, as_json, radius, p, method):
     """Maximal covering: open p sites to cover the most demand within the radius."""
     from siteplan.classic.models import MaxCover
 
-    _run(MaxCover, file, fmt, solver, time_limit, threads, as_json, out, radius=radius, p=p)
+    _run(MaxCover, file, fmt, solver, time_limit, threads, as_json, out, method=method,
+         radius=radius, p=p)
 
 
 @classic_group.command("uflp")
