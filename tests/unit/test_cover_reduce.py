@@ -110,3 +110,37 @@ def test_packing_rows_have_disjoint_coverers():
     rows = _packing(A)
     assert rows.size >= 2
     assert np.asarray(A[rows].sum(axis=0)).max() == 1  # no site covers two of them
+
+
+@pytest.mark.parametrize("seed,p", [(0, 1), (1, 3), (2, 6)])
+def test_improve_fills_to_p_and_never_raises_the_radius(seed, p):
+    from siteplan.classic.pcenter_search import _improve, _plan_radius
+
+    d = _instance(seed, dup=False)
+    start = np.array([seed])
+    out = _improve(d, start, p)
+    assert out.size == p == np.unique(out).size
+    assert _plan_radius(d, out) <= _plan_radius(d, start)
+    again = _improve(d, out, p)
+    assert _plan_radius(d, again) <= _plan_radius(d, out)
+
+
+def test_no_restart_only_for_highs_and_the_user_setting_wins():
+    from siteplan.classic.models import no_restart
+
+    assert no_restart(HIGHS, OPTS).extra == {"mip_allow_restart": False}
+    mine = SolveOptions(extra={"mip_allow_restart": True})
+    assert no_restart(HIGHS, mine).extra == {"mip_allow_restart": True}
+    assert no_restart(solver_for("scip"), OPTS).extra == {}
+
+
+@pytest.mark.parametrize("seed", range(10, 16))
+def test_pcenter_search_equals_compact_on_random_instances(seed):
+    rng = np.random.default_rng(seed)
+    pts = rng.random((35, 2)) * 100
+    d = np.sqrt(((pts[:, None] - pts[None]) ** 2).sum(-1))
+    p = int(rng.integers(2, 7))
+    new = PCenter.from_cost_matrix(d, p=p).solve(HIGHS, OPTS)
+    old = PCenter.from_cost_matrix(d, p=p).solve(HIGHS, OPTS, method="probe")
+    assert new.status == old.status == Termination.OPTIMAL and new.check.ok
+    assert new.objective == pytest.approx(old.objective)
