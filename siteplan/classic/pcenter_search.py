@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from siteplan.classic import cover_reduce
-from siteplan.classic.models import core_model, no_restart
+from siteplan.classic.models import core_model, covering_options
 from siteplan.result import SolveOptions, Solver, Termination
 
 BOUND_RESOLUTION = 32  # phase 1 stops at 1/32 of the open interval
@@ -197,7 +197,7 @@ def _decide_by_mip(core, k, solver, options, out: SearchResult):
     measured slower here: 12.6 s vs 4.8 s on 500 points and > 200 s vs 113 s on 1,000."""
     # with sum y <= k any feasible point answers "yes", so the gaps accept the first one
     model = core_model(core, np.ones(core.cols.max() + 1), max_open=k)
-    res = solver(model, no_restart(solver, replace(options, mip_gap=1.0, abs_gap=float(k) + 1.0)))
+    res = solver(model, covering_options(solver, replace(options, mip_gap=1.0, abs_gap=float(k) + 1.0)))
     out.mips += 1
     out.solve_seconds += res.solve_seconds
     if res.status.has_solution and res.x is not None:

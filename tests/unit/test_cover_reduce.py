@@ -125,13 +125,13 @@ def test_improve_fills_to_p_and_never_raises_the_radius(seed, p):
     assert _plan_radius(d, again) <= _plan_radius(d, out)
 
 
-def test_no_restart_only_for_highs_and_the_user_setting_wins():
-    from siteplan.classic.models import no_restart
+def test_covering_options_only_for_highs_and_the_user_setting_wins():
+    from siteplan.classic.models import COVERING_HIGHS, covering_options
 
-    assert no_restart(HIGHS, OPTS).extra == {"mip_allow_restart": False}
+    assert covering_options(HIGHS, OPTS).extra == COVERING_HIGHS
     mine = SolveOptions(extra={"mip_allow_restart": True})
-    assert no_restart(HIGHS, mine).extra == {"mip_allow_restart": True}
-    assert no_restart(solver_for("scip"), OPTS).extra == {}
+    assert covering_options(HIGHS, mine).extra["mip_allow_restart"] is True
+    assert covering_options(solver_for("scip"), OPTS).extra == {}
 
 
 @pytest.mark.parametrize("seed", range(10, 16))
