@@ -144,3 +144,15 @@ def test_pcenter_search_equals_compact_on_random_instances(seed):
     old = PCenter.from_cost_matrix(d, p=p).solve(HIGHS, OPTS, method="probe")
     assert new.status == old.status == Termination.OPTIMAL and new.check.ok
     assert new.objective == pytest.approx(old.objective)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_dense_gram_updates_give_the_same_core_as_sparse_products(seed):
+    rng = np.random.default_rng(seed)
+    A = sp.csr_matrix((rng.random((80, 70)) < 0.08 + 0.03 * seed).astype(np.int32))
+    A = A[np.diff(A.indptr) > 0]
+    f = rng.integers(1, 4, 70).astype(float) if seed % 2 else np.ones(70)
+    a = cover_reduce.reduce(A, f, dense=True)
+    b = cover_reduce.reduce(A, f, dense=False)
+    assert np.array_equal(a.rows, b.rows) and np.array_equal(a.cols, b.cols)
+    assert np.array_equal(a.fixed, b.fixed) and a.rounds == b.rounds
