@@ -177,12 +177,17 @@ def main() -> int:
                        "--backend", a.backend]
                 load0 = os.getloadavg()[0]
                 t0 = time.perf_counter()
+                cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
                 cp = subprocess.run(cmd, capture_output=True, text=True, check=False)
+                cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
                 if cp.returncode:
                     print(cp.stderr[-2000:], file=sys.stderr)
                     return 1
                 row = json.loads(cp.stdout.strip().splitlines()[-1])
                 row["seconds_process"] = round(time.perf_counter() - t0, 3)
+                # the child's whole CPU time (imports included): wall clock alone misleads under load
+                row["cpu_seconds_process"] = round(cpu1.ru_utime + cpu1.ru_stime
+                                                   - cpu0.ru_utime - cpu0.ru_stime, 3)
                 row["load_avg_1m_before"] = round(load0, 2)
                 row["load_avg_1m"] = round(os.getloadavg()[0], 2)
                 rows.append(row)

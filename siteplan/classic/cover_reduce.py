@@ -14,7 +14,8 @@ Beasley 1987) shrink them to a small core, applied together until nothing change
 Each dropped item has a survivor that dominates it (the relations are strict partial orders),
 so one pass may drop all of them at once. Subset tests are sparse products (A^T A, A A^T): an
 entry equal to the smaller set's size means inclusion. The products are skipped when they
-would hold more than `MAX_PAIRS` entries, so memory stays bounded on dense (large-radius) cases.
+would hold more than `MAX_PAIRS` entries, so memory stays bounded on dense (large-radius) cases;
+small dense matrices keep both products as dense arrays updated round by round (`_Grams`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import numpy as np
 import scipy.sparse as sp
 
 MAX_PAIRS = 40_000_000
+DENSE_FROM, DENSE_MAX = 0.05, 2500  # from 5% ones and up to 2,500 rows/cols: `_Grams`
 
 
 @dataclass
@@ -58,10 +60,61 @@ def _subset_pairs(M: sp.csr_matrix, size: np.ndarray):
     return a[keep].astype(np.int64), b[keep].astype(np.int64)
 
 
-def reduce(A: sp.csr_matrix, f: np.ndarray, max_rounds: int = 50) -> CoverCore:
+class _Grams:
+    """A A^T and A^T A of the shrinking submatrix as dense arrays, updated by subtracting
+    what the removed rows and columns contributed instead of multiplied again each round.
+
+    Why: on dense matrices (the p-center's probes at large radii, ~11% ones) the two sparse
+    products per round were a quarter of the whole p-center search."""
+
+    def __init__(self, A: sp.csr_matrix):
+        self.A = A
+        self.rows = np.arange(A.shape[0])
+        self.cols = np.arange(A.shape[1])
+        self.Gr = (A @ A.T).toarray()
+        self.Gc = (A.T @ A).toarray()
+
+    def update(self, rows: np.ndarray, cols: np.ndarray) -> None:
+        kr, kc = np.isin(self.rows, rows), np.isin(self.cols, cols)
+        gone_r, gone_c = self.rows[~kr], self.cols[~kc]
+        # subtract the removed part, or multiply the kept part when that is smaller
+        if gone_c.size > cols.size:
+            S = self.A[rows][:, cols]
+            self.Gr = (S @ S.T).toarray()
+        else:
+            self.Gr = self.Gr[np.ix_(kr, kr)]
+            if gone_c.size:
+                B = self.A[rows][:, gone_c]
+                self.Gr -= (B @ B.T).toarray()
+        if gone_r.size > rows.size:
+            S = self.A[rows][:, cols]
+            self.Gc = (S.T @ S).toarray()
+        else:
+            self.Gc = self.Gc[np.ix_(kc, kc)]
+            if gone_r.size:
+                B = self.A[gone_r][:, cols]
+                self.Gc -= (B.T @ B).toarray()
+        self.rows, self.cols = rows, cols
+
+    @staticmethod
+    def pairs(G: np.ndarray, deg: np.ndarray):
+        """As `_subset_pairs`, from a ready Gram matrix."""
+        a, b = np.nonzero(G == deg[:, None])
+        keep = a != b
+        return a[keep].astype(np.int64), b[keep].astype(np.int64)
+
+
+def _dense_ok(A: sp.csr_matrix) -> bool:
+    n, m = A.shape
+    return max(n, m) <= DENSE_MAX and A.nnz >= DENSE_FROM * n * m
+
+
+def reduce(A: sp.csr_matrix, f: np.ndarray, max_rounds: int = 50,
+           dense: bool | None = None) -> CoverCore:
     """Apply the reductions to a fixed point; `A` must give every row at least one coverer."""
     A = sp.csr_matrix(A, dtype=np.int32)
     A.data[:] = 1
+    grams = _Grams(A) if (_dense_ok(A) if dense is None else dense) else None
     rows = np.arange(A.shape[0])
     cols = np.arange(A.shape[1])
     f = np.asarray(f, dtype=float)
@@ -84,11 +137,15 @@ def reduce(A: sp.csr_matrix, f: np.ndarray, max_rounds: int = 50) -> CoverCore:
         csub = sub.T.tocsr()
         cdeg = np.diff(csub.indptr)
         drop_c = cdeg == 0
-        j, k = _subset_pairs(csub, cdeg)  # clients(j) subset of clients(k)
+        if grams is not None:
+            grams.update(rows, cols)
+        j, k = _subset_pairs(csub, cdeg) if grams is None else grams.pairs(grams.Gc, cdeg)
+        # clients(j) subset of clients(k)
         fj, fk = f[cols[j]], f[cols[k]]
         dom = (fk <= fj) & ((cdeg[k] > cdeg[j]) | (fk < fj) | (k < j))
         drop_c[j[dom]] = True
-        h, i = _subset_pairs(sub, rdeg)  # coverers(h) subset of coverers(i)
+        # coverers(h) subset of coverers(i)
+        h, i = _subset_pairs(sub, rdeg) if grams is None else grams.pairs(grams.Gr, rdeg)
         drop_r = np.zeros(rows.size, dtype=bool)
         drop_r[i[(rdeg[i] > rdeg[h]) | (h < i)]] = True
         if not drop_c.any() and not drop_r.any():

@@ -110,3 +110,49 @@ def test_packing_rows_have_disjoint_coverers():
     rows = _packing(A)
     assert rows.size >= 2
     assert np.asarray(A[rows].sum(axis=0)).max() == 1  # no site covers two of them
+
+
+@pytest.mark.parametrize("seed,p", [(0, 1), (1, 3), (2, 6)])
+def test_improve_fills_to_p_and_never_raises_the_radius(seed, p):
+    from siteplan.classic.pcenter_search import _improve, _plan_radius
+
+    d = _instance(seed, dup=False)
+    start = np.array([seed])
+    out = _improve(d, start, p)
+    assert out.size == p == np.unique(out).size
+    assert _plan_radius(d, out) <= _plan_radius(d, start)
+    again = _improve(d, out, p)
+    assert _plan_radius(d, again) <= _plan_radius(d, out)
+
+
+def test_covering_options_only_for_highs_and_the_user_setting_wins():
+    from siteplan.classic.models import COVERING_HIGHS, covering_options
+
+    assert covering_options(HIGHS, OPTS).extra == COVERING_HIGHS
+    mine = SolveOptions(extra={"mip_allow_restart": True})
+    assert covering_options(HIGHS, mine).extra["mip_allow_restart"] is True
+    assert covering_options(solver_for("scip"), OPTS).extra == {}
+
+
+@pytest.mark.parametrize("seed", range(10, 16))
+def test_pcenter_search_equals_compact_on_random_instances(seed):
+    rng = np.random.default_rng(seed)
+    pts = rng.random((35, 2)) * 100
+    d = np.sqrt(((pts[:, None] - pts[None]) ** 2).sum(-1))
+    p = int(rng.integers(2, 7))
+    new = PCenter.from_cost_matrix(d, p=p).solve(HIGHS, OPTS)
+    old = PCenter.from_cost_matrix(d, p=p).solve(HIGHS, OPTS, method="probe")
+    assert new.status == old.status == Termination.OPTIMAL and new.check.ok
+    assert new.objective == pytest.approx(old.objective)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_dense_gram_updates_give_the_same_core_as_sparse_products(seed):
+    rng = np.random.default_rng(seed)
+    A = sp.csr_matrix((rng.random((80, 70)) < 0.08 + 0.03 * seed).astype(np.int32))
+    A = A[np.diff(A.indptr) > 0]
+    f = rng.integers(1, 4, 70).astype(float) if seed % 2 else np.ones(70)
+    a = cover_reduce.reduce(A, f, dense=True)
+    b = cover_reduce.reduce(A, f, dense=False)
+    assert np.array_equal(a.rows, b.rows) and np.array_equal(a.cols, b.cols)
+    assert np.array_equal(a.fixed, b.fixed) and a.rounds == b.rounds
