@@ -25,6 +25,26 @@ import numpy as np
 import scipy.sparse as sp
 
 
+def client_order(d: np.ndarray) -> np.ndarray:
+    """Each client's (row's) sites by increasing distance: one sort that the Lagrangian's
+    window, the separator and the Benders master share (`order_within` reads a subset's
+    order from it) instead of sorting each their own columns (~0.1 s per sort at n = 1,748)."""
+    return np.argsort(d, axis=1, kind="stable")
+
+
+def order_within(order: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """The rows of `order` (`client_order`) restricted to the sites `cols` (increasing),
+    as positions in `cols`: what `client_order(d[:, cols])` returns, without a sort."""
+    n, m = order.shape
+    cols = np.asarray(cols, dtype=np.int64)
+    if cols.size == m:  # every site, in increasing order
+        return order
+    pos = np.full(m, -1, dtype=np.int64)
+    pos[cols] = np.arange(cols.size)
+    mapped = pos[order]
+    return mapped[mapped >= 0].reshape(n, cols.size)
+
+
 def assignment_cost(d: np.ndarray, w: np.ndarray, open_sites: np.ndarray) -> float:
     return float(w @ d[:, open_sites].min(axis=1))
 
@@ -167,7 +187,7 @@ def _smallest(rho: np.ndarray, p: int, forced: int | None = None) -> np.ndarray:
 def lagrangian(d: np.ndarray, w: np.ndarray, p: int, ub: float, iters: int = 1500,
                lam: np.ndarray | None = None, step: float = 0.0, stall_limit: int = 30,
                forced: int | None = None, f0: float = 2.0, cols: np.ndarray | None = None,
-               shrink: bool = False, check_every: int = 100):
+               shrink: bool = False, check_every: int = 100, order: np.ndarray | None = None):
     """Subgradient ascent on L(lam); returns (best bound, its lam, its rho).
 
     The iterations run in float32 on (sites x clients), which halves the memory traffic;
@@ -178,7 +198,8 @@ def lagrangian(d: np.ndarray, w: np.ndarray, p: int, ub: float, iters: int = 150
     than `ub`, so the restricted bound still bounds every such plan). rho has one entry per
     column of d, +inf for the sites not worked on. Stops early once the bound proves `ub`
     optimal (ub - L < step for integer data), which is also how a probe (`forced` site
-    always open, an index into `cols`) proves that site useless.
+    always open, an index into `cols`) proves that site useless. `order`: `client_order(d)`
+    if the caller has it (w_i >= 0 scales a row without changing its order).
     """
     _n, m = d.shape
     act = np.arange(m) if cols is None else np.asarray(cols, dtype=np.int64)
@@ -199,7 +220,7 @@ def lagrangian(d: np.ndarray, w: np.ndarray, p: int, ub: float, iters: int = 150
     marks = [best_l]  # the exact bound at each checkpoint
     gain_tol = 0.1 * step if step else 1e-7 * max(1.0, abs(ub))
     buf = np.empty_like(work)
-    near: _Near | None = _Near(work)
+    near: _Near | None = _Near(work, None if order is None else order_within(order, act))
     for it in range(1, iters + 1):
         lam32 = lam.astype(np.float32)
         if near is not None and not near.fits(lam32):
@@ -265,9 +286,10 @@ class _Near:
     while some client has more) one iteration costs O(clients x K) instead of
     O(clients x sites). Given up once K passes a quarter of the sites."""
 
-    def __init__(self, work: np.ndarray):
+    def __init__(self, work: np.ndarray, ids: np.ndarray | None = None):
+        """`ids`: each client's sites (rows of `work`) in increasing order, if known."""
         cm = work.T
-        self.ids = np.argsort(cm, axis=1, kind="stable")
+        self.ids = np.argsort(cm, axis=1, kind="stable") if ids is None else ids
         self.val = np.take_along_axis(cm, self.ids, axis=1)
         self.m = work.shape[0]
         self.k = min(8, self.m)
@@ -295,17 +317,18 @@ class _Near:
         return np.bincount(ids[mask], weights=diff[mask], minlength=self.m)
 
 
-def bound_and_incumbent(d: np.ndarray, w: np.ndarray, p: int, step: float):
+def bound_and_incumbent(d: np.ndarray, w: np.ndarray, p: int, step: float,
+                        order: np.ndarray | None = None):
     """Heuristic, Lagrangian, heuristic from the Lagrangian's choice, Lagrangian again.
 
     Returns (open sites, UB, bound, rho, lam); rho is +inf at the sites the Lagrangian
     already closed. The second heuristic usually finds the optimum on instances with large
     p, and the better UB both speeds the subgradient and fixes more. The second Lagrangian
-    works on the sites the first one left open only.
+    works on the sites the first one left open only. `order`: `client_order(d)`, if known.
     """
     heur = heuristic(d, w, p)
     ub = assignment_cost(d, w, heur)
-    lbound, lam, rho = lagrangian(d, w, p, ub, iters=300, step=step, shrink=True)
+    lbound, lam, rho = lagrangian(d, w, p, ub, iters=300, step=step, shrink=True, order=order)
     if ub - lbound >= max(step, 1e-9 * abs(ub)):
         h2 = heuristic(d, w, p, start=np.argsort(rho, kind="stable")[:p])
         u2 = assignment_cost(d, w, h2)
@@ -313,7 +336,7 @@ def bound_and_incumbent(d: np.ndarray, w: np.ndarray, p: int, step: float):
             heur, ub = h2, u2
         live = np.flatnonzero(np.isfinite(rho))
         l2, lam2, rho2 = lagrangian(d, w, p, ub, iters=1200, lam=lam, step=step,
-                                    cols=live, shrink=True)
+                                    cols=live, shrink=True, order=order)
         if l2 > lbound:
             lbound, rho, lam = l2, rho2, lam2
     return heur, ub, lbound, rho, lam
