@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -145,6 +146,12 @@ def test_tsplib_file():
     d = read_tsplib(BENCH / "tsplib_pmedian/rl1304.tsp")
     assert d.cost.shape == (1304, 1304)
     assert np.all(d.cost == np.floor(d.cost))
+    # the plain formula, pair by pair
+    pts = d.coords
+    for i in range(0, 1304, 97):
+        ref = [math.floor(math.sqrt((pts[i, 0] - x) ** 2 + (pts[i, 1] - y) ** 2) + 1e-9)
+               for x, y in pts]
+        assert d.cost[i].tolist() == ref
 
 
 def test_floor_euclidean_blocks():
