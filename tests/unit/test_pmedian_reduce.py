@@ -174,3 +174,21 @@ def test_windowed_cut_value_equals_the_cut_over_every_site(seed):
         np.testing.assert_allclose(value, bd.cut_value(clients, D, y), rtol=0, atol=1e-9)
     # at an integral plan the cut is tight: its value is the distance to the nearest open site
     np.testing.assert_allclose(value, d[:, [3, 17, 30, 31]].min(axis=1), atol=1e-9)
+
+
+@pytest.mark.parametrize("seed,p", [(3, 4), (8, 9), (11, 15)])
+def test_swap_search_from_a_choice_never_returns_a_worse_plan(seed, p):
+    d, w = _instance(seed, n=60, m=45)
+    heur = red.heuristic(d, w, p)
+    ub = red.assignment_cost(d, w, heur)
+    rng = np.random.default_rng(seed)
+    for _ in range(5):
+        rho = rng.random(45)
+        h, u = red._from_choice(d, w, p, rho, heur, ub)
+        assert u <= ub and u == red.assignment_cost(d, w, h) and np.unique(h).size == p
+    # a worse given plan is replaced by the search's own
+    worst = np.argsort(w @ d)[-p:]
+    h, u = red._from_choice(d, w, p, rng.random(45), worst, red.assignment_cost(d, w, worst))
+    assert u < red.assignment_cost(d, w, worst)
+    heur2, ub2, bound, _, _ = red.bound_and_incumbent(d, w, p, 1.0)
+    assert ub2 <= ub and ub2 == red.assignment_cost(d, w, heur2) and bound <= ub2 + 1e-9
