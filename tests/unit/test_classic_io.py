@@ -158,6 +158,11 @@ def test_floor_euclidean_blocks():
     a = np.random.default_rng(0).random((50, 2)) * 100
     ref = np.floor(np.sqrt(((a[:, None] - a[None]) ** 2).sum(-1)) + 1e-9)
     assert np.array_equal(floor_euclidean(a, a), ref)
+    # more than one block of rows (4M values each), and two different point sets
+    rng = np.random.default_rng(1)
+    a, b = rng.random((1700, 2)) * 1000, rng.random((3000, 2)) * 1500  # 1,333 rows a block
+    ref = np.floor(np.sqrt(((a[:, None] - b[None]) ** 2).sum(-1)) + 1e-9)
+    assert np.array_equal(floor_euclidean(a, b), ref)
 
 
 def test_matrix_csv_and_npy(tmp_path):
