@@ -117,10 +117,13 @@ def heuristic(d: np.ndarray, w: np.ndarray, p: int, max_swaps: int | None = None
             G = g.sum(axis=0)
             L = np.asarray(sp.csr_matrix((np.ones(n), (a, rows)), shape=(p, n)) @ t)
             stale, since = False, 0
-        delta = L.T + G[:, None]
-        delta[open_, :] = np.inf
-        j, r = (int(v) for v in np.unravel_index(int(np.argmin(delta)), delta.shape))
-        if delta[j, r] >= -1e-9 * max(1.0, float(w @ d1)):
+        # the best slot per site first (min over the slots of L), then the best site: one
+        # pass over L instead of building and scanning the sites x p array G + L^T
+        best = G + L.min(axis=0)
+        best[open_] = np.inf
+        j = int(np.argmin(best))
+        r = int(np.argmin(L[:, j]))
+        if best[j] >= -1e-9 * max(1.0, float(w @ d1)):
             if since == 0:
                 break
             stale = True  # confirm on fresh sums before stopping
