@@ -45,7 +45,7 @@ THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BL
 CSV_FIELDS = ["suite", "instance", "kind", "size", "backend", "version", "method", "status",
               "limit", "objective", "bound", "gap", "published", "published_proven",
               "difference", "matches_published", "check_ok", "flag", "build_seconds",
-              "solve_seconds", "wall_seconds", "peak_memory_mb", "solves", "time_limit", "load_avg_1m",
+              "solve_seconds", "wall_seconds", "cpu_seconds", "peak_memory_mb", "solves", "time_limit", "load_avg_1m",
               "message"]
 
 

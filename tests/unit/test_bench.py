@@ -78,6 +78,7 @@ def test_run_and_resume(tmp_path):
                            echo=lambda s: None)
     assert len(rows) == 1 and rows[0]["status"] == "optimal" and rows[0]["flag"] == ""
     assert rows[0]["matches_published"] and rows[0]["peak_memory_mb"] > 0
+    assert 0 < rows[0]["cpu_seconds"] < rows[0]["process_seconds"] + 1
     said = []
     rows = bench.run_suite("orlib-pmed", ["highs"], 60, out, BENCH, only=["pmed1"],
                            resume=True, echo=said.append)
