@@ -65,9 +65,10 @@ def _nearest_two(d: np.ndarray, open_: np.ndarray):
 
 
 def _terms(d: np.ndarray, w: np.ndarray, d1: np.ndarray, d2: np.ndarray):
-    """The clients' rows of G and L in `swap_deltas`: w min(0, d - d1), w clip(d - d1, 0, d2 - d1)."""
+    """The clients' part of G and rows of L in `swap_deltas`: sum_i w_i min(0, d - d1) (a
+    vector product, no weighted copy) and w clip(d - d1, 0, d2 - d1)."""
     t = d - d1[:, None]
-    g = np.minimum(t, 0.0) * w[:, None]
+    g = w @ np.minimum(t, 0.0)
     np.clip(t, 0.0, (d2 - d1)[:, None], out=t)
     t *= w[:, None]
     return g, t
@@ -87,7 +88,7 @@ def swap_deltas(d: np.ndarray, w: np.ndarray, open_: np.ndarray) -> np.ndarray:
     a, _b, d1, d2 = _nearest_two(d, open_)
     g, t = _terms(d, w, d1, d2)
     group = sp.csr_matrix((np.ones(n), (a, np.arange(n))), shape=(open_.size, n))
-    delta = (group @ t).T + g.sum(axis=0)[:, None]
+    delta = (group @ t).T + g[:, None]
     delta[open_, :] = np.inf
     return delta
 
@@ -114,7 +115,7 @@ def heuristic(d: np.ndarray, w: np.ndarray, p: int, max_swaps: int | None = None
         if stale or since >= REBUILD:
             a, b, d1, d2 = _nearest_two(d, open_)
             g, t = _terms(d, w, d1, d2)
-            G = g.sum(axis=0)
+            G = g
             L = np.asarray(sp.csr_matrix((np.ones(n), (a, rows)), shape=(p, n)) @ t)
             stale, since = False, 0
         # the best slot per site first (min over the slots of L), then the best site: one
@@ -130,12 +131,12 @@ def heuristic(d: np.ndarray, w: np.ndarray, p: int, max_swaps: int | None = None
             continue
         hit = np.flatnonzero((a == r) | (b == r) | (d[:, j] < d2))
         g_old, t_old = _terms(d[hit], w[hit], d1[hit], d2[hit])
-        G -= g_old.sum(axis=0)
+        G -= g_old
         np.subtract.at(L, a[hit], t_old)
         open_[r] = j
         a[hit], b[hit], d1[hit], d2[hit] = _nearest_two(d[hit], open_)
         g_new, t_new = _terms(d[hit], w[hit], d1[hit], d2[hit])
-        G += g_new.sum(axis=0)
+        G += g_new
         np.add.at(L, a[hit], t_new)
         since += 1
     return np.sort(open_)
