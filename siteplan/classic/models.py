@@ -407,7 +407,8 @@ class PMedian(ClassicProblem):
         t0 = time.perf_counter()
         cost, w, p = self.data.cost, self._weights(), self.p
         step = _granularity(cost, w)
-        heur, ub, lbound, rho, lam = red.bound_and_incumbent(cost, w, p, step)
+        order = red.client_order(cost)  # one sort, shared by the bound and the separator
+        heur, ub, lbound, rho, lam = red.bound_and_incumbent(cost, w, p, step, order)
         closed, opened = red.fix_sites(rho, lbound, p, ub, step)
         free = np.flatnonzero(~closed & ~opened)
         n_fixed = int(closed.sum())
@@ -433,7 +434,7 @@ class PMedian(ClassicProblem):
         options = _exact(options, step)
         if method in ("auto", "benders", "probe", "bbc"):
             return _pmedian_benders_impl(self, solver, options, t0, cand, opened, heur, step,
-                                         lbound, stats, pre_s, method, lam)
+                                         lbound, stats, pre_s, method, lam, order)
         t1 = time.perf_counter()
         model = self.build(candidates=cand, fixed_open=np.flatnonzero(opened))
         ws = np.full(model.n_vars, np.nan)
@@ -467,7 +468,7 @@ class PMedian(ClassicProblem):
 def _pmedian_benders_impl(self: PMedian, solver: Solver, options: SolveOptions, t0: float,
                           cand: np.ndarray, opened: np.ndarray, heur: np.ndarray, step: float,
                           lbound: float, stats: dict, pre_s: float, method: str,
-                          lam: np.ndarray) -> ClassicResult:
+                          lam: np.ndarray, order: np.ndarray | None = None) -> ClassicResult:
     """The reduced p-median by Benders: the LP phase, then branch-and-Benders-cut on a route
     with a cut callback ('auto' and 'bbc'; `pmedian_bbc`) or the re-solve loop on `solver`
     ('benders', 'probe', or no such route; `pmedian_benders`)."""
@@ -475,7 +476,7 @@ def _pmedian_benders_impl(self: PMedian, solver: Solver, options: SolveOptions, 
 
     deadline = None if options.time_limit is None else t0 + options.time_limit
     bd = BendersPMedian(self.data.cost, self._weights(), self.p, cand,
-                        np.flatnonzero(opened), heur, step)
+                        np.flatnonzero(opened), heur, step, order)
     find = getattr(solver, "cut_solver", None)
     cut_solver = find() if find is not None and method in ("auto", "bbc") else None
     if method == "bbc" and cut_solver is None:

@@ -62,9 +62,8 @@ class PMedianCuts:
         th = x[m:]
         if integral:
             y = np.round(y)
-        D = self.bd.deepest(y)
-        clients = np.arange(self.n)
-        viol = self.bd.cut_value(clients, D, y) - th
+        D, value = self.bd.deepest_cut(y)
+        viol = value - th
         bad = np.flatnonzero(viol > 1e-6 * np.maximum(1.0, D))
         if bad.size == 0:
             return None

@@ -78,6 +78,7 @@ def test_run_and_resume(tmp_path):
                            echo=lambda s: None)
     assert len(rows) == 1 and rows[0]["status"] == "optimal" and rows[0]["flag"] == ""
     assert rows[0]["matches_published"] and rows[0]["peak_memory_mb"] > 0
+    assert 0 < rows[0]["cpu_seconds"] < rows[0]["process_seconds"] + 1
     said = []
     rows = bench.run_suite("orlib-pmed", ["highs"], 60, out, BENCH, only=["pmed1"],
                            resume=True, echo=said.append)
@@ -104,3 +105,28 @@ def test_classic_cli_errors(tmp_path, capsys):
     assert "bad.csv:2" in err and "Traceback" not in err
     assert main(["classic", "pmedian", str(tmp_path / "none.csv"), "--p", "1"]) == 3
     assert main(["classic", "lscp", str(bad.with_name("x.csv"))]) == 2  # missing --radius
+
+
+def test_worker_env_caps_thread_pools_and_keeps_the_users():
+    env = bench.worker_env(1, {"PATH": "/bin", "MKL_NUM_THREADS": "3"})
+    assert env["PATH"] == "/bin" and env["MKL_NUM_THREADS"] == "3"  # the user's own is kept
+    assert all(env[v] == "1" for v in bench.THREAD_VARS if v != "MKL_NUM_THREADS")
+    assert bench.worker_env(None, {"PATH": "/bin"}) == {"PATH": "/bin"}  # no --threads: no cap
+
+
+@needs_bench
+def test_run_one_hands_the_cap_to_the_worker(monkeypatch):
+    seen = []
+    real = bench.subprocess.Popen
+
+    def popen(*args, **kw):
+        seen.append(kw.get("env"))
+        return real(*args, **kw)
+
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(bench.subprocess, "Popen", popen)
+    inst = next(i for i in bench.instances("orlib-pmed", BENCH) if i.id == "pmed1")
+    r = bench.run_one(inst, "highs", 60, 1)
+    assert r["status"] == "optimal" and r["matches_published"]
+    assert seen[0]["OMP_NUM_THREADS"] == "1" and seen[0]["OPENBLAS_NUM_THREADS"] == "2"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -145,12 +146,23 @@ def test_tsplib_file():
     d = read_tsplib(BENCH / "tsplib_pmedian/rl1304.tsp")
     assert d.cost.shape == (1304, 1304)
     assert np.all(d.cost == np.floor(d.cost))
+    # the plain formula, pair by pair
+    pts = d.coords
+    for i in range(0, 1304, 97):
+        ref = [math.floor(math.sqrt((pts[i, 0] - x) ** 2 + (pts[i, 1] - y) ** 2) + 1e-9)
+               for x, y in pts]
+        assert d.cost[i].tolist() == ref
 
 
 def test_floor_euclidean_blocks():
     a = np.random.default_rng(0).random((50, 2)) * 100
     ref = np.floor(np.sqrt(((a[:, None] - a[None]) ** 2).sum(-1)) + 1e-9)
     assert np.array_equal(floor_euclidean(a, a), ref)
+    # more than one block of rows (4M values each), and two different point sets
+    rng = np.random.default_rng(1)
+    a, b = rng.random((1700, 2)) * 1000, rng.random((3000, 2)) * 1500  # 1,333 rows a block
+    ref = np.floor(np.sqrt(((a[:, None] - b[None]) ** 2).sum(-1)) + 1e-9)
+    assert np.array_equal(floor_euclidean(a, b), ref)
 
 
 def test_matrix_csv_and_npy(tmp_path):

@@ -123,3 +123,72 @@ def test_sorted_window_gives_the_dense_rho_and_survives_dropping_sites():
     mask, ids = near.below(lam32)
     dense = np.minimum(work, lam32).astype(float).sum(axis=1) - lam32.astype(float).sum()
     np.testing.assert_allclose(near.rho(mask, ids, lam32), dense, rtol=1e-5, atol=1e-3)
+
+
+def test_order_within_is_the_sort_of_the_subset():
+    d, _ = _instance(21, n=40, m=30)  # floor distances: many ties, broken by site index
+    order = red.client_order(d)
+    for cols in (np.arange(30), np.array([0, 4, 5, 11, 12, 29]), np.arange(1, 30, 2)):
+        np.testing.assert_array_equal(red.order_within(order, cols),
+                                      np.argsort(d[:, cols], axis=1, kind="stable"))
+
+
+@pytest.mark.parametrize("seed", [0, 5])
+def test_shared_order_gives_the_same_bound_and_benders_order(seed):
+    from siteplan.classic.pmedian_benders import BendersPMedian
+
+    d, w = _instance(seed, n=60, m=45)
+    order = red.client_order(d)
+    ub = red.assignment_cost(d, w, red.heuristic(d, w, 6))
+    for cols in (None, np.arange(0, 45, 2)):
+        a = red.lagrangian(d, w, 6, ub, iters=200, step=1.0, cols=cols, shrink=True)
+        b = red.lagrangian(d, w, 6, ub, iters=200, step=1.0, cols=cols, shrink=True, order=order)
+        assert a[0] == b[0]
+        np.testing.assert_array_equal(a[2], b[2])
+    cand = np.arange(3, 45, 3)
+    own = BendersPMedian(d, w, 6, cand, np.zeros(0, dtype=np.int64), cand[:6], 1.0)
+    shared = BendersPMedian(d, w, 6, cand, np.zeros(0, dtype=np.int64), cand[:6], 1.0, order)
+    np.testing.assert_array_equal(own.order, shared.order)
+
+
+@pytest.mark.parametrize("seed", [2, 9])
+def test_windowed_cut_value_equals_the_cut_over_every_site(seed):
+    from siteplan.classic.pmedian_benders import BendersPMedian
+
+    d, w = _instance(seed, n=50, m=35)
+    bd = BendersPMedian(d, w, 4, np.arange(35), np.zeros(0, dtype=np.int64), np.arange(4), 1.0)
+    rng = np.random.default_rng(seed)
+    clients = np.arange(50)
+    points = [np.full(35, 0.5 / 35)]  # mass below one: the window grows to every site
+    for _ in range(15):
+        y = np.zeros(35)
+        sup = rng.choice(35, rng.integers(4, 15), replace=False)
+        y[sup] = rng.random(sup.size)
+        points.append(np.minimum(y * 4 / y.sum(), 1.0))
+    y = np.zeros(35)
+    y[[3, 17, 30, 31]] = 1
+    points.append(y)
+    for y in points:
+        bd.window = int(rng.integers(1, 9))
+        D, value = bd.deepest_cut(y)
+        np.testing.assert_allclose(value, bd.cut_value(clients, D, y), rtol=0, atol=1e-9)
+    # at an integral plan the cut is tight: its value is the distance to the nearest open site
+    np.testing.assert_allclose(value, d[:, [3, 17, 30, 31]].min(axis=1), atol=1e-9)
+
+
+@pytest.mark.parametrize("seed,p", [(3, 4), (8, 9), (11, 15)])
+def test_swap_search_from_a_choice_never_returns_a_worse_plan(seed, p):
+    d, w = _instance(seed, n=60, m=45)
+    heur = red.heuristic(d, w, p)
+    ub = red.assignment_cost(d, w, heur)
+    rng = np.random.default_rng(seed)
+    for _ in range(5):
+        rho = rng.random(45)
+        h, u = red._from_choice(d, w, p, rho, heur, ub)
+        assert u <= ub and u == red.assignment_cost(d, w, h) and np.unique(h).size == p
+    # a worse given plan is replaced by the search's own
+    worst = np.argsort(w @ d)[-p:]
+    h, u = red._from_choice(d, w, p, rng.random(45), worst, red.assignment_cost(d, w, worst))
+    assert u < red.assignment_cost(d, w, worst)
+    heur2, ub2, bound, _, _ = red.bound_and_incumbent(d, w, p, 1.0)
+    assert ub2 <= ub and ub2 == red.assignment_cost(d, w, heur2) and bound <= ub2 + 1e-9
