@@ -15,6 +15,8 @@ started before the clock (a sweep joins an existing cluster); its start-up is re
     python benchmarks/sweep_throughput.py --points 4 --modes 1-rebuild,1 --repeat 2   # kept instances
     python benchmarks/sweep_throughput.py --points 6 --modes 1-plain,1,2              # shortcuts; 1 vs 2 workers
     python benchmarks/sweep_throughput.py --points 6 --modes 1 --backend highs,scip   # backends, interleaved
+    python benchmarks/sweep_throughput.py --scenario scenarios/xinhe/coverage.yaml --capex-from 1e8 \
+        --capex-to 4e8 --points 7 --modes 1 --backend highs,scip                      # the bundled example
 
 Writes benchmarks/results/sweep_throughput.{json,md}.
 """
@@ -33,6 +35,12 @@ HERE = Path(__file__).resolve().parent
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument(
+        "--scenario",
+        type=Path,
+        default=None,
+        help="sweep this scenario instead of the generated city",
+    )
     ap.add_argument("--committees", type=int, default=1000)
     ap.add_argument("--sites", type=int, default=420)
     ap.add_argument("--seed", type=int, default=3)
@@ -58,6 +66,9 @@ def main() -> None:
         help="solver.time_limit per point (default: the city's)",
     )
     ap.add_argument(
+        "--mip-gap", type=float, default=None, help="solver.mip_gap (default: the scenario's)"
+    )
+    ap.add_argument(
         "--backend",
         default=None,
         help="comma list of solver routes, each run per mode and round (default: the sweep's choice)",
@@ -69,11 +80,15 @@ def main() -> None:
     from siteplan.generate import CityShape, write_city
 
     tmp = Path(tempfile.mkdtemp(prefix="sweep-bench-"))
-    city = write_city(tmp / "city", CityShape(args.committees, args.sites, args.seed, 0.2, 1000))
+    city = args.scenario or write_city(
+        tmp / "city", CityShape(args.committees, args.sites, args.seed, 0.2, 1000)
+    )
     varies = [parse_vary(f"budget.capex={args.capex_from:g}:{args.capex_to:g}:{args.points}")]
     overrides = {"objective": "max_coverage", "solver.threads": args.threads}
     if args.time_limit is not None:
         overrides["solver.time_limit"] = args.time_limit
+    if args.mip_gap is not None:
+        overrides["solver.mip_gap"] = args.mip_gap
     names = {
         "1": "1 process",
         "1-rebuild": "1 process, models rebuilt",
@@ -106,12 +121,16 @@ def main() -> None:
                 "cpu_seconds_per_point": best["cpu_seconds_per_point"],
                 "all_cpu_seconds_per_point": [r["cpu_seconds_per_point"] for r in rs],
                 "seconds_per_point": best["steps"],
+                "point_phases": best["point_phases"],
                 "load_average_before": [r["load"] for r in rs],
             }
         )
     result = {
         "benchmark": "sweep_throughput",
-        "city": f"generated {args.committees} committees, {args.sites} sites, seed {args.seed}",
+        "city": str(args.scenario)
+        if args.scenario
+        else f"generated {args.committees} committees, {args.sites} sites, seed {args.seed}",
+        "mip_gap": args.mip_gap,
         "objective": "max_coverage",
         "vary": varies[0].spec,
         "solver_threads": args.threads,
@@ -200,6 +219,7 @@ def _one(mode: str, rnd: int, city: Path, varies, overrides: dict, tmp: Path, ta
         "cpu_seconds_per_point": round(run.cpu_seconds / max(run.solved, 1), 2),
         "steps": _steps(db, run.sweep_id),
         "backend": _backend(db, run.sweep_id),
+        "point_phases": _point_phases(db, run.sweep_id),
     }
 
 
@@ -209,6 +229,22 @@ def _backend(db: Path, sweep_id: str) -> str | None:
 
     with RunStore(db) as store:
         return ((store.get_sweep(sweep_id) or {}).get("spec") or {}).get("backend")
+
+
+def _point_phases(db: Path, sweep_id: str) -> dict:
+    """Per point: each solver phase's status, objective, bound, seconds and nodes (which
+    points and phases a backend spends its time on)."""
+    from siteplan.runs.store import RunStore
+
+    keys = ("status", "objective", "bound", "solve_seconds", "nodes")
+    with RunStore(db) as store:
+        return {
+            key: [
+                {k: ph.get(k) for k in keys}
+                for ph in ((store.run_plan(p["id"]) or {}).get("solver") or {}).get("phases") or []
+            ]
+            for key, p in store.sweep_points(sweep_id).items()
+        }
 
 
 def _steps(db: Path, sweep_id: str) -> dict:
