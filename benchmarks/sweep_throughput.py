@@ -69,6 +69,14 @@ def main() -> None:
         "--mip-gap", type=float, default=None, help="solver.mip_gap (default: the scenario's)"
     )
     ap.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a scenario key at every point, as `siteplan sweep --set` (repeatable)",
+    )
+    ap.add_argument(
         "--backend",
         default=None,
         help="comma list of solver routes, each run per mode and round (default: the sweep's choice)",
@@ -89,6 +97,9 @@ def main() -> None:
         overrides["solver.time_limit"] = args.time_limit
     if args.mip_gap is not None:
         overrides["solver.mip_gap"] = args.mip_gap
+    from siteplan.commands.plan_cmds import parse_sets
+
+    overrides.update(parse_sets(tuple(args.sets)))
     names = {
         "1": "1 process",
         "1-rebuild": "1 process, models rebuilt",
@@ -131,6 +142,7 @@ def main() -> None:
         if args.scenario
         else f"generated {args.committees} committees, {args.sites} sites, seed {args.seed}",
         "mip_gap": args.mip_gap,
+        "sets": args.sets,
         "objective": "max_coverage",
         "vary": varies[0].spec,
         "solver_threads": args.threads,
