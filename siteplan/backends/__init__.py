@@ -8,6 +8,7 @@ importing this package.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from siteplan.backends.base import SolveOptions
@@ -35,6 +36,11 @@ class RouteSolver:
     @property
     def supports_cut_callback(self) -> bool:
         return get_backend(self.name).supports_cut_callback
+
+    @property
+    def covering_extra(self) -> Mapping[str, object]:
+        """The backend's settings for set-covering MIPs (`Backend.covering_extra`)."""
+        return get_backend(self.name).covering_extra
 
     def with_cuts(self, model: Model, options: SolveOptions | None, separator: Separator) -> SolveResult:
         """Solve with `separator` called from inside the branch and bound (in this process)."""

@@ -23,8 +23,10 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import replace
-from typing import Protocol
+from types import MappingProxyType
+from typing import ClassVar, Protocol
 
 from siteplan.errors import SolverError, UnknownOptionError
 from siteplan.model.cuts import Separator
@@ -64,6 +66,10 @@ class Backend(ABC):
     #: True when the backend solves a model with continuous variables exactly (an LP gets its
     #: true optimum); False for a solver that restricts continuous variables to a grid
     solves_lp: bool = True
+    #: the backend's own option settings measured to speed up set-covering MIPs (LSCP cores,
+    #: p-center probes, the MCLP core); `classic.models.covering_options` adds them under the
+    #: user's own
+    covering_extra: ClassVar[Mapping[str, object]] = MappingProxyType({})
     description: str = ""
 
     def available(self) -> tuple[bool, str]:

@@ -629,22 +629,11 @@ def core_model(core: cover_reduce.CoverCore, f: np.ndarray, start: np.ndarray | 
     return model
 
 
-#: HiGHS settings for set-covering MIPs (LSCP cores, p-center probes). The root restart
-#: re-presolves and drops the cut pool, and the sub-MIP / jump heuristics spend most root LP
-#: iterations (11,641 of 17,395 on a p-center probe) without finding what branching finds:
-#: the five MIP probes of the n = 1,000 p-center 9.3 -> 4.6 CPU s; LSCP n = 1,000 (core
-#: 636 x 656) 13.5 -> 11.2 CPU s whole process, against HiGHS defaults back to back.
-COVERING_HIGHS = {"mip_allow_restart": False, "mip_heuristic_run_rins": False,
-                  "mip_heuristic_run_rens": False, "mip_heuristic_run_feasibility_jump": False,
-                  "mip_heuristic_run_root_reduced_cost": False}
-
-
 def covering_options(solver: Solver, options: SolveOptions) -> SolveOptions:
-    """`COVERING_HIGHS` for the highs backend (other backends unchanged); the user's own
-    settings win."""
-    if solver.name != "highs":
-        return options
-    return replace(options, extra={**COVERING_HIGHS, **options.extra})
+    """The route's settings for set-covering MIPs (`Backend.covering_extra`: HiGHS without
+    restart and sub-MIP heuristics) under the user's own, which win."""
+    tuned = getattr(solver, "covering_extra", None)  # a route's; a hand-made Solver has none
+    return replace(options, extra={**tuned, **options.extra}) if tuned else options
 
 
 def solve_core(core: cover_reduce.CoverCore, f: np.ndarray, solver: Solver,

@@ -126,9 +126,10 @@ def test_improve_fills_to_p_and_never_raises_the_radius(seed, p):
 
 
 def test_covering_options_only_for_highs_and_the_user_setting_wins():
-    from siteplan.classic.models import COVERING_HIGHS, covering_options
+    from siteplan.backends.highs import HighsBackend
+    from siteplan.classic.models import covering_options
 
-    assert covering_options(HIGHS, OPTS).extra == COVERING_HIGHS
+    assert covering_options(HIGHS, OPTS).extra == HighsBackend.covering_extra != {}
     mine = SolveOptions(extra={"mip_allow_restart": True})
     assert covering_options(HIGHS, mine).extra["mip_allow_restart"] is True
     assert covering_options(solver_for("scip"), OPTS).extra == {}
