@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -223,6 +223,17 @@ def _run(model: Model, backend: str, opts: SolveOptions, say=None, session: Solv
     return res
 
 
+def least_cost_result(coverage: SolveResult, least_cost: SolveResult) -> SolveResult:
+    """The least-cost phase's result, claiming no more than the coverage phase proved: when
+    that phase stopped at a limit, the most coverage is not proven and neither is the plan
+    (status feasible, with that phase's limit), whatever the second phase proved."""
+    if coverage.status == Termination.OPTIMAL or least_cost.status != Termination.OPTIMAL:
+        return least_cost
+    return replace(least_cost, status=Termination.FEASIBLE, limit=coverage.limit or "other",
+                   message=(least_cost.message + "; " if least_cost.message else "")
+                   + f"the coverage phase stopped ({coverage.limit or 'limit'}): the most coverage is not proven")
+
+
 def solve_scenario(scenario: Scenario | str | Path, *, backend: str | None = None,
                    options: SolveOptions | None = None, profile: str | None = None,
                    overrides: dict[str, Any] | None = None, warm_start: Plan | None = None,
@@ -287,7 +298,7 @@ def solve_scenario(scenario: Scenario | str | Path, *, backend: str | None = Non
         phases.append(dict(res2.summary(), phase=Phase.MIN_COST_AT_MAX_COVERAGE))
         if res2.status.has_solution:
             res2.extra["coverage_phase"] = phases[0]
-            res, model = res2, model2
+            res, model = least_cost_result(res, res2), model2
     raise_for_status(res, name, scn)
     assert res.x is not None  # has_solution: the backend returned the point
     plan = decode(pm, res.x)

@@ -21,7 +21,7 @@ from siteplan.errors import InfeasibleError
 from siteplan.kinds import Objective, Phase
 from siteplan.model.decode import broken_rows, decode, plan_to_vector
 from siteplan.model.ir import INF, Model
-from siteplan.pipeline import Outcome, _run, solver_settings
+from siteplan.pipeline import Outcome, _run, least_cost_result, solver_settings
 from siteplan.timeline.model import TimelineModel, build_timeline_model, coverage_phase
 
 
@@ -70,7 +70,7 @@ def _solve_phases(model: Model, tm: TimelineModel, name: str, opts: SolveOptions
         res2 = _run(model2, name, opts, say)
         phases.append(dict(res2.summary(), phase=Phase.MIN_COST_AT_MAX_COVERAGE))
         if res2.status.has_solution:
-            res, model = res2, model2
+            res, model = least_cost_result(res, res2), model2
     return res, model, phases
 
 

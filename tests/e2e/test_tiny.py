@@ -127,3 +127,26 @@ def test_outputs_are_readable_by_others_as_the_umask_allows(tmp_path):
     os.umask(mask)
     for name in ("plan.json", "facilities.csv", "scenario.resolved.yaml", "inputs/sites.csv"):
         assert stat.S_IMODE((out_dir / name).stat().st_mode) == 0o666 & ~mask  # not mkstemp's 0600
+
+
+def test_max_coverage_is_not_proven_when_its_coverage_phase_stopped(monkeypatch):
+    """The least-cost phase may prove its optimum while the coverage phase stopped at a limit:
+    the plan's status is then 'feasible' with that limit, never 'optimal'."""
+    from siteplan import pipeline
+    from siteplan.result import Termination
+
+    real, calls = pipeline._run, []
+
+    def first_phase_stops(*args, **kwargs):
+        res = real(*args, **kwargs)
+        calls.append(res.status)
+        if len(calls) == 1:  # as if the coverage phase ran out of time with this incumbent
+            res.status, res.limit = Termination.FEASIBLE, "time"
+        return res
+
+    monkeypatch.setattr(pipeline, "_run", first_phase_stops)
+    out = solve_scenario(TINY / "tiny.yaml", overrides={"objective": "max_coverage", "budget.capex": 2.5e6})
+    assert calls == [Termination.OPTIMAL, Termination.OPTIMAL]  # both phases really were proven
+    assert out.result.status == Termination.FEASIBLE and out.result.limit == "time"
+    assert "coverage phase stopped" in out.result.message
+    assert out.evaluation.ok and out.evaluation.totals["residents_covered"] == 3900
