@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import scipy.sparse as sp
 
-from siteplan.classic.models import covering_options
+from siteplan.classic.models import _remaining, covering_options
 from siteplan.model.ir import Model, ModelBuilder
 from siteplan.result import SolveOptions, Solver, SolveResult, Termination
 
@@ -214,12 +214,6 @@ def mip_model(sub: Cover, k: int, base: float, start: np.ndarray | None) -> Mode
     return model
 
 
-def _left(options: SolveOptions, t0: float) -> SolveOptions:
-    if options.time_limit is None:
-        return options
-    return replace(options, time_limit=max(1.0, options.time_limit - (time.perf_counter() - t0)))
-
-
 def solve(
     A: sp.csr_matrix, w: np.ndarray, p: int, solver: Solver, options: SolveOptions, step: float
 ) -> FixResult:
@@ -236,7 +230,7 @@ def solve(
     tol = 1e-6 * (1.0 + abs(float(c.w.sum())))
 
     def run(model: Model, opts: SolveOptions, what: str, cap: float | None = None) -> SolveResult:
-        o = _left(opts, t0)
+        o = _remaining(opts, t0)
         if cap is not None:  # a helper step, not the proof: keep it short
             o = replace(o, time_limit=cap if o.time_limit is None else min(cap, o.time_limit))
         res = solver(model, o)

@@ -52,7 +52,6 @@ import time
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-import scipy.sparse as sp
 
 from siteplan.classic import cover_reduce
 from siteplan.classic.io import LocationData, read_any
@@ -684,7 +683,9 @@ class MaxCover(ClassicProblem):
         return b.finish(sense="max", meta={"kind": self.kind})
 
     def decode(self, model, x):
-        open_sites = np.flatnonzero(model.block(x, "y") > 0.5)
+        return self._solution(np.flatnonzero(model.block(x, "y") > 0.5))
+
+    def _solution(self, open_sites: np.ndarray) -> ClassicSolution:
         dist = _nearest_open(self.data.cost, open_sites)[1]
         return ClassicSolution(open_sites=open_sites, covered=dist <= self.radius + 1e-9)
 
@@ -698,11 +699,9 @@ class MaxCover(ClassicProblem):
 
         options = _exact(_options(options), self._step())
         t0 = time.perf_counter()
-        i, j = _within(self.data.cost, self.radius)
-        A = sp.csr_matrix((np.ones(i.size), (i, j)), shape=self.data.cost.shape)
+        A = cover_reduce.coverage(self.data.cost, self.radius)
         fr = mclp_fix.solve(A, self._weights(), self.p, solver, options, self._step())
-        sol = ClassicSolution(open_sites=fr.open_sites)
-        sol.covered = _nearest_open(self.data.cost, fr.open_sites)[1] <= self.radius + 1e-9
+        sol = self._solution(fr.open_sites)
         chk = self.check(sol)
         status = Termination.OPTIMAL if fr.proven else Termination.FEASIBLE
         return ClassicResult(

@@ -187,8 +187,8 @@ class BendersPMedian:
             D = self.deepest(sep)
             viol = self.cut_value(np.arange(n), D, y) - th > 1e-6 * np.maximum(1.0, D)
             if not viol.any():
-                D = self.deepest(y)
-                viol = self.cut_value(np.arange(n), D, y) - th > 1e-6 * np.maximum(1.0, D)
+                D, value = self.deepest_cut(y)
+                viol = value - th > 1e-6 * np.maximum(1.0, D)
                 if not viol.any():
                     break
                 alpha = min(1.0, alpha + 0.25)
