@@ -21,12 +21,13 @@ import json
 import math
 import re
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from siteplan.errors import InputError, SolverError
+from siteplan.errors import InputError, SiteplanWarning, SolverError
 from siteplan.kinds import Objective
 from siteplan.result import has_plan
 
@@ -233,6 +234,7 @@ class _WarmStarts:
         self.pts, self.store, self.done = pts, store, done
         self.plans: dict[int, dict] = {}
         self.phases: dict[int, list[dict]] = {}  # solver phases of the points with a plan
+        self.unreadable: set[int] = set()  # stored points whose plan could not be read
 
     def add(self, i: int, plan: dict, phases: list[dict] | None = None) -> None:
         self.plans[i] = plan
@@ -242,35 +244,48 @@ class _WarmStarts:
     def above(self, i: int) -> dict | None:
         """The nearest finished point with a plan above point i along the first key (the rest
         of the grid point the same), as `solve_point` takes it (`task["above"]`)."""
-        from siteplan.runs.store import plan_from_doc
-
         idx = self.pts.grid_idx[i]
         for up in range(idx[0] + 1, self.pts.shape[0]):
             j = self.pts.by_idx[(up, *idx[1:])]
             if j not in self.phases:
-                stored = self.done.get(point_key(self.pts.points[j]))
-                doc = self.store.run_plan(stored["id"]) if stored and has_plan(stored["status"]) else None
-                if not doc:
+                got = self._stored(j)
+                if got is None:
                     continue
-                self.plans.setdefault(j, plan_from_doc(doc).__dict__)
-                self.phases[j] = doc["solver"].get("phases") or []
+                self.plans.setdefault(j, got[0])
+                self.phases[j] = got[1]
             return {"overrides": {**self.pts.base, **self.pts.points[j]}, "plan": self.plans[j],
                     "phases": self.phases[j], "label": point_label(self.pts.points[j])}
         return None
 
     def for_point(self, i: int) -> dict | None:
-        from siteplan.runs.store import plan_from_doc
-
         for j in self.pts.neighbours(i):
             if j in self.plans:
                 return self.plans[j]
-            stored = self.done.get(point_key(self.pts.points[j]))
-            if stored and has_plan(stored["status"]):
-                doc = self.store.run_plan(stored["id"])
-                if doc:
-                    self.plans[j] = plan_from_doc(doc).__dict__
-                    return self.plans[j]
+            got = self._stored(j)
+            if got is not None:
+                self.plans[j] = got[0]
+                return self.plans[j]
         return None
+
+    def _stored(self, j: int) -> tuple[dict, list[dict]] | None:
+        """Point j's stored plan and solver phases, or None when it has none or it cannot be
+        read: a warm start is only a hint, so a damaged row costs a warning, not the sweep."""
+        from siteplan.runs.store import plan_from_doc
+
+        stored = self.done.get(point_key(self.pts.points[j]))
+        if j in self.unreadable or not stored or not has_plan(stored["status"]):
+            return None
+        try:
+            doc = self.store.run_plan(stored["id"])
+            if not doc:
+                return None
+            phases = (doc.get("solver") or {}).get("phases") or []
+            return plan_from_doc(doc, f"run {stored['id']} in {self.store.path}").__dict__, phases
+        except InputError as exc:
+            self.unreadable.add(j)
+            warnings.warn(f"{exc.message} ({exc.where}); not used as a warm start", SiteplanWarning,
+                          stacklevel=2)
+            return None
 
 
 class _Dispatch:

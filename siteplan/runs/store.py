@@ -22,6 +22,7 @@ import os
 import sqlite3
 import zlib
 from pathlib import Path
+from typing import Any
 
 from siteplan.errors import InputError
 from siteplan.fileio import check_regular
@@ -203,7 +204,7 @@ class RunStore:
         rows = []
         for r in self.conn.execute(sql, args):
             d = dict(r)
-            d["totals"] = json.loads(d["totals"]) if d["totals"] else None
+            d["totals"] = self._json(d["totals"] or None, "totals", d["id"])
             rows.append(d)
         return rows
 
@@ -218,7 +219,7 @@ class RunStore:
             raise InputError(f"no run {rid} in the store", where=str(self.path), fix="see `siteplan runs list`")
         d = dict(row)
         for col in _JSON_COLS:
-            d[col] = json.loads(d[col]) if d[col] is not None else None
+            d[col] = self._json(d[col], col, rid)
         if with_tables:
             d["tables"] = self.run_tables(rid)
         return d
@@ -236,7 +237,7 @@ class RunStore:
         if row is None:
             return None
         d = dict(row)
-        d["spec"] = json.loads(d["spec"])
+        d["spec"] = self._json(d["spec"], "spec", f"sweep {sweep_id}")
         return d
 
     def sweep_points(self, sweep_id: str) -> dict[str, dict]:
@@ -247,7 +248,7 @@ class RunStore:
                 "WHERE sweep_id = ? ORDER BY id", (sweep_id,)):
             d = dict(r)
             for col in ("point", "totals", "compliance", "summary"):
-                d[col] = json.loads(d[col]) if d[col] is not None else None
+                d[col] = self._json(d[col], col, d["id"])
             out[d["point_key"]] = d
         return out
 
@@ -263,15 +264,36 @@ class RunStore:
             return None
         d = dict(row)
         for col in ("totals", "compliance", "summary"):
-            d[col] = json.loads(d[col]) if d[col] is not None else None
+            d[col] = self._json(d[col], col, d["id"])
         return d
 
     def run_plan(self, run_id: int) -> dict | None:
+        """The stored plan.json document of a run (None if it has none)."""
         row = self.conn.execute("SELECT plan FROM runs WHERE id = ?", (run_id,)).fetchone()
-        return json.loads(row[0]) if row and row[0] else None
+        doc = self._json((row[0] or None) if row else None, "plan", run_id)
+        if doc is not None and not isinstance(doc, dict):
+            raise InputError(f"the stored plan of run {run_id} is not a plan document", where=str(self.path),
+                             fix=_DAMAGED_FIX)
+        return doc or None
+
+    def _json(self, text: str | None, column: str, run: int | str) -> Any:
+        """A stored JSON column decoded (None stays None). The store is input too: a row changed
+        outside siteplan is an input error naming the run and the column, not a crash."""
+        if text is None:
+            return None
+        try:
+            return json.loads(text)
+        except (ValueError, TypeError) as exc:
+            what = run if isinstance(run, str) else f"run {run}"
+            raise InputError(f"the stored {column} of {what} is damaged: {exc}", where=str(self.path),
+                             fix=_DAMAGED_FIX) from None
 
     def integrity(self) -> str:
         return self.conn.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+_DAMAGED_FIX = ("the store was changed outside siteplan: restore it from a backup, or solve again "
+                "into a new store (--store PATH)")
 
 
 def _inflate(data: bytes, name: str, where: Path) -> bytes:

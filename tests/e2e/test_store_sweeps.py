@@ -232,3 +232,30 @@ def test_dask_executor_on_a_local_cluster(city, tmp_path, reference):
                                      address=cluster.scheduler_address, overrides=MAXCOV))
     assert run.solved == 4 and _covered_by_point(db, run.sweep_id) == reference
     assert point_key({"budget.capex": 0}) in reference
+
+
+def test_damaged_stored_plans_cost_a_warm_start_not_the_sweep(city, tmp_path, capsys):
+    """Rows changed outside siteplan: a resumed sweep warns and solves on without those warm
+    starts; `runs show` names the run and the column instead of crashing."""
+    db = tmp_path / "runs.sqlite"
+    args = ["sweep", str(city), "--vary", "budget.capex=0:3e6:4", "--store", str(db), "--workers", "1",
+            "--quiet", *[a for k, v in MAXCOV.items() for a in ("--set", f"{k}={v}")]]
+    assert main([*args, "--out", str(tmp_path / "first")]) == 0
+    with RunStore(db) as store:
+        ids = {r["point_key"]: r["id"] for r in store.list_runs()}
+    keys = sorted(ids, key=lambda k: json.loads(k)["budget.capex"])
+    con = sqlite3.connect(db)
+    with con:
+        con.execute("UPDATE runs SET plan = '{damaged' WHERE id IN (?, ?)", (ids[keys[0]], ids[keys[-1]]))
+        con.execute("DELETE FROM runs WHERE id IN (?, ?)", (ids[keys[1]], ids[keys[2]]))
+    con.close()
+    capsys.readouterr()
+    assert main([*args, "--out", str(tmp_path / "again")]) == 0
+    out, err = capsys.readouterr()
+    assert "2 already stored, 2 solved" in out
+    assert err.count("is damaged") == 2 and err.count("not used as a warm start") == 2, err
+    with RunStore(db) as store:
+        assert store.integrity() == "ok" and len(store.list_runs()) == 4
+    assert main(["runs", "show", str(ids[keys[0]]), "--store", str(db)]) == 3
+    err = capsys.readouterr().err
+    assert f"stored plan of run {ids[keys[0]]} is damaged" in err and "Traceback" not in err
