@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# A shell starts a background job (`cmd &` in a script, nohup) with SIGINT ignored, and an
+# ignored signal stays ignored across fork and exec: the siteplan processes that the interrupt
+# tests start would then never see their Ctrl-C. Give this run and its children the ordinary
+# disposition, as on a terminal, so those tests test siteplan and not how pytest was started.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 SCENARIOS = ROOT / "scenarios"
 TINY = SCENARIOS / "tiny"
 
