@@ -49,6 +49,13 @@ class Vary:
     def spec(self) -> str:
         return f"{self.key}=" + ",".join(fmt_value(v) for v in self.values)
 
+    @property
+    def ascending(self) -> tuple:
+        """The values low to high, the order a sweep walks and reports them in whatever order
+        they were given: the point before is then the lower budget, whose plan is a warm start
+        that fits (a descending walk got none), and "per extra million" reads upwards."""
+        return tuple(sorted(self.values))
+
 
 def _num(v: float):
     """Integral values as ints (2e7 -> 20000000), others rounded to 12 significant digits."""
@@ -93,13 +100,14 @@ def parse_vary(text: str) -> Vary:
 
 
 def grid(varies: list[Vary]) -> list[dict]:
-    """Every point as {key: value}, first key fastest (so neighbours in the list are close)."""
+    """Every point as {key: value}, first key fastest (so neighbours in the list are close),
+    each key's values in ascending order (`Vary.ascending`)."""
     if len({v.key for v in varies}) != len(varies):
         raise InputError("the same key is varied twice", fix="give each key one --vary")
     n = math.prod(len(v.values) for v in varies)
     if n > MAX_POINTS:
         raise InputError(f"the grid has {n:,} points; the limit is {MAX_POINTS:,}", fix="use fewer values")
-    combos = itertools.product(*(v.values for v in reversed(varies)))
+    combos = itertools.product(*(v.ascending for v in reversed(varies)))
     return [{v.key: c for v, c in reversed(list(zip(reversed(varies), combo)))} for combo in combos]
 
 
@@ -204,7 +212,7 @@ def plan_points(req: SweepRequest) -> _Points:
         raise InputError(f"sweep id {req.sweep_id!r} is not a plain name",
                          fix="use letters, digits, '.', '_' or '-' (at most 64), e.g. --id capex-2025")
     sid = req.sweep_id or sweep_identity(bndl["hash"], req.varies, name, opt_dict)
-    grid_idx = [tuple(v.values.index(p[v.key]) for v in req.varies) for p in points]
+    grid_idx = [tuple(v.ascending.index(p[v.key]) for v in req.varies) for p in points]
     spec = {"scenario": str(scn.path), "vary": [v.spec for v in req.varies], "backend": name,
             "options": {k: v for k, v in opt_dict.items() if k != "extra"}, "overrides": base}
     return _Points(scn=scn, base=base, points=points, grid_idx=grid_idx,

@@ -211,6 +211,20 @@ def reference(city, tmp_path_factory):
     return _covered_by_point(db, run.sweep_id)
 
 
+def test_a_descending_grid_walks_up_with_warm_starts_and_the_same_answers(city, tmp_path, reference):
+    """Budgets typed high to low are walked low to high: each point starts from the lower
+    budget's plan, which fits (a descending walk used to get no warm start at all)."""
+    db = tmp_path / "r.sqlite"
+    run = run_sweep(SweepRequest(city, [parse_vary("budget.capex=3e6:0:4")], store_path=db, workers=1,
+                                 overrides=MAXCOV, shortcuts=False))
+    assert run.solved == 4 and _covered_by_point(db, run.sweep_id) == reference
+    with RunStore(db) as store:
+        starts = [(p["point"]["budget.capex"], (p["summary"] or {}).get("warm_start"))
+                  for p in store.sweep_points(run.sweep_id).values()]
+    assert [c for c, _ in starts] == [0, 1_000_000, 2_000_000, 3_000_000]  # solved in this order
+    assert starts[0][1] is None and all(ws == "accepted" for _, ws in starts[1:]), starts
+
+
 def test_ray_executor_on_a_local_cluster(city, tmp_path, reference):
     ray = pytest.importorskip("ray", reason="ray not installed: pip install 'siteplan[ray]'")
     ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")

@@ -93,6 +93,9 @@ def test_parse_vary_and_grid():
     assert len(g) == 6 and g[0] == {"a": 1, "b": 10} and g[1] == {"a": 2, "b": 10} and g[3] == {"a": 1, "b": 20}
     with pytest.raises(InputError):
         grid([parse_vary("a=1:3:3"), parse_vary("a=1,2")])
+    down = parse_vary("a=3:1:3")  # walked and reported low to high; the id keeps the order typed
+    assert grid([down]) == [{"a": 1}, {"a": 2}, {"a": 3}] and down.spec == "a=3,2,1"
+    assert sweep_identity("h", [down], "highs", {}) != sweep_identity("h", [parse_vary("a=1:3:3")], "highs", {})
     ident = sweep_identity("h", [v], "highs", {"time_limit": 1, "extra": {"x": 1}})
     assert ident == sweep_identity("h", [v], "highs", {"time_limit": 1})
     assert ident != sweep_identity("h", [v], "highs", {"time_limit": 2})
