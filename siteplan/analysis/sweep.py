@@ -1,7 +1,8 @@
 """Budget sweeps: solve a scenario at every point of a grid of numeric keys, resumably.
 
 `--vary budget.capex=2e7:2e8:10` gives 10 linearly spaced values (or `KEY=v1,v2,...`); several
-`--vary` make a grid whose first key varies fastest. A sweep's id is a hash of the scenario
+`--vary` make a grid whose first key varies fastest, each key's values low to high whatever
+order they were typed in. A sweep's id is a hash of the scenario
 bundle, the grid and the solver settings, so running the same command again resumes it:
 points already in the store (keyed by sweep id + point values) are skipped, points that
 crashed (status `error`) are solved again, infeasible ones are results and stay.
