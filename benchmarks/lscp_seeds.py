@@ -86,7 +86,8 @@ def summary(rows: list[dict]) -> str:
         shape = f"{st.get('core_clients', '-')} x {st.get('core_sites', '-')}"
         cpus = [r["cpu_s"] for r in solves]
         lim = "".join("*" for r in solves if r["status"] != "optimal")
-        lines.append(f"| {inst} | {shape} | {solves[0]['objective']:g} | "
+        best = [r["objective"] for r in solves if r["objective"] is not None]
+        lines.append(f"| {inst} | {shape} | {min(best) if best else '-'} | "
                      f"{', '.join(f'{c:.1f}' for c in cpus)}{lim} | {statistics.median(cpus):.1f} | "
                      f"{proof[0]['cpu_s'] if proof else '-'} |")
     return "\n".join(lines) + "\n"

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+TINY = SCENARIOS / "tiny"
 
 # A shell starts a background job (`cmd &` in a script, nohup) with SIGINT ignored, and an
 # ignored signal stays ignored across fork and exec: the siteplan processes that the interrupt
@@ -17,8 +19,6 @@ ROOT = Path(__file__).resolve().parents[1]
 # disposition, as on a terminal, so those tests test siteplan and not how pytest was started.
 if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
-SCENARIOS = ROOT / "scenarios"
-TINY = SCENARIOS / "tiny"
 
 
 @pytest.fixture(autouse=True)

@@ -213,7 +213,8 @@ def plan_points(req: SweepRequest) -> _Points:
         raise InputError(f"sweep id {req.sweep_id!r} is not a plain name",
                          fix="use letters, digits, '.', '_' or '-' (at most 64), e.g. --id capex-2025")
     sid = req.sweep_id or sweep_identity(bndl["hash"], req.varies, name, opt_dict)
-    grid_idx = [tuple(v.ascending.index(p[v.key]) for v in req.varies) for p in points]
+    rank = [{x: k for k, x in enumerate(v.ascending)} for v in req.varies]  # value -> grid index
+    grid_idx = [tuple(r[p[v.key]] for v, r in zip(req.varies, rank)) for p in points]
     spec = {"scenario": str(scn.path), "vary": [v.spec for v in req.varies], "backend": name,
             "options": {k: v for k, v in opt_dict.items() if k != "extra"}, "overrides": base}
     return _Points(scn=scn, base=base, points=points, grid_idx=grid_idx,
