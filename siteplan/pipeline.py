@@ -15,7 +15,7 @@ from typing import Any, cast
 import numpy as np
 
 from siteplan.backends import SolveOptions, solve
-from siteplan.backends.registry import DEFAULT_BACKEND
+from siteplan.backends.registry import SCENARIO_BACKEND
 from siteplan.backends.session import SolverSession
 from siteplan.checks import facility_cost_lower_bound, prove_infeasible
 from siteplan.errors import CheckFailedError, InfeasibleError, NoSolutionError, SolverError
@@ -70,7 +70,7 @@ def solver_settings(scn: Scenario, backend: str | None = None, options: SolveOpt
         name, opts = load_profile(prof)
     if options is not None:
         opts = options
-    return backend or name or DEFAULT_BACKEND, opts
+    return backend or name or SCENARIO_BACKEND, opts
 
 
 def fix_workers(scn: Scenario, inst: Instance, model: Model, pm: PlanningModel) -> Model:
@@ -215,12 +215,24 @@ def solver_progress(say: Callable[[str], None], model: Model, backend: str) -> C
 
 
 def _run(model: Model, backend: str, opts: SolveOptions, say=None, session: SolverSession | None = None) -> SolveResult:
+    """Solve one phase; a route that picks the backend per model (adaptive) picks here, says which
+    and why, and the result keeps it (`extra["route"]`)."""
+    from siteplan.backends.adaptive import after_routing, describe, routed
+    from siteplan.backends.registry import get_backend
+
+    t0 = time.perf_counter()
+    route, why = get_backend(backend).resolve(model, opts)
+    spent = time.perf_counter() - t0 if why is not None else 0.0
+    line = None if why is None else describe(dict(why, backend=route))
+    if line and say is not None:
+        say(line)
+    opts = after_routing(opts, spent)
     if say is not None:
-        opts = SolveOptions(**opts.as_dict(), progress=solver_progress(say, model, backend))
-    res = session.solve(model, backend, opts) if session is not None else solve(model, backend, opts)
+        opts = SolveOptions(**opts.as_dict(), progress=solver_progress(say, model, route))
+    res = session.solve(model, route, opts) if session is not None else solve(model, route, opts)
     if res.status == Termination.ERROR:
-        raise SolverError(f"backend {backend!r} failed: {res.message}")
-    return res
+        raise SolverError(f"backend {route!r} failed: {res.message}")
+    return routed(res, route, why, spent)
 
 
 def least_cost_result(coverage: SolveResult, least_cost: SolveResult) -> SolveResult:

@@ -26,7 +26,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import replace
 from types import MappingProxyType
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 from siteplan.errors import SolverError, UnknownOptionError
 from siteplan.model.cuts import Separator
@@ -93,6 +93,11 @@ class Backend(ABC):
         from siteplan.backends.common import finish_result
 
         return finish_result(model, self.run(model, options))
+
+    def resolve(self, model: Model, options: SolveOptions) -> tuple[str, dict[str, Any] | None]:
+        """The route that solves `model` and why (JSON-ready), for a route that picks another
+        per model (`adaptive`); every other backend solves it itself: (its name, None)."""
+        return self.name, None
 
     def kept_instance(self, model: Model) -> KeptInstance | None:
         """A solver instance holding `model` for re-solves after bound changes, or None when this

@@ -16,10 +16,15 @@ ROUTES: dict[str, str] = {
     "ortools-cpsat": "siteplan.backends.ortools_mp:OrtoolsCpSatBackend",
     "scip": "siteplan.backends.scip:ScipBackend",
     "race": "siteplan.backends.race:RaceBackend",
+    "adaptive": "siteplan.backends.adaptive:AdaptiveBackend",
 }
 
-#: chosen by measurement (see README "Choosing the default backend")
+#: chosen by measurement (see README "Choosing the default backend"): the solver of classic
+#: models, benchmarks and LPs when none is named
 DEFAULT_BACKEND = "highs"
+#: the route of a planning scenario that names none (nor does the command): HiGHS, and SCIP
+#: for a coverage phase that reaches few residents (`siteplan.backends.adaptive`)
+SCENARIO_BACKEND = "adaptive"
 
 
 def get_backend(name: str) -> Backend:
@@ -59,7 +64,7 @@ def list_backends() -> list[BackendRow]:
             b = get_backend(name)
         except SolverError as exc:
             rows.append({"name": name, "available": False, "reason": exc.message, "version": "",
-                         "description": "", "default": name == DEFAULT_BACKEND, "clashes": [],
+                         "description": "", "default": name == SCENARIO_BACKEND, "clashes": [],
                          "warm_start": False, "cut_callback": False})
             continue
         ok, why = b.available()
@@ -70,7 +75,7 @@ def list_backends() -> list[BackendRow]:
                 "reason": why,
                 "version": b.version() if ok else "",
                 "description": b.description,
-                "default": name == DEFAULT_BACKEND,
+                "default": name == SCENARIO_BACKEND,
                 "clashes": list(b.clashes),
                 "warm_start": b.supports_warm_start,
                 "cut_callback": b.supports_cut_callback,

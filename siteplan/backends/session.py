@@ -6,13 +6,18 @@ point has two: the coverage phase and the least-cost phase with its coverage flo
 re-solves in it when the next model has the same matrix and integer columns, whatever key
 the sweep varies; any other model, a backend that cannot keep an instance
 (`Backend.kept_instance`) or one that must run in a worker process because a clashing
-library is loaded here (`runner.choose_isolation`) is solved the ordinary way. The result
+library is loaded here (`runner.choose_isolation`) is solved the ordinary way. A route that
+picks the solver per model (`Backend.resolve`: adaptive) is resolved first, so its HiGHS
+solves keep their instances too. The result
 is the backend's usual one (`finish_result` applied), with `extra["model_reuse"]` saying
 whether the instance was built or kept.
 """
 
 from __future__ import annotations
 
+import time
+
+from siteplan.backends.adaptive import after_routing, routed
 from siteplan.backends.base import KeptInstance, SolveOptions
 from siteplan.backends.common import finish_result
 from siteplan.backends.registry import DEFAULT_BACKEND, get_backend
@@ -39,6 +44,11 @@ class SolverSession:
         if not b.available()[0] or choose_isolation(b, options) != "inline" or loaded_clash(b):
             self.counts["plain"] += 1
             return solve(model, b.name, options)  # its own errors and worker-process path
+        t0 = time.perf_counter()
+        name, why = b.resolve(model, options)  # a route that picks the solver per model picks here
+        if name != b.name:
+            spent = time.perf_counter() - t0
+            return routed(self.solve(model, name, after_routing(options, spent)), name, why, spent)
         inst = self._find(b.name, model)
         if inst is None:
             inst = b.kept_instance(model)

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from siteplan.backends.registry import list_backends
+from siteplan.backends.registry import DEFAULT_BACKEND, list_backends
 from siteplan.errors import SolverError
 from siteplan.solver_profiles import list_profiles
 
@@ -97,7 +97,8 @@ def solvers_cmd(as_json: bool, check: bool) -> None:
         click.echo(json.dumps({"backends": rows, "profiles": profiles}, indent=2))
     else:
         click.echo(_table(rows))
-        click.echo("\n* default backend. Profiles (use with --solver): "
+        click.echo(f"\n* the default for scenarios; classic models, `siteplan bench` and LPs default to "
+                   f"{DEFAULT_BACKEND}. Profiles (use with --solver): "
                    + (", ".join(profiles) if profiles else "none found"))
     failed = [r["name"] for r in rows if r.get("check") == "failed"]
     if failed:

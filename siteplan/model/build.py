@@ -199,8 +199,10 @@ def build_planning_model(inst: Instance, objective: Objective, area_scope: AreaS
         rule.add_rows(pm)
     sense = add_objective(pm)
     fc, fconst = facility_cost_vector(pm)
-    model = pm.b.finish(sense=sense, meta={"facility_cost": fc, "facility_const": fconst,
-                                           "objective": Phase(objective)})
+    meta = {"facility_cost": fc, "facility_const": fconst, "objective": Phase(objective)}
+    if objective == Objective.MAX_COVERAGE:  # full coverage, for the adaptive route's rule (backends.adaptive)
+        meta["coverage_total"] = float(inst.residents.sum())
+    model = pm.b.finish(sense=sense, meta=meta)
     return model, pm
 
 

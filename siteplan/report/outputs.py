@@ -27,10 +27,20 @@ PLAN_FILE = "plan.json"
 SCENARIO_FILE = "scenario.resolved.yaml"
 
 
+def solver_version(outcome) -> str:
+    """The solver's version; under a route that picks the solver per phase (adaptive), the
+    solver and version of each phase, so that the record says what actually solved."""
+    phases = outcome.phases
+    if not any((p.get("extra") or {}).get("route") for p in phases):
+        return outcome.result.backend_version
+    return ", ".join(f"{p.get('backend')} {p.get('backend_version')}"
+                     + (f" ({p.get('phase')})" if len(phases) > 1 else "") for p in phases)
+
+
 def solver_block(outcome) -> dict:
     r = outcome.result
     return {
-        "backend": outcome.backend, "version": r.backend_version, "status": r.status.value,
+        "backend": outcome.backend, "version": solver_version(outcome), "status": r.status.value,
         "limit": r.limit, "objective": outcome.model.user_objective(r.objective),
         "bound": outcome.model.user_objective(r.bound), "gap": r.gap, "facility_gap": outcome.facility_gap,
         "build_seconds": round(outcome.timings.get("build", 0.0), 4), "solve_seconds": round(r.solve_seconds, 4),

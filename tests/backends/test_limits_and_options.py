@@ -37,6 +37,7 @@ EXTRAS = {
     "ortools-cpsat": {"num_workers": 1, "linearization_level": 2},
     "scip": {"limits/nodes": 1000, "presolving/maxrounds": 0},
     "race": {"highs": {"presolve": "off"}, "scip": {"limits/nodes": 1000}},
+    "adaptive": {"presolve": "off"},  # options keep it on HiGHS
 }
 
 

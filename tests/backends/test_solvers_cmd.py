@@ -8,7 +8,7 @@ import sys
 
 from click.testing import CliRunner
 
-from siteplan.backends.registry import DEFAULT_BACKEND, ROUTES
+from siteplan.backends.registry import ROUTES, SCENARIO_BACKEND
 from siteplan.commands.solver_cmds import solvers_cmd
 
 
@@ -23,7 +23,7 @@ def test_json():
     data = json.loads(CliRunner().invoke(solvers_cmd, ["--json"]).output)
     rows = {r["name"]: r for r in data["backends"]}
     assert set(rows) == set(ROUTES)
-    assert rows[DEFAULT_BACKEND]["default"] is True
+    assert rows[SCENARIO_BACKEND]["default"] is True and sum(r["default"] for r in rows.values()) == 1
     assert "ortools" in rows["highs"]["clashes"]
     for r in rows.values():
         assert {"available", "version", "reason", "clashes", "warm_start"} <= set(r)

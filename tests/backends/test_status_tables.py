@@ -13,9 +13,9 @@ from backend_support import require_or_skip
 from siteplan.backends.registry import ROUTES, get_backend
 from siteplan.result import LIMITS, Termination
 
-#: every adapter that reads a solver's own status; the race reads only its entrants' results
-#: (already mapped by the highs and scip tables), so it has no table of its own
-PORTFOLIOS = {"siteplan.backends.race"}
+#: every adapter that reads a solver's own status; the race and the adaptive route read only
+#: their entrants' results (already mapped by the highs and scip tables): no table of their own
+PORTFOLIOS = {"siteplan.backends.race", "siteplan.backends.adaptive"}
 MODULES = sorted({route.split(":")[0] for route in ROUTES.values()} - PORTFOLIOS)
 
 

@@ -142,3 +142,15 @@ def test_each_thread_of_a_worker_has_its_own_session():
     release_session()
     assert point_session() is not mine
     release_session()
+
+
+def test_adaptive_route_keeps_highs_instances():
+    """The default route resolves to HiGHS for these models, and the session keeps HiGHS's
+    instance for them as it does when HiGHS is named."""
+    s = SolverSession()
+    caps = [6.0, 8.0, 10.0]
+    results = [s.solve(knapsack(c), "adaptive", SolveOptions(mip_gap=0.0, threads=1)) for c in caps]
+    assert [r.objective for r in results] == [pytest.approx(best(c)) for c in caps]
+    assert s.counts == {"built": 1, "kept": len(caps) - 1, "plain": 0}
+    assert [r.extra["route"]["backend"] for r in results] == ["highs"] * len(caps)
+    assert [r.extra["model_reuse"] for r in results] == ["built"] + ["kept"] * (len(caps) - 1)
