@@ -68,12 +68,20 @@ def covering_extra() -> dict:
 # ---------------------------------------------------------------- HiGHS on a core (+ cuts)
 
 def make_highs(A: sp.csr_matrix, cuts=(), *, integer=True, zero_obj=False, max_open=None,
-               seed=0, limit=300.0, extra=None, log=False, min_open=None):
+               seed=0, limit=300.0, extra=None, log=False, min_open=None, groups=()):
     """Highs holding min sum y (or 0) s.t. A y >= 1, cuts (cols, coefs, rhs) as >= rows,
-    optionally sum y <= max_open; y binary (or in [0, 1] when not `integer`)."""
+    optionally sum y <= max_open; y binary (or in [0, 1] when not `integer`). `groups`: column
+    sets S, each given an integer count z_S = sum_{j in S} y_j (a variable HiGHS may branch on;
+    columns after the n y's, zero cost)."""
     import highspy
 
-    m, n = A.shape
+    m, n0 = A.shape
+    n = n0 + len(groups)
+    A = sp.hstack([A, sp.csr_matrix((m, len(groups)))]).tocsr() if groups else A
+    if groups:
+        cuts = list(cuts) + [(np.r_[np.asarray(S), n0 + k], np.r_[np.ones(len(S)), -1.0], 0.0)
+                             for k, S in enumerate(groups)]
+        # equality: the >= 0 rows get an upper bound of 0 below
     rows = [sp.csr_matrix(A, dtype=float)]
     lo = [np.ones(m)]
     hi = [np.full(m, np.inf)]
@@ -84,16 +92,20 @@ def make_highs(A: sp.csr_matrix, cuts=(), *, integer=True, zero_obj=False, max_o
         C = sp.csr_matrix((np.concatenate(data), np.concatenate(ind), np.array(ptr)), shape=(len(cuts), n))
         rows.append(C)
         lo.append(np.array([c[2] for c in cuts], float))
-        hi.append(np.full(len(cuts), np.inf))
+        up = np.full(len(cuts), np.inf)
+        if groups:
+            up[len(cuts) - len(groups):] = 0.0
+        hi.append(up)
     if max_open is not None:
-        rows.append(sp.csr_matrix(np.ones((1, n))))
+        rows.append(sp.csr_matrix(np.r_[np.ones(n0), np.zeros(n - n0)][None, :]))
         lo.append(np.array([-np.inf if min_open is None else float(min_open)]))
         hi.append(np.array([float(max_open)]))
     M = sp.vstack(rows).tocsc()
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = n, M.shape[0]
-    lp.col_cost_ = np.zeros(n) if zero_obj else np.ones(n)
-    lp.col_lower_, lp.col_upper_ = np.zeros(n), np.ones(n)
+    lp.col_cost_ = np.zeros(n) if zero_obj else np.r_[np.ones(n0), np.zeros(n - n0)]
+    lp.col_lower_ = np.zeros(n)
+    lp.col_upper_ = np.r_[np.ones(n0), [float(len(S)) for S in groups]]
     lp.row_lower_, lp.row_upper_ = np.concatenate(lo), np.concatenate(hi)
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_ = M.indptr.astype(np.int32)
@@ -306,12 +318,36 @@ def separate_region(A, x, core_pts, win, step, eps=1e-6):
     return [(c[0], c[1], c[2]) for c in cuts]
 
 
+def disjoint_bound(A, core_pts, strip, gap=2 * RADIUS, limit=120.0):
+    """Clients in vertical strips `strip` wide, `gap` (> 2 radii) apart, share no site: the
+    optimum is at least the sum of the strips' own optima (each an exact small MIP); the best
+    over a few offsets of the strip grid. Returns (bound, per-offset sums, CPU s)."""
+    c0 = time.process_time()
+    sums = []
+    period = strip + gap
+    for off in np.arange(0.0, period, period / 4):
+        total = 0.0
+        for x0 in np.arange(off - period, 1000.0, period):
+            R = np.flatnonzero((core_pts[:, 0] >= x0) & (core_pts[:, 0] < x0 + strip))
+            if R.size == 0:
+                continue
+            cols = np.unique(A[R].indices)
+            h = make_highs(A[R][:, cols], limit=limit, extra=covering_extra())
+            r = run_mip(h)
+            total += r["bound"] if r["status"] != "Optimal" else round(r["objective"])
+        sums.append(total)
+    return max(sums), sums, round(time.process_time() - c0, 3)
+
+
 # ---------------------------------------------------------------- trials
 
 def log_row(out: Path, row: dict) -> None:
     with open(out / "results.jsonl", "a") as fh:
         fh.write(json.dumps(row) + "\n")
     print(json.dumps(row), flush=True)
+
+
+SEP = {"max_size": 7, "width": 6}  # separate_half's reach (--sep-size, --sep-width)
 
 
 def cut_rounds(A, opt, rounds, kind, pts=None, win=250.0, step=125.0):
@@ -324,7 +360,7 @@ def cut_rounds(A, opt, rounds, kind, pts=None, win=250.0, step=125.0):
         if r == rounds:
             break
         if kind == "half":
-            new, viol = separate_half(A, x)
+            new, viol = separate_half(A, x, **SEP)
         else:
             new = separate_region(A, x, pts, win, step)
         if not new:
@@ -334,7 +370,21 @@ def cut_rounds(A, opt, rounds, kind, pts=None, win=250.0, step=125.0):
     return cuts, hist, round(time.process_time() - c0, 3)
 
 
-def prove(A, cuts, opt, form, seed, limit, extra) -> dict:
+def region_groups(site_pts, levels):
+    """Column sets of a hierarchy of grid cells over the square: level g cuts it into g x g
+    cells (g = 1 is skipped: the whole is the card row already)."""
+    out = []
+    for g in levels:
+        cx = np.minimum((site_pts[:, 0] / (1000.0 / g)).astype(int), g - 1)
+        cy = np.minimum((site_pts[:, 1] / (1000.0 / g)).astype(int), g - 1)
+        for c in range(g * g):
+            S = np.flatnonzero(cx * g + cy == c)
+            if S.size:
+                out.append(S)
+    return out
+
+
+def prove(A, cuts, opt, form, seed, limit, extra, groups=()) -> dict:
     """One proof run. Forms: 'obj' the objective model started from the optimum; 'card0' /
     'cardeq' / 'cardobj' cover rows + sum y <= opt - 1 (cardeq: = opt - 1, equivalent as any
     smaller cover pads up) with zero (card0, cardeq) or the unit objective, HiGHS to
@@ -342,7 +392,7 @@ def prove(A, cuts, opt, form, seed, limit, extra) -> dict:
     k = opt.size - 1
     if form in ("card0", "cardeq", "cardobj"):
         h = make_highs(A, cuts, zero_obj=form != "cardobj", max_open=k, seed=seed, limit=limit,
-                       extra=extra, min_open=k if form == "cardeq" else None)
+                       extra=extra, min_open=k if form == "cardeq" else None, groups=groups)
         return run_mip(h)
     if form == "cutoff":
         h = make_highs(A, cuts, seed=seed, limit=limit, extra={**extra, "objective_bound": k + 0.5})
@@ -353,19 +403,29 @@ def prove(A, cuts, opt, form, seed, limit, extra) -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("mode", choices=("optima", "prove", "card", "cutoff", "cuts", "region", "lp"))
+    ap.add_argument("mode", choices=("optima", "prove", "card", "cutoff", "cuts", "region", "lp", "disjoint"))
     ap.add_argument("--instances", default="2,3")
     ap.add_argument("--seeds", default="0")
     ap.add_argument("--rounds", type=int, default=10)
     ap.add_argument("--variant", default="", help="card: card0 | cardeq | cardobj; else a label")
     ap.add_argument("--form", default="obj", help="proof form after cuts: obj | card0 | cardeq | cardobj | cutoff")
+    ap.add_argument("--levels", default="", help="count variables on g x g grid cells, e.g. 2,4 (card forms)")
+    ap.add_argument("--no-presolve", action="store_true", help="with --levels: presolve off (keeps the counts)")
+    ap.add_argument("--sep-size", type=int, default=7, help="{0,1/2}: largest row set")
+    ap.add_argument("--sep-width", type=int, default=6, help="{0,1/2}: candidates per growth step")
     ap.add_argument("--win", type=float, default=250.0)
     ap.add_argument("--step", type=float, default=125.0)
     ap.add_argument("--time-limit", type=float, default=600.0, help="HiGHS's (wall) limit")
     ap.add_argument("--out", default=str(OUT))
+    if argv is None and sys.argv[1:2] == ["summary"]:
+        out = Path(sys.argv[2]) if len(sys.argv) > 2 else OUT
+        (out / "summary.md").write_text(summary(out))
+        print(summary(out))
+        return 0
     a = ap.parse_args(argv)
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
+    SEP.update(max_size=a.sep_size, width=a.sep_width)
     extra = covering_extra()
     for inst in _ints(a.instances):
         opt = optimum(inst, out)
@@ -375,6 +435,11 @@ def main(argv=None) -> int:
         if a.mode == "optima":
             log_row(out, {**base, "load_before": os.getloadavg()[0]})
             continue
+        if a.mode == "disjoint":
+            b, sums, cpu = disjoint_bound(A, pts[core.rows], a.win)
+            log_row(out, {**base, "strip": a.win, "bound": b, "per_offset": sums, "cpu_s": cpu,
+                          "load_before": os.getloadavg()[0]})
+            continue
         if a.mode == "lp":
             z, _ = lp_solve(A)
             log_row(out, {**base, "lp": z, **root_bound(A), "load_before": os.getloadavg()[0]})
@@ -382,19 +447,53 @@ def main(argv=None) -> int:
         cuts, hist, sep = [], None, 0.0
         if a.mode in ("cuts", "region"):
             core_pts = pts[core.rows]
-            cuts, hist, sep = cut_rounds(A, opt, a.rounds, "half" if a.mode == "cuts" else "region",
-                                         core_pts, a.win, a.step)
-            rb = root_bound(A, cuts)
-            log_row(out, {**base, "phase": "separate", "variant": a.variant, "rounds": a.rounds,
-                          "n_cuts": len(cuts), "lp_bounds": hist, "sep_cpu_s": sep, **rb,
-                          "win": a.win, "step": a.step})
+            cache = out / f"cuts-{a.mode}-{a.variant or 'x'}-r{a.rounds}-i{inst}.json"
+            if cache.exists():  # the same separation already ran: reuse its cuts (and its CPU s)
+                saved = json.loads(cache.read_text())
+                cuts = [(np.array(c), np.array(v), r) for c, v, r in saved["cuts"]]
+                hist, sep = saved["lp_bounds"], saved["sep_cpu_s"]
+                check_cuts(cuts, opt, A.shape[1])
+            else:
+                cuts, hist, sep = cut_rounds(A, opt, a.rounds, "half" if a.mode == "cuts" else "region",
+                                             core_pts, a.win, a.step)
+                cache.write_text(json.dumps({"lp_bounds": hist, "sep_cpu_s": sep, "cuts": [
+                    (c.tolist(), v.tolist(), r) for c, v, r in cuts]}))
+                rb = root_bound(A, cuts)
+                log_row(out, {**base, "phase": "separate", "variant": a.variant, "rounds": a.rounds,
+                              "n_cuts": len(cuts), "lp_bounds": hist, "sep_cpu_s": sep, **rb,
+                              "win": a.win, "step": a.step})
         form = {"card": a.variant or "card0", "cutoff": "cutoff"}.get(a.mode, a.form)
         for seed in _ints(a.seeds):
             load = os.getloadavg()[0]
-            r = prove(A, cuts, opt, form, seed, a.time_limit, extra)
+            groups = region_groups(pts[core.cols], _ints(a.levels)) if a.levels else ()
+            ex = {**extra, "presolve": "off"} if groups and a.no_presolve else extra
+            r = prove(A, cuts, opt, form, seed, a.time_limit, ex, groups)
             log_row(out, {**base, "phase": "proof", "variant": a.variant, "form": form, "highs_seed": seed,
-                          "n_cuts": len(cuts), "sep_cpu_s": sep, **r, "load_before": load})
+                          "n_cuts": len(cuts), "sep_cpu_s": sep, "levels": a.levels,
+                          "presolve_off": bool(groups and a.no_presolve), **r, "load_before": load})
     return 0
+
+
+
+
+def summary(out: Path = OUT) -> str:
+    """A table of every logged row (python lscp_bound_trials.py summary is `summary(OUT)`)."""
+    rows = [json.loads(t) for t in (out / "results.jsonl").read_text().splitlines() if t.strip()]
+    lines = ["| instance | mode | form | cuts | LP bound: first -> last | HiGHS seed | status | nodes | CPU s proof | CPU s separation | load before |",
+             "|---:|---|---|---|---|---:|---|---:|---:|---:|---:|"]
+    seps = {(r["instance"], r.get("variant")): r for r in rows if r.get("phase") == "separate"}
+    for r in rows:
+        if r.get("phase") != "proof":
+            continue
+        s = seps.get((r["instance"], r.get("variant"))) if r["mode"] in ("cuts", "region") else None
+        lp = f"{s['lp_bounds'][0]} -> {s['lp_bounds'][-1]}" if s else "-"
+        lv = f" + counts {r['levels']}" if r.get("levels") else ""
+        form = r.get("form") or {"prove": "obj", "card": r.get("variant") or "card0"}.get(r["mode"], r["mode"])
+        lines.append(f"| {r['instance']} | {r['mode']} | {form}{lv} | "
+                     f"{r['n_cuts'] or '-'} {r.get('variant') if r['n_cuts'] else ''} | {lp} | {r['highs_seed']} | "
+                     f"{r['status']} | {r['nodes']} | {r['cpu_s']} | {r['sep_cpu_s'] or '-'} | "
+                     f"{round(r['load_before'], 2)} |")
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":
