@@ -493,6 +493,17 @@ def summary(out: Path = OUT) -> str:
                      f"{r['n_cuts'] or '-'} {r.get('variant') if r['n_cuts'] else ''} | {lp} | {r['highs_seed']} | "
                      f"{r['status']} | {r['nodes']} | {r['cpu_s']} | {r['sep_cpu_s'] or '-'} | "
                      f"{round(r['load_before'], 2)} |")
+    lines += ["", "| instance | bound | value | CPU s |", "|---:|---|---|---:|"]
+    for r in rows:
+        if r["mode"] == "lp":
+            lines.append(f"| {r['instance']} | core LP / HiGHS root (mip_max_nodes 1) | "
+                         f"{round(r['lp'], 4)} / {r['root_bound']} | {r['root_cpu_s']} |")
+        elif r["mode"] == "disjoint":
+            lines.append(f"| {r['instance']} | disjoint strips {r['strip']:g} wide, 200 apart (best offset) | "
+                         f"{r['bound']} (offsets {r['per_offset']}) | {r['cpu_s']} |")
+        elif r.get("phase") == "separate":
+            lines.append(f"| {r['instance']} | LP + {r['n_cuts']} {r['variant']} cuts, {r['rounds']} rounds; "
+                         f"HiGHS root on top | {r['lp_bounds'][-1]}; {r['root_bound']} | {r['sep_cpu_s']} |")
     return "\n".join(lines) + "\n"
 
 
