@@ -38,7 +38,7 @@ import scipy.sparse as sp
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from spopt_compare import instance  # noqa: E402
+from spopt_compare import instance
 
 OUT = HERE / "results" / "lscp9"
 N, RADIUS = 1000, 100.0
