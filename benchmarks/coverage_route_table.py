@@ -34,6 +34,8 @@ def scip_wins(r: dict) -> bool:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("results", type=Path)
+    ap.add_argument("--at", default="0.35,0.40,0.42,0.43,0.44,0.45,0.50",
+                    help="LP share thresholds to summarise")
     args = ap.parse_args()
     rows = [json.loads(x) for x in args.results.read_text().splitlines() if x.strip()]
     rows = [r for r in rows if "highs" in r and "scip" in r]
@@ -56,6 +58,16 @@ def main() -> None:
     all_s = sum(r["scip"]["cpu"] for r in rows)
     print(f"\n{len(rows)} points: oracle {oracle:.0f} CPU s, always HiGHS {all_h:.0f} "
           f"(+{all_h - oracle:.0f}), always SCIP {all_s:.0f} (+{all_s - oracle:.0f})")
+    print("\nLP share rule at chosen thresholds (SCIP below t): total CPU s, excess over the "
+          "oracle, misrouted to SCIP (its extra CPU s) / to HiGHS (its extra CPU s)")
+    for t in (float(v) for v in args.at.split(",")):
+        total = sum(r["scip" if r["lp_share"] < t else "highs"]["cpu"] for r in rows)
+        to_s = [r for r in rows if r["lp_share"] < t and not scip_wins(r)]
+        to_h = [r for r in rows if r["lp_share"] >= t and scip_wins(r)]
+        xs = sum(r["scip"]["cpu"] - r["highs"]["cpu"] for r in to_s)
+        xh = sum(r["highs"]["cpu"] - r["scip"]["cpu"] for r in to_h)
+        print(f"  t={t:.2f}: {total:7.1f} (+{total - oracle:6.1f}); to SCIP {len(to_s)} "
+              f"(+{xs:.0f}), to HiGHS {len(to_h)} (+{xh:.0f})")
     for feat in FEATURES:
         vals = sorted({r[feat] for r in rows})
         cuts = [(a + b) / 2 for a, b in zip(vals, vals[1:])]
