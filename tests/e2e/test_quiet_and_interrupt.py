@@ -190,6 +190,25 @@ def test_signal_while_solving_piped_exits_130_at_once(backend, isolation, sig, b
 
 
 @pytest.mark.slow
+def test_ctrl_c_in_the_default_routes_scip_phase_exits_130_at_once(big_city, tmp_path):
+    """The default route hands a tight max_coverage budget's coverage phase to SCIP (here from
+    about 1 s to 20 s after start-up): Ctrl-C there stops as promptly and saves nothing."""
+    if not available("scip"):
+        pytest.skip("scip unavailable")
+    out_dir, store, tmp = tmp_path / "out", tmp_path / "runs.sqlite", tmp_path / "tmp"
+    tmp.mkdir()
+    code, took, out, err = interrupt_piped(["solve", big_city, "--set", "objective=max_coverage",
+                                            "--set", "budget.capex=2e7", "--time-limit", 60, "--json",
+                                            "--out", out_dir, "--store", store], wait=6.0, tmp=tmp)
+    assert code == 130, err
+    assert took < PROMPT, f"{took:.1f} s from SIGINT to exit"
+    assert "interrupted; nothing saved" in err and "failed" not in err
+    assert out == ""
+    assert_nothing_saved(out_dir, store)
+    assert left_running(tmp) == [], "a solver process outlived the interrupted run"
+
+
+@pytest.mark.slow
 def test_ctrl_c_on_a_terminal_exits_130_not_solver_error(big_city, tmp_path):
     """On a terminal, Ctrl-C reaches the whole foreground process group; HiGHS's progress
     callback used to turn it into "backend 'highs' failed: Solve error" (exit 7)."""
