@@ -217,16 +217,13 @@ def solver_progress(say: Callable[[str], None], model: Model, backend: str) -> C
 def _run(model: Model, backend: str, opts: SolveOptions, say=None, session: SolverSession | None = None) -> SolveResult:
     """Solve one phase; a route that picks the backend per model (adaptive) picks here, says which
     and why, and the result keeps it (`extra["route"]`)."""
-    from siteplan.backends.adaptive import after_routing, describe, routed
+    from siteplan.backends.adaptive import describe, pick, routed
     from siteplan.backends.registry import get_backend
 
-    t0 = time.perf_counter()
-    route, why = get_backend(backend).resolve(model, opts)
-    spent = time.perf_counter() - t0 if why is not None else 0.0
-    line = None if why is None else describe(dict(why, backend=route))
+    route, why, opts, spent = pick(get_backend(backend), model, opts)
+    line = describe(route, why)
     if line and say is not None:
         say(line)
-    opts = after_routing(opts, spent)
     if say is not None:
         opts = SolveOptions(**opts.as_dict(), progress=solver_progress(say, model, route))
     res = session.solve(model, route, opts) if session is not None else solve(model, route, opts)

@@ -70,11 +70,11 @@ def route(model: Model, options: SolveOptions) -> tuple[str, dict[str, Any]]:
                 f"{SCIP_BELOW:.0%}", "lp_share": share, "lp_seconds": seconds}
 
 
-def describe(why: Mapping[str, Any]) -> str | None:
+def describe(backend: str, why: Mapping[str, Any] | None) -> str | None:
     """The progress line for a choice the rule made (None where it had nothing to weigh)."""
-    if "lp_share" not in why:
+    if why is None or "lp_share" not in why:
         return None
-    return f"adaptive: the coverage phase goes to {why['backend']}: {why['rule']}"
+    return f"adaptive: the coverage phase goes to {backend}: {why['rule']}"
 
 
 class AdaptiveBackend(Backend):
@@ -99,22 +99,25 @@ class AdaptiveBackend(Backend):
     def run(self, model: Model, options: SolveOptions) -> SolveResult:
         from siteplan.backends.runner import solve
 
-        t0 = time.perf_counter()
-        backend, why = self.resolve(model, options)
-        spent = time.perf_counter() - t0
+        backend, why, left, spent = pick(self, model, options)
         try:
-            res = routed(solve(model, backend, after_routing(options, spent)), backend, why, spent)
+            res = routed(solve(model, backend, left), backend, why, spent)
         except UnknownOptionError as exc:  # the route's name, as every backend names itself
             raise self.unknown_option(exc.option, exc.fix or "") from None
         res.backend, res.backend_version = self.name, f"{backend} {res.backend_version}"  # as the race does
         return res
 
 
-def after_routing(options: SolveOptions, spent: float) -> SolveOptions:
-    """The options for the chosen backend: the time limit less what choosing it took."""
-    if options.time_limit is None or spent <= 0:
-        return options
-    return replace(options, time_limit=max(options.time_limit - spent, 0.5 * options.time_limit))
+def pick(backend: Backend, model: Model, options: SolveOptions
+         ) -> tuple[str, dict[str, Any] | None, SolveOptions, float]:
+    """`backend.resolve` timed: (route, why, the options left for the route, seconds spent
+    choosing). The route's time limit is the run's less what choosing took (at least half)."""
+    t0 = time.perf_counter()
+    name, why = backend.resolve(model, options)
+    spent = time.perf_counter() - t0 if why is not None else 0.0
+    if options.time_limit is not None and spent > 0:
+        options = replace(options, time_limit=max(options.time_limit - spent, 0.5 * options.time_limit))
+    return name, why, options, spent
 
 
 def routed(res: SolveResult, backend: str, why: Mapping[str, Any] | None, spent: float) -> SolveResult:

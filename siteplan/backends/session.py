@@ -15,9 +15,7 @@ whether the instance was built or kept.
 
 from __future__ import annotations
 
-import time
-
-from siteplan.backends.adaptive import after_routing, routed
+from siteplan.backends.adaptive import pick, routed
 from siteplan.backends.base import KeptInstance, SolveOptions
 from siteplan.backends.common import finish_result
 from siteplan.backends.registry import DEFAULT_BACKEND, get_backend
@@ -44,11 +42,9 @@ class SolverSession:
         if not b.available()[0] or choose_isolation(b, options) != "inline" or loaded_clash(b):
             self.counts["plain"] += 1
             return solve(model, b.name, options)  # its own errors and worker-process path
-        t0 = time.perf_counter()
-        name, why = b.resolve(model, options)  # a route that picks the solver per model picks here
+        name, why, left, spent = pick(b, model, options)  # a route that picks the solver per model picks here
         if name != b.name:
-            spent = time.perf_counter() - t0
-            return routed(self.solve(model, name, after_routing(options, spent)), name, why, spent)
+            return routed(self.solve(model, name, left), name, why, spent)
         inst = self._find(b.name, model)
         if inst is None:
             inst = b.kept_instance(model)

@@ -166,6 +166,23 @@ def left_running(tmp: Path) -> list[str]:
     return [cmd for cmd in process_cmdlines() if str(tmp) in cmd]
 
 
+def assert_solve_stops_cleanly(args: list, tmp_path: Path, *, wait: float, sig: int = signal.SIGINT,
+                               solver_process: bool = False) -> None:
+    """`siteplan solve ARGS --json` with a store, stopped by `sig` after `wait` s: exit 130
+    within PROMPT seconds, nothing on stdout, nothing saved, no solver process left running."""
+    out_dir, store, tmp = tmp_path / "out", tmp_path / "runs.sqlite", tmp_path / "tmp"
+    tmp.mkdir()
+    code, took, out, err = interrupt_piped(["solve", *args, "--time-limit", 60, "--json", "--out", out_dir,
+                                            "--store", store], wait=wait, tmp=tmp, sig=sig,
+                                           solver_process=solver_process)
+    assert code == 130, err
+    assert took < PROMPT, f"{took:.1f} s from {signal.Signals(sig).name} to exit"
+    assert "interrupted; nothing saved" in err and "failed" not in err
+    assert out == ""
+    assert_nothing_saved(out_dir, store)
+    assert left_running(tmp) == [], "a solver process outlived the interrupted run"
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("backend,isolation,sig", [
     ("highs", "inline", signal.SIGINT), ("highs", "process", signal.SIGINT), ("pulp-cbc", "process", signal.SIGINT),
@@ -176,17 +193,8 @@ def test_signal_while_solving_piped_exits_130_at_once(backend, isolation, sig, b
     if not available(backend):
         pytest.skip(f"{backend} unavailable")
     prof = profile(tmp_path, backend=backend, isolation=isolation)
-    out_dir, store, tmp = tmp_path / "out", tmp_path / "runs.sqlite", tmp_path / "tmp"
-    tmp.mkdir()
-    code, took, out, err = interrupt_piped(["solve", big_city, "--solver", prof, "--time-limit", 60, "--json",
-                                            "--out", out_dir, "--store", store], wait=4.0, tmp=tmp, sig=sig,
-                                           solver_process=isolation == "process")
-    assert code == 130, err
-    assert took < PROMPT, f"{took:.1f} s from {signal.Signals(sig).name} to exit"
-    assert "interrupted; nothing saved" in err and "failed" not in err
-    assert out == ""
-    assert_nothing_saved(out_dir, store)
-    assert left_running(tmp) == [], "a solver process outlived the interrupted run"
+    assert_solve_stops_cleanly([big_city, "--solver", prof], tmp_path, wait=4.0, sig=sig,
+                               solver_process=isolation == "process")
 
 
 @pytest.mark.slow
@@ -195,17 +203,8 @@ def test_ctrl_c_in_the_default_routes_scip_phase_exits_130_at_once(big_city, tmp
     about 1 s to 20 s after start-up): Ctrl-C there stops as promptly and saves nothing."""
     if not available("scip"):
         pytest.skip("scip unavailable")
-    out_dir, store, tmp = tmp_path / "out", tmp_path / "runs.sqlite", tmp_path / "tmp"
-    tmp.mkdir()
-    code, took, out, err = interrupt_piped(["solve", big_city, "--set", "objective=max_coverage",
-                                            "--set", "budget.capex=2e7", "--time-limit", 60, "--json",
-                                            "--out", out_dir, "--store", store], wait=6.0, tmp=tmp)
-    assert code == 130, err
-    assert took < PROMPT, f"{took:.1f} s from SIGINT to exit"
-    assert "interrupted; nothing saved" in err and "failed" not in err
-    assert out == ""
-    assert_nothing_saved(out_dir, store)
-    assert left_running(tmp) == [], "a solver process outlived the interrupted run"
+    assert_solve_stops_cleanly([big_city, "--set", "objective=max_coverage", "--set", "budget.capex=2e7"],
+                               tmp_path, wait=6.0)
 
 
 @pytest.mark.slow
